@@ -1,0 +1,93 @@
+//! Command-line flags (clap derive). Parsing only; `lib.rs` decides what to run.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "zdwatch", version, about = "Watch Zendesk ticket events arriving through EventBridge in an SQS queue")]
+#[command(after_help = "Run `zdwatch tail --help` for the headless stream. Filter syntax and ndjson fields: see README.md.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Log level for the diagnostic log on stderr (error, warn, info, debug, trace).
+    /// Event bodies appear only at trace.
+    #[arg(long, global = true, default_value = "warn", env = "ZDWATCH_LOG")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stream decoded events to stdout, one line each, for scripts and pipes.
+    Tail(TailArgs),
+}
+
+/// The usual AWS flags; the AWS_* environment variables and profiles work through aws-config.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
+    /// AWS profile to use (SSO and assume-role profiles work).
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// AWS region (taken from a queue URL or ARN when not given).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send AWS requests to this endpoint instead (a local SQS server, a VPC endpoint).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Only events matching this filter, e.g. 'status:open->solved tag:vip' (see README).
+    #[arg(long, short = 'f', default_value = "")]
+    pub filter: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson)]
+    pub format: OutputFormat,
+
+    /// Stop after writing this many events.
+    #[arg(long)]
+    pub max_events: Option<u64>,
+
+    /// Stop after this many seconds without a new event.
+    #[arg(long, value_name = "SECS")]
+    pub idle_exit: Option<f64>,
+}
+
+/// Where events come from (at least one of --queue and --file).
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// SQS queue URL, ARN or name (repeatable).
+    #[arg(long, short = 'q', value_name = "URL|ARN|NAME")]
+    pub queue: Vec<String>,
+
+    /// A capture file: one message body per line, `-` for stdin (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub file: Vec<PathBuf>,
+
+    /// Never delete: release each message at once so other consumers still get it.
+    #[arg(long)]
+    pub peek: bool,
+
+    /// Pollers per queue (default: adapts, 1 to 8, more while batches come back full).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub pollers: Option<u16>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One normalised event per line (fields in README).
+    Ndjson,
+    /// One human-readable line per event, control characters escaped.
+    Text,
+    /// The original message bodies, one per line (a capture `--file` can read back).
+    Raw,
+}

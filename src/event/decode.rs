@@ -1,0 +1,254 @@
+//! Unwraps the layers of an SQS message body (SNS notification, EventBridge envelope,
+//! rule input transformers) down to the Zendesk payload, then hands it to the legacy or
+//! webhook decoder. See `../shared/reference/zendesk-events.md` §1 for the shapes.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::json::{self, path};
+use super::{Envelope, Format, Kind, Sequence, TicketEvent, TicketSnapshot, legacy, webhook};
+
+
+/// Layers deeper than this are not unwrapped (the reference says 4 is plenty).
+const MAX_DEPTH: usize = 4;
+
+/// One message as it arrived, before decoding.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub body: Vec<u8>,
+    /// The SQS MessageId, when the body came from SQS.
+    pub message_id: Option<String>,
+    pub received_at: Timestamp,
+}
+
+/// Where the layers led.
+enum Payload {
+    /// `ticket_event` of the Events Connector.
+    Legacy(Value),
+    /// A `zen:event-type:…` webhook payload.
+    Webhook(Value),
+    Unknown(String),
+}
+
+/// Decodes one body. Never fails: what cannot be read becomes an unrecognized or malformed event.
+pub fn decode(msg: Received) -> TicketEvent {
+    let mut event = TicketEvent {
+        event_id: String::new(),
+        message_id: msg.message_id,
+        format: Format::Malformed,
+        kind: Kind::Malformed,
+        domain: None,
+        subject_id: None,
+        ticket_id: None,
+        occurred_at: None,
+        received_at: msg.received_at,
+        actor_id: None,
+        previous: None,
+        current: None,
+        tags_added: Vec::new(),
+        tags_removed: Vec::new(),
+        users_added: Vec::new(),
+        users_removed: Vec::new(),
+        field: None,
+        comment: None,
+        attachment: None,
+        ticket: TicketSnapshot::default(),
+        sequence: None,
+        envelope: Envelope::default(),
+        problem: None,
+        raw: msg.body,
+    };
+
+    match parse_json(&event.raw) {
+        Err(problem) => event.problem = Some(problem),
+        Ok(root) => match unwrap_layers(root, &mut event.envelope, 0) {
+            Payload::Legacy(te) => legacy::decode(&te, &mut event),
+            Payload::Webhook(payload) => webhook::decode(&payload, &mut event),
+            Payload::Unknown(problem) => {
+                event.format = Format::Unrecognized;
+                event.kind = Kind::Unrecognized;
+                event.problem = Some(problem);
+            }
+        },
+    }
+
+    let env = &event.envelope;
+    event.occurred_at = event.occurred_at.or(env.eventbridge_time).or(env.sns_timestamp);
+    event.event_id = identity(&event);
+    event
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, String> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()))?;
+    if text.trim().is_empty() {
+        return Err("empty body".into());
+    }
+    serde_json::from_str(text).map_err(|e| {
+        if e.to_string().contains("recursion limit") {
+            "JSON nested too deeply to decode".to_string()
+        } else {
+            format!("not JSON ({e})")
+        }
+    })
+}
+
+fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
+    if depth > MAX_DEPTH {
+        return Payload::Unknown(format!("more than {MAX_DEPTH} nested envelopes"));
+    }
+    if !v.is_object() {
+        return Payload::Unknown("JSON but not an object".into());
+    }
+
+    // Layer 1: an SNS notification carries the next layer as a JSON string.
+    if v.get("Type").and_then(Value::as_str) == Some("Notification") {
+        if let Some(Value::String(message)) = v.get("Message") {
+            if env.sns_message_id.is_none() {
+                env.sns_message_id = json::string(v.get("MessageId"));
+                env.sns_timestamp = json::timestamp(v.get("Timestamp"));
+            }
+            return match serde_json::from_str::<Value>(message) {
+                Ok(inner) => unwrap_layers(inner, env, depth + 1),
+                Err(_) => Payload::Unknown("SNS notification whose Message is not JSON".into()),
+            };
+        }
+    }
+
+    // Layer 2: the EventBridge envelope; the payload is `detail`.
+    let mut payload = if v.get("detail-type").is_some() && v.get("detail").is_some() {
+        if env.eventbridge_id.is_none() {
+            env.eventbridge_id = json::string(v.get("id"));
+            env.eventbridge_time = json::timestamp(v.get("time"));
+            env.source = json::string(v.get("source"));
+            env.detail_type = json::string(v.get("detail-type"));
+            env.zendesk_account_id = env.source.as_deref().and_then(partner_account_id);
+        }
+        match v.get_mut("detail").map(Value::take) {
+            // A relay may have put the payload in as a string.
+            Some(Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            Some(detail) => detail,
+            None => Value::Null,
+        }
+    } else {
+        v
+    };
+
+    // Layer 4: a Zendesk payload.
+    if let Some(te) = payload.get_mut("ticket_event").filter(|t| t.is_object()) {
+        return Payload::Legacy(te.take());
+    }
+    if let Some(te) = payload.get_mut("input").and_then(|i| i.get_mut("ticket_event")).filter(|t| t.is_object()) {
+        return Payload::Legacy(te.take());
+    }
+    if payload.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("zen:event-type:")) {
+        return Payload::Webhook(payload);
+    }
+    if let Some(content) = payload.get_mut("content").filter(|c| c.get("type").is_some() && c.get("ticket").is_some()) {
+        return Payload::Legacy(content.take());
+    }
+
+    // A transformer template that wrapped the whole event one level down: {"raw": {...event...}}.
+    if let Value::Object(map) = &mut payload {
+        let mut nested: Vec<&mut Value> = map.values_mut().filter(|x| is_envelope(x)).collect();
+        if let [only] = nested.as_mut_slice() {
+            return unwrap_layers(only.take(), env, depth + 1);
+        }
+    }
+    Payload::Unknown(if env.eventbridge_id.is_some() {
+        "EventBridge event whose detail is no Zendesk event".into()
+    } else {
+        "JSON that is no Zendesk event".into()
+    })
+}
+
+fn is_envelope(v: &Value) -> bool {
+    (v.get("detail-type").is_some() && v.get("detail").is_some())
+        || v.get("Type").and_then(Value::as_str) == Some("Notification")
+        || path(v, &["detail", "ticket_event"]).is_some()
+}
+
+/// `aws.partner/zendesk.com/9242270/default` → 9242270.
+fn partner_account_id(source: &str) -> Option<u64> {
+    let rest = source.strip_prefix("aws.partner/zendesk.com/")?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// The dedupe key, first available wins (README, "Event identity").
+fn identity(event: &TicketEvent) -> String {
+    let env = &event.envelope;
+    if let Some(id) = env.webhook_id.as_ref().or(env.eventbridge_id.as_ref()) {
+        return id.clone();
+    }
+    if let Some(id) = &env.sns_message_id {
+        return format!("sns:{id}");
+    }
+    if let Some(id) = &event.message_id {
+        return format!("sqs:{id}");
+    }
+    format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&event.raw))
+}
+
+/// Ticket snapshot fields common to both formats (legacy `ticket`, webhook `detail`).
+pub(super) fn snapshot(t: &Value) -> TicketSnapshot {
+    TicketSnapshot {
+        status: json::enum_lower(t.get("status")),
+        priority: json::enum_lower(t.get("priority")),
+        ticket_type: json::enum_lower(t.get("type")),
+        group_id: json::id(t.get("group_id")),
+        assignee_id: json::id(t.get("assignee_id")),
+        requester_id: json::id(t.get("requester_id")),
+        organization_id: json::id(t.get("organization_id")),
+        brand_id: json::id(t.get("brand_id")),
+        form_id: json::id(t.get("form_id")).or_else(|| json::id(t.get("ticket_form_id"))),
+        custom_status_id: json::id(t.get("custom_status")).or_else(|| json::id(t.get("custom_status_id"))),
+        channel: channel(t.get("via").and_then(|via| via.get("channel"))),
+        tags: json::string_list(t.get("tags")),
+        subject: json::string(t.get("subject")),
+        external_id: json::string(t.get("external_id")),
+        created_at: json::timestamp(t.get("created_at")),
+        updated_at: json::timestamp(t.get("updated_at")),
+    }
+}
+
+/// `via.channel` is a name (`web`, `web_service`) or a numeric via id.
+fn channel(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.to_lowercase()),
+        Value::Number(n) => {
+            let id = n.as_u64()?;
+            Some(VIA_TYPES.iter().find(|(i, _)| *i == id).map_or_else(|| format!("via:{id}"), |(_, name)| name.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Zendesk via ids and their via types (reference §7.4).
+const VIA_TYPES: &[(u64, &str)] = &[
+    (0, "web_form"), (4, "mail"), (5, "web_service"), (8, "rule"), (9, "linked_problem"),
+    (10, "group_deletion"), (11, "user_change"), (12, "user_deletion"), (13, "group_change"),
+    (14, "resource_push"), (15, "iphone"), (16, "get_satisfaction"), (17, "dropbox"), (19, "merge"),
+    (20, "batch"), (21, "recovered_from_suspended_tickets"), (22, "automatic_solution_suggestions"),
+    (23, "twitter_favorite"), (24, "topic"), (25, "user_merge"), (26, "twitter_dm"), (27, "closed_ticket"),
+    (28, "logmein_rescue"), (29, "chat"), (30, "twitter"), (31, "ticket_sharing"), (32, "macro_reference"),
+    (33, "voicemail"), (34, "phone_call_inbound"), (35, "phone_call_outbound"), (36, "blog"),
+    (37, "text_message"), (38, "facebook_post"),
+];
+
+/// `previous`/`current` as text, normalised for the kind (lower-cased enums, decimal ids).
+pub(super) fn diff_value(kind: &Kind, v: Option<&Value>) -> Option<String> {
+    if kind.has_enum_diff() {
+        json::enum_lower(v)
+    } else if kind.has_id_diff() {
+        json::id(v).map(|id| id.to_string())
+    } else {
+        json::scalar_text(v)
+    }
+}
+
+/// `{id, position, total?}`: legacy `meta.sequence`, webhook `event.meta.sequence`.
+pub(super) fn sequence(v: Option<&Value>) -> Option<Sequence> {
+    let s = v?;
+    let small = |k: &str| s.get(k).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
+    Some(Sequence { id: json::scalar_text(s.get("id"))?, position: small("position"), total: small("total") })
+}

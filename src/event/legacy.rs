@@ -1,0 +1,26 @@
+//! The retired Zendesk Events Connector: `detail.ticket_event` (reference §2).
+
+use serde_json::Value;
+
+use super::decode::{sequence, snapshot};
+use super::{Format, Kind, TicketEvent, change, json};
+
+pub(super) fn decode(te: &Value, event: &mut TicketEvent) {
+    event.format = Format::Legacy;
+    event.domain = Some("ticket".into());
+    event.kind = match json::string(te.get("type")) {
+        Some(t) => Kind::from_legacy(&t),
+        None => Kind::Other("(no type)".into()),
+    };
+
+    let meta = te.get("meta");
+    event.occurred_at = json::timestamp(meta.and_then(|m| m.get("occurred_at")));
+    event.actor_id = json::id(meta.and_then(|m| m.get("actor_id")));
+    event.sequence = sequence(meta.and_then(|m| m.get("sequence")));
+
+    if let Some(ticket) = te.get("ticket") {
+        event.ticket = snapshot(ticket);
+        event.ticket_id = json::id(ticket.get("id"));
+    }
+    change::read(te, event);
+}

@@ -1,0 +1,85 @@
+//! The one-line description of what an event changed (`open → solved`, `+vip -new`,
+//! `assignee 235323 → 235324`, the start of a comment). Shared by `tail --format text` and the TUI.
+//! The text is *not* sanitised here: callers pass it through [`crate::sanitize`] at output.
+
+use super::{Format, Kind, TicketEvent};
+
+/// How many characters of a comment body the summary shows.
+const COMMENT_CHARS: usize = 60;
+
+pub fn summary(e: &TicketEvent) -> String {
+    match e.format {
+        Format::Malformed | Format::Unrecognized => return e.problem.clone().unwrap_or_default(),
+        _ => {}
+    }
+    let arrow = |label: &str| {
+        let prev = e.previous.as_deref().unwrap_or("–");
+        let cur = e.current.as_deref().unwrap_or("–");
+        if label.is_empty() { format!("{prev} → {cur}") } else { format!("{label} {prev} → {cur}") }
+    };
+    match &e.kind {
+        Kind::StatusChanged | Kind::PriorityChanged | Kind::TypeChanged => arrow(""),
+        Kind::AgentAssignmentChanged => arrow("assignee"),
+        Kind::GroupAssignmentChanged => arrow("group"),
+        Kind::BrandChanged => arrow("brand"),
+        Kind::OrganizationChanged => arrow("org"),
+        Kind::RequesterChanged => arrow("requester"),
+        Kind::SubmitterChanged => arrow("submitter"),
+        Kind::FormChanged => arrow("form"),
+        Kind::CustomStatusChanged => arrow("custom status"),
+        Kind::ProblemLinkChanged => arrow("problem"),
+        Kind::ExternalIdChanged => arrow("external id"),
+        Kind::TaskDueAtChanged => arrow("due"),
+        Kind::SubjectChanged | Kind::DescriptionChanged => e.current.as_deref().map(clip).unwrap_or_default(),
+        Kind::CustomFieldChanged => arrow(e.field.as_deref().unwrap_or("field")),
+        Kind::TagsChanged => signed(&e.tags_added, &e.tags_removed),
+        Kind::EmailCcsChanged | Kind::FollowersChanged => {
+            let added: Vec<String> = e.users_added.iter().map(|u| format!("user {u}")).collect();
+            let removed: Vec<String> = e.users_removed.iter().map(|u| format!("user {u}")).collect();
+            signed(&added, &removed)
+        }
+        Kind::CommentAdded | Kind::CommentMadePrivate | Kind::CommentRedacted => comment(e),
+        Kind::AttachmentLinkedToComment | Kind::AttachmentRedactedFromComment => {
+            let name = e.attachment.as_ref().and_then(|a| a.filename.as_deref());
+            format!("attachment {}", name.unwrap_or("(no name)"))
+        }
+        Kind::Merged => e.current.as_deref().map(|t| format!("merged into #{t}")).unwrap_or_default(),
+        Kind::Created => {
+            let via = e.ticket.channel.as_deref().map(|c| format!("via {c}"));
+            let subject = e.ticket.subject.as_deref().map(clip);
+            [via, subject].into_iter().flatten().collect::<Vec<_>>().join(": ")
+        }
+        _ if e.previous.is_some() || e.current.is_some() => arrow(""),
+        _ => String::new(),
+    }
+}
+
+fn signed(added: &[String], removed: &[String]) -> String {
+    let plus = added.iter().map(|t| format!("+{t}"));
+    let minus = removed.iter().map(|t| format!("-{t}"));
+    plus.chain(minus).collect::<Vec<_>>().join(" ")
+}
+
+fn comment(e: &TicketEvent) -> String {
+    let Some(c) = &e.comment else { return String::new() };
+    let visibility = match c.public {
+        Some(false) => "private",
+        _ => "public",
+    };
+    let body = c.body.as_deref().map(clip).unwrap_or_else(|| "(no body)".into());
+    match &c.author_name {
+        Some(name) => format!("{visibility} by {name}: {body}"),
+        None => format!("{visibility}: {body}"),
+    }
+}
+
+/// The first characters of a text on one line (whitespace runs folded to one space).
+fn clip(text: &str) -> String {
+    let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= COMMENT_CHARS {
+        return folded;
+    }
+    let mut short: String = folded.chars().take(COMMENT_CHARS - 1).collect();
+    short.push('…');
+    short
+}

@@ -1,0 +1,105 @@
+//! The filter language (README, "Filter syntax"), shared by `tail --filter` and the TUI.
+//!
+//! `status:open->solved tag:vip`, `type:comment or tag+:urgent`, `-format:legacy`, `#35436`.
+//! Terms separated by spaces are ANDed, `or` ORs them, `-`/`!` negate, parentheses group,
+//! commas inside a value mean "any of". Parse errors carry the byte span of the offending text.
+
+mod eval;
+mod parse;
+
+use std::fmt;
+use std::ops::Range;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::event::{Format, TicketEvent};
+
+pub use parse::parse;
+
+/// A compiled filter; the empty filter matches everything.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter {
+    expr: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Term(Term),
+}
+
+/// One condition. Values are already normalised (lower-cased, parsed) when a filter is compiled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Term {
+    /// `type:` — each value matches a kind name exactly or as a prefix (`comment` → `comment_*`).
+    Kind(Vec<String>),
+    /// `status:FROM->TO`; `None` on a side is `*`.
+    Transition { from: Option<Vec<String>>, to: Option<Vec<String>> },
+    /// `status:solved` — the ticket's status after the event.
+    Status(Vec<String>),
+    /// `tag:` (ticket has it), `tag+:` (added by this event), `tag-:` (removed); `*` wildcards.
+    Tag(TagScope, Vec<String>),
+    Ticket(Vec<u64>),
+    Priority(Vec<String>),
+    /// `group:`, `assignee:`, …; `None` in the list is `none` (unset).
+    Id(IdField, Vec<Option<u64>>),
+    Channel(Vec<String>),
+    Format(Vec<Format>),
+    /// A solved/closed → open/new status change.
+    Reopened,
+    /// Occurred within this long before now.
+    Since(SignedDuration),
+    /// A bare word: case-insensitive substring of the summary, subject and comment.
+    Text(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagScope {
+    Has,
+    Added,
+    Removed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdField {
+    Group,
+    Assignee,
+    Requester,
+    Organization,
+    Brand,
+    Actor,
+}
+
+/// A parse error with the byte range of the offending text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct FilterError {
+    pub message: String,
+    pub span: Range<usize>,
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at column {})", self.message, self.span.start + 1)
+    }
+}
+
+impl Filter {
+    pub fn parse(text: &str) -> Result<Filter, FilterError> {
+        parse(text)
+    }
+
+    pub fn match_all() -> Filter {
+        Filter { expr: None }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.expr.is_none()
+    }
+
+    /// Whether `event` passes; `now` anchors `since:` terms.
+    pub fn matches(&self, event: &TicketEvent, now: Timestamp) -> bool {
+        self.expr.as_ref().is_none_or(|e| eval::eval(e, event, now))
+    }
+}

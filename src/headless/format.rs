@@ -1,0 +1,226 @@
+//! The three `tail` line formats. The ndjson field names are a stable interface (README, "ndjson fields").
+
+use std::io::{self, Write};
+
+use base64::Engine;
+use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
+use serde::Serialize;
+
+use crate::event::{Format, TicketEvent, summary};
+use crate::sanitize::{sanitize, sanitize_bytes};
+
+#[derive(Serialize)]
+struct Line<'a> {
+    event_id: &'a str,
+    message_id: Option<&'a str>,
+    format: &'static str,
+    kind: &'a str,
+    domain: Option<&'a str>,
+    subject_id: Option<&'a str>,
+    ticket_id: Option<u64>,
+    occurred_at: Option<Timestamp>,
+    received_at: Timestamp,
+    actor_id: Option<u64>,
+    previous: Option<&'a str>,
+    current: Option<&'a str>,
+    tags_added: &'a [String],
+    tags_removed: &'a [String],
+    users_added: &'a [u64],
+    users_removed: &'a [u64],
+    field: Option<&'a str>,
+    comment: Option<Comment<'a>>,
+    attachment: Option<Attachment<'a>>,
+    ticket: Ticket<'a>,
+    sequence: Option<Sequence<'a>>,
+    envelope: Envelope<'a>,
+    problem: Option<&'a str>,
+    /// The body, for unrecognized and malformed events only (as text when it is UTF-8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw: Option<&'a str>,
+    /// The body in base64, for malformed bodies that are not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_base64: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Comment<'a> {
+    id: Option<u64>,
+    body: Option<&'a str>,
+    public: Option<bool>,
+    author_id: Option<u64>,
+    author_name: Option<&'a str>,
+    author_is_staff: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Attachment<'a> {
+    id: Option<u64>,
+    filename: Option<&'a str>,
+    content_type: Option<&'a str>,
+    comment_id: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Ticket<'a> {
+    status: Option<&'a str>,
+    priority: Option<&'a str>,
+    #[serde(rename = "type")]
+    ticket_type: Option<&'a str>,
+    group_id: Option<u64>,
+    assignee_id: Option<u64>,
+    requester_id: Option<u64>,
+    organization_id: Option<u64>,
+    brand_id: Option<u64>,
+    form_id: Option<u64>,
+    custom_status_id: Option<u64>,
+    channel: Option<&'a str>,
+    tags: &'a [String],
+    subject: Option<&'a str>,
+    external_id: Option<&'a str>,
+    created_at: Option<Timestamp>,
+    updated_at: Option<Timestamp>,
+}
+
+#[derive(Serialize)]
+struct Sequence<'a> {
+    id: &'a str,
+    position: Option<u32>,
+    total: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    eventbridge_id: Option<&'a str>,
+    eventbridge_time: Option<Timestamp>,
+    source: Option<&'a str>,
+    detail_type: Option<&'a str>,
+    sns_message_id: Option<&'a str>,
+    webhook_id: Option<&'a str>,
+    zendesk_account_id: Option<u64>,
+}
+
+/// One event as a JSON object on one line (serde_json escapes every control character).
+pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
+    let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
+    let raw_text = keep_raw.then(|| std::str::from_utf8(&e.raw).ok()).flatten();
+    let t = &e.ticket;
+    let env = &e.envelope;
+    let line = Line {
+        event_id: &e.event_id,
+        message_id: e.message_id.as_deref(),
+        format: e.format.as_str(),
+        kind: e.kind.as_str(),
+        domain: e.domain.as_deref(),
+        subject_id: e.subject_id.as_deref(),
+        ticket_id: e.ticket_id,
+        occurred_at: e.occurred_at,
+        received_at: e.received_at,
+        actor_id: e.actor_id,
+        previous: e.previous.as_deref(),
+        current: e.current.as_deref(),
+        tags_added: &e.tags_added,
+        tags_removed: &e.tags_removed,
+        users_added: &e.users_added,
+        users_removed: &e.users_removed,
+        field: e.field.as_deref(),
+        comment: e.comment.as_ref().map(|c| Comment {
+            id: c.id,
+            body: c.body.as_deref(),
+            public: c.public,
+            author_id: c.author_id,
+            author_name: c.author_name.as_deref(),
+            author_is_staff: c.author_is_staff,
+        }),
+        attachment: e.attachment.as_ref().map(|a| Attachment {
+            id: a.id,
+            filename: a.filename.as_deref(),
+            content_type: a.content_type.as_deref(),
+            comment_id: a.comment_id,
+        }),
+        ticket: Ticket {
+            status: t.status.as_deref(),
+            priority: t.priority.as_deref(),
+            ticket_type: t.ticket_type.as_deref(),
+            group_id: t.group_id,
+            assignee_id: t.assignee_id,
+            requester_id: t.requester_id,
+            organization_id: t.organization_id,
+            brand_id: t.brand_id,
+            form_id: t.form_id,
+            custom_status_id: t.custom_status_id,
+            channel: t.channel.as_deref(),
+            tags: &t.tags,
+            subject: t.subject.as_deref(),
+            external_id: t.external_id.as_deref(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        },
+        sequence: e.sequence.as_ref().map(|s| Sequence { id: &s.id, position: s.position, total: s.total }),
+        envelope: Envelope {
+            eventbridge_id: env.eventbridge_id.as_deref(),
+            eventbridge_time: env.eventbridge_time,
+            source: env.source.as_deref(),
+            detail_type: env.detail_type.as_deref(),
+            sns_message_id: env.sns_message_id.as_deref(),
+            webhook_id: env.webhook_id.as_deref(),
+            zendesk_account_id: env.zendesk_account_id,
+        },
+        problem: e.problem.as_deref(),
+        raw: raw_text,
+        raw_base64: (keep_raw && raw_text.is_none()).then(|| base64::engine::general_purpose::STANDARD.encode(&e.raw)),
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")
+}
+
+/// `2025-01-08T16:45:20Z #5158 status_changed open → solved [mobile login]`, every field sanitised.
+pub fn write_text(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
+    let exact = e.order_time();
+    let time = exact.round(TimestampRound::new().smallest(Unit::Second).mode(RoundMode::Trunc)).unwrap_or(exact);
+    let who = match (e.ticket_id, &e.domain, &e.subject_id) {
+        (Some(id), _, _) => format!("#{id}"),
+        (None, Some(domain), Some(id)) => format!("{domain}:{id}"),
+        _ => "-".into(),
+    };
+    let mut line = format!("{time} {who} {}", e.kind);
+    let what = summary(e);
+    if !what.is_empty() {
+        line.push(' ');
+        line.push_str(&what);
+    }
+    if !e.ticket.tags.is_empty() {
+        line.push_str(&format!(" [{}]", e.ticket.tags.join(" ")));
+    }
+    if e.format == Format::Malformed {
+        let excerpt: String = sanitize_bytes(&e.raw).chars().take(200).collect();
+        line.push_str(&format!(" body: {excerpt}"));
+    }
+    out.write_all(sanitize(line.trim_end()).as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// The body as received, on one line. JSON bodies lose only insignificant line breaks; a
+/// non-JSON body's line breaks are written as `\n`. On a terminal, the body is sanitised.
+pub fn write_raw(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io::Result<()> {
+    if to_terminal {
+        out.write_all(sanitize_bytes(&e.raw).as_bytes())?;
+        return out.write_all(b"\n");
+    }
+    let has_breaks = e.raw.iter().any(|b| *b == b'\n' || *b == b'\r');
+    if !has_breaks {
+        out.write_all(&e.raw)?;
+    } else if e.format != Format::Malformed {
+        // Raw line breaks cannot occur inside JSON strings: in valid JSON they are whitespace.
+        let flat: Vec<u8> = e.raw.iter().map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b }).collect();
+        out.write_all(flat.trim_ascii())?;
+    } else {
+        for &b in e.raw.trim_ascii_end() {
+            match b {
+                b'\n' => out.write_all(b"\\n")?,
+                b'\r' => out.write_all(b"\\r")?,
+                _ => out.write_all(&[b])?,
+            }
+        }
+    }
+    out.write_all(b"\n")
+}

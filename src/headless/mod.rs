@@ -1,0 +1,222 @@
+//! `zdwatch tail`: decode, dedupe, filter, write a line, flush — and only then acknowledge.
+
+mod format;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::time::Instant;
+
+pub use format::{write_ndjson, write_raw, write_text};
+
+use crate::cli::OutputFormat;
+use crate::event::{Format, Received, TicketEvent, decode};
+use crate::filter::Filter;
+use crate::source::{Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus};
+use crate::store::Dedupe;
+
+pub struct TailOptions {
+    pub format: OutputFormat,
+    pub filter: Filter,
+    pub delivery: Delivery,
+    pub max_events: Option<u64>,
+    pub idle_exit: Option<Duration>,
+    /// Whether stdout is a terminal (raw bodies are then sanitised).
+    pub to_terminal: bool,
+}
+
+/// What a tail run did, for the closing line on stderr and for tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TailReport {
+    pub written: u64,
+    pub duplicates: u64,
+    pub filtered_out: u64,
+    pub malformed: u64,
+    pub unrecognized: u64,
+    /// The reader went away (`| head`): stopped without acknowledging unwritten events.
+    pub broken_pipe: bool,
+    pub failed_sources: Vec<String>,
+}
+
+/// Why the loop stopped.
+enum Stop {
+    Continue,
+    Done,
+}
+
+/// Runs until the sources end, `max_events` or `idle_exit` is reached, the reader goes away, or a signal arrives.
+pub async fn tail(
+    mut sources: SourceSet,
+    opts: TailOptions,
+    out: &mut impl Write,
+    mut on_status: impl FnMut(&str, &SourceStatus),
+) -> io::Result<TailReport> {
+    let mut state = Tail { opts, dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY), report: TailReport::default() };
+    let idle = state.opts.idle_exit;
+    let mut deadline = idle.map(|d| Instant::now() + d);
+    let mut shutdown = Box::pin(shutdown_signal());
+    loop {
+        let idle_timer = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let event = tokio::select! {
+            e = sources.events.recv() => e,
+            _ = idle_timer => break,
+            _ = &mut shutdown => break,
+        };
+        match event {
+            None => break,
+            Some(SourceEvent::Batch(batch)) => {
+                let written_before = state.report.written;
+                let (stop, acks) = state.batch(batch, out)?;
+                for ((source, disposition), receipts) in acks {
+                    sources.ack(source, receipts, disposition).await;
+                }
+                if state.report.written > written_before {
+                    deadline = idle.map(|d| Instant::now() + d);
+                }
+                if matches!(stop, Stop::Done) {
+                    break;
+                }
+            }
+            Some(SourceEvent::Status(id, status)) => {
+                let name = sources.names.get(id).cloned().unwrap_or_default();
+                if let SourceStatus::Failed(why) = &status {
+                    state.report.failed_sources.push(why.clone());
+                }
+                on_status(&name, &status);
+            }
+            Some(SourceEvent::Finished(_)) => {}
+        }
+    }
+    state.report.duplicates = state.dedupe.duplicates();
+    sources.shutdown().await;
+    Ok(state.report)
+}
+
+struct Tail {
+    opts: TailOptions,
+    dedupe: Dedupe,
+    report: TailReport,
+}
+
+type Acks = HashMap<(SourceId, Disposition), Vec<String>>;
+
+impl Tail {
+    /// Writes a batch and flushes; returns the acks that are now safe to send.
+    fn batch(&mut self, batch: Vec<Message>, out: &mut impl Write) -> io::Result<(Stop, Acks)> {
+        let now = Timestamp::now();
+        let mut acks: Acks = HashMap::new();
+        let handled = match self.opts.delivery {
+            Delivery::Consume => Disposition::Delete,
+            Delivery::Peek => Disposition::Release,
+        };
+        let mut written_here: Vec<(SourceId, Option<String>)> = Vec::new();
+        let mut stop = Stop::Continue;
+        let mut messages = batch.into_iter();
+        for m in messages.by_ref() {
+            let (source, receipt) = (m.source, m.receipt);
+            let event = decode(Received { body: m.body, message_id: m.message_id, received_at: m.received_at });
+            let mut ack = |disposition| {
+                if let Some(r) = receipt.clone() {
+                    acks.entry((source, disposition)).or_default().push(r);
+                }
+            };
+            if self.dedupe.is_duplicate(&event.event_id) {
+                // Its first copy is already written: the copy is handled too.
+                ack(handled);
+                continue;
+            }
+            if !self.opts.filter.matches(&event, now) {
+                self.report.filtered_out += 1;
+                // Not written, so not durable: never deleted. Peek releases it; consume leaves it
+                // to reappear after the visibility timeout for whoever wants it.
+                if self.opts.delivery == Delivery::Peek {
+                    ack(Disposition::Release);
+                }
+                continue;
+            }
+            match self.write(out, &event) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    self.report.broken_pipe = true;
+                    return Ok((Stop::Done, HashMap::new()));
+                }
+                Err(e) => return Err(e),
+            }
+            self.dedupe.insert(&event.event_id);
+            written_here.push((source, receipt));
+            self.count(&event);
+            if self.opts.max_events.is_some_and(|max| self.report.written >= max) {
+                stop = Stop::Done;
+                break;
+            }
+        }
+        // Messages after the last one wanted were not looked at: give them back at once.
+        for m in messages {
+            if let Some(r) = m.receipt {
+                acks.entry((m.source, Disposition::Release)).or_default().push(r);
+            }
+        }
+        match out.flush() {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.report.broken_pipe = true;
+                return Ok((Stop::Done, HashMap::new()));
+            }
+            Err(e) => return Err(e),
+        }
+        // Flushed: the written events are durable now, so their messages may go.
+        for (source, receipt) in written_here {
+            if let Some(r) = receipt {
+                acks.entry((source, handled)).or_default().push(r);
+            }
+        }
+        Ok((stop, acks))
+    }
+
+    fn write(&self, out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
+        match self.opts.format {
+            OutputFormat::Ndjson => write_ndjson(out, e),
+            OutputFormat::Text => write_text(out, e),
+            OutputFormat::Raw => write_raw(out, e, self.opts.to_terminal),
+        }
+    }
+
+    fn count(&mut self, e: &TicketEvent) {
+        self.report.written += 1;
+        match e.format {
+            Format::Malformed => self.report.malformed += 1,
+            Format::Unrecognized => self.report.unrecognized += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop reading, let acks finish, exit cleanly.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

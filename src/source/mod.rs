@@ -1,0 +1,227 @@
+//! Where message bodies come from: SQS queues and capture files. Sources only send
+//! [`SourceEvent`]s over a bounded channel; they delete or release a queue message only when
+//! the core sends an [`Ack`] saying its event is durable (see ARCHITECTURE.md).
+
+pub mod file;
+pub mod sqs;
+
+use std::fmt;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Index of a source in the order the user named them.
+pub type SourceId = usize;
+
+/// One body as a source read it.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub source: SourceId,
+    pub body: Vec<u8>,
+    /// SQS MessageId (stable across redeliveries of one message).
+    pub message_id: Option<String>,
+    /// SQS receipt handle, needed to delete or release the message; `None` for files.
+    pub receipt: Option<String>,
+    pub received_at: Timestamp,
+}
+
+#[derive(Debug)]
+pub enum SourceEvent {
+    Batch(Vec<Message>),
+    Status(SourceId, SourceStatus),
+    /// A finite source (a file) has sent everything.
+    Finished(SourceId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceStatus {
+    Connected,
+    Retrying { wait: Duration, problem: Problem },
+    /// Something the user should know that does not stop the source.
+    Warning(String),
+    /// The source gave up (a file that cannot be read).
+    Failed(String),
+}
+
+/// What the core decided about a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Disposition {
+    /// Its event is durable: remove it from the queue.
+    Delete,
+    /// Peek mode: make it visible to other consumers again at once.
+    Release,
+}
+
+#[derive(Debug)]
+pub struct Ack {
+    pub receipts: Vec<String>,
+    pub disposition: Disposition,
+}
+
+/// Delivery mode of queue sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Delete a message once its event is durable.
+    #[default]
+    Consume,
+    /// Never delete: release each message at once.
+    Peek,
+}
+
+/// A recoverable problem reading a source, with what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    /// The service's own words (error code and message), never credentials or bodies.
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    QueueMissing,
+    AccessDenied,
+    ExpiredCredentials,
+    NoCredentials,
+    NoRegion,
+    Throttled,
+    Unreachable,
+    Timeout,
+    ServerError,
+    Other,
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Problem { kind, detail: detail.into() }
+    }
+
+    /// One line saying what to do.
+    pub fn hint(&self) -> &'static str {
+        match self.kind {
+            ProblemKind::QueueMissing => "check the queue name or URL, the region (--region) and the account",
+            ProblemKind::AccessDenied => {
+                "the credentials lack an SQS permission: see README, 'AWS permissions' (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueUrl, sqs:GetQueueAttributes)"
+            }
+            ProblemKind::ExpiredCredentials => "the credentials have expired: refresh them (e.g. `aws sso login`); zdwatch picks them up by itself",
+            ProblemKind::NoCredentials => "no AWS credentials found: set AWS_PROFILE or use --profile, or run `aws configure` / `aws sso login`",
+            ProblemKind::NoRegion => "no AWS region: pass --region, set AWS_REGION, or give the queue as a URL",
+            ProblemKind::Throttled => "SQS is throttling requests: zdwatch backs off and retries",
+            ProblemKind::Unreachable => "cannot reach the SQS endpoint: check the network, proxy or --endpoint-url",
+            ProblemKind::Timeout => "the request timed out: the network or endpoint is not answering",
+            ProblemKind::ServerError => "the service answered with a server error: zdwatch retries",
+            ProblemKind::Other => "see the detail; zdwatch keeps retrying",
+        }
+    }
+
+    /// Problems that retrying will not fix without the user doing something.
+    pub fn needs_user(&self) -> bool {
+        matches!(
+            self.kind,
+            ProblemKind::QueueMissing | ProblemKind::AccessDenied | ProblemKind::NoCredentials | ProblemKind::NoRegion
+        )
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} — {}", self.detail, self.hint())
+    }
+}
+
+/// The running sources: the channel of what they read, and the way back to them for acks.
+pub struct SourceSet {
+    pub events: mpsc::Receiver<SourceEvent>,
+    pub names: Vec<String>,
+    acks: Vec<Option<mpsc::Sender<Ack>>>,
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+    /// How many sources never end (queues); when 0, the set is done once every file finished.
+    pub endless: usize,
+}
+
+/// Messages in flight between the sources and the core; a slow core slows the pollers.
+pub const CHANNEL_CAPACITY: usize = 64;
+
+/// Builds a [`SourceSet`] one source at a time.
+pub struct SourceSetBuilder {
+    tx: mpsc::Sender<SourceEvent>,
+    rx: mpsc::Receiver<SourceEvent>,
+    names: Vec<String>,
+    acks: Vec<Option<mpsc::Sender<Ack>>>,
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+    endless: usize,
+}
+
+impl Default for SourceSetBuilder {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        SourceSetBuilder {
+            tx,
+            rx,
+            names: Vec::new(),
+            acks: Vec::new(),
+            cancel: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            endless: 0,
+        }
+    }
+}
+
+/// What a source gets to run with.
+pub struct SourceContext {
+    pub id: SourceId,
+    pub tx: mpsc::Sender<SourceEvent>,
+    pub cancel: CancellationToken,
+    pub tasks: TaskTracker,
+}
+
+impl SourceSetBuilder {
+    /// Registers a source and returns its context; `acks` is where the core's acks go (queues only).
+    pub fn add(&mut self, name: String, acks: Option<mpsc::Sender<Ack>>, endless: bool) -> SourceContext {
+        let id = self.names.len();
+        self.names.push(name);
+        self.acks.push(acks);
+        self.endless += usize::from(endless);
+        SourceContext { id, tx: self.tx.clone(), cancel: self.cancel.clone(), tasks: self.tasks.clone() }
+    }
+
+    pub fn build(self) -> SourceSet {
+        // Only sources hold senders now: the channel closes when all of them are done.
+        drop(self.tx);
+        SourceSet {
+            events: self.rx,
+            names: self.names,
+            acks: self.acks,
+            cancel: self.cancel,
+            tasks: self.tasks,
+            endless: self.endless,
+        }
+    }
+}
+
+impl SourceSet {
+    /// Sends the core's decision about some messages of `source` back to it.
+    pub async fn ack(&self, source: SourceId, receipts: Vec<String>, disposition: Disposition) {
+        if receipts.is_empty() {
+            return;
+        }
+        if let Some(Some(tx)) = self.acks.get(source) {
+            // A closed channel means the source is shutting down; the message then stays
+            // invisible until its visibility timeout and comes back: nothing is lost.
+            let _ = tx.send(Ack { receipts, disposition }).await;
+        }
+    }
+
+    /// Stops reading, lets pending acks finish, and waits for every source task.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        self.acks.clear();
+        self.events.close();
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+}

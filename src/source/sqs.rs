@@ -1,0 +1,447 @@
+//! The SQS source: the only module (with the bus code to come) that knows AWS.
+//!
+//! Pollers long-poll the queue (20 s, 10 messages); with no `--pollers N` their number adapts:
+//! another starts while batches come back full, extra ones retire on an empty receive.
+//! A message is deleted (consume) or released (peek) only when the core sends an [`Ack`].
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+};
+use jiff::Timestamp;
+use rand::Rng;
+use tokio::sync::mpsc;
+
+use super::{
+    Ack, Delivery, Disposition, Message, Problem, ProblemKind, SourceContext, SourceEvent, SourceSetBuilder, SourceStatus,
+};
+
+/// How zdwatch reaches AWS: the usual flags, on top of aws-config's environment and profile chain.
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SqsOptions {
+    pub delivery: Delivery,
+    /// A fixed number of pollers; `None` adapts between 1 and `max_pollers`.
+    pub pollers: Option<usize>,
+    pub max_pollers: usize,
+    /// Tell the user when a redrive policy could move messages to a dead-letter queue
+    /// because zdwatch receives them without deleting (peek, or a filter in consume mode).
+    pub warn_redrive: bool,
+}
+
+impl Default for SqsOptions {
+    fn default() -> Self {
+        SqsOptions { delivery: Delivery::Consume, pollers: None, max_pollers: 8, warn_redrive: false }
+    }
+}
+
+const WAIT_SECONDS: i32 = 20;
+const MAX_MESSAGES: i32 = 10;
+
+/// Resolves the queue, checks it, and starts its pollers and ack task.
+/// Errors here (no such queue, no credentials) stop zdwatch before anything runs.
+pub async fn start(queue: &str, aws: &AwsOptions, opts: SqsOptions, sources: &mut SourceSetBuilder) -> Result<(), Problem> {
+    let client = client(aws, queue).await?;
+    let url = queue_url(&client, queue).await?;
+    let (ack_tx, ack_rx) = mpsc::channel::<Ack>(super::CHANNEL_CAPACITY);
+    let ctx = sources.add(url.clone(), Some(ack_tx), true);
+
+    if opts.warn_redrive {
+        if let Some(warning) = redrive_warning(&client, &url, opts.delivery).await {
+            let _ = ctx.tx.send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning))).await;
+        }
+    }
+
+    ctx.tasks.spawn(acknowledge(client.clone(), url.clone(), ack_rx, ctx.id, ctx.tx.clone()));
+    let fixed = opts.pollers.map(|n| n.max(1));
+    let shared = Arc::new(Shared {
+        client,
+        url,
+        delivery: opts.delivery,
+        adaptive: fixed.is_none(),
+        max: fixed.unwrap_or(opts.max_pollers.max(1)),
+        active: AtomicUsize::new(0),
+        seen: Mutex::new(HashSet::new()),
+        ctx,
+    });
+    for _ in 0..fixed.unwrap_or(1) {
+        spawn_poller(&shared);
+    }
+    Ok(())
+}
+
+/// An SQS client for `queue`, taking the region from a queue URL or ARN when none is configured.
+pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            // A long poll takes up to 20 s; an attempt that takes much longer is a hung connection.
+            .operation_attempt_timeout(Duration::from_secs(WAIT_SECONDS as u64 + 10))
+            .build(),
+    );
+    if let Some(p) = &aws.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &aws.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(e) = &aws.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    let config = loader.load().await;
+    let mut builder = aws_sdk_sqs::config::Builder::from(&config);
+    if config.region().is_none() {
+        match region_of(queue) {
+            Some(r) => builder = builder.region(aws_config::Region::new(r)),
+            None => return Err(Problem::new(ProblemKind::NoRegion, "no AWS region configured")),
+        }
+    }
+    Ok(Client::from_conf(builder.build()))
+}
+
+/// `https://sqs.eu-west-1.amazonaws.com/…`, `https://eu-west-1.queue.amazonaws.com/…` or
+/// `arn:aws:sqs:eu-west-1:…` → `eu-west-1`.
+pub fn region_of(queue: &str) -> Option<String> {
+    if let Some(rest) = queue.strip_prefix("arn:") {
+        return rest.split(':').nth(2).filter(|r| !r.is_empty()).map(str::to_string);
+    }
+    let host = queue.split("://").nth(1)?.split('/').next()?;
+    let mut parts = host.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("sqs"), Some(region)) if host.ends_with(".amazonaws.com") => Some(region.to_string()),
+        (Some(region), Some("queue")) if host.ends_with(".amazonaws.com") => Some(region.to_string()),
+        _ => None,
+    }
+}
+
+/// A URL is used as it is; a name or an ARN is resolved with GetQueueUrl.
+pub async fn queue_url(client: &Client, queue: &str) -> Result<String, Problem> {
+    if queue.starts_with("https://") || queue.starts_with("http://") {
+        return Ok(queue.to_string());
+    }
+    let mut req = client.get_queue_url();
+    if let Some(rest) = queue.strip_prefix("arn:") {
+        // arn:aws:sqs:REGION:ACCOUNT:NAME
+        let parts: Vec<&str> = rest.split(':').collect();
+        let [_, "sqs", _, account, name] = parts.as_slice() else {
+            return Err(Problem::new(ProblemKind::QueueMissing, format!("'{queue}' is not an SQS queue ARN")));
+        };
+        req = req.queue_name(*name).queue_owner_aws_account_id(*account);
+    } else {
+        req = req.queue_name(queue);
+    }
+    match req.send().await {
+        Ok(out) => out.queue_url.ok_or_else(|| Problem::new(ProblemKind::QueueMissing, "GetQueueUrl returned no URL")),
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+async fn redrive_warning(client: &Client, url: &str, delivery: Delivery) -> Option<String> {
+    let out = client.get_queue_attributes().queue_url(url).attribute_names(QueueAttributeName::RedrivePolicy).send().await.ok()?;
+    let policy = out.attributes?.remove(&QueueAttributeName::RedrivePolicy)?;
+    let max: u64 = serde_json::from_str::<serde_json::Value>(&policy).ok()?.get("maxReceiveCount").and_then(|v| {
+        v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    })?;
+    let why = match delivery {
+        Delivery::Peek => "every peek counts as a receive",
+        Delivery::Consume => "messages the filter skips are received without being deleted",
+    };
+    Some(format!(
+        "this queue moves a message to its dead-letter queue after {max} receives, and {why}: messages may end up in the DLQ"
+    ))
+}
+
+struct Shared {
+    client: Client,
+    url: String,
+    delivery: Delivery,
+    adaptive: bool,
+    max: usize,
+    active: AtomicUsize,
+    /// Peek mode: message ids already received, to slow down when only old messages come back.
+    seen: Mutex<HashSet<String>>,
+    ctx: SourceContext,
+}
+
+fn spawn_poller(shared: &Arc<Shared>) {
+    shared.active.fetch_add(1, Ordering::SeqCst);
+    shared.ctx.tasks.spawn(poll(shared.clone()));
+}
+
+/// Boxed so that a poller can start another one (a recursive `async fn` has no nameable type).
+fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        let mut backoff = Backoff::default();
+        let mut connected = false;
+        let mut peek_pause = Duration::ZERO;
+        let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
+        loop {
+            let receive = shared
+                .client
+                .receive_message()
+                .queue_url(&shared.url)
+                .max_number_of_messages(MAX_MESSAGES)
+                .wait_time_seconds(WAIT_SECONDS)
+                .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+                .send();
+            let result = tokio::select! {
+                _ = cancel.cancelled() => break,
+                r = receive => r,
+            };
+            let out = match result {
+                Ok(out) => out,
+                Err(e) => {
+                    let problem = classify(&e);
+                    tracing::debug!(queue = %shared.url, error = %DisplayErrorContext(&e), "receive failed");
+                    connected = false;
+                    let wait = backoff.next(problem.needs_user());
+                    if tx.send(SourceEvent::Status(id, SourceStatus::Retrying { wait, problem })).await.is_err() {
+                        break;
+                    }
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(wait) => continue,
+                    }
+                }
+            };
+            backoff = Backoff::default();
+            if !connected {
+                connected = true;
+                if tx.send(SourceEvent::Status(id, SourceStatus::Connected)).await.is_err() {
+                    break;
+                }
+            }
+            let received_at = Timestamp::now();
+            let messages: Vec<Message> = out
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| Message {
+                    source: id,
+                    body: m.body.unwrap_or_default().into_bytes(),
+                    message_id: m.message_id,
+                    receipt: m.receipt_handle,
+                    received_at,
+                })
+                .collect();
+            let count = messages.len();
+            let only_seen_before = shared.delivery == Delivery::Peek && count > 0 && remember(&shared.seen, &messages);
+            if count > 0 && tx.send(SourceEvent::Batch(messages)).await.is_err() {
+                break;
+            }
+            if shared.adaptive {
+                if count == MAX_MESSAGES as usize && shared.active.load(Ordering::SeqCst) < shared.max {
+                    spawn_poller(&shared);
+                } else if count == 0 && retire(&shared.active) {
+                    return;
+                }
+            }
+            // Peeking returns the same messages at once, forever: slow down while nothing is new.
+            peek_pause = if only_seen_before { (peek_pause * 2).clamp(Duration::from_millis(500), Duration::from_secs(10)) } else { Duration::ZERO };
+            if !peek_pause.is_zero() {
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(peek_pause) => {}
+                }
+            }
+        }
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+    })
+}
+
+/// Records the batch's message ids; true when every one had been seen before.
+fn remember(seen: &Mutex<HashSet<String>>, messages: &[Message]) -> bool {
+    let Ok(mut seen) = seen.lock() else { return false };
+    if seen.len() > 100_000 {
+        seen.clear();
+    }
+    let mut all_old = true;
+    for m in messages {
+        if let Some(id) = &m.message_id {
+            all_old &= !seen.insert(id.clone());
+        }
+    }
+    all_old
+}
+
+/// Leaves one poller running: returns true (and counts itself out) when this one may stop.
+fn retire(active: &AtomicUsize) -> bool {
+    active.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 1).then(|| n - 1)).is_ok()
+}
+
+/// Deletes or releases messages as the core decides, ten per request.
+async fn acknowledge(
+    client: Client,
+    url: String,
+    mut acks: mpsc::Receiver<Ack>,
+    id: super::SourceId,
+    tx: mpsc::Sender<SourceEvent>,
+) {
+    while let Some(ack) = acks.recv().await {
+        for chunk in ack.receipts.chunks(MAX_MESSAGES as usize) {
+            let mut backoff = Backoff::default();
+            let pending: Vec<&String> = chunk.iter().collect();
+            for attempt in 1..=6 {
+                match send_ack(&client, &url, &pending, ack.disposition).await {
+                    Ok(failed) if failed.is_empty() => break,
+                    Ok(failed) => {
+                        // Typically an expired receipt handle: the message comes back and is deduplicated.
+                        let note = format!("{} of {} acknowledgements refused: {}", failed.len(), pending.len(), failed.join("; "));
+                        let _ = tx.send(SourceEvent::Status(id, SourceStatus::Warning(note))).await;
+                        break;
+                    }
+                    Err(problem) if attempt < 6 => {
+                        let wait = backoff.next(false);
+                        let _ = tx.send(SourceEvent::Status(id, SourceStatus::Retrying { wait, problem })).await;
+                        tokio::time::sleep(wait).await;
+                    }
+                    Err(problem) => {
+                        let verb = if ack.disposition == Disposition::Delete { "delete" } else { "release" };
+                        let note = format!("could not {verb} {} messages ({problem}); they will be delivered again", pending.len());
+                        let _ = tx.send(SourceEvent::Status(id, SourceStatus::Warning(note))).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One batch request; returns the per-entry failures the service reported.
+async fn send_ack(client: &Client, url: &str, receipts: &[&String], disposition: Disposition) -> Result<Vec<String>, Problem> {
+    let describe = |id: &str, code: &str, message: Option<&str>| format!("entry {id}: {code} {}", message.unwrap_or_default());
+    match disposition {
+        Disposition::Delete => {
+            let entries = receipts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(*r).build().ok());
+            let out = client.delete_message_batch().queue_url(url).set_entries(Some(entries.collect())).send().await.map_err(|e| classify(&e))?;
+            Ok(out.failed.iter().map(|f| describe(&f.id, &f.code, f.message.as_deref())).collect())
+        }
+        Disposition::Release => {
+            let entries = receipts.iter().enumerate().filter_map(|(i, r)| {
+                ChangeMessageVisibilityBatchRequestEntry::builder().id(i.to_string()).receipt_handle(*r).visibility_timeout(0).build().ok()
+            });
+            let out = client
+                .change_message_visibility_batch()
+                .queue_url(url)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            Ok(out.failed.iter().map(|f| describe(&f.id, &f.code, f.message.as_deref())).collect())
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: 0.5 s doubling to 30 s (to 60 s for problems that need the user).
+#[derive(Default)]
+struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    fn next(&mut self, slow: bool) -> Duration {
+        let cap_ms: u64 = if slow { 60_000 } else { 30_000 };
+        let ceiling = (500u64 << self.attempt.min(8)).min(cap_ms);
+        self.attempt += 1;
+        Duration::from_millis(rand::rng().random_range(ceiling / 2..=ceiling))
+    }
+}
+
+/// Turns an SDK error into a problem the user can act on. Never includes credentials or bodies.
+pub fn classify<E, R>(err: &SdkError<E, R>) -> Problem
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let code = err.code().unwrap_or_default().to_string();
+    let message = err.message().unwrap_or_default().to_string();
+    let text = DisplayErrorContext(err).to_string();
+    let lower = text.to_lowercase();
+    let detail = if code.is_empty() { first_line(&text) } else { format!("{code}: {message}") };
+    let kind = match err {
+        SdkError::TimeoutError(_) => ProblemKind::Timeout,
+        SdkError::DispatchFailure(d) if d.is_timeout() => ProblemKind::Timeout,
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) if lower.contains("credential") => {
+            if lower.contains("expired") { ProblemKind::ExpiredCredentials } else { ProblemKind::NoCredentials }
+        }
+        SdkError::DispatchFailure(_) => ProblemKind::Unreachable,
+        SdkError::ResponseError(_) => ProblemKind::ServerError,
+        _ => match code.as_str() {
+            "AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist" | "AWS.SimpleQueueService.QueueDoesNotExist" => {
+                ProblemKind::QueueMissing
+            }
+            "AccessDenied" | "AccessDeniedException" | "InvalidClientTokenId" | "UnrecognizedClientException"
+            | "SignatureDoesNotMatch" | "InvalidSecurity" | "KMS.AccessDeniedException" => ProblemKind::AccessDenied,
+            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => ProblemKind::ExpiredCredentials,
+            "Throttling" | "ThrottlingException" | "RequestThrottled" | "OverLimit" | "TooManyRequestsException" => {
+                ProblemKind::Throttled
+            }
+            "InternalError" | "InternalFailure" | "ServiceUnavailable" => ProblemKind::ServerError,
+            _ if lower.contains("expired") => ProblemKind::ExpiredCredentials,
+            _ => ProblemKind::Other,
+        },
+    };
+    let detail = if detail.trim().is_empty() || detail == ": " { first_line(&text) } else { detail };
+    Problem::new(kind, detail)
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    line.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_urls_and_arns() {
+        let cases = [
+            ("https://sqs.eu-west-1.amazonaws.com/123456789012/zd-debug", Some("eu-west-1")),
+            ("https://us-east-2.queue.amazonaws.com/123456789012/zd-debug", Some("us-east-2")),
+            ("arn:aws:sqs:ap-southeast-2:123456789012:zd-debug", Some("ap-southeast-2")),
+            ("http://127.0.0.1:5000/123456789012/zd-debug", None),
+            ("zd-debug", None),
+        ];
+        for (queue, want) in cases {
+            assert_eq!(region_of(queue).as_deref(), want, "{queue}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        let mut b = Backoff::default();
+        let first = b.next(false);
+        assert!(first >= Duration::from_millis(250) && first <= Duration::from_millis(500));
+        for _ in 0..20 {
+            assert!(b.next(false) <= Duration::from_secs(30));
+        }
+        assert!(b.next(false) >= Duration::from_secs(15));
+    }
+
+    #[test]
+    fn only_extra_pollers_retire() {
+        let active = AtomicUsize::new(2);
+        assert!(retire(&active));
+        assert!(!retire(&active), "the last poller keeps running");
+        assert_eq!(active.load(Ordering::SeqCst), 1);
+    }
+}
