@@ -5,8 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "zdwatch", version, about = "Watch Zendesk ticket events arriving through EventBridge in an SQS queue")]
-#[command(after_help = "Run `zdwatch tail --help` for the headless stream. Filter syntax and ndjson fields: see README.md.")]
+#[command(
+    name = "zdwatch",
+    version,
+    about = "Watch Zendesk ticket events arriving through EventBridge in an SQS queue"
+)]
+#[command(
+    after_help = "Run `zdwatch tail --help` for the headless stream. Filter syntax and ndjson fields: see README.md."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -47,7 +47,11 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
-    let delivery = if args.input.peek { Delivery::Peek } else { Delivery::Consume };
+    let delivery = if args.input.peek {
+        Delivery::Peek
+    } else {
+        Delivery::Consume
+    };
     let sources = match start_sources(&args.input, aws, delivery, !filter.is_empty()).await? {
         Ok(s) => s,
         Err(code) => return Ok(code),
@@ -59,11 +63,16 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         filter,
         delivery,
         max_events: args.max_events,
-        idle_exit: args.idle_exit.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64),
+        idle_exit: args
+            .idle_exit
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64),
         to_terminal,
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let report = headless::tail(sources, opts, &mut out, print_status).await.context("writing to stdout")?;
+    let report = headless::tail(sources, opts, &mut out, print_status)
+        .await
+        .context("writing to stdout")?;
     if report.broken_pipe {
         return Ok(ExitCode::SUCCESS);
     }
@@ -71,10 +80,18 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     if std::io::stderr().is_terminal() {
         eprintln!(
             "zdwatch: {} events written, {} duplicates suppressed, {} filtered out, {} malformed, {} unrecognized",
-            report.written, report.duplicates, report.filtered_out, report.malformed, report.unrecognized
+            report.written,
+            report.duplicates,
+            report.filtered_out,
+            report.malformed,
+            report.unrecognized
         );
     }
-    Ok(if report.failed_sources.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.failed_sources.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Starts every `--file` and `--queue`; an `Err` exit code means a usage or start-up error was printed.
@@ -97,7 +114,11 @@ async fn start_sources(
             return Ok(Err(ExitCode::FAILURE));
         }
     }
-    let aws = AwsOptions { profile: aws.profile.clone(), region: aws.region.clone(), endpoint_url: aws.endpoint_url.clone() };
+    let aws = AwsOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
     let opts = SqsOptions {
         delivery,
         pollers: input.pollers.map(usize::from),
@@ -118,7 +139,10 @@ fn print_status(source: &str, status: &SourceStatus) {
     let line = match status {
         SourceStatus::Connected => format!("zdwatch: {source}: connected"),
         SourceStatus::Retrying { wait, problem } => {
-            format!("zdwatch: {source}: retrying in {:.1}s: {problem}", wait.as_secs_f64())
+            format!(
+                "zdwatch: {source}: retrying in {:.1}s: {problem}",
+                wait.as_secs_f64()
+            )
         }
         SourceStatus::Warning(w) => format!("zdwatch: {source}: warning: {w}"),
         SourceStatus::Failed(why) => format!("zdwatch: {source}: failed: {why}"),
@@ -129,7 +153,16 @@ fn print_status(source: &str, status: &SourceStatus) {
 /// `zdwatch: invalid --filter: unknown key 'stat:' …` with a caret under the offending text.
 pub fn describe_filter_error(flag: &str, text: &str, e: &FilterError) -> String {
     let safe = sanitize::sanitize(text);
-    let col = text.get(..e.span.start).map_or(0, |s| sanitize::sanitize(s).chars().count());
-    let width = text.get(e.span.clone()).map_or(1, |s| sanitize::sanitize(s).chars().count().max(1));
-    format!("zdwatch: invalid {flag}: {}\n  {safe}\n  {}{}", e.message, " ".repeat(col), "^".repeat(width))
+    let col = text
+        .get(..e.span.start)
+        .map_or(0, |s| sanitize::sanitize(s).chars().count());
+    let width = text
+        .get(e.span.clone())
+        .map_or(1, |s| sanitize::sanitize(s).chars().count().max(1));
+    format!(
+        "zdwatch: invalid {flag}: {}\n  {safe}\n  {}{}",
+        e.message,
+        " ".repeat(col),
+        "^".repeat(width)
+    )
 }

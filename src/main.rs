@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -5,10 +6,26 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = zdwatch::cli::Cli::parse();
-    let filter = EnvFilter::try_new(&cli.log_level).unwrap_or_else(|_| EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
+    // error unless a directive names it or the level is debug or trace.
+    let level = cli.log_level.trim();
+    let directives = match level {
+        "error" | "warn" | "info" => format!("error,zdwatch={level}"),
+        other => other.to_string(),
+    };
+    let filter =
+        EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("error,zdwatch=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("zdwatch: cannot start the async runtime: {e}");

@@ -62,7 +62,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {
-        assert!(matches!(sanitize("open → solved, ünïcode ✓"), Cow::Borrowed(_)));
+        assert!(matches!(
+            sanitize("open → solved, ünïcode ✓"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -86,7 +89,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_bytes_show_as_hex() {
-        assert_eq!(sanitize_bytes(b"ok \xff\xfe \x1b[31m"), "ok \\xff\\xfe \\x1b[31m");
+        assert_eq!(
+            sanitize_bytes(b"ok \xff\xfe \x1b[31m"),
+            "ok \\xff\\xfe \\x1b[31m"
+        );
         assert_eq!(sanitize_bytes("é".as_bytes()), "é");
     }
 }

@@ -1,5 +1,6 @@
 //! Table-driven: every body in assets/samples decodes to the fields listed for it in
 //! tests/fixtures/samples-expected.json (written by scripts/make-samples, independently of the decoder).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,9 +14,14 @@ fn root() -> PathBuf {
 }
 
 fn decode_file(rel: &str) -> TicketEvent {
-    let body = std::fs::read(root().join("assets/samples").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let body = std::fs::read(root().join("assets/samples").join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
     let received_at: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    decode(Received { body, message_id: None, received_at })
+    decode(Received {
+        body,
+        message_id: None,
+        received_at,
+    })
 }
 
 /// The decoded value for one expectation key, as JSON.
@@ -65,7 +71,8 @@ fn same_time(want: &Value, got: &Value) -> bool {
 
 #[test]
 fn every_sample_decodes_to_its_expected_fields() {
-    let text = std::fs::read_to_string(root().join("tests/fixtures/samples-expected.json")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/samples-expected.json")).unwrap();
     let expected: Vec<Value> = serde_json::from_str(&text).unwrap();
     let mut failures = Vec::new();
     for want in &expected {
@@ -75,18 +82,33 @@ fn every_sample_decodes_to_its_expected_fields() {
             let ok = match key.as_str() {
                 "file" => true,
                 "event_id_prefix" => event.event_id.starts_with(want_value.as_str().unwrap()),
-                "problem_contains" => event.problem.as_deref().is_some_and(|p| p.contains(want_value.as_str().unwrap())),
+                "problem_contains" => event
+                    .problem
+                    .as_deref()
+                    .is_some_and(|p| p.contains(want_value.as_str().unwrap())),
                 "occurred_at" => same_time(want_value, &actual(&event, key)),
                 _ => &actual(&event, key) == want_value,
             };
             if !ok {
-                failures.push(format!("{file}: {key}: want {want_value}, got {}", actual_or_note(&event, key)));
+                failures.push(format!(
+                    "{file}: {key}: want {want_value}, got {}",
+                    actual_or_note(&event, key)
+                ));
             }
         }
         // Nothing is lost: the body is kept byte for byte.
-        assert_eq!(event.raw, std::fs::read(root().join("assets/samples").join(file)).unwrap(), "{file}");
+        assert_eq!(
+            event.raw,
+            std::fs::read(root().join("assets/samples").join(file)).unwrap(),
+            "{file}"
+        );
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn actual_or_note(e: &TicketEvent, key: &str) -> String {
@@ -99,9 +121,13 @@ fn actual_or_note(e: &TicketEvent, key: &str) -> String {
 
 #[test]
 fn every_sample_file_has_expectations_and_every_kind_has_a_sample_in_each_format() {
-    let text = std::fs::read_to_string(root().join("tests/fixtures/samples-expected.json")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/samples-expected.json")).unwrap();
     let expected: Vec<Value> = serde_json::from_str(&text).unwrap();
-    let listed: BTreeSet<String> = expected.iter().map(|e| e["file"].as_str().unwrap().to_string()).collect();
+    let listed: BTreeSet<String> = expected
+        .iter()
+        .map(|e| e["file"].as_str().unwrap().to_string())
+        .collect();
 
     let mut on_disk = BTreeSet::new();
     for dir in std::fs::read_dir(root().join("assets/samples")).unwrap() {
@@ -114,14 +140,23 @@ fn every_sample_file_has_expectations_and_every_kind_has_a_sample_in_each_format
             }
         }
     }
-    assert_eq!(listed, on_disk, "samples without expectations, or expectations without samples");
+    assert_eq!(
+        listed, on_disk,
+        "samples without expectations, or expectations without samples"
+    );
 
     for kind in KNOWN_KINDS {
         let webhook = format!("webhook/{}.json", kind.as_str());
-        assert!(Path::new(&root().join("assets/samples").join(&webhook)).exists(), "missing {webhook}");
+        assert!(
+            Path::new(&root().join("assets/samples").join(&webhook)).exists(),
+            "missing {webhook}"
+        );
         if kind.legacy_name().is_some() {
             let legacy = format!("legacy/{}.json", kind.as_str());
-            assert!(root().join("assets/samples").join(&legacy).exists(), "missing {legacy}");
+            assert!(
+                root().join("assets/samples").join(&legacy).exists(),
+                "missing {legacy}"
+            );
         }
     }
 }
@@ -130,7 +165,12 @@ fn every_sample_file_has_expectations_and_every_kind_has_a_sample_in_each_format
 fn identity_falls_back_from_webhook_id_to_eventbridge_to_sns_to_sqs_to_hash() {
     let at: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let d = |body: &str, mid: Option<&str>| {
-        decode(Received { body: body.as_bytes().to_vec(), message_id: mid.map(Into::into), received_at: at }).event_id
+        decode(Received {
+            body: body.as_bytes().to_vec(),
+            message_id: mid.map(Into::into),
+            received_at: at,
+        })
+        .event_id
     };
     let webhook = r#"{"detail-type":"x","id":"eb-1","detail":{"type":"zen:event-type:ticket.created","id":"wh-1","detail":{"id":"1"}}}"#;
     assert_eq!(d(webhook, Some("m")), "wh-1");
@@ -148,11 +188,20 @@ fn identity_falls_back_from_webhook_id_to_eventbridge_to_sns_to_sqs_to_hash() {
 #[test]
 fn a_webhook_retried_through_the_relay_keeps_its_identity() {
     let at: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let body = std::fs::read_to_string(root().join("assets/samples/webhook/status_changed.json")).unwrap();
+    let body =
+        std::fs::read_to_string(root().join("assets/samples/webhook/status_changed.json")).unwrap();
     let mut second: Value = serde_json::from_str(&body).unwrap();
     second["id"] = json!("another-eventbridge-id");
-    let first = decode(Received { body: body.into_bytes(), message_id: None, received_at: at });
-    let retry = decode(Received { body: second.to_string().into_bytes(), message_id: None, received_at: at });
+    let first = decode(Received {
+        body: body.into_bytes(),
+        message_id: None,
+        received_at: at,
+    });
+    let retry = decode(Received {
+        body: second.to_string().into_bytes(),
+        message_id: None,
+        received_at: at,
+    });
     assert_eq!(first.event_id, retry.event_id);
     assert_ne!(first.envelope.eventbridge_id, retry.envelope.eventbridge_id);
 }
@@ -181,7 +230,11 @@ fn hostile_bodies_decode_without_panicking() {
     ];
     for body in bodies {
         let len = body.len();
-        let e = decode(Received { body, message_id: None, received_at: at });
+        let e = decode(Received {
+            body,
+            message_id: None,
+            received_at: at,
+        });
         assert_eq!(e.raw.len(), len, "raw body kept");
         assert!(!e.event_id.is_empty());
     }

@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::json::{self, path};
 use super::{Envelope, Format, Kind, Sequence, TicketEvent, TicketSnapshot, legacy, webhook};
 
-
 /// Layers deeper than this are not unwrapped (the reference says 4 is plenty).
 const MAX_DEPTH: usize = 4;
 
@@ -73,7 +72,10 @@ pub fn decode(msg: Received) -> TicketEvent {
     }
 
     let env = &event.envelope;
-    event.occurred_at = event.occurred_at.or(env.eventbridge_time).or(env.sns_timestamp);
+    event.occurred_at = event
+        .occurred_at
+        .or(env.eventbridge_time)
+        .or(env.sns_timestamp);
     event.event_id = identity(&event);
     event
 }
@@ -138,13 +140,24 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
     if let Some(te) = payload.get_mut("ticket_event").filter(|t| t.is_object()) {
         return Payload::Legacy(te.take());
     }
-    if let Some(te) = payload.get_mut("input").and_then(|i| i.get_mut("ticket_event")).filter(|t| t.is_object()) {
+    if let Some(te) = payload
+        .get_mut("input")
+        .and_then(|i| i.get_mut("ticket_event"))
+        .filter(|t| t.is_object())
+    {
         return Payload::Legacy(te.take());
     }
-    if payload.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("zen:event-type:")) {
+    if payload
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("zen:event-type:"))
+    {
         return Payload::Webhook(payload);
     }
-    if let Some(content) = payload.get_mut("content").filter(|c| c.get("type").is_some() && c.get("ticket").is_some()) {
+    if let Some(content) = payload
+        .get_mut("content")
+        .filter(|c| c.get("type").is_some() && c.get("ticket").is_some())
+    {
         return Payload::Legacy(content.take());
     }
 
@@ -201,7 +214,8 @@ pub(super) fn snapshot(t: &Value) -> TicketSnapshot {
         organization_id: json::id(t.get("organization_id")),
         brand_id: json::id(t.get("brand_id")),
         form_id: json::id(t.get("form_id")).or_else(|| json::id(t.get("ticket_form_id"))),
-        custom_status_id: json::id(t.get("custom_status")).or_else(|| json::id(t.get("custom_status_id"))),
+        custom_status_id: json::id(t.get("custom_status"))
+            .or_else(|| json::id(t.get("custom_status_id"))),
         channel: channel(t.get("via").and_then(|via| via.get("channel"))),
         tags: json::string_list(t.get("tags")),
         subject: json::string(t.get("subject")),
@@ -217,7 +231,12 @@ fn channel(v: Option<&Value>) -> Option<String> {
         Value::String(s) if !s.is_empty() => Some(s.to_lowercase()),
         Value::Number(n) => {
             let id = n.as_u64()?;
-            Some(VIA_TYPES.iter().find(|(i, _)| *i == id).map_or_else(|| format!("via:{id}"), |(_, name)| name.to_string()))
+            Some(
+                VIA_TYPES
+                    .iter()
+                    .find(|(i, _)| *i == id)
+                    .map_or_else(|| format!("via:{id}"), |(_, name)| name.to_string()),
+            )
         }
         _ => None,
     }
@@ -225,14 +244,39 @@ fn channel(v: Option<&Value>) -> Option<String> {
 
 /// Zendesk via ids and their via types (reference §7.4).
 const VIA_TYPES: &[(u64, &str)] = &[
-    (0, "web_form"), (4, "mail"), (5, "web_service"), (8, "rule"), (9, "linked_problem"),
-    (10, "group_deletion"), (11, "user_change"), (12, "user_deletion"), (13, "group_change"),
-    (14, "resource_push"), (15, "iphone"), (16, "get_satisfaction"), (17, "dropbox"), (19, "merge"),
-    (20, "batch"), (21, "recovered_from_suspended_tickets"), (22, "automatic_solution_suggestions"),
-    (23, "twitter_favorite"), (24, "topic"), (25, "user_merge"), (26, "twitter_dm"), (27, "closed_ticket"),
-    (28, "logmein_rescue"), (29, "chat"), (30, "twitter"), (31, "ticket_sharing"), (32, "macro_reference"),
-    (33, "voicemail"), (34, "phone_call_inbound"), (35, "phone_call_outbound"), (36, "blog"),
-    (37, "text_message"), (38, "facebook_post"),
+    (0, "web_form"),
+    (4, "mail"),
+    (5, "web_service"),
+    (8, "rule"),
+    (9, "linked_problem"),
+    (10, "group_deletion"),
+    (11, "user_change"),
+    (12, "user_deletion"),
+    (13, "group_change"),
+    (14, "resource_push"),
+    (15, "iphone"),
+    (16, "get_satisfaction"),
+    (17, "dropbox"),
+    (19, "merge"),
+    (20, "batch"),
+    (21, "recovered_from_suspended_tickets"),
+    (22, "automatic_solution_suggestions"),
+    (23, "twitter_favorite"),
+    (24, "topic"),
+    (25, "user_merge"),
+    (26, "twitter_dm"),
+    (27, "closed_ticket"),
+    (28, "logmein_rescue"),
+    (29, "chat"),
+    (30, "twitter"),
+    (31, "ticket_sharing"),
+    (32, "macro_reference"),
+    (33, "voicemail"),
+    (34, "phone_call_inbound"),
+    (35, "phone_call_outbound"),
+    (36, "blog"),
+    (37, "text_message"),
+    (38, "facebook_post"),
 ];
 
 /// `previous`/`current` as text, normalised for the kind (lower-cased enums, decimal ids).
@@ -249,6 +293,14 @@ pub(super) fn diff_value(kind: &Kind, v: Option<&Value>) -> Option<String> {
 /// `{id, position, total?}`: legacy `meta.sequence`, webhook `event.meta.sequence`.
 pub(super) fn sequence(v: Option<&Value>) -> Option<Sequence> {
     let s = v?;
-    let small = |k: &str| s.get(k).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
-    Some(Sequence { id: json::scalar_text(s.get("id"))?, position: small("position"), total: small("total") })
+    let small = |k: &str| {
+        s.get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    Some(Sequence {
+        id: json::scalar_text(s.get("id"))?,
+        position: small("position"),
+        total: small("total"),
+    })
 }

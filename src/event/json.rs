@@ -12,7 +12,11 @@ pub fn id(v: Option<&Value>) -> Option<u64> {
     match v? {
         Value::Number(n) => n
             .as_u64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 1.8e19).map(|f| f as u64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 1.8e19)
+                    .map(|f| f as u64)
+            })
             .filter(|&n| n != 0),
         Value::String(s) => s.trim().parse::<u64>().ok().filter(|&n| n != 0),
         _ => None,
@@ -160,7 +164,10 @@ mod tests {
 
     #[test]
     fn scalar_text_unwraps_custom_field_values() {
-        assert_eq!(scalar_text(Some(&json!({"value": "gold"}))), Some("gold".into()));
+        assert_eq!(
+            scalar_text(Some(&json!({"value": "gold"}))),
+            Some("gold".into())
+        );
         assert_eq!(scalar_text(Some(&json!(42))), Some("42".into()));
         assert_eq!(scalar_text(Some(&json!(["x", "y"]))), Some("x,y".into()));
         assert_eq!(scalar_text(Some(&json!(""))), None);

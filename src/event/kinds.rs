@@ -75,7 +75,10 @@ macro_rules! kinds {
 /// Lower-case letters and digits only: "Email CCs Changed" and "ticket.CcsChanged" compare loosely.
 fn squash(s: &str) -> String {
     let s = s.strip_prefix("ticket.").unwrap_or(s);
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 kinds! {
@@ -121,7 +124,10 @@ kinds! {
 impl Kind {
     /// Kinds whose `previous`/`current` are enumerations compared without case (status, priority, type).
     pub fn has_enum_diff(&self) -> bool {
-        matches!(self, Kind::StatusChanged | Kind::PriorityChanged | Kind::TypeChanged)
+        matches!(
+            self,
+            Kind::StatusChanged | Kind::PriorityChanged | Kind::TypeChanged
+        )
     }
 
     /// Kinds whose `previous`/`current` are Zendesk ids.
@@ -153,7 +159,10 @@ mod tests {
 
     #[test]
     fn all_thirty_legacy_types_map_to_a_known_kind() {
-        let legacy: Vec<_> = KNOWN_KINDS.iter().filter_map(|k| k.legacy_name().map(|n| (n, k))).collect();
+        let legacy: Vec<_> = KNOWN_KINDS
+            .iter()
+            .filter_map(|k| k.legacy_name().map(|n| (n, k)))
+            .collect();
         assert_eq!(legacy.len(), 30);
         for (name, kind) in legacy {
             assert_eq!(&Kind::from_legacy(name), kind, "{name}");
@@ -181,8 +190,14 @@ mod tests {
 
     #[test]
     fn unknown_names_are_kept() {
-        assert_eq!(Kind::from_legacy("Something New"), Kind::Other("Something New".into()));
-        assert_eq!(Kind::from_webhook("comment_created").as_str(), "comment_created");
+        assert_eq!(
+            Kind::from_legacy("Something New"),
+            Kind::Other("Something New".into())
+        );
+        assert_eq!(
+            Kind::from_webhook("comment_created").as_str(),
+            "comment_created"
+        );
         assert_eq!(Kind::from_webhook("STATUS_CHANGED"), Kind::StatusChanged);
     }
 

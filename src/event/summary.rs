@@ -15,7 +15,11 @@ pub fn summary(e: &TicketEvent) -> String {
     let arrow = |label: &str| {
         let prev = e.previous.as_deref().unwrap_or("–");
         let cur = e.current.as_deref().unwrap_or("–");
-        if label.is_empty() { format!("{prev} → {cur}") } else { format!("{label} {prev} → {cur}") }
+        if label.is_empty() {
+            format!("{prev} → {cur}")
+        } else {
+            format!("{label} {prev} → {cur}")
+        }
     };
     match &e.kind {
         Kind::StatusChanged | Kind::PriorityChanged | Kind::TypeChanged => arrow(""),
@@ -30,12 +34,18 @@ pub fn summary(e: &TicketEvent) -> String {
         Kind::ProblemLinkChanged => arrow("problem"),
         Kind::ExternalIdChanged => arrow("external id"),
         Kind::TaskDueAtChanged => arrow("due"),
-        Kind::SubjectChanged | Kind::DescriptionChanged => e.current.as_deref().map(clip).unwrap_or_default(),
+        Kind::SubjectChanged | Kind::DescriptionChanged => {
+            e.current.as_deref().map(clip).unwrap_or_default()
+        }
         Kind::CustomFieldChanged => arrow(e.field.as_deref().unwrap_or("field")),
         Kind::TagsChanged => signed(&e.tags_added, &e.tags_removed),
         Kind::EmailCcsChanged | Kind::FollowersChanged => {
             let added: Vec<String> = e.users_added.iter().map(|u| format!("user {u}")).collect();
-            let removed: Vec<String> = e.users_removed.iter().map(|u| format!("user {u}")).collect();
+            let removed: Vec<String> = e
+                .users_removed
+                .iter()
+                .map(|u| format!("user {u}"))
+                .collect();
             signed(&added, &removed)
         }
         Kind::CommentAdded | Kind::CommentMadePrivate | Kind::CommentRedacted => comment(e),
@@ -43,11 +53,19 @@ pub fn summary(e: &TicketEvent) -> String {
             let name = e.attachment.as_ref().and_then(|a| a.filename.as_deref());
             format!("attachment {}", name.unwrap_or("(no name)"))
         }
-        Kind::Merged => e.current.as_deref().map(|t| format!("merged into #{t}")).unwrap_or_default(),
+        Kind::Merged => e
+            .current
+            .as_deref()
+            .map(|t| format!("merged into #{t}"))
+            .unwrap_or_default(),
         Kind::Created => {
             let via = e.ticket.channel.as_deref().map(|c| format!("via {c}"));
             let subject = e.ticket.subject.as_deref().map(clip);
-            [via, subject].into_iter().flatten().collect::<Vec<_>>().join(": ")
+            [via, subject]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ")
         }
         _ if e.previous.is_some() || e.current.is_some() => arrow(""),
         _ => String::new(),
@@ -61,12 +79,18 @@ fn signed(added: &[String], removed: &[String]) -> String {
 }
 
 fn comment(e: &TicketEvent) -> String {
-    let Some(c) = &e.comment else { return String::new() };
+    let Some(c) = &e.comment else {
+        return String::new();
+    };
     let visibility = match c.public {
         Some(false) => "private",
         _ => "public",
     };
-    let body = c.body.as_deref().map(clip).unwrap_or_else(|| "(no body)".into());
+    let body = c
+        .body
+        .as_deref()
+        .map(clip)
+        .unwrap_or_else(|| "(no body)".into());
     match &c.author_name {
         Some(name) => format!("{visibility} by {name}: {body}"),
         None => format!("{visibility}: {body}"),

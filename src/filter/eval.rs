@@ -15,15 +15,21 @@ pub(super) fn eval(expr: &Expr, e: &TicketEvent, now: Timestamp) -> bool {
 }
 
 fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
-    let one_of = |values: &[String], v: Option<&str>| v.is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v)));
+    let one_of = |values: &[String], v: Option<&str>| {
+        v.is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v)))
+    };
     match t {
         Term::Kind(names) => {
             let kind = e.kind.as_str();
-            names.iter().any(|n| kind.eq_ignore_ascii_case(n) || starts_with_ignore_case(kind, n))
+            names
+                .iter()
+                .any(|n| kind.eq_ignore_ascii_case(n) || starts_with_ignore_case(kind, n))
         }
         Term::Transition { from, to } => {
             e.kind == crate::event::Kind::StatusChanged
-                && from.as_ref().is_none_or(|f| one_of(f, e.previous.as_deref()))
+                && from
+                    .as_ref()
+                    .is_none_or(|f| one_of(f, e.previous.as_deref()))
                 && to.as_ref().is_none_or(|t| one_of(t, e.current.as_deref()))
         }
         Term::Status(values) => one_of(values, e.ticket.status.as_deref()),
@@ -34,8 +40,14 @@ fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
                 TagScope::Removed => &e.tags_removed,
             };
             // A tag added by this event is on the ticket even when the snapshot is missing.
-            let extra = if *scope == TagScope::Has { e.tags_added.as_slice() } else { &[] };
-            patterns.iter().any(|p| tags.iter().chain(extra).any(|tag| glob(p, tag)))
+            let extra = if *scope == TagScope::Has {
+                e.tags_added.as_slice()
+            } else {
+                &[]
+            };
+            patterns
+                .iter()
+                .any(|p| tags.iter().chain(extra).any(|tag| glob(p, tag)))
         }
         Term::Ticket(ids) => e.ticket_id.is_some_and(|id| ids.contains(&id)),
         Term::Priority(values) => one_of(values, e.ticket.priority.as_deref()),
@@ -50,10 +62,16 @@ fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
             };
             ids.contains(&value)
         }
-        Term::Channel(values) => e.ticket.channel.as_deref().is_some_and(|c| values.iter().any(|v| glob(v, c))),
+        Term::Channel(values) => e
+            .ticket
+            .channel
+            .as_deref()
+            .is_some_and(|c| values.iter().any(|v| glob(v, c))),
         Term::Format(formats) => formats.contains(&e.format),
         Term::Reopened => e.is_reopen(),
-        Term::Since(d) => now.checked_sub(*d).is_ok_and(|start| e.order_time() >= start),
+        Term::Since(d) => now
+            .checked_sub(*d)
+            .is_ok_and(|start| e.order_time() >= start),
         Term::Text(word) => {
             let hay = [
                 Some(summary(e)),
@@ -61,13 +79,17 @@ fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
                 e.comment.as_ref().and_then(|c| c.body.clone()),
                 Some(e.kind.as_str().to_string()),
             ];
-            hay.iter().flatten().any(|h| h.to_lowercase().contains(word.as_str()))
+            hay.iter()
+                .flatten()
+                .any(|h| h.to_lowercase().contains(word.as_str()))
         }
     }
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+    s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 /// Case-insensitive match with `*` standing for any run of characters.
@@ -78,7 +100,10 @@ pub(super) fn glob(pattern: &str, text: &str) -> bool {
     }
     let parts: Vec<&str> = p.split('*').collect();
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !t.starts_with(first) || !t[first.len()..].ends_with(last) || t.len() < first.len() + last.len() {
+    if !t.starts_with(first)
+        || !t[first.len()..].ends_with(last)
+        || t.len() < first.len() + last.len()
+    {
         return false;
     }
     let mut rest = &t[first.len()..t.len() - last.len()];

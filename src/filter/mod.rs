@@ -36,7 +36,10 @@ pub enum Term {
     /// `type:` — each value matches a kind name exactly or as a prefix (`comment` → `comment_*`).
     Kind(Vec<String>),
     /// `status:FROM->TO`; `None` on a side is `*`.
-    Transition { from: Option<Vec<String>>, to: Option<Vec<String>> },
+    Transition {
+        from: Option<Vec<String>>,
+        to: Option<Vec<String>>,
+    },
     /// `status:solved` — the ticket's status after the event.
     Status(Vec<String>),
     /// `tag:` (ticket has it), `tag+:` (added by this event), `tag-:` (removed); `*` wildcards.
@@ -103,3 +106,6 @@ impl Filter {
         self.expr.as_ref().is_none_or(|e| eval::eval(e, event, now))
     }
 }
+
+#[cfg(test)]
+mod tests;

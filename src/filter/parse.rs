@@ -28,7 +28,10 @@ struct Token {
 }
 
 fn err<T>(message: impl Into<String>, span: Range<usize>) -> Result<T, FilterError> {
-    Err(FilterError { message: message.into(), span })
+    Err(FilterError {
+        message: message.into(),
+        span,
+    })
 }
 
 fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
@@ -41,11 +44,17 @@ fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
             }
             '(' | ')' => {
                 chars.next();
-                tokens.push(Token { tok: if c == '(' { Tok::Open } else { Tok::Close }, span: start..start + 1 });
+                tokens.push(Token {
+                    tok: if c == '(' { Tok::Open } else { Tok::Close },
+                    span: start..start + 1,
+                });
             }
             '-' | '!' if tokens_may_negate(text, start) => {
                 chars.next();
-                tokens.push(Token { tok: Tok::Not, span: start..start + 1 });
+                tokens.push(Token {
+                    tok: Tok::Not,
+                    span: start..start + 1,
+                });
             }
             _ => {
                 // A word runs to whitespace or a parenthesis; double quotes may enclose spaces.
@@ -67,7 +76,10 @@ fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
                 if let Some(q) = quote_start {
                     return err("unclosed quote", q..text.len());
                 }
-                tokens.push(Token { tok: Tok::Word(word), span: start..end });
+                tokens.push(Token {
+                    tok: Tok::Word(word),
+                    span: start..end,
+                });
             }
         }
     }
@@ -76,7 +88,10 @@ fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
 
 /// `-` and `!` negate only at the start of a term, followed by something to negate.
 fn tokens_may_negate(text: &str, at: usize) -> bool {
-    text[at + 1..].chars().next().is_some_and(|c| !c.is_whitespace())
+    text[at + 1..]
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_whitespace())
 }
 
 pub fn parse(text: &str) -> Result<Filter, FilterError> {
@@ -84,7 +99,11 @@ pub fn parse(text: &str) -> Result<Filter, FilterError> {
     if tokens.is_empty() {
         return Ok(Filter { expr: None });
     }
-    let mut p = Parser { tokens, pos: 0, len: text.len() };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        len: text.len(),
+    };
     let expr = p.expr()?;
     if let Some(t) = p.tokens.get(p.pos) {
         return err("unexpected ')'", t.span.clone());
@@ -117,7 +136,11 @@ impl Parser {
             }
             alternatives.push(self.and()?);
         }
-        Ok(if alternatives.len() == 1 { alternatives.remove(0) } else { Expr::Or(alternatives) })
+        Ok(if alternatives.len() == 1 {
+            alternatives.remove(0)
+        } else {
+            Expr::Or(alternatives)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
@@ -127,12 +150,19 @@ impl Parser {
                 self.pos += 1;
             }
             match self.peek() {
-                None | Some(Token { tok: Tok::Close, .. }) => break,
+                None
+                | Some(Token {
+                    tok: Tok::Close, ..
+                }) => break,
                 Some(_) if self.is_keyword("or") => break,
                 Some(_) => terms.push(self.unary()?),
             }
         }
-        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::And(terms) })
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
@@ -147,12 +177,20 @@ impl Parser {
             }
             Tok::Open => {
                 self.pos += 1;
-                if matches!(self.peek(), Some(Token { tok: Tok::Close, .. })) {
+                if matches!(
+                    self.peek(),
+                    Some(Token {
+                        tok: Tok::Close,
+                        ..
+                    })
+                ) {
                     return err("empty parentheses", span.start..span.start + 2);
                 }
                 let inner = self.expr()?;
                 match self.peek() {
-                    Some(Token { tok: Tok::Close, .. }) => {
+                    Some(Token {
+                        tok: Tok::Close, ..
+                    }) => {
                         self.pos += 1;
                         Ok(inner)
                     }
@@ -184,16 +222,31 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
     if value.is_empty() {
         return err(format!("'{key}:' needs a value"), vspan);
     }
-    let list = || -> Vec<String> { value.split(',').filter(|v| !v.is_empty()).map(str::to_lowercase).collect() };
+    let list = || -> Vec<String> {
+        value
+            .split(',')
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
     Ok(match key.to_ascii_lowercase().as_str() {
-        "type" | "kind" => Term::Kind(value.split(',').filter(|v| !v.is_empty()).map(kind_name).collect()),
+        "type" | "kind" => Term::Kind(
+            value
+                .split(',')
+                .filter(|v| !v.is_empty())
+                .map(kind_name)
+                .collect(),
+        ),
         "status" => status(value, vspan)?,
         "tag" | "tags" => Term::Tag(TagScope::Has, list()),
         "tag+" => Term::Tag(TagScope::Added, list()),
         "tag-" => Term::Tag(TagScope::Removed, list()),
-        "ticket" | "id" => {
-            Term::Ticket(value.split(',').map(|v| ticket_id(v.trim_start_matches('#'), vspan.clone())).collect::<Result<_, _>>()?)
-        }
+        "ticket" | "id" => Term::Ticket(
+            value
+                .split(',')
+                .map(|v| ticket_id(v.trim_start_matches('#'), vspan.clone()))
+                .collect::<Result<_, _>>()?,
+        ),
         "priority" => Term::Priority(list()),
         "channel" | "via" => Term::Channel(list()),
         "group" => ids(IdField::Group, value, vspan)?,
@@ -210,14 +263,21 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
                     "webhook" => Ok(Format::Webhook),
                     "unrecognized" => Ok(Format::Unrecognized),
                     "malformed" => Ok(Format::Malformed),
-                    _ => err(format!("unknown format '{f}': use legacy, webhook, unrecognized or malformed"), vspan.clone()),
+                    _ => err(
+                        format!(
+                            "unknown format '{f}': use legacy, webhook, unrecognized or malformed"
+                        ),
+                        vspan.clone(),
+                    ),
                 })
                 .collect::<Result<_, _>>()?,
         ),
         "since" => Term::Since(duration(value, vspan)?),
         _ => {
             return err(
-                format!("unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format since)"),
+                format!(
+                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format since)"
+                ),
                 span.start..span.start + key.len() + 1,
             );
         }
@@ -236,24 +296,39 @@ fn kind_name(value: &str) -> String {
 }
 
 fn status(value: &str, span: Range<usize>) -> Result<Term, FilterError> {
-    let arrow = value.find("->").map(|i| (i, 2)).or_else(|| value.find('→').map(|i| (i, '→'.len_utf8())));
+    let arrow = value
+        .find("->")
+        .map(|i| (i, 2))
+        .or_else(|| value.find('→').map(|i| (i, '→'.len_utf8())));
     let side = |s: &str| -> Option<Vec<String>> {
-        (s != "*" && !s.is_empty()).then(|| s.split(',').filter(|v| !v.is_empty()).map(str::to_lowercase).collect())
+        (s != "*" && !s.is_empty()).then(|| {
+            s.split(',')
+                .filter(|v| !v.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        })
     };
     match arrow {
         None => Ok(Term::Status(side(value).unwrap_or_default())),
         Some((i, len)) => {
             let (from, to) = (&value[..i], &value[i + len..]);
             if from.is_empty() || to.is_empty() {
-                return err("a transition needs both sides: status:FROM->TO (use * for any)", span);
+                return err(
+                    "a transition needs both sides: status:FROM->TO (use * for any)",
+                    span,
+                );
             }
-            Ok(Term::Transition { from: side(from), to: side(to) })
+            Ok(Term::Transition {
+                from: side(from),
+                to: side(to),
+            })
         }
     }
 }
 
 fn ticket_id(v: &str, span: Range<usize>) -> Result<u64, FilterError> {
-    v.parse().or_else(|_| err(format!("'{v}' is not a ticket id"), span))
+    v.parse()
+        .or_else(|_| err(format!("'{v}' is not a ticket id"), span))
 }
 
 fn ids(field: IdField, value: &str, span: Range<usize>) -> Result<Term, FilterError> {
@@ -261,7 +336,10 @@ fn ids(field: IdField, value: &str, span: Range<usize>) -> Result<Term, FilterEr
         .split(',')
         .map(|v| match v.to_ascii_lowercase().as_str() {
             "none" | "-" => Ok(None),
-            _ => v.parse().map(Some).or_else(|_| err(format!("'{v}' is not an id (or 'none')"), span.clone())),
+            _ => v
+                .parse()
+                .map(Some)
+                .or_else(|_| err(format!("'{v}' is not an id (or 'none')"), span.clone())),
         })
         .collect::<Result<_, _>>()?;
     Ok(Term::Id(field, parsed))
@@ -269,7 +347,9 @@ fn ids(field: IdField, value: &str, span: Range<usize>) -> Result<Term, FilterEr
 
 /// `90s`, `15m`, `2h`, `7d`.
 fn duration(value: &str, span: Range<usize>) -> Result<SignedDuration, FilterError> {
-    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
     let (n, unit) = value.split_at(split);
     let n: i64 = match n.parse() {
         Ok(n) => n,

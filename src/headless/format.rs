@@ -155,7 +155,11 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
             created_at: t.created_at,
             updated_at: t.updated_at,
         },
-        sequence: e.sequence.as_ref().map(|s| Sequence { id: &s.id, position: s.position, total: s.total }),
+        sequence: e.sequence.as_ref().map(|s| Sequence {
+            id: &s.id,
+            position: s.position,
+            total: s.total,
+        }),
         envelope: Envelope {
             eventbridge_id: env.eventbridge_id.as_deref(),
             eventbridge_time: env.eventbridge_time,
@@ -167,7 +171,8 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
         },
         problem: e.problem.as_deref(),
         raw: raw_text,
-        raw_base64: (keep_raw && raw_text.is_none()).then(|| base64::engine::general_purpose::STANDARD.encode(&e.raw)),
+        raw_base64: (keep_raw && raw_text.is_none())
+            .then(|| base64::engine::general_purpose::STANDARD.encode(&e.raw)),
     };
     serde_json::to_writer(&mut *out, &line)?;
     out.write_all(b"\n")
@@ -176,7 +181,13 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
 /// `2025-01-08T16:45:20Z #5158 status_changed open → solved [mobile login]`, every field sanitised.
 pub fn write_text(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     let exact = e.order_time();
-    let time = exact.round(TimestampRound::new().smallest(Unit::Second).mode(RoundMode::Trunc)).unwrap_or(exact);
+    let time = exact
+        .round(
+            TimestampRound::new()
+                .smallest(Unit::Second)
+                .mode(RoundMode::Trunc),
+        )
+        .unwrap_or(exact);
     let who = match (e.ticket_id, &e.domain, &e.subject_id) {
         (Some(id), _, _) => format!("#{id}"),
         (None, Some(domain), Some(id)) => format!("{domain}:{id}"),
@@ -211,7 +222,11 @@ pub fn write_raw(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io
         out.write_all(&e.raw)?;
     } else if e.format != Format::Malformed {
         // Raw line breaks cannot occur inside JSON strings: in valid JSON they are whitespace.
-        let flat: Vec<u8> = e.raw.iter().map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b }).collect();
+        let flat: Vec<u8> = e
+            .raw
+            .iter()
+            .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b })
+            .collect();
         out.write_all(flat.trim_ascii())?;
     } else {
         for &b in e.raw.trim_ascii_end() {

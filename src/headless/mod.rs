@@ -14,7 +14,9 @@ pub use format::{write_ndjson, write_raw, write_text};
 use crate::cli::OutputFormat;
 use crate::event::{Format, Received, TicketEvent, decode};
 use crate::filter::Filter;
-use crate::source::{Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus};
+use crate::source::{
+    Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus,
+};
 use crate::store::Dedupe;
 
 pub struct TailOptions {
@@ -53,7 +55,11 @@ pub async fn tail(
     out: &mut impl Write,
     mut on_status: impl FnMut(&str, &SourceStatus),
 ) -> io::Result<TailReport> {
-    let mut state = Tail { opts, dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY), report: TailReport::default() };
+    let mut state = Tail {
+        opts,
+        dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
+        report: TailReport::default(),
+    };
     let idle = state.opts.idle_exit;
     let mut deadline = idle.map(|d| Instant::now() + d);
     let mut shutdown = Box::pin(shutdown_signal());
@@ -95,6 +101,7 @@ pub async fn tail(
         }
     }
     state.report.duplicates = state.dedupe.duplicates();
+    release_unread(&mut sources).await;
     sources.shutdown().await;
     Ok(state.report)
 }
@@ -121,7 +128,11 @@ impl Tail {
         let mut messages = batch.into_iter();
         for m in messages.by_ref() {
             let (source, receipt) = (m.source, m.receipt);
-            let event = decode(Received { body: m.body, message_id: m.message_id, received_at: m.received_at });
+            let event = decode(Received {
+                body: m.body,
+                message_id: m.message_id,
+                received_at: m.received_at,
+            });
             let mut ack = |disposition| {
                 if let Some(r) = receipt.clone() {
                     acks.entry((source, disposition)).or_default().push(r);
@@ -152,7 +163,11 @@ impl Tail {
             self.dedupe.insert(&event.event_id);
             written_here.push((source, receipt));
             self.count(&event);
-            if self.opts.max_events.is_some_and(|max| self.report.written >= max) {
+            if self
+                .opts
+                .max_events
+                .is_some_and(|max| self.report.written >= max)
+            {
                 stop = Stop::Done;
                 break;
             }
@@ -160,7 +175,9 @@ impl Tail {
         // Messages after the last one wanted were not looked at: give them back at once.
         for m in messages {
             if let Some(r) = m.receipt {
-                acks.entry((m.source, Disposition::Release)).or_default().push(r);
+                acks.entry((m.source, Disposition::Release))
+                    .or_default()
+                    .push(r);
             }
         }
         match out.flush() {
@@ -195,6 +212,24 @@ impl Tail {
             Format::Unrecognized => self.report.unrecognized += 1,
             _ => {}
         }
+    }
+}
+
+/// Messages received but never looked at go back to the queue at once instead of after the visibility timeout.
+async fn release_unread(sources: &mut SourceSet) {
+    sources.events.close();
+    let mut unread: HashMap<SourceId, Vec<String>> = HashMap::new();
+    while let Ok(event) = sources.events.try_recv() {
+        if let SourceEvent::Batch(batch) = event {
+            for m in batch {
+                if let Some(r) = m.receipt {
+                    unread.entry(m.source).or_default().push(r);
+                }
+            }
+        }
+    }
+    for (source, receipts) in unread {
+        sources.ack(source, receipts, Disposition::Release).await;
     }
 }
 

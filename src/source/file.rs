@@ -14,7 +14,11 @@ const BATCH: usize = 1024;
 
 /// Opens the file now (so a missing file is an error before anything starts) and reads it on a thread.
 pub fn start(path: &str, ctx: SourceContext) -> io::Result<()> {
-    let reader: Box<dyn Read + Send> = if path == "-" { Box::new(io::stdin()) } else { Box::new(File::open(path)?) };
+    let reader: Box<dyn Read + Send> = if path == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path)?)
+    };
     let name = path.to_string();
     let handle = tokio::runtime::Handle::current();
     let tracker = ctx.tasks.clone();
@@ -55,12 +59,20 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                     receipt: None,
                     received_at: Timestamp::now(),
                 });
-                if batch.len() == BATCH && ctx.tx.blocking_send(SourceEvent::Batch(std::mem::take(&mut batch))).is_err() {
+                if batch.len() == BATCH
+                    && ctx
+                        .tx
+                        .blocking_send(SourceEvent::Batch(std::mem::take(&mut batch)))
+                        .is_err()
+                {
                     return;
                 }
             }
             Err(e) => {
-                let _ = ctx.tx.blocking_send(SourceEvent::Status(ctx.id, SourceStatus::Failed(format!("reading {name}: {e}"))));
+                let _ = ctx.tx.blocking_send(SourceEvent::Status(
+                    ctx.id,
+                    SourceStatus::Failed(format!("reading {name}: {e}")),
+                ));
                 break;
             }
         }

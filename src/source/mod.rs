@@ -39,7 +39,10 @@ pub enum SourceEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SourceStatus {
     Connected,
-    Retrying { wait: Duration, problem: Problem },
+    Retrying {
+        wait: Duration,
+        problem: Problem,
+    },
     /// Something the user should know that does not stop the source.
     Warning(String),
     /// The source gave up (a file that cannot be read).
@@ -95,22 +98,35 @@ pub enum ProblemKind {
 
 impl Problem {
     pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
-        Problem { kind, detail: detail.into() }
+        Problem {
+            kind,
+            detail: detail.into(),
+        }
     }
 
     /// One line saying what to do.
     pub fn hint(&self) -> &'static str {
         match self.kind {
-            ProblemKind::QueueMissing => "check the queue name or URL, the region (--region) and the account",
+            ProblemKind::QueueMissing => {
+                "check the queue name or URL, the region (--region) and the account"
+            }
             ProblemKind::AccessDenied => {
                 "the credentials lack an SQS permission: see README, 'AWS permissions' (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueUrl, sqs:GetQueueAttributes)"
             }
-            ProblemKind::ExpiredCredentials => "the credentials have expired: refresh them (e.g. `aws sso login`); zdwatch picks them up by itself",
-            ProblemKind::NoCredentials => "no AWS credentials found: set AWS_PROFILE or use --profile, or run `aws configure` / `aws sso login`",
-            ProblemKind::NoRegion => "no AWS region: pass --region, set AWS_REGION, or give the queue as a URL",
+            ProblemKind::ExpiredCredentials => {
+                "the credentials have expired: refresh them (e.g. `aws sso login`); zdwatch picks them up by itself"
+            }
+            ProblemKind::NoCredentials => {
+                "set AWS_PROFILE or use --profile, or run `aws configure` / `aws sso login`"
+            }
+            ProblemKind::NoRegion => "pass --region, set AWS_REGION, or give the queue as a URL",
             ProblemKind::Throttled => "SQS is throttling requests: zdwatch backs off and retries",
-            ProblemKind::Unreachable => "cannot reach the SQS endpoint: check the network, proxy or --endpoint-url",
-            ProblemKind::Timeout => "the request timed out: the network or endpoint is not answering",
+            ProblemKind::Unreachable => {
+                "cannot reach the SQS endpoint: check the network, proxy or --endpoint-url"
+            }
+            ProblemKind::Timeout => {
+                "the request timed out: the network or endpoint is not answering"
+            }
             ProblemKind::ServerError => "the service answered with a server error: zdwatch retries",
             ProblemKind::Other => "see the detail; zdwatch keeps retrying",
         }
@@ -120,7 +136,10 @@ impl Problem {
     pub fn needs_user(&self) -> bool {
         matches!(
             self.kind,
-            ProblemKind::QueueMissing | ProblemKind::AccessDenied | ProblemKind::NoCredentials | ProblemKind::NoRegion
+            ProblemKind::QueueMissing
+                | ProblemKind::AccessDenied
+                | ProblemKind::NoCredentials
+                | ProblemKind::NoRegion
         )
     }
 }
@@ -181,12 +200,22 @@ pub struct SourceContext {
 
 impl SourceSetBuilder {
     /// Registers a source and returns its context; `acks` is where the core's acks go (queues only).
-    pub fn add(&mut self, name: String, acks: Option<mpsc::Sender<Ack>>, endless: bool) -> SourceContext {
+    pub fn add(
+        &mut self,
+        name: String,
+        acks: Option<mpsc::Sender<Ack>>,
+        endless: bool,
+    ) -> SourceContext {
         let id = self.names.len();
         self.names.push(name);
         self.acks.push(acks);
         self.endless += usize::from(endless);
-        SourceContext { id, tx: self.tx.clone(), cancel: self.cancel.clone(), tasks: self.tasks.clone() }
+        SourceContext {
+            id,
+            tx: self.tx.clone(),
+            cancel: self.cancel.clone(),
+            tasks: self.tasks.clone(),
+        }
     }
 
     pub fn build(self) -> SourceSet {
@@ -212,7 +241,12 @@ impl SourceSet {
         if let Some(Some(tx)) = self.acks.get(source) {
             // A closed channel means the source is shutting down; the message then stays
             // invisible until its visibility timeout and comes back: nothing is lost.
-            let _ = tx.send(Ack { receipts, disposition }).await;
+            let _ = tx
+                .send(Ack {
+                    receipts,
+                    disposition,
+                })
+                .await;
         }
     }
 

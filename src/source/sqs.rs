@@ -16,14 +16,16 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    MessageSystemAttributeName, QueueAttributeName,
 };
 use jiff::Timestamp;
 use rand::Rng;
 use tokio::sync::mpsc;
 
 use super::{
-    Ack, Delivery, Disposition, Message, Problem, ProblemKind, SourceContext, SourceEvent, SourceSetBuilder, SourceStatus,
+    Ack, Delivery, Disposition, Message, Problem, ProblemKind, SourceContext, SourceEvent,
+    SourceSetBuilder, SourceStatus,
 };
 
 /// How zdwatch reaches AWS: the usual flags, on top of aws-config's environment and profile chain.
@@ -47,7 +49,12 @@ pub struct SqsOptions {
 
 impl Default for SqsOptions {
     fn default() -> Self {
-        SqsOptions { delivery: Delivery::Consume, pollers: None, max_pollers: 8, warn_redrive: false }
+        SqsOptions {
+            delivery: Delivery::Consume,
+            pollers: None,
+            max_pollers: 8,
+            warn_redrive: false,
+        }
     }
 }
 
@@ -56,7 +63,12 @@ const MAX_MESSAGES: i32 = 10;
 
 /// Resolves the queue, checks it, and starts its pollers and ack task.
 /// Errors here (no such queue, no credentials) stop zdwatch before anything runs.
-pub async fn start(queue: &str, aws: &AwsOptions, opts: SqsOptions, sources: &mut SourceSetBuilder) -> Result<(), Problem> {
+pub async fn start(
+    queue: &str,
+    aws: &AwsOptions,
+    opts: SqsOptions,
+    sources: &mut SourceSetBuilder,
+) -> Result<(), Problem> {
     let client = client(aws, queue).await?;
     let url = queue_url(&client, queue).await?;
     let (ack_tx, ack_rx) = mpsc::channel::<Ack>(super::CHANNEL_CAPACITY);
@@ -64,11 +76,20 @@ pub async fn start(queue: &str, aws: &AwsOptions, opts: SqsOptions, sources: &mu
 
     if opts.warn_redrive {
         if let Some(warning) = redrive_warning(&client, &url, opts.delivery).await {
-            let _ = ctx.tx.send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning))).await;
+            let _ = ctx
+                .tx
+                .send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning)))
+                .await;
         }
     }
 
-    ctx.tasks.spawn(acknowledge(client.clone(), url.clone(), ack_rx, ctx.id, ctx.tx.clone()));
+    ctx.tasks.spawn(acknowledge(
+        client.clone(),
+        url.clone(),
+        ack_rx,
+        ctx.id,
+        ctx.tx.clone(),
+    ));
     let fixed = opts.pollers.map(|n| n.max(1));
     let shared = Arc::new(Shared {
         client,
@@ -109,7 +130,12 @@ pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
     if config.region().is_none() {
         match region_of(queue) {
             Some(r) => builder = builder.region(aws_config::Region::new(r)),
-            None => return Err(Problem::new(ProblemKind::NoRegion, "no AWS region configured")),
+            None => {
+                return Err(Problem::new(
+                    ProblemKind::NoRegion,
+                    "no AWS region configured",
+                ));
+            }
         }
     }
     Ok(Client::from_conf(builder.build()))
@@ -119,13 +145,19 @@ pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
 /// `arn:aws:sqs:eu-west-1:…` → `eu-west-1`.
 pub fn region_of(queue: &str) -> Option<String> {
     if let Some(rest) = queue.strip_prefix("arn:") {
-        return rest.split(':').nth(2).filter(|r| !r.is_empty()).map(str::to_string);
+        return rest
+            .split(':')
+            .nth(2)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
     }
     let host = queue.split("://").nth(1)?.split('/').next()?;
     let mut parts = host.split('.');
     match (parts.next(), parts.next()) {
         (Some("sqs"), Some(region)) if host.ends_with(".amazonaws.com") => Some(region.to_string()),
-        (Some(region), Some("queue")) if host.ends_with(".amazonaws.com") => Some(region.to_string()),
+        (Some(region), Some("queue")) if host.ends_with(".amazonaws.com") => {
+            Some(region.to_string())
+        }
         _ => None,
     }
 }
@@ -140,24 +172,39 @@ pub async fn queue_url(client: &Client, queue: &str) -> Result<String, Problem> 
         // arn:aws:sqs:REGION:ACCOUNT:NAME
         let parts: Vec<&str> = rest.split(':').collect();
         let [_, "sqs", _, account, name] = parts.as_slice() else {
-            return Err(Problem::new(ProblemKind::QueueMissing, format!("'{queue}' is not an SQS queue ARN")));
+            return Err(Problem::new(
+                ProblemKind::QueueMissing,
+                format!("'{queue}' is not an SQS queue ARN"),
+            ));
         };
         req = req.queue_name(*name).queue_owner_aws_account_id(*account);
     } else {
         req = req.queue_name(queue);
     }
     match req.send().await {
-        Ok(out) => out.queue_url.ok_or_else(|| Problem::new(ProblemKind::QueueMissing, "GetQueueUrl returned no URL")),
+        Ok(out) => out
+            .queue_url
+            .ok_or_else(|| Problem::new(ProblemKind::QueueMissing, "GetQueueUrl returned no URL")),
         Err(e) => Err(classify(&e)),
     }
 }
 
 async fn redrive_warning(client: &Client, url: &str, delivery: Delivery) -> Option<String> {
-    let out = client.get_queue_attributes().queue_url(url).attribute_names(QueueAttributeName::RedrivePolicy).send().await.ok()?;
+    let out = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::RedrivePolicy)
+        .send()
+        .await
+        .ok()?;
     let policy = out.attributes?.remove(&QueueAttributeName::RedrivePolicy)?;
-    let max: u64 = serde_json::from_str::<serde_json::Value>(&policy).ok()?.get("maxReceiveCount").and_then(|v| {
-        v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-    })?;
+    let max: u64 = serde_json::from_str::<serde_json::Value>(&policy)
+        .ok()?
+        .get("maxReceiveCount")
+        .and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })?;
     let why = match delivery {
         Delivery::Peek => "every peek counts as a receive",
         Delivery::Consume => "messages the filter skips are received without being deleted",
@@ -211,7 +258,14 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                     tracing::debug!(queue = %shared.url, error = %DisplayErrorContext(&e), "receive failed");
                     connected = false;
                     let wait = backoff.next(problem.needs_user());
-                    if tx.send(SourceEvent::Status(id, SourceStatus::Retrying { wait, problem })).await.is_err() {
+                    if tx
+                        .send(SourceEvent::Status(
+                            id,
+                            SourceStatus::Retrying { wait, problem },
+                        ))
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                     tokio::select! {
@@ -223,7 +277,11 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
             backoff = Backoff::default();
             if !connected {
                 connected = true;
-                if tx.send(SourceEvent::Status(id, SourceStatus::Connected)).await.is_err() {
+                if tx
+                    .send(SourceEvent::Status(id, SourceStatus::Connected))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -241,19 +299,26 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                 })
                 .collect();
             let count = messages.len();
-            let only_seen_before = shared.delivery == Delivery::Peek && count > 0 && remember(&shared.seen, &messages);
+            let only_seen_before =
+                shared.delivery == Delivery::Peek && count > 0 && remember(&shared.seen, &messages);
             if count > 0 && tx.send(SourceEvent::Batch(messages)).await.is_err() {
                 break;
             }
             if shared.adaptive {
-                if count == MAX_MESSAGES as usize && shared.active.load(Ordering::SeqCst) < shared.max {
+                if count == MAX_MESSAGES as usize
+                    && shared.active.load(Ordering::SeqCst) < shared.max
+                {
                     spawn_poller(&shared);
                 } else if count == 0 && retire(&shared.active) {
                     return;
                 }
             }
             // Peeking returns the same messages at once, forever: slow down while nothing is new.
-            peek_pause = if only_seen_before { (peek_pause * 2).clamp(Duration::from_millis(500), Duration::from_secs(10)) } else { Duration::ZERO };
+            peek_pause = if only_seen_before {
+                (peek_pause * 2).clamp(Duration::from_millis(500), Duration::from_secs(10))
+            } else {
+                Duration::ZERO
+            };
             if !peek_pause.is_zero() {
                 tokio::select! {
                     _ = cancel.cancelled() => break,
@@ -267,7 +332,9 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
 
 /// Records the batch's message ids; true when every one had been seen before.
 fn remember(seen: &Mutex<HashSet<String>>, messages: &[Message]) -> bool {
-    let Ok(mut seen) = seen.lock() else { return false };
+    let Ok(mut seen) = seen.lock() else {
+        return false;
+    };
     if seen.len() > 100_000 {
         seen.clear();
     }
@@ -282,7 +349,11 @@ fn remember(seen: &Mutex<HashSet<String>>, messages: &[Message]) -> bool {
 
 /// Leaves one poller running: returns true (and counts itself out) when this one may stop.
 fn retire(active: &AtomicUsize) -> bool {
-    active.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 1).then(|| n - 1)).is_ok()
+    active
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n > 1).then(|| n - 1)
+        })
+        .is_ok()
 }
 
 /// Deletes or releases messages as the core decides, ten per request.
@@ -302,19 +373,40 @@ async fn acknowledge(
                     Ok(failed) if failed.is_empty() => break,
                     Ok(failed) => {
                         // Typically an expired receipt handle: the message comes back and is deduplicated.
-                        let note = format!("{} of {} acknowledgements refused: {}", failed.len(), pending.len(), failed.join("; "));
-                        let _ = tx.send(SourceEvent::Status(id, SourceStatus::Warning(note))).await;
+                        let note = format!(
+                            "{} of {} acknowledgements refused: {}",
+                            failed.len(),
+                            pending.len(),
+                            failed.join("; ")
+                        );
+                        let _ = tx
+                            .send(SourceEvent::Status(id, SourceStatus::Warning(note)))
+                            .await;
                         break;
                     }
                     Err(problem) if attempt < 6 => {
                         let wait = backoff.next(false);
-                        let _ = tx.send(SourceEvent::Status(id, SourceStatus::Retrying { wait, problem })).await;
+                        let _ = tx
+                            .send(SourceEvent::Status(
+                                id,
+                                SourceStatus::Retrying { wait, problem },
+                            ))
+                            .await;
                         tokio::time::sleep(wait).await;
                     }
                     Err(problem) => {
-                        let verb = if ack.disposition == Disposition::Delete { "delete" } else { "release" };
-                        let note = format!("could not {verb} {} messages ({problem}); they will be delivered again", pending.len());
-                        let _ = tx.send(SourceEvent::Status(id, SourceStatus::Warning(note))).await;
+                        let verb = if ack.disposition == Disposition::Delete {
+                            "delete"
+                        } else {
+                            "release"
+                        };
+                        let note = format!(
+                            "could not {verb} {} messages ({problem}); they will be delivered again",
+                            pending.len()
+                        );
+                        let _ = tx
+                            .send(SourceEvent::Status(id, SourceStatus::Warning(note)))
+                            .await;
                     }
                 }
             }
@@ -323,31 +415,54 @@ async fn acknowledge(
 }
 
 /// One batch request; returns the per-entry failures the service reported.
-async fn send_ack(client: &Client, url: &str, receipts: &[&String], disposition: Disposition) -> Result<Vec<String>, Problem> {
-    let describe = |id: &str, code: &str, message: Option<&str>| format!("entry {id}: {code} {}", message.unwrap_or_default());
-    match disposition {
+async fn send_ack(
+    client: &Client,
+    url: &str,
+    receipts: &[&String],
+    disposition: Disposition,
+) -> Result<Vec<String>, Problem> {
+    let failed = match disposition {
         Disposition::Delete => {
-            let entries = receipts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(*r).build().ok());
-            let out = client.delete_message_batch().queue_url(url).set_entries(Some(entries.collect())).send().await.map_err(|e| classify(&e))?;
-            Ok(out.failed.iter().map(|f| describe(&f.id, &f.code, f.message.as_deref())).collect())
+            let entries = receipts.iter().enumerate().filter_map(|(i, r)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(*r)
+                    .build()
+                    .ok()
+            });
+            let request = client
+                .delete_message_batch()
+                .queue_url(url)
+                .set_entries(Some(entries.collect()));
+            request.send().await.map_err(|e| classify(&e))?.failed
         }
         Disposition::Release => {
             let entries = receipts.iter().enumerate().filter_map(|(i, r)| {
-                ChangeMessageVisibilityBatchRequestEntry::builder().id(i.to_string()).receipt_handle(*r).visibility_timeout(0).build().ok()
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(*r)
+                    .visibility_timeout(0)
+                    .build()
+                    .ok()
             });
-            let out = client
+            let request = client
                 .change_message_visibility_batch()
                 .queue_url(url)
-                .set_entries(Some(entries.collect()))
-                .send()
-                .await
-                .map_err(|e| classify(&e))?;
-            Ok(out.failed.iter().map(|f| describe(&f.id, &f.code, f.message.as_deref())).collect())
+                .set_entries(Some(entries.collect()));
+            request.send().await.map_err(|e| classify(&e))?.failed
         }
-    }
+    };
+    Ok(failed
+        .iter()
+        .map(|f| {
+            format!(
+                "entry {}: {} {}",
+                f.id,
+                f.code,
+                f.message.as_deref().unwrap_or_default()
+            )
+        })
+        .collect())
 }
 
 /// Exponential backoff with full jitter: 0.5 s doubling to 30 s (to 60 s for problems that need the user).
@@ -369,43 +484,79 @@ impl Backoff {
 pub fn classify<E, R>(err: &SdkError<E, R>) -> Problem
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let code = err.code().unwrap_or_default().to_string();
     let message = err.message().unwrap_or_default().to_string();
-    let text = DisplayErrorContext(err).to_string();
-    let lower = text.to_lowercase();
-    let detail = if code.is_empty() { first_line(&text) } else { format!("{code}: {message}") };
+    let lower = DisplayErrorContext(err).to_string().to_lowercase();
+    let detail = if code.is_empty() {
+        root_cause(err)
+    } else {
+        format!("{code}: {message}")
+    };
     let kind = match err {
         SdkError::TimeoutError(_) => ProblemKind::Timeout,
         SdkError::DispatchFailure(d) if d.is_timeout() => ProblemKind::Timeout,
-        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) if lower.contains("credential") => {
-            if lower.contains("expired") { ProblemKind::ExpiredCredentials } else { ProblemKind::NoCredentials }
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+            if lower.contains("credential") =>
+        {
+            if lower.contains("expired") {
+                ProblemKind::ExpiredCredentials
+            } else {
+                ProblemKind::NoCredentials
+            }
         }
         SdkError::DispatchFailure(_) => ProblemKind::Unreachable,
         SdkError::ResponseError(_) => ProblemKind::ServerError,
         _ => match code.as_str() {
-            "AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist" | "AWS.SimpleQueueService.QueueDoesNotExist" => {
-                ProblemKind::QueueMissing
+            "AWS.SimpleQueueService.NonExistentQueue"
+            | "QueueDoesNotExist"
+            | "AWS.SimpleQueueService.QueueDoesNotExist" => ProblemKind::QueueMissing,
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "InvalidClientTokenId"
+            | "UnrecognizedClientException"
+            | "SignatureDoesNotMatch"
+            | "InvalidSecurity"
+            | "KMS.AccessDeniedException" => ProblemKind::AccessDenied,
+            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+                ProblemKind::ExpiredCredentials
             }
-            "AccessDenied" | "AccessDeniedException" | "InvalidClientTokenId" | "UnrecognizedClientException"
-            | "SignatureDoesNotMatch" | "InvalidSecurity" | "KMS.AccessDeniedException" => ProblemKind::AccessDenied,
-            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => ProblemKind::ExpiredCredentials,
-            "Throttling" | "ThrottlingException" | "RequestThrottled" | "OverLimit" | "TooManyRequestsException" => {
-                ProblemKind::Throttled
-            }
+            "Throttling"
+            | "ThrottlingException"
+            | "RequestThrottled"
+            | "OverLimit"
+            | "TooManyRequestsException" => ProblemKind::Throttled,
             "InternalError" | "InternalFailure" | "ServiceUnavailable" => ProblemKind::ServerError,
             _ if lower.contains("expired") => ProblemKind::ExpiredCredentials,
             _ => ProblemKind::Other,
         },
     };
-    let detail = if detail.trim().is_empty() || detail == ": " { first_line(&text) } else { detail };
+    let detail = match kind {
+        ProblemKind::NoCredentials => "no AWS credentials found".to_string(),
+        _ if detail.trim().is_empty() || detail == ": " => root_cause(err),
+        _ => detail,
+    };
     Problem::new(kind, detail)
 }
 
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default();
-    line.chars().take(300).collect()
+/// The innermost error's own words ("Connection refused (os error 111)"), not the whole chain's Debug dump.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    let mut text = err.to_string();
+    while let Some(next) = cause.source() {
+        let next_text = next.to_string();
+        if !next_text.trim().is_empty() {
+            text = next_text;
+        }
+        cause = next;
+    }
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
 }
 
 #[cfg(test)]
@@ -415,9 +566,18 @@ mod tests {
     #[test]
     fn region_comes_from_urls_and_arns() {
         let cases = [
-            ("https://sqs.eu-west-1.amazonaws.com/123456789012/zd-debug", Some("eu-west-1")),
-            ("https://us-east-2.queue.amazonaws.com/123456789012/zd-debug", Some("us-east-2")),
-            ("arn:aws:sqs:ap-southeast-2:123456789012:zd-debug", Some("ap-southeast-2")),
+            (
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/zd-debug",
+                Some("eu-west-1"),
+            ),
+            (
+                "https://us-east-2.queue.amazonaws.com/123456789012/zd-debug",
+                Some("us-east-2"),
+            ),
+            (
+                "arn:aws:sqs:ap-southeast-2:123456789012:zd-debug",
+                Some("ap-southeast-2"),
+            ),
             ("http://127.0.0.1:5000/123456789012/zd-debug", None),
             ("zd-debug", None),
         ];

@@ -17,7 +17,12 @@ impl Dedupe {
 
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        Dedupe { seen: HashSet::with_capacity(capacity.min(1 << 16)), order: VecDeque::new(), capacity, duplicates: 0 }
+        Dedupe {
+            seen: HashSet::with_capacity(capacity.min(1 << 16)),
+            order: VecDeque::new(),
+            capacity,
+            duplicates: 0,
+        }
     }
 
     /// Whether `event_id` was already seen (and counted as a duplicate). Does not record it.

@@ -1,0 +1,301 @@
+//! Test harness: a real moto_server (SQS + EventBridge over HTTP) on a free 127.0.0.1 port,
+//! AWS SDK clients pointed at it, and a runner for the built `zdwatch` binary.
+//! Without moto the tests fail and say how to install it; they never skip.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::config::{Credentials, Region};
+
+pub const MOTO_VERSION: &str = "5.2.5";
+pub const REGION: &str = "us-east-1";
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    log: PathBuf,
+}
+
+fn moto_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("ZDWATCH_MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    if let Some(found) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("moto_server"))
+            .find(|p| p.exists())
+    }) {
+        return found;
+    }
+    panic!(
+        "moto_server not found: these tests need the local SQS/EventBridge server.\n\
+         Run them with `scripts/test` (it installs moto[server]=={MOTO_VERSION} into .venv), or\n\
+         `python3 -m venv .venv && .venv/bin/pip install 'moto[server]=={MOTO_VERSION}'`,\n\
+         or point ZDWATCH_MOTO_SERVER at a moto_server executable."
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let binary = moto_binary();
+        for _ in 0..3 {
+            let port = free_port();
+            let log = std::env::temp_dir().join(format!("zdwatch-moto-{port}.log"));
+            let log_file = std::fs::File::create(&log).expect("moto log file");
+            let child = Command::new(&binary)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(log_file.try_clone().expect("log handle"))
+                .stderr(log_file)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                log,
+            };
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = moto.child.try_wait() {
+                    break; // exited: port taken or broken install; try again or report
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return moto;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        panic!(
+            "moto_server did not start; see the logs zdwatch-moto-*.log in {}",
+            std::env::temp_dir().display()
+        );
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_sqs::config::SharedCredentialsProvider::new(
+                Credentials::new("testing", "testing", None, None, "zdwatch-tests"),
+            ))
+            .build()
+    }
+
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk_config())
+    }
+
+    pub fn eventbridge(&self) -> aws_sdk_eventbridge::Client {
+        aws_sdk_eventbridge::Client::new(&self.sdk_config())
+    }
+
+    /// `zdwatch ARGS` against this server, with test credentials and no host AWS config.
+    pub fn zdwatch(&self, args: &[&str]) -> Command {
+        let mut cmd = zdwatch(args);
+        cmd.args(["--endpoint-url", &self.endpoint, "--region", REGION])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+        cmd
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// The built binary with a clean AWS environment (nothing from the host's profiles or instance metadata).
+pub fn zdwatch(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zdwatch"));
+    cmd.args(args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("ZDWATCH_LOG")
+        .env("AWS_CONFIG_FILE", "/nonexistent/zdwatch-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/zdwatch-test-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn lines(&self) -> Vec<serde_json::Value> {
+        self.stdout_text()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+}
+
+/// Runs a command to completion, killing it (and failing the test) after `limit`.
+pub fn run(mut cmd: Command, limit: Duration) -> Run {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start zdwatch");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = stderr.read_to_string(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = err.join().unwrap_or_default();
+            panic!("zdwatch did not finish within {limit:?}; stderr:\n{stderr}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Run {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples")
+}
+
+/// Every sample body, by relative path, in a stable order.
+pub fn samples() -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    let root = samples_dir();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            all.push((rel, std::fs::read(&f).unwrap()));
+        }
+    }
+    all
+}
+
+/// A capture file (one body per line, JSON line breaks folded) of the given bodies.
+pub fn capture(bodies: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for body in bodies {
+        let flat: Vec<u8> = body
+            .iter()
+            .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b })
+            .collect();
+        out.extend_from_slice(flat.trim_ascii());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Creates a queue and returns its URL.
+pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url")
+}
+
+/// Visible + in-flight messages in a queue.
+pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .expect("queue attributes");
+    let attrs = out.attributes.unwrap_or_default();
+    let get = |k: &A| attrs.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (
+        get(&A::ApproximateNumberOfMessages),
+        get(&A::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
+pub async fn send_bodies(sqs: &aws_sdk_sqs::Client, url: &str, bodies: &[String]) {
+    for chunk in bodies.chunks(10) {
+        let entries = chunk.iter().enumerate().map(|(i, b)| {
+            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(b)
+                .build()
+                .unwrap()
+        });
+        let out = sqs
+            .send_message_batch()
+            .queue_url(url)
+            .set_entries(Some(entries.collect()))
+            .send()
+            .await
+            .expect("send");
+        assert!(out.failed.is_empty(), "send failed: {:?}", out.failed);
+    }
+}

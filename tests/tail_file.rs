@@ -1,0 +1,210 @@
+//! `zdwatch tail --file`: captures, formats, exit codes and terminal safety, on the built binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{capture, run, samples, zdwatch};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn write_capture(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("capture.ndjson");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn all_samples_capture(name: &str) -> (std::path::PathBuf, usize) {
+    let bodies: Vec<Vec<u8>> = samples().into_iter().map(|(_, b)| b).collect();
+    (write_capture(name, &capture(&bodies)), bodies.len())
+}
+
+#[test]
+fn ndjson_has_one_line_per_event_with_the_documented_fields() {
+    let (path, n) = all_samples_capture("ndjson");
+    let out = run(zdwatch(&["tail", "--file", path.to_str().unwrap()]), LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    let lines = out.lines();
+    assert_eq!(lines.len(), n);
+    let fields = [
+        "event_id",
+        "message_id",
+        "format",
+        "kind",
+        "domain",
+        "subject_id",
+        "ticket_id",
+        "occurred_at",
+        "received_at",
+        "actor_id",
+        "previous",
+        "current",
+        "tags_added",
+        "tags_removed",
+        "users_added",
+        "users_removed",
+        "field",
+        "comment",
+        "attachment",
+        "ticket",
+        "sequence",
+        "envelope",
+        "problem",
+    ];
+    for line in &lines {
+        for f in fields {
+            assert!(line.get(f).is_some(), "field {f} missing in {line}");
+        }
+    }
+    let malformed: Vec<_> = lines
+        .iter()
+        .filter(|l| l["format"] == "malformed")
+        .collect();
+    assert_eq!(malformed.len(), 3);
+    assert!(
+        malformed.iter().any(|l| l["raw_base64"].is_string()),
+        "invalid UTF-8 kept as base64"
+    );
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for f in fields {
+        assert!(
+            readme.contains(&format!("`{f}`")),
+            "README documents the ndjson field {f}"
+        );
+    }
+}
+
+#[test]
+fn text_output_escapes_every_control_character() {
+    let (path, n) = all_samples_capture("text");
+    let out = run(
+        zdwatch(&["tail", "--file", path.to_str().unwrap(), "--format", "text"]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout_text().lines().count(), n);
+    let bad: Vec<u8> = out
+        .stdout
+        .iter()
+        .copied()
+        .filter(|&b| (b < 0x20 && b != b'\n') || b == 0x7f)
+        .collect();
+    assert!(bad.is_empty(), "control bytes reached the output: {bad:?}");
+    let text = out.stdout_text();
+    assert!(
+        text.contains("\\x1b]52;c;cHduZWQ=\\x07\\x1b[2Jgotcha"),
+        "escape sequences shown, not executed"
+    );
+    assert!(text.contains("#5158 status_changed open → solved"));
+}
+
+#[test]
+fn raw_output_reads_back_to_the_same_events() {
+    let (path, _) = all_samples_capture("raw");
+    let raw = run(
+        zdwatch(&["tail", "--file", path.to_str().unwrap(), "--format", "raw"]),
+        LIMIT,
+    );
+    assert!(raw.status.success());
+    let again = write_capture("raw-again", &raw.stdout);
+    let first = run(zdwatch(&["tail", "--file", path.to_str().unwrap()]), LIMIT);
+    let second = run(zdwatch(&["tail", "--file", again.to_str().unwrap()]), LIMIT);
+    let strip = |lines: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+        lines
+            .into_iter()
+            .map(|mut l| {
+                l.as_object_mut().unwrap().remove("received_at");
+                l
+            })
+            .collect()
+    };
+    assert_eq!(strip(first.lines()), strip(second.lines()));
+}
+
+#[test]
+fn filters_select_events_and_bad_filters_exit_2_with_a_pointer() {
+    let (path, _) = all_samples_capture("filter");
+    let p = path.to_str().unwrap();
+    let count = |filter: &str| {
+        let out = run(zdwatch(&["tail", "--file", p, "--filter", filter]), LIMIT);
+        assert!(out.status.success(), "{filter}: {}", out.stderr);
+        out.lines().len()
+    };
+    // Status changes open → solved: webhook sample, SNS webhook, SNS legacy, input-path legacy.
+    assert_eq!(count("status:open->solved"), 4);
+    assert_eq!(count("status:*->solved"), 5);
+    assert_eq!(count("tag+:vip"), 2);
+    assert_eq!(count("#35436 type:comment"), 4);
+    assert_eq!(count("format:malformed"), 3);
+
+    let out = run(
+        zdwatch(&["tail", "--file", p, "--filter", "status:open-> tagg:x"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stderr.contains("needs both sides") && out.stderr.contains("^^^^^^"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn duplicates_in_a_capture_are_written_once() {
+    let body = std::fs::read(common::samples_dir().join("webhook/status_changed.json")).unwrap();
+    let path = write_capture("dupes", &capture(&[body.clone(), body.clone(), body]));
+    let out = run(zdwatch(&["tail", "--file", path.to_str().unwrap()]), LIMIT);
+    assert_eq!(out.lines().len(), 1);
+}
+
+#[test]
+fn stdin_is_a_capture_and_a_closed_pipe_ends_quietly() {
+    let (path, _) = all_samples_capture("stdin");
+    let data = std::fs::read(&path).unwrap();
+    let mut child = zdwatch(&["tail", "--file", "-", "--max-events", "3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+
+    // The reader goes away after one line: no panic, exit 0, nothing on stderr.
+    let mut child = zdwatch(&["tail", "--file", path.to_str().unwrap(), "--format", "text"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_missing_files_exit_1() {
+    let out = run(zdwatch(&["tail"]), LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.contains("--queue") && out.stderr.contains("--file"));
+    let out = run(zdwatch(&["tail", "--file", "/nonexistent/capture"]), LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.contains("cannot read /nonexistent/capture"),
+        "{}",
+        out.stderr
+    );
+    let out = run(zdwatch(&["tail", "--format", "yaml", "--file", "x"]), LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+}
