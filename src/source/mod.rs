@@ -2,6 +2,7 @@
 //! [`SourceEvent`]s over a bounded channel; they delete or release a queue message only when
 //! the core sends an [`Ack`] saying its event is durable (see ARCHITECTURE.md).
 
+pub mod demo;
 pub mod file;
 pub mod sqs;
 

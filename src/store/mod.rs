@@ -1,5 +1,10 @@
-//! What zdwatch keeps of the events it has seen. For now: the bounded dedupe set.
+//! What zdwatch keeps of the events it has seen: the bounded dedupe set, the in-memory
+//! event store the TUI shows, and ticket timelines computed from it.
 
 mod dedupe;
+mod events;
+pub mod timeline;
 
 pub use dedupe::Dedupe;
+pub use events::{Counters, EventStore, Seq};
+pub use timeline::Timeline;
