@@ -11,11 +11,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Watch Zendesk ticket events arriving through EventBridge in an SQS queue"
 )]
 #[command(
-    after_help = "Run `zdwatch tail --help` for the headless stream. Filter syntax and ndjson fields: see README.md."
+    after_help = "Without a subcommand zdwatch opens the interactive monitor; try `zdwatch --demo`.\n\
+                  Run `zdwatch tail --help` for the headless stream. Filter syntax and ndjson fields: see README.md.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
 
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -24,6 +29,11 @@ pub struct Cli {
     /// Event bodies appear only at trace.
     #[arg(long, global = true, default_value = "warn", env = "ZDWATCH_LOG")]
     pub log_level: String,
+
+    /// Write the diagnostic log to this file (created private, 0600). The monitor owns the
+    /// terminal, so without this file it keeps no log; `tail` logs to stderr.
+    #[arg(long, global = true, value_name = "PATH", env = "ZDWATCH_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +54,34 @@ pub struct AwsArgs {
     /// Send AWS requests to this endpoint instead (a local SQS server, a VPC endpoint).
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+}
+
+/// The interactive monitor's flags (no subcommand).
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Start with this filter, e.g. 'reopened priority:urgent' (change it with `/`).
+    #[arg(long, short = 'f', default_value = "")]
+    pub filter: String,
+
+    /// Delete messages from the queue once they are shown. The monitor keeps events in memory
+    /// only (no journal yet), so they are lost when it exits; without this flag it peeks.
+    #[arg(long, conflicts_with = "peek")]
+    pub allow_loss: bool,
+
+    /// Your Zendesk subdomain (`acme` for acme.zendesk.com): `o` opens tickets in the agent UI.
+    #[arg(long, env = "ZDWATCH_ZENDESK_SUBDOMAIN", value_name = "NAME")]
+    pub zendesk_subdomain: Option<String>,
+
+    /// Show times in UTC instead of the local time zone (toggle with `t`).
+    #[arg(long)]
+    pub utc: bool,
+
+    /// Events held in memory; the oldest are dropped beyond this.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_events: usize,
 }
 
 #[derive(Debug, Args)]
@@ -68,9 +106,13 @@ pub struct TailArgs {
     pub idle_exit: Option<f64>,
 }
 
-/// Where events come from (at least one of --queue and --file).
+/// Where events come from (at least one of --queue, --file and --demo).
 #[derive(Debug, Args)]
 pub struct InputArgs {
+    /// Read a simulated Zendesk instance instead of AWS (no account needed).
+    #[arg(long)]
+    pub demo: bool,
+
     /// SQS queue URL, ARN or name (repeatable).
     #[arg(long, short = 'q', value_name = "URL|ARN|NAME")]
     pub queue: Vec<String>,

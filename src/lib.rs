@@ -3,6 +3,7 @@
 //! The core (`event`, `filter`, `store`) is pure and imports no AWS or terminal crate;
 //! `source` reads queues and files; `headless` writes `tail` output; `cli` holds the flags.
 
+pub mod app;
 pub mod cli;
 pub mod event;
 pub mod filter;
@@ -10,6 +11,8 @@ pub mod headless;
 pub mod sanitize;
 pub mod source;
 pub mod store;
+pub mod tui;
+pub mod ui;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -17,10 +20,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use cli::{Cli, Command, InputArgs, TailArgs};
+use cli::{Cli, Command, InputArgs, MonitorArgs, TailArgs};
 use filter::{Filter, FilterError};
 use source::sqs::{AwsOptions, SqsOptions};
 use source::{Delivery, SourceSetBuilder, SourceStatus};
+
+/// The demo always plays the same simulation, so what the README describes is what users see.
+const DEMO_SEED: u64 = 35436;
+/// How much simulated history the demo starts with.
+const DEMO_HISTORY: Duration = Duration::from_secs(30 * 60);
 
 /// Exit code for usage errors (bad flags, bad filter), as clap uses.
 pub const EXIT_USAGE: u8 = 2;
@@ -29,23 +37,94 @@ pub const EXIT_USAGE: u8 = 2;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Tail(args)) => tail(args, &cli.aws).await,
-        None => {
-            eprintln!(
-                "zdwatch: the interactive monitor is not built yet in this version; use `zdwatch tail --queue Q` \
-                 (or `--file CAPTURE`) to stream events. See `zdwatch --help`."
-            );
-            Ok(ExitCode::from(EXIT_USAGE))
+        None => monitor(cli.monitor, &cli.aws).await,
+    }
+}
+
+/// The interactive monitor.
+async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "zdwatch: the monitor needs a terminal; for pipes and scripts use `zdwatch tail` (same flags and filters)"
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let filter = match filter_flag(&args.filter) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    // Events live only in memory until the journal exists: deleting them from the queue would
+    // lose them at exit, so the monitor peeks unless the user accepts that with --allow-loss.
+    let delivery = if args.allow_loss {
+        Delivery::Consume
+    } else {
+        Delivery::Peek
+    };
+    let sources = match start_sources(&args.input, aws, delivery, !filter.is_empty()).await? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let config = app::Config {
+        sources: sources.names.clone(),
+        delivery,
+        reads_queues: !args.input.queue.is_empty(),
+        utc: args.utc,
+        zendesk_subdomain: args.zendesk_subdomain.clone(),
+        max_events: args.max_events.max(1),
+    };
+    let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
+    tui::spawn_input_reader(tx.clone());
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tx.send(app::Msg::Shutdown).await;
+    });
+    let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+    let mut terminal = ratatui::Terminal::new(backend).context("setting up the terminal")?;
+    let result = tui::run(
+        &mut terminal,
+        &mut app,
+        sources,
+        rx,
+        &mut tui::TerminalEffects,
+        jiff::Timestamp::now,
+    )
+    .await;
+    drop(terminal);
+    drop(guard);
+    result.context("drawing the screen")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM and SIGHUP (a closed SSH session) end the monitor cleanly; Ctrl-c is a key in raw mode.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
         }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
 async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    let filter = match Filter::parse(&args.filter) {
+    let filter = match filter_flag(&args.filter) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("{}", describe_filter_error("--filter", &args.filter, &e));
-            return Ok(ExitCode::from(EXIT_USAGE));
-        }
+        Err(code) => return Ok(code),
     };
     let delivery = if args.input.peek {
         Delivery::Peek
@@ -101,11 +180,17 @@ async fn start_sources(
     delivery: Delivery,
     filtered: bool,
 ) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
-    if input.queue.is_empty() && input.file.is_empty() {
-        eprintln!("zdwatch: nothing to read: give --queue URL|NAME or --file PATH (see --help)");
+    if input.queue.is_empty() && input.file.is_empty() && !input.demo {
+        eprintln!(
+            "zdwatch: nothing to read: give --queue URL|NAME or --file PATH, or try --demo (see --help)"
+        );
         return Ok(Err(ExitCode::from(EXIT_USAGE)));
     }
     let mut builder = SourceSetBuilder::default();
+    if input.demo {
+        let ctx = builder.add("demo".into(), None, true);
+        source::demo::start(DEMO_SEED, DEMO_HISTORY, ctx);
+    }
     for path in &input.file {
         let name = path.to_string_lossy().into_owned();
         let ctx = builder.add(name.clone(), None, false);
@@ -148,6 +233,14 @@ fn print_status(source: &str, status: &SourceStatus) {
         SourceStatus::Failed(why) => format!("zdwatch: {source}: failed: {why}"),
     };
     eprintln!("{}", sanitize::sanitize(&line));
+}
+
+/// Parses `--filter`; on error prints where it went wrong and gives the usage exit code.
+fn filter_flag(text: &str) -> Result<Filter, ExitCode> {
+    Filter::parse(text).map_err(|e| {
+        eprintln!("{}", describe_filter_error("--filter", text, &e));
+        ExitCode::from(EXIT_USAGE)
+    })
 }
 
 /// `zdwatch: invalid --filter: unknown key 'stat:' …` with a caret under the offending text.

@@ -4,6 +4,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// Opens (appends to) a file only its owner can read: logs may name queues and accounts.
+fn open_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 fn main() -> ExitCode {
     let cli = zdwatch::cli::Cli::parse();
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
@@ -15,12 +24,27 @@ fn main() -> ExitCode {
     };
     let filter =
         EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("error,zdwatch=warn"));
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match (&cli.log_file, &cli.command) {
+        (Some(path), _) => match open_private(path) {
+            Ok(file) => log
+                .with_writer(std::sync::Mutex::new(file))
+                .with_ansi(false)
+                .init(),
+            Err(e) => {
+                eprintln!("zdwatch: cannot write the log file {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        // The monitor draws on the terminal: log lines on stderr would scribble over the screen.
+        (None, None) => log.with_writer(std::io::sink).init(),
+        (None, Some(_)) => log
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init(),
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -7,17 +7,9 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{capture, run, samples, zdwatch};
+use common::{capture, run, samples, write_capture, zdwatch};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn write_capture(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("capture.ndjson");
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 fn all_samples_capture(name: &str) -> (std::path::PathBuf, usize) {
     let bodies: Vec<Vec<u8>> = samples().into_iter().map(|(_, b)| b).collect();

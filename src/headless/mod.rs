@@ -58,6 +58,7 @@ pub async fn tail(
     let mut state = Tail {
         opts,
         dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
+        peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
         report: TailReport::default(),
     };
     let idle = state.opts.idle_exit;
@@ -109,6 +110,8 @@ pub async fn tail(
 struct Tail {
     opts: TailOptions,
     dedupe: Dedupe,
+    /// Peek: SQS message ids already handled (a released message comes straight back).
+    peeked: Dedupe,
     report: TailReport,
 }
 
@@ -128,6 +131,16 @@ impl Tail {
         let mut messages = batch.into_iter();
         for m in messages.by_ref() {
             let (source, receipt) = (m.source, m.receipt);
+            let seen = |id: &String| !self.peeked.insert(id);
+            if self.opts.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
+                // The same message again, not a duplicate event: give it back once more.
+                if let Some(r) = receipt {
+                    acks.entry((source, Disposition::Release))
+                        .or_default()
+                        .push(r);
+                }
+                continue;
+            }
             let event = decode(Received {
                 body: m.body,
                 message_id: m.message_id,
@@ -216,7 +229,7 @@ impl Tail {
 }
 
 /// Messages received but never looked at go back to the queue at once instead of after the visibility timeout.
-async fn release_unread(sources: &mut SourceSet) {
+pub async fn release_unread(sources: &mut SourceSet) {
     sources.events.close();
     let mut unread: HashMap<SourceId, Vec<String>> = HashMap::new();
     while let Ok(event) = sources.events.try_recv() {

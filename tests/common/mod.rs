@@ -3,6 +3,8 @@
 //! Without moto the tests fail and say how to install it; they never skip.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod pty;
+
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -234,6 +236,15 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
         }
     }
     all
+}
+
+/// Writes `bytes` to `capture.ndjson` in a directory of this test process named `name`.
+pub fn write_capture(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("capture.ndjson");
+    std::fs::write(&path, bytes).unwrap();
+    path
 }
 
 /// A capture file (one body per line, JSON line breaks folded) of the given bodies.

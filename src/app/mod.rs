@@ -1,0 +1,710 @@
+//! The TUI's state and its one way of changing: [`App::update`] takes a message (a key, a
+//! batch from a source, a tick) and returns effects for the loop to carry out (acks, clipboard,
+//! browser). No I/O here; rendering (`ui`) only reads an `&App`.
+
+pub mod keymap;
+mod prompt;
+mod view;
+
+use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+use jiff::Timestamp;
+
+use crate::event::{Received, decode};
+use crate::filter::Filter;
+use crate::source::{Delivery, Disposition, Message, SourceId, SourceStatus};
+use crate::store::{Dedupe, EventStore, Seq, Timeline};
+use keymap::{Action, Screen};
+pub use prompt::{Prompt, PromptKind};
+pub use view::{ListView, Rate};
+
+/// How the monitor was started.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub sources: Vec<String>,
+    pub delivery: Delivery,
+    /// Whether any source is a queue (the delivery mode only matters then).
+    pub reads_queues: bool,
+    pub utc: bool,
+    pub zendesk_subdomain: Option<String>,
+    pub max_events: usize,
+}
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Paste(String),
+    Batch(Vec<Message>),
+    Status(SourceId, SourceStatus),
+    Finished(SourceId),
+    Tick,
+    /// SIGTERM or SIGHUP: quit as if the user had.
+    Shutdown,
+}
+
+/// What the loop must do after an update.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Ack {
+        source: SourceId,
+        receipts: Vec<String>,
+        disposition: Disposition,
+    },
+    /// Put these bytes on the clipboard (OSC 52).
+    Copy(Vec<u8>),
+    OpenUrl(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceState {
+    Connecting,
+    Connected,
+    Retrying { until: Timestamp, problem: String },
+    Finished,
+    Failed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceView {
+    pub name: String,
+    pub state: SourceState,
+}
+
+/// A screen on the stack; the stream is always at the bottom.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    Stream,
+    Timeline { ticket: u64, list: ListView },
+    Detail { seq: Seq, scroll: u16 },
+    Help { scroll: u16 },
+}
+
+/// The filtered, live list of events on the stream screen.
+#[derive(Clone, Debug, Default)]
+pub struct StreamView {
+    /// Matching events, in arrival order.
+    pub visible: Vec<Seq>,
+    /// Every event before this one has been looked at by the filter.
+    pub scanned: Seq,
+    pub list: ListView,
+    /// Keep the newest event selected as events arrive.
+    pub follow: bool,
+    /// Matching events that arrived while not following.
+    pub unseen: usize,
+    /// Display frozen (events are still stored).
+    pub paused: bool,
+}
+
+pub struct App {
+    pub config: Config,
+    pub store: EventStore,
+    /// Peek: SQS message ids already seen (a released message comes straight back).
+    peeked: Dedupe,
+    pub stream: StreamView,
+    pub filter: Filter,
+    pub filter_text: String,
+    pub highlight: Option<Filter>,
+    pub highlight_text: String,
+    pub stack: Vec<Mode>,
+    pub prompt: Option<Prompt>,
+    pub history: Vec<String>,
+    pub sources: Vec<SourceView>,
+    pub rate: Rate,
+    pub notice: Option<String>,
+    pub utc: bool,
+    pub size: (u16, u16),
+    pub now: Timestamp,
+    pub quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(
+        config: Config,
+        filter_text: &str,
+        now: Timestamp,
+    ) -> Result<App, crate::filter::FilterError> {
+        let filter = Filter::parse(filter_text)?;
+        let sources = config
+            .sources
+            .iter()
+            .map(|n| SourceView {
+                name: n.clone(),
+                state: SourceState::Connecting,
+            })
+            .collect();
+        Ok(App {
+            store: EventStore::new(config.max_events),
+            peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
+            stream: StreamView {
+                follow: true,
+                ..StreamView::default()
+            },
+            filter,
+            filter_text: filter_text.to_string(),
+            highlight: None,
+            highlight_text: String::new(),
+            stack: vec![Mode::Stream],
+            prompt: None,
+            history: if filter_text.is_empty() {
+                Vec::new()
+            } else {
+                vec![filter_text.to_string()]
+            },
+            sources,
+            rate: Rate::default(),
+            notice: None,
+            utc: config.utc,
+            size: (80, 24),
+            now,
+            quit: false,
+            dirty: true,
+            config,
+        })
+    }
+
+    pub fn mode(&self) -> &Mode {
+        self.stack.last().unwrap_or(&Mode::Stream)
+    }
+
+    pub fn screen(&self) -> Screen {
+        if self.prompt.is_some() {
+            return Screen::Prompt;
+        }
+        match self.mode() {
+            Mode::Stream => Screen::Stream,
+            Mode::Timeline { .. } => Screen::Timeline,
+            Mode::Detail { .. } => Screen::Detail,
+            Mode::Help { .. } => Screen::Help,
+        }
+    }
+
+    /// The screen under the help overlay (whose keys the help lists).
+    pub fn help_subject(&self) -> Screen {
+        match self
+            .stack
+            .iter()
+            .rev()
+            .find(|m| !matches!(m, Mode::Help { .. }))
+        {
+            Some(Mode::Timeline { .. }) => Screen::Timeline,
+            Some(Mode::Detail { .. }) => Screen::Detail,
+            _ => Screen::Stream,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg, now: Timestamp) -> Vec<Effect> {
+        self.now = now;
+        let mut effects = Vec::new();
+        match msg {
+            Msg::Tick => {
+                self.rate.roll(now);
+                // The status line shows live counters and countdowns; redraw about once a second.
+                self.dirty |= self.rate.second_changed();
+                return effects;
+            }
+            Msg::Shutdown => self.quit = true,
+            Msg::Batch(batch) => self.ingest(batch, &mut effects),
+            Msg::Status(id, status) => self.source_status(id, status),
+            Msg::Finished(id) => {
+                if let Some(s) = self.sources.get_mut(id) {
+                    s.state = SourceState::Finished;
+                }
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.keep_selection_visible();
+            }
+            Msg::Paste(text) => {
+                if let Some(p) = &mut self.prompt {
+                    p.insert(&text.replace(['\n', '\r'], " "));
+                    self.prompt_changed();
+                }
+            }
+            Msg::Mouse(m) => self.mouse(m),
+            Msg::Key(k) => self.key(k, &mut effects),
+        }
+        self.dirty = true;
+        effects
+    }
+
+    fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
+        // The TUI keeps events in memory only (the journal is not built yet): peek releases every
+        // message at once; consume is allowed only with --allow-loss and deletes once stored here.
+        let disposition = match self.config.delivery {
+            Delivery::Peek => Disposition::Release,
+            Delivery::Consume => Disposition::Delete,
+        };
+        let mut acks: Vec<(SourceId, String)> = Vec::new();
+        for m in batch {
+            let seen = |id: &String| !self.peeked.insert(id);
+            if self.config.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
+                // The same message again (peek released it), not a duplicate event.
+                if let Some(r) = m.receipt {
+                    acks.push((m.source, r));
+                }
+                continue;
+            }
+            let event = decode(Received {
+                body: m.body,
+                message_id: m.message_id,
+                received_at: m.received_at,
+            });
+            self.rate.count(self.now);
+            self.store.insert(event);
+            if let Some(r) = m.receipt {
+                acks.push((m.source, r));
+            }
+        }
+        for source in 0..self.sources.len() {
+            let receipts: Vec<String> = acks
+                .iter()
+                .filter(|(s, _)| *s == source)
+                .map(|(_, r)| r.clone())
+                .collect();
+            if !receipts.is_empty() {
+                effects.push(Effect::Ack {
+                    source,
+                    receipts,
+                    disposition,
+                });
+            }
+        }
+        if !self.stream.paused {
+            self.scan_new();
+        }
+    }
+
+    fn source_status(&mut self, id: SourceId, status: SourceStatus) {
+        let Some(source) = self.sources.get_mut(id) else {
+            return;
+        };
+        source.state = match status {
+            SourceStatus::Connected => SourceState::Connected,
+            SourceStatus::Retrying { wait, problem } => SourceState::Retrying {
+                until: self.now.checked_add(wait).unwrap_or(self.now),
+                problem: problem.to_string(),
+            },
+            SourceStatus::Warning(w) => {
+                self.notice = Some(w);
+                return;
+            }
+            SourceStatus::Failed(why) => SourceState::Failed(why),
+        };
+    }
+
+    /// Runs the filter over events that arrived since the last scan.
+    fn scan_new(&mut self) {
+        let first = self.store.first_seq();
+        if self.stream.visible.first().is_some_and(|s| *s < first) {
+            let cut = self.stream.visible.partition_point(|s| *s < first);
+            self.stream.visible.drain(..cut);
+            self.stream.list.selected = self.stream.list.selected.saturating_sub(cut);
+        }
+        let now = self.now;
+        let before = self.stream.visible.len();
+        for (seq, e) in self.store.since(self.stream.scanned.max(first)) {
+            if self.filter.matches(e, now) {
+                self.stream.visible.push(seq);
+            }
+        }
+        self.stream.scanned = self.store.next_seq();
+        let added = self.stream.visible.len() - before;
+        if self.stream.follow {
+            self.stream.list.selected = self.stream.visible.len().saturating_sub(1);
+        } else {
+            self.stream.unseen += added;
+        }
+        self.keep_selection_visible();
+    }
+
+    /// Re-applies the filter to everything held, keeping the selected event when it still matches.
+    pub fn refilter(&mut self) {
+        let keep = self.selected_seq();
+        self.stream.visible.clear();
+        self.stream.scanned = self.store.first_seq();
+        let follow = self.stream.follow;
+        self.stream.follow = true;
+        self.scan_new();
+        self.stream.follow = follow;
+        self.stream.unseen = 0;
+        if !follow {
+            if let Some(seq) = keep {
+                let i = self.stream.visible.partition_point(|s| *s < seq);
+                self.stream.list.selected = i.min(self.stream.visible.len().saturating_sub(1));
+            }
+        }
+        self.keep_selection_visible();
+    }
+
+    pub fn selected_seq(&self) -> Option<Seq> {
+        match self.mode() {
+            Mode::Timeline { ticket, list } => Timeline::build(&self.store, *ticket)
+                .entries
+                .get(list.selected)
+                .map(|e| e.seq),
+            Mode::Detail { seq, .. } => Some(*seq),
+            _ => self.stream.visible.get(self.stream.list.selected).copied(),
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        let screen = self.screen();
+        let action = keymap::action_for(screen, &key);
+        if screen == Screen::Prompt {
+            match action {
+                Some(Action::Quit) => self.quit = true,
+                Some(a) => self.prompt_action(a),
+                None => {
+                    if let Some(p) = &mut self.prompt {
+                        if p.edit(&key) {
+                            self.prompt_changed();
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        if let Some(a) = action {
+            self.act(a, effects);
+        }
+    }
+
+    fn act(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        let page = usize::from(crate::ui::layout::list_rows(self.mode(), self.size)).max(1);
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Back => {
+                if self.stack.len() > 1 {
+                    self.stack.pop();
+                }
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(page as i64)),
+            Action::PageDown => self.move_by(page as i64),
+            Action::Top => self.move_by(i64::MIN / 2),
+            Action::Bottom => {
+                self.move_by(i64::MAX / 2);
+                if matches!(self.mode(), Mode::Stream) {
+                    self.stream.follow = true;
+                    self.stream.unseen = 0;
+                }
+            }
+            Action::OpenFilter => {
+                self.prompt = Some(Prompt::new(PromptKind::Filter, &self.filter_text))
+            }
+            Action::OpenCommand => self.prompt = Some(Prompt::new(PromptKind::Command, "")),
+            Action::ClearFilter => {
+                self.filter = Filter::match_all();
+                self.filter_text.clear();
+                self.refilter();
+            }
+            Action::OpenTimeline => {
+                let Some(seq) = self.selected_seq() else {
+                    return;
+                };
+                match self.store.get(seq).and_then(|e| e.ticket_id) {
+                    Some(ticket) => {
+                        let timeline = Timeline::build(&self.store, ticket);
+                        let selected = timeline
+                            .entries
+                            .iter()
+                            .position(|x| x.seq == seq)
+                            .unwrap_or(0);
+                        let list = ListView {
+                            selected,
+                            offset: 0,
+                        };
+                        self.stack.push(Mode::Timeline { ticket, list });
+                        self.keep_selection_visible();
+                    }
+                    // Events of no ticket (users, organizations, unrecognized) have no timeline.
+                    None => self.open_detail(),
+                }
+            }
+            Action::OpenDetail => self.open_detail(),
+            Action::Help => self.stack.push(Mode::Help { scroll: 0 }),
+            Action::TogglePause => {
+                self.stream.paused = !self.stream.paused;
+                if !self.stream.paused {
+                    self.scan_new();
+                }
+            }
+            Action::ToggleUtc => self.utc = !self.utc,
+            Action::NextMatch => self.jump_to_highlight(true),
+            Action::PrevMatch => self.jump_to_highlight(false),
+            Action::Copy => {
+                if let Some(e) = self.selected_seq().and_then(|s| self.store.get(s)) {
+                    effects.push(Effect::Copy(e.raw.clone()));
+                    self.notice = Some(format!(
+                        "copied the raw event ({} bytes) to the clipboard",
+                        e.raw.len()
+                    ));
+                }
+            }
+            Action::OpenInZendesk => {
+                let ticket = self
+                    .selected_seq()
+                    .and_then(|s| self.store.get(s))
+                    .and_then(|e| e.ticket_id);
+                match (&self.config.zendesk_subdomain, ticket) {
+                    (Some(sub), Some(id)) => effects.push(Effect::OpenUrl(format!(
+                        "https://{sub}.zendesk.com/agent/tickets/{id}"
+                    ))),
+                    (None, _) => {
+                        self.notice =
+                            Some("start zdwatch with --zendesk-subdomain to open tickets".into())
+                    }
+                    (_, None) => self.notice = Some("this event belongs to no ticket".into()),
+                }
+            }
+            Action::Accept
+            | Action::Cancel
+            | Action::ClearInput
+            | Action::HistoryPrev
+            | Action::HistoryNext => {}
+        }
+    }
+
+    fn open_detail(&mut self) {
+        if let Some(seq) = self.selected_seq() {
+            self.stack.push(Mode::Detail { seq, scroll: 0 });
+        }
+    }
+
+    fn move_by(&mut self, delta: i64) {
+        let (subject, size) = (self.help_subject(), self.size);
+        let rows = crate::ui::layout::list_rows(self.mode(), self.size);
+        let len = self.list_len();
+        match self.stack.last_mut() {
+            Some(Mode::Stream) | None => {
+                self.stream.list.move_by(delta, len, rows);
+                // Scrolling away from the newest event stops following; reaching it again resumes.
+                self.stream.follow = self.stream.list.selected + 1 >= len;
+                if self.stream.follow {
+                    self.stream.unseen = 0;
+                }
+            }
+            Some(Mode::Timeline { list, .. }) => list.move_by(delta, len, rows),
+            Some(Mode::Detail { scroll, .. }) => {
+                let next = i64::from(*scroll)
+                    .saturating_add(delta)
+                    .clamp(0, i64::from(u16::MAX));
+                *scroll = u16::try_from(next).unwrap_or(0);
+            }
+            Some(Mode::Help { scroll }) => {
+                let max = crate::ui::help_overflow(subject, size);
+                let next = i64::from(*scroll)
+                    .saturating_add(delta)
+                    .clamp(0, i64::from(max));
+                *scroll = u16::try_from(next).unwrap_or(0);
+            }
+        }
+    }
+
+    fn list_len(&self) -> usize {
+        match self.mode() {
+            Mode::Timeline { ticket, .. } => self.store.ticket(*ticket).len(),
+            _ => self.stream.visible.len(),
+        }
+    }
+
+    fn keep_selection_visible(&mut self) {
+        let rows = crate::ui::layout::list_rows(&Mode::Stream, self.size);
+        let len = self.stream.visible.len();
+        self.stream.list.clamp(len, rows);
+        let (tlen, trows) = (
+            self.list_len(),
+            crate::ui::layout::list_rows(self.mode(), self.size),
+        );
+        if let Some(Mode::Timeline { list, .. }) = self.stack.last_mut() {
+            list.clamp(tlen, trows);
+        }
+    }
+
+    fn jump_to_highlight(&mut self, forward: bool) {
+        let Some(h) = &self.highlight else {
+            self.notice = Some("no highlight: set one with `:highlight EXPR`".into());
+            return;
+        };
+        let seqs: Vec<Seq> = match self.mode() {
+            Mode::Timeline { ticket, .. } => Timeline::build(&self.store, *ticket)
+                .entries
+                .iter()
+                .map(|e| e.seq)
+                .collect(),
+            _ => self.stream.visible.clone(),
+        };
+        let current = match self.mode() {
+            Mode::Timeline { list, .. } => list.selected,
+            _ => self.stream.list.selected,
+        };
+        let hits = |i: &usize| {
+            seqs.get(*i)
+                .and_then(|s| self.store.get(*s))
+                .is_some_and(|e| h.matches(e, self.now))
+        };
+        let found = if forward {
+            (current + 1..seqs.len()).find(hits)
+        } else {
+            (0..current).rev().find(hits)
+        };
+        match found {
+            Some(i) => self.move_by(i as i64 - current as i64),
+            None => {
+                self.notice = Some(format!(
+                    "no {} highlighted event",
+                    if forward { "later" } else { "earlier" }
+                ))
+            }
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        match m.kind {
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::Down(_) => {
+                if self.prompt.is_some()
+                    || !matches!(self.mode(), Mode::Stream | Mode::Timeline { .. })
+                {
+                    return;
+                }
+                if let Some(row) = crate::ui::layout::list_row_at(self.mode(), self.size, m.row) {
+                    let (offset, selected) = match self.mode() {
+                        Mode::Timeline { list, .. } => (list.offset, list.selected),
+                        _ => (self.stream.list.offset, self.stream.list.selected),
+                    };
+                    let target = offset + row;
+                    if target < self.list_len() {
+                        self.move_by(target as i64 - selected as i64);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn prompt_action(&mut self, action: Action) {
+        let Some(prompt) = &mut self.prompt else {
+            return;
+        };
+        match action {
+            Action::Accept => {
+                let prompt = self.prompt.take();
+                if let Some(p) = prompt {
+                    self.accept_prompt(p);
+                }
+            }
+            Action::Cancel => {
+                if let Some(p) = self.prompt.take() {
+                    if p.kind == PromptKind::Filter && p.original != self.filter_text {
+                        // Esc restores the filter that was active before the bar opened.
+                        if let Ok(f) = Filter::parse(&p.original) {
+                            self.filter = f;
+                            self.filter_text = p.original;
+                            self.refilter();
+                        }
+                    }
+                }
+            }
+            Action::ClearInput => {
+                prompt.set("");
+                self.prompt_changed();
+            }
+            Action::HistoryPrev | Action::HistoryNext if prompt.kind == PromptKind::Filter => {
+                prompt.walk_history(&self.history, action == Action::HistoryPrev);
+                self.prompt_changed();
+            }
+            _ => {}
+        }
+    }
+
+    /// The filter applies live as it is typed; an invalid filter keeps the previous one active.
+    fn prompt_changed(&mut self) {
+        let Some(p) = &mut self.prompt else { return };
+        if p.kind != PromptKind::Filter {
+            p.error = None;
+            return;
+        }
+        let text = p.text().to_string();
+        match Filter::parse(&text) {
+            Ok(f) => {
+                p.error = None;
+                if text != self.filter_text {
+                    self.filter = f;
+                    self.filter_text = text;
+                    self.refilter();
+                }
+            }
+            Err(e) => p.error = Some(e),
+        }
+    }
+
+    fn accept_prompt(&mut self, p: Prompt) {
+        match p.kind {
+            PromptKind::Filter => {
+                if p.error.is_some() {
+                    self.notice =
+                        Some("the filter has an error; the previous filter is still active".into());
+                }
+                let text = p.text().trim().to_string();
+                if !text.is_empty() {
+                    self.history.retain(|h| *h != text);
+                    self.history.push(text);
+                }
+            }
+            PromptKind::Command => self.command(p.text().trim()),
+        }
+    }
+
+    fn command(&mut self, text: &str) {
+        let (name, arg) = text
+            .split_once(' ')
+            .map_or((text, ""), |(n, a)| (n, a.trim()));
+        match name {
+            "" => {}
+            "q" | "quit" => self.quit = true,
+            "utc" => self.utc = true,
+            "local" => self.utc = false,
+            "highlight" | "hl" => {
+                if arg.is_empty() {
+                    self.highlight = None;
+                    self.highlight_text.clear();
+                } else {
+                    match Filter::parse(arg) {
+                        Ok(f) => {
+                            self.highlight = Some(f);
+                            self.highlight_text = arg.to_string();
+                        }
+                        Err(e) => self.notice = Some(format!("highlight: {e}")),
+                    }
+                }
+            }
+            "filter" | "f" => match Filter::parse(arg) {
+                Ok(f) => {
+                    self.filter = f;
+                    self.filter_text = arg.to_string();
+                    self.refilter();
+                }
+                Err(e) => self.notice = Some(format!("filter: {e}")),
+            },
+            other => {
+                self.notice = Some(format!(
+                    "unknown command '{other}': try highlight EXPR, filter EXPR, utc, local, quit"
+                ))
+            }
+        }
+    }
+
+    /// Whether the event should be drawn highlighted.
+    pub fn is_highlighted(&self, seq: Seq) -> bool {
+        self.highlight
+            .as_ref()
+            .is_some_and(|h| self.store.get(seq).is_some_and(|e| h.matches(e, self.now)))
+    }
+}

@@ -1,0 +1,128 @@
+//! The one-line input at the bottom: the filter bar (`/`) and the command prompt (`:`).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::{Input, InputRequest};
+
+use crate::filter::FilterError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: Input,
+    /// The parse error of the current text, with its position (filter bar only).
+    pub error: Option<FilterError>,
+    /// The text when the prompt opened, restored by Esc.
+    pub original: String,
+    /// Position while walking the history (None: not walking).
+    history_pos: Option<usize>,
+}
+
+impl Prompt {
+    pub fn new(kind: PromptKind, text: &str) -> Prompt {
+        Prompt {
+            kind,
+            input: Input::new(text.to_string()),
+            error: None,
+            original: text.to_string(),
+            history_pos: None,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        self.input.value()
+    }
+
+    pub fn set(&mut self, text: &str) {
+        self.input = Input::new(text.to_string());
+    }
+
+    pub fn insert(&mut self, text: &str) {
+        for c in text.chars() {
+            self.input.handle(InputRequest::InsertChar(c));
+        }
+    }
+
+    /// Applies an editing key; returns whether the text changed.
+    pub fn edit(&mut self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        let request = match key.code {
+            KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
+            KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
+            KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+            KeyCode::Char('k') if ctrl => InputRequest::DeleteTillEnd,
+            KeyCode::Char(_) if ctrl || alt => return false,
+            KeyCode::Char(c) => InputRequest::InsertChar(c),
+            KeyCode::Backspace if ctrl || alt => InputRequest::DeletePrevWord,
+            KeyCode::Backspace => InputRequest::DeletePrevChar,
+            KeyCode::Delete => InputRequest::DeleteNextChar,
+            KeyCode::Left if ctrl => InputRequest::GoToPrevWord,
+            KeyCode::Right if ctrl => InputRequest::GoToNextWord,
+            KeyCode::Left => InputRequest::GoToPrevChar,
+            KeyCode::Right => InputRequest::GoToNextChar,
+            KeyCode::Home => InputRequest::GoToStart,
+            KeyCode::End => InputRequest::GoToEnd,
+            _ => return false,
+        };
+        self.input.handle(request).is_some_and(|r| r.value)
+    }
+
+    /// Up (older) / Down (newer) through earlier filters; past the newest is the text as typed.
+    pub fn walk_history(&mut self, history: &[String], older: bool) {
+        if history.is_empty() {
+            return;
+        }
+        let next = match (self.history_pos, older) {
+            (None, true) => Some(history.len() - 1),
+            (None, false) => None,
+            (Some(0), true) => Some(0),
+            (Some(i), true) => Some(i - 1),
+            (Some(i), false) if i + 1 < history.len() => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        self.history_pos = next;
+        let text = next.map_or(self.original.clone(), |i| history[i].clone());
+        self.set(&text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_walks_older_and_back_to_the_original() {
+        let history = vec!["tag:a".to_string(), "tag:b".to_string()];
+        let mut p = Prompt::new(PromptKind::Filter, "typed");
+        p.walk_history(&history, true);
+        assert_eq!(p.text(), "tag:b");
+        p.walk_history(&history, true);
+        assert_eq!(p.text(), "tag:a");
+        p.walk_history(&history, true);
+        assert_eq!(p.text(), "tag:a", "stays at the oldest");
+        p.walk_history(&history, false);
+        assert_eq!(p.text(), "tag:b");
+        p.walk_history(&history, false);
+        assert_eq!(p.text(), "typed");
+    }
+
+    #[test]
+    fn editing_keys_change_the_text() {
+        let mut p = Prompt::new(PromptKind::Filter, "");
+        for c in "status:open tag:vip".chars() {
+            assert!(p.edit(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        }
+        assert!(p.edit(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)));
+        assert_eq!(p.text(), "status:open tag:vi");
+        // Ctrl-w deletes back to the previous space, as in a shell.
+        assert!(p.edit(&KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)));
+        assert_eq!(p.text(), "status:open ");
+        assert!(!p.edit(&KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+    }
+}

@@ -1,0 +1,183 @@
+//! The terminal side of the monitor: a guard that always restores the terminal (on quit, on
+//! error, on panic), the thread that reads keys, and the event loop. The loop is generic over
+//! the ratatui backend and takes its inputs as channels, so tests run it with `TestBackend`.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use base64::Engine;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    KeyEventKind,
+};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+use crate::app::{App, Effect, Msg};
+use crate::source::{SourceEvent, SourceSet};
+
+/// At most one frame per interval, and only when something changed.
+pub const FRAME: Duration = Duration::from_millis(33);
+
+/// Puts the terminal in raw mode on the alternate screen; puts it back when dropped.
+pub struct TerminalGuard;
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+pub fn restore() {
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+/// A panic restores the terminal first, so its message is readable and the shell usable.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Reads terminal events on a thread of its own and sends them to the loop.
+pub fn spawn_input_reader(tx: mpsc::Sender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match crossterm::event::read() {
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Ok(Event::Mouse(m)) => Msg::Mouse(m),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(Event::Paste(text)) => Msg::Paste(text),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.blocking_send(msg).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Carries out what the app asks for beyond acks: the clipboard and the browser.
+pub trait Effects {
+    fn copy(&mut self, bytes: &[u8]);
+    fn open(&mut self, url: &str) -> Result<(), String>;
+}
+
+/// The real terminal: OSC 52 for the clipboard (works over SSH), the desktop's URL opener.
+pub struct TerminalEffects;
+
+impl Effects for TerminalEffects {
+    fn copy(&mut self, bytes: &[u8]) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let mut out = io::stdout();
+        let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+        let _ = out.flush();
+    }
+
+    fn open(&mut self, url: &str) -> Result<(), String> {
+        open::that_detached(url).map_err(|e| e.to_string())
+    }
+}
+
+/// Runs the monitor until the user quits. Sources end by themselves (files) or run until shutdown.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut sources: SourceSet,
+    mut input: mpsc::Receiver<Msg>,
+    effects: &mut dyn Effects,
+    clock: impl Fn() -> Timestamp,
+) -> io::Result<()>
+where
+    B::Error: Into<io::Error>,
+{
+    let mut frames = tokio::time::interval(FRAME);
+    frames.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut buffer = Vec::with_capacity(64);
+    let (mut sources_open, mut input_open) = (true, true);
+    if let Ok(size) = terminal.size() {
+        app.update(Msg::Resize(size.width, size.height), clock());
+    }
+    while !app.quit {
+        let pending = tokio::select! {
+            msg = input.recv(), if input_open => match msg {
+                Some(m) => app.update(m, clock()),
+                // The terminal is gone (the input thread ended): nobody can quit any more, so quit now.
+                None => { input_open = false; app.quit = true; Vec::new() }
+            },
+            n = sources.events.recv_many(&mut buffer, 64), if sources_open => {
+                if n == 0 {
+                    sources_open = false;
+                }
+                let mut out = Vec::new();
+                for event in buffer.drain(..) {
+                    let msg = match event {
+                        SourceEvent::Batch(b) => Msg::Batch(b),
+                        SourceEvent::Status(id, s) => Msg::Status(id, s),
+                        SourceEvent::Finished(id) => Msg::Finished(id),
+                    };
+                    out.extend(app.update(msg, clock()));
+                }
+                out
+            },
+            _ = frames.tick() => {
+                app.update(Msg::Tick, clock());
+                if app.dirty {
+                    terminal.draw(|f| crate::ui::draw(f, app)).map_err(Into::into)?;
+                    app.dirty = false;
+                }
+                Vec::new()
+            }
+        };
+        for effect in pending {
+            match effect {
+                Effect::Ack {
+                    source,
+                    receipts,
+                    disposition,
+                } => sources.ack(source, receipts, disposition).await,
+                Effect::Copy(bytes) => effects.copy(&bytes),
+                Effect::OpenUrl(url) => {
+                    if let Err(e) = effects.open(&url) {
+                        app.notice = Some(format!("cannot open {url}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    crate::headless::release_unread(&mut sources).await;
+    sources.shutdown().await;
+    Ok(())
+}

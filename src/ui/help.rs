@@ -1,0 +1,68 @@
+//! `?`: the key bindings of the screen underneath, generated from the keymap table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::theme;
+use crate::app::keymap::{self, Screen};
+
+/// How many lines the help for `screen` cannot show at once on a terminal of `size`.
+pub fn overflow(screen: Screen, size: (u16, u16)) -> u16 {
+    let room = super::layout::areas(size).main.height.saturating_sub(2);
+    u16::try_from(lines(screen).len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(room)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, screen: Screen, scroll: u16) {
+    let lines = lines(screen);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 72.min(area.width);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(popup);
+    frame.render_widget(Clear, popup);
+    // When it does not fit, j/k scroll it.
+    let overflow = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
+    let title = if overflow > 0 {
+        " Help (j/k scroll, q or ? to close) "
+    } else {
+        " Help (q or ? to close) "
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(title))
+            .scroll((scroll.min(overflow), 0)),
+        popup,
+    );
+}
+
+fn lines(screen: Screen) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = Vec::new();
+    for s in [screen, Screen::Prompt] {
+        lines.push(Line::styled(s.title(), theme::HEADER));
+        for b in keymap::help_for(s) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", b.label), theme::OK),
+                Span::raw(b.help),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    if screen == Screen::Stream {
+        lines.push(Line::styled("Filter examples", theme::HEADER));
+        for ex in [
+            "status:open->solved   tag:vip   tag+:payment_failed   #35436",
+            "reopened since:1h     type:comment -format:legacy",
+            "priority:urgent or (tag:vip status:*->solved)",
+        ] {
+            lines.push(Line::raw(format!("  {ex}")));
+        }
+    }
+    lines
+}

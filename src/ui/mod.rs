@@ -1,0 +1,87 @@
+//! Drawing: `draw(frame, &app)` is a pure function of the app state. Every string that comes
+//! from an event passes through [`crate::sanitize`] (via [`safe`]) before it reaches a cell.
+
+mod detail;
+mod help;
+pub mod layout;
+mod prompt;
+mod status;
+mod stream;
+pub mod theme;
+mod timeline;
+
+use std::borrow::Cow;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use ratatui::Frame;
+
+use crate::app::{App, Mode};
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let size = (frame.area().width, frame.area().height);
+    let areas = layout::areas(size);
+    let base = app
+        .stack
+        .iter()
+        .rev()
+        .find(|m| !matches!(m, Mode::Help { .. }))
+        .unwrap_or(&Mode::Stream);
+    match base {
+        Mode::Timeline { ticket, list } => timeline::draw(frame, areas.main, app, *ticket, list),
+        Mode::Detail { seq, scroll } => detail::draw(frame, areas.main, app, *seq, *scroll),
+        _ => stream::draw(frame, areas.main, app),
+    }
+    if let Mode::Help { scroll } = app.mode() {
+        help::draw(frame, areas.main, app.help_subject(), *scroll);
+    }
+    match &app.prompt {
+        Some(p) => prompt::draw(frame, areas.bottom, app, p),
+        None => status::draw(frame, areas.bottom, app),
+    }
+}
+
+pub use help::overflow as help_overflow;
+
+/// A list table with the house header style.
+fn table<'a>(
+    rows: impl IntoIterator<Item = ratatui::widgets::Row<'a>>,
+    widths: Vec<ratatui::layout::Constraint>,
+    titles: &[&'static str],
+) -> ratatui::widgets::Table<'a> {
+    use ratatui::widgets::{Cell, Row, Table};
+    let header = titles.iter().map(|t| Cell::from(*t).style(theme::HEADER));
+    Table::new(rows, widths)
+        .header(Row::new(header))
+        .column_spacing(1)
+}
+
+/// Untrusted text made safe for a cell.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    crate::sanitize::sanitize(text)
+}
+
+/// `06-01 12:34:56` in local time, or UTC when asked; `12:34:56` on narrow screens.
+pub fn short_time(t: Timestamp, utc: bool, narrow: bool) -> String {
+    let tz = if utc {
+        TimeZone::UTC
+    } else {
+        TimeZone::system()
+    };
+    let format = if narrow { "%H:%M:%S" } else { "%m-%d %H:%M:%S" };
+    t.to_zoned_datetime(tz).strftime(format).to_string()
+}
+
+/// Below this width, columns shrink and the less important ones go.
+pub const NARROW: u16 = 84;
+
+pub fn full_time(t: Timestamp, utc: bool) -> String {
+    let tz = if utc {
+        TimeZone::UTC
+    } else {
+        TimeZone::system()
+    };
+    t.to_zoned_datetime(tz)
+        .strftime("%Y-%m-%d %H:%M:%S%.f %Z")
+        .to_string()
+}

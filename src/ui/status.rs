@@ -1,0 +1,93 @@
+//! The status line: sources and their connection state, delivery mode, rate, counts, notices.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{safe, theme};
+use crate::app::{App, SourceState};
+use crate::source::Delivery;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let mut spans: Vec<Span> = Vec::new();
+    for s in &app.sources {
+        let name = short_name(&s.name);
+        let (mark, style, detail) = match &s.state {
+            SourceState::Connecting => ("◌", theme::WARN, "connecting".to_string()),
+            SourceState::Connected => ("●", theme::OK, String::new()),
+            SourceState::Finished => ("✓", theme::OK, "read".to_string()),
+            SourceState::Retrying { until, problem } => {
+                let secs = until.duration_since(app.now).as_secs().max(0);
+                ("⟳", theme::ERROR, format!("retrying in {secs}s: {problem}"))
+            }
+            SourceState::Failed(why) => ("✗", theme::ERROR, why.clone()),
+        };
+        spans.push(Span::styled(format!("{mark} "), style));
+        spans.push(Span::raw(safe(&name).into_owned()));
+        if !detail.is_empty() {
+            spans.push(Span::styled(format!(" {}", safe(&detail)), style));
+        }
+        spans.push(Span::raw("  "));
+    }
+    let mode = match app.config.delivery {
+        Delivery::Peek => "peek",
+        Delivery::Consume => "consume",
+    };
+    let c = app.store.counters();
+    let mut parts = Vec::new();
+    if app.config.reads_queues {
+        parts.push(mode.to_string());
+    }
+    parts.extend([
+        format!("{:.1}/s", app.rate.per_second(app.now)),
+        format!("{} events", c.total),
+        format!("{} shown", app.stream.visible.len()),
+    ]);
+    if c.duplicates > 0 {
+        parts.push(format!("{} dup", c.duplicates));
+    }
+    if c.malformed > 0 {
+        parts.push(format!("{} malformed", c.malformed));
+    }
+    if c.evicted > 0 {
+        parts.push(format!("{} evicted", c.evicted));
+    }
+    if app.utc {
+        parts.push("UTC".into());
+    }
+    spans.push(Span::styled(parts.join(" │ "), theme::DIM));
+    if app.stream.paused {
+        spans.push(Span::styled("  ⏸ paused (space)", theme::WARN));
+    } else if !app.stream.follow && app.stream.unseen > 0 {
+        spans.push(Span::styled(
+            format!("  ↓ {} new (G)", app.stream.unseen),
+            theme::WARN,
+        ));
+    }
+    if !app.filter_text.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter: {}", safe(&app.filter_text)),
+            theme::HEADER,
+        ));
+    }
+    if !app.highlight_text.is_empty() {
+        spans.push(Span::styled(
+            format!("  highlight: {}", safe(&app.highlight_text)),
+            theme::HIGHLIGHT,
+        ));
+    }
+    if let Some(n) = &app.notice {
+        spans.push(Span::styled(format!("  {}", safe(n)), theme::WARN));
+    }
+    spans.push(Span::styled("  ? help", theme::DIM));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The queue name from a URL, the file name from a path.
+fn short_name(name: &str) -> String {
+    name.rsplit('/')
+        .find(|p| !p.is_empty())
+        .unwrap_or(name)
+        .to_string()
+}

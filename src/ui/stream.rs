@@ -1,0 +1,123 @@
+//! The stream screen: one row per event, newest at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row};
+
+use super::{safe, short_time, theme};
+use crate::app::App;
+use crate::event::{TicketEvent, summary};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    if app.stream.visible.is_empty() {
+        let text = if app.store.is_empty() {
+            "Waiting for events…".to_string()
+        } else {
+            format!(
+                "No event matches the filter `{}` ({} held). Press / to change it, \\ to clear it.",
+                app.filter_text,
+                app.store.len()
+            )
+        };
+        let lines = vec![
+            header_line(area.width),
+            Line::from(""),
+            Line::styled(safe(&text).into_owned(), theme::DIM),
+        ];
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let wide = area.width >= 110;
+    let medium = area.width >= super::NARROW;
+    let rows_room = usize::from(area.height.saturating_sub(1));
+    let list = &app.stream.list;
+    let rows = app
+        .stream
+        .visible
+        .iter()
+        .enumerate()
+        .skip(list.offset)
+        .take(rows_room)
+        .filter_map(|(i, seq)| {
+            let e = app.store.get(*seq)?;
+            let mut style = if app.is_highlighted(*seq) {
+                theme::HIGHLIGHT
+            } else {
+                Default::default()
+            };
+            if i == list.selected {
+                style = style.patch(theme::SELECTED);
+            }
+            Some(row(e, app.utc, wide, medium).style(style))
+        });
+    let (time_w, ticket_w, kind_w) = if medium { (14, 9, 24) } else { (8, 7, 16) };
+    let mut widths = vec![
+        Constraint::Length(time_w),
+        Constraint::Length(ticket_w),
+        Constraint::Length(kind_w),
+        Constraint::Fill(3),
+    ];
+    let mut titles = vec!["time", "ticket", "kind", "change"];
+    if medium {
+        widths.push(Constraint::Length(8));
+        titles.push("priority");
+        widths.push(Constraint::Fill(1));
+        titles.push("tags");
+    }
+    if wide {
+        widths.insert(5, Constraint::Length(14));
+        titles.insert(5, "group");
+    }
+    let table = super::table(rows, widths, &titles);
+    frame.render_widget(table, area);
+}
+
+fn header_line(_width: u16) -> Line<'static> {
+    Line::styled(
+        "time           ticket    kind                     change",
+        theme::HEADER,
+    )
+}
+
+fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool) -> Row<'static> {
+    let who = match (e.ticket_id, &e.domain, &e.subject_id) {
+        (Some(id), _, _) => format!("#{id}"),
+        (None, Some(d), Some(id)) => format!("{d}:{id}"),
+        _ => "-".into(),
+    };
+    let mut cells = vec![
+        Cell::from(short_time(e.order_time(), utc, !medium)).style(theme::DIM),
+        Cell::from(safe(&who).into_owned()),
+        Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
+        Cell::from(change(e)),
+    ];
+    if medium {
+        let p = e.ticket.priority.as_deref().unwrap_or("");
+        cells.push(Cell::from(safe(p).into_owned()).style(theme::priority(p)));
+        let tags = e.ticket.tags.join(" ");
+        cells.push(Cell::from(safe(&tags).into_owned()).style(theme::DIM));
+    }
+    if wide {
+        cells.insert(
+            5,
+            Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default())
+                .style(theme::DIM),
+        );
+    }
+    Row::new(cells)
+}
+
+/// The change summary, with the new status coloured for status changes.
+fn change(e: &TicketEvent) -> Line<'static> {
+    if e.kind == crate::event::Kind::StatusChanged {
+        let from = e.previous.as_deref().unwrap_or("–");
+        let to = e.current.as_deref().unwrap_or("–");
+        return Line::from(vec![
+            Span::styled(safe(from).into_owned(), theme::status(from)),
+            Span::raw(" → "),
+            Span::styled(safe(to).into_owned(), theme::status(to)),
+        ]);
+    }
+    Line::raw(safe(&summary(e)).into_owned())
+}

@@ -1,0 +1,237 @@
+//! The real binary in a pseudo-terminal: on a capture file, on the demo and against a queue on
+//! moto_server. Type a filter, open a timeline, quit; check the screen, the exit status, the
+//! restored terminal, and that hostile event text reaches the terminal only escaped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::pty::Pty;
+use common::{Moto, capture, create_queue, queue_depth, samples, send_bodies, write_capture};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The legacy and webhook samples: 67 events on two tickets (#35436 legacy, #5158 webhook).
+fn ticket_bodies() -> Vec<Vec<u8>> {
+    samples()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("legacy/") || n.starts_with("webhook/"))
+        .map(|(_, b)| b)
+        .collect()
+}
+
+/// Filter to ticket 35436, open its timeline, go back, quit.
+fn filter_open_timeline_and_quit(pty: &mut Pty, total: usize) {
+    pty.wait_for(&format!("{total} events"), WAIT);
+    pty.send("/");
+    pty.send("ticket:35436");
+    pty.wait_for("30 of", WAIT);
+    pty.send("\r");
+    pty.wait_for("filter: ticket:35436", WAIT);
+    pty.wait_for("30 shown", WAIT);
+    pty.send("\r");
+    pty.wait_for("Ticket #35436", WAIT);
+    pty.wait_for("time in status:", WAIT);
+    pty.send("q");
+    pty.wait_for("30 shown", WAIT);
+    assert!(
+        !pty.screen().contains("Ticket #35436"),
+        "q went back to the stream"
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0, "clean exit");
+    pty.assert_terminal_restored();
+}
+
+#[test]
+fn capture_file_filter_timeline_quit() {
+    let bodies = ticket_bodies();
+    let path = write_capture("pty-capture", &capture(&bodies));
+    let mut pty = Pty::spawn(&["--file", path.to_str().unwrap(), "--utc"], &[], 120, 30);
+    filter_open_timeline_and_quit(&mut pty, bodies.len());
+}
+
+#[test]
+fn demo_runs_without_aws_and_ctrl_c_quits_from_the_filter_bar() {
+    let mut pty = Pty::spawn(&["--demo"], &[], 120, 30);
+    pty.wait_for("● demo", WAIT);
+    pty.wait_for("events", WAIT);
+    pty.send("/");
+    pty.send("reopened priority:urgent");
+    pty.wait_for("match", WAIT);
+    pty.send("\r");
+    pty.wait_for("filter: reopened priority:urgent", WAIT);
+    pty.send("\r");
+    pty.wait_for("time in status:", WAIT);
+    pty.wait_for("solved → open", WAIT);
+    pty.send("/");
+    pty.send("\x03");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    pty.assert_terminal_restored();
+}
+
+#[test]
+fn resizing_down_to_60x15_keeps_working() {
+    let bodies = ticket_bodies();
+    let path = write_capture("pty-resize", &capture(&bodies));
+    let mut pty = Pty::spawn(&["--file", path.to_str().unwrap()], &[], 120, 30);
+    pty.wait_for(&format!("{} events", bodies.len()), WAIT);
+    for (cols, rows) in [(60, 15), (30, 8), (200, 50), (60, 15)] {
+        pty.resize(cols, rows);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    pty.wait_for("ticket", WAIT);
+    pty.send("\r");
+    pty.wait_for("Ticket #", WAIT);
+    pty.send("?");
+    pty.wait_for("Help", WAIT);
+    pty.send("q");
+    pty.send("q");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0, "no panic at small sizes");
+    pty.assert_terminal_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let path = write_capture("pty-sigterm", &capture(&ticket_bodies()));
+    let mut pty = Pty::spawn(&["--file", path.to_str().unwrap()], &[], 100, 20);
+    pty.wait_for("events", WAIT);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pty.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    pty.assert_terminal_restored();
+}
+
+#[test]
+fn hostile_event_text_reaches_the_terminal_only_escaped() {
+    // A subject and a comment that try to write the clipboard (OSC 52), clear the screen,
+    // retitle the window and ring the bell.
+    let body = r#"{"type":"zen:event-type:ticket.comment_added","account_id":1,"id":"hostile-1",
+        "time":"2025-01-08T16:00:00Z","subject":"zen:ticket:777",
+        "detail":{"id":"777","status":"OPEN","priority":"HIGH",
+          "subject":"\u001b]52;c;cHduZWQ=\u0007 \u001b[2Jgotcha \u001b]0;owned\u0007",
+          "tags":["\u001b[5mblink"]},
+        "event":{"comment":{"id":"1","body":"\u001b]52;c;cHduZWQ=\u0007\u001b[2Jgotcha\r\n","is_public":true}}}"#;
+    let path = write_capture("pty-hostile", &capture(&[body.as_bytes().to_vec()]));
+    let mut pty = Pty::spawn(&["--file", path.to_str().unwrap()], &[], 160, 40);
+    pty.wait_for("1 events", WAIT);
+    pty.send("\r"); // timeline: the subject in the header
+    pty.wait_for("Ticket #777", WAIT);
+    pty.send("d"); // detail: every field and the raw body
+    pty.wait_for("raw body", WAIT);
+    let screen = pty.screen();
+    assert!(
+        screen.contains(r"\x1b]52;c;cHduZWQ="),
+        "OSC 52 shown as text:\n{screen}"
+    );
+    assert!(
+        screen.contains(r"\x1b[2Jgotcha"),
+        "clear-screen shown as text:\n{screen}"
+    );
+    pty.send("q");
+    pty.send("q");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    let bytes = pty.bytes();
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !contains(b"\x1b]52;c;cHduZWQ="),
+        "raw OSC 52 from the event reached the terminal"
+    );
+    assert!(
+        !contains(b"\x1b[2Jgotcha"),
+        "raw clear-screen from the event reached the terminal"
+    );
+    assert!(
+        !contains(b"\x1b]0;owned"),
+        "raw title change from the event reached the terminal"
+    );
+    assert!(
+        !contains(b"\x1b[5mblink"),
+        "raw blink from the event reached the terminal"
+    );
+    assert!(!bytes.contains(&0x07), "the bell was rung");
+    pty.assert_terminal_restored();
+}
+
+#[test]
+fn the_monitor_needs_a_terminal_and_points_to_tail() {
+    let run = common::run(common::zdwatch(&["--demo"]), WAIT);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stderr.contains("zdwatch tail"), "{}", run.stderr);
+}
+
+/// Waits until the queue holds `total` messages, visible or in flight.
+async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64) {
+    let start = Instant::now();
+    loop {
+        let (visible, in_flight) = queue_depth(sqs, url).await;
+        if visible + in_flight == total {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "queue holds {visible} + {in_flight} in flight, want {total}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_on_moto_peek_by_default_then_allow_loss_consumes() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let bodies = ticket_bodies();
+    let texts: Vec<String> = bodies
+        .iter()
+        .map(|b| String::from_utf8(b.clone()).unwrap())
+        .collect();
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    // Two queues: a receive still waiting on the server when a reader exits can take messages
+    // out of sight for the visibility timeout, which would make the second run wait.
+    let peek_url = create_queue(&sqs, "zdwatch-pty-peek").await;
+    let consume_url = create_queue(&sqs, "zdwatch-pty-consume").await;
+    send_bodies(&sqs, &peek_url, &texts).await;
+    send_bodies(&sqs, &consume_url, &texts).await;
+    let args = |url: &str| -> Vec<String> {
+        [
+            "--queue",
+            url,
+            "--endpoint-url",
+            moto.endpoint.as_str(),
+            "--region",
+            common::REGION,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+
+    // Peek (the default without a journal): everything shown, nothing deleted.
+    let peek = args(&peek_url);
+    let peek: Vec<&str> = peek.iter().map(String::as_str).collect();
+    let mut pty = Pty::spawn(&peek, &aws, 120, 30);
+    pty.wait_for("● zdwatch-pty-peek", WAIT);
+    pty.wait_for("peek", WAIT);
+    filter_open_timeline_and_quit(&mut pty, bodies.len());
+    wait_total(&sqs, &peek_url, bodies.len() as u64).await;
+
+    // --allow-loss: consume; the queue is empty afterwards.
+    let mut consume = args(&consume_url);
+    consume.push("--allow-loss".into());
+    let consume: Vec<&str> = consume.iter().map(String::as_str).collect();
+    let mut pty = Pty::spawn(&consume, &aws, 120, 30);
+    pty.wait_for("consume", WAIT);
+    pty.wait_for(&format!("{} events", bodies.len()), WAIT);
+    wait_total(&sqs, &consume_url, 0).await;
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    pty.assert_terminal_restored();
+}

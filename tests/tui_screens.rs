@@ -1,0 +1,567 @@
+//! The monitor's screens and key handling, driven through `App::update` with a fixed clock and
+//! drawn on ratatui's `TestBackend`. Snapshots (insta) live in `tests/snapshots/`; review
+//! changes with `cargo insta review` (or delete a snapshot and rerun to accept the new one).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use zdwatch::app::{App, Config, Effect, Mode, Msg};
+use zdwatch::source::{Delivery, Disposition, Message};
+
+fn now() -> Timestamp {
+    "2025-01-08T17:00:00Z".parse().unwrap()
+}
+
+fn config(delivery: Delivery) -> Config {
+    Config {
+        sources: vec!["https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()],
+        delivery,
+        reads_queues: true,
+        utc: true,
+        zendesk_subdomain: Some("acme".into()),
+        max_events: 10_000,
+    }
+}
+
+fn app() -> App {
+    App::new(config(Delivery::Peek), "", now()).unwrap()
+}
+
+/// A message as SQS delivers it, with receipt `r-N` and a message id that differs for another
+/// body or another `n` (and stays the same from run to run, for the snapshots).
+fn message(body: &[u8], n: usize) -> Message {
+    let fnv = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
+    Message {
+        source: 0,
+        body: body.to_vec(),
+        message_id: Some(format!("m-{n}-{:08x}", fnv >> 32)),
+        receipt: Some(format!("r-{n}")),
+        received_at: now(),
+    }
+}
+
+/// The legacy and webhook samples (two tickets, every kind), in file order.
+fn sample_bodies() -> Vec<Vec<u8>> {
+    common::samples()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("legacy/") || name.starts_with("webhook/"))
+        .map(|(_, body)| body)
+        .collect()
+}
+
+fn feed(app: &mut App, bodies: &[Vec<u8>]) -> Vec<Effect> {
+    let batch = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| message(b, i))
+        .collect();
+    app.update(Msg::Batch(batch), now())
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+        now(),
+    )
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Msg::Resize(width, height), now());
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| zdwatch::ui::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn loaded() -> App {
+    let mut app = app();
+    feed(&mut app, &sample_bodies());
+    app
+}
+
+#[test]
+fn stream_screen() {
+    let mut app = loaded();
+    insta::assert_snapshot!("stream_120x30", screen(&mut app, 120, 30));
+}
+
+#[test]
+fn stream_screen_small_terminal() {
+    let mut app = loaded();
+    insta::assert_snapshot!("stream_60x15", screen(&mut app, 60, 15));
+    // Every screen survives tiny and odd sizes.
+    for (w, h) in [(60, 15), (20, 5), (1, 1), (250, 3)] {
+        screen(&mut app, w, h);
+        key(&mut app, KeyCode::Enter);
+        screen(&mut app, w, h);
+        key(&mut app, KeyCode::Char('d'));
+        screen(&mut app, w, h);
+        key(&mut app, KeyCode::Char('?'));
+        screen(&mut app, w, h);
+        for _ in 0..3 {
+            key(&mut app, KeyCode::Esc);
+        }
+        key(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, "status:(");
+        screen(&mut app, w, h);
+        key(&mut app, KeyCode::Esc);
+    }
+}
+
+/// 40 minutes of the demo simulation (fixed seed and start), as a real queue would deliver it.
+fn demo_app() -> App {
+    let start: Timestamp = "2025-01-08T16:20:00Z".parse().unwrap();
+    let mut sim = zdwatch::source::demo::Simulator::new(42, start);
+    let mut app = App::new(
+        Config {
+            max_events: 100_000,
+            ..config(Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    let batch: Vec<Message> = sim
+        .advance(now())
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| Message {
+            received_at: d.at,
+            ..message(&d.body, i)
+        })
+        .collect();
+    app.update(Msg::Batch(batch), now());
+    app
+}
+
+#[test]
+fn timeline_screen() {
+    let mut app = demo_app();
+    // The triage question of the issue: reopened urgent tickets, then one ticket's story.
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "reopened priority:urgent");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        !app.stream.visible.is_empty(),
+        "the demo reopens urgent tickets"
+    );
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.mode(), Mode::Timeline { .. }));
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("time in status: new"), "{text}");
+    assert!(text.contains("solved → open"), "{text}");
+    insta::assert_snapshot!("timeline_120x30", text);
+}
+
+#[test]
+fn detail_screen() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "type:status_changed format:webhook");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('d'));
+    insta::assert_snapshot!("detail_120x40", screen(&mut app, 120, 40));
+    key(&mut app, KeyCode::Char('j'));
+    let scrolled = screen(&mut app, 120, 40);
+    assert!(
+        !scrolled.contains("kind  status_changed"),
+        "j scrolls the detail"
+    );
+}
+
+#[test]
+fn help_screen_lists_the_keys_of_the_screen_below() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('?'));
+    let text = screen(&mut app, 120, 40);
+    insta::assert_snapshot!("help_stream_120x40", text);
+    assert!(text.contains("filter"), "{text}");
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(*app.mode(), Mode::Stream, "q closes the help");
+    assert!(!app.quit);
+}
+
+#[test]
+fn filter_bar_with_an_error() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "tag:vip stat:open");
+    let text = screen(&mut app, 120, 12);
+    insta::assert_snapshot!("filter_error_120x12", text);
+    // The offending text is marked in place (red), the rest of the input is not.
+    let mut terminal = Terminal::new(TestBackend::new(120, 12)).unwrap();
+    terminal.draw(|f| zdwatch::ui::draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let col = |x: u16| &buffer[(x, 11)];
+    let start = u16::try_from("/tag:vip ".chars().count()).unwrap();
+    assert_eq!(col(start).symbol(), "s");
+    assert_eq!(
+        col(start).fg,
+        ratatui::style::Color::Red,
+        "error span coloured"
+    );
+    assert_ne!(
+        col(1).fg,
+        ratatui::style::Color::Red,
+        "valid text not coloured"
+    );
+}
+
+#[test]
+fn filter_applies_live_and_an_error_keeps_the_previous_filter() {
+    let mut app = loaded();
+    let all = app.stream.visible.len();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "format:legacy");
+    let legacy = app.stream.visible.len();
+    assert!(legacy > 0 && legacy < all, "{legacy} of {all}");
+    // Every prefix of an unclosed group is an error: the filter before it stays active throughout.
+    type_text(&mut app, " (status:open");
+    assert!(
+        app.prompt.as_ref().unwrap().error.is_some(),
+        "unclosed group is an error"
+    );
+    assert_eq!(
+        app.stream.visible.len(),
+        legacy,
+        "previous filter still active"
+    );
+    assert_eq!(app.filter_text.trim(), "format:legacy");
+    // Esc cancels: back to the filter from before the bar opened (none).
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.stream.visible.len(), all);
+    assert_eq!(app.filter_text, "");
+
+    // Enter keeps it; Ctrl-u clears the input; history walks back to it.
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "format:legacy");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.stream.visible.len(), legacy);
+    key(&mut app, KeyCode::Char('/'));
+    ctrl(&mut app, 'u');
+    assert_eq!(
+        app.stream.visible.len(),
+        all,
+        "an empty filter shows everything"
+    );
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.prompt.as_ref().unwrap().text(), "format:legacy");
+    assert_eq!(app.stream.visible.len(), legacy);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none());
+}
+
+#[test]
+fn following_stops_when_scrolling_up_and_resumes_with_g() {
+    let mut app = loaded();
+    let bodies = sample_bodies();
+    let n = app.stream.visible.len();
+    assert_eq!(app.stream.list.selected, n - 1, "follows the newest");
+    key(&mut app, KeyCode::Char('k'));
+    assert!(!app.stream.follow);
+    // The same events again would be duplicates; send new ones (fresh ids).
+    let fresh: Vec<Vec<u8>> = bodies[..5]
+        .iter()
+        .map(|b| {
+            String::from_utf8_lossy(b)
+                .replace("\"id\": \"", "\"id\": \"new-")
+                .into_bytes()
+        })
+        .collect();
+    feed(&mut app, &fresh);
+    assert_eq!(app.stream.unseen, 5);
+    assert_eq!(app.stream.list.selected, n - 2, "selection stays put");
+    assert!(screen(&mut app, 120, 20).contains("5 new"));
+    key(&mut app, KeyCode::Char('G'));
+    assert!(app.stream.follow);
+    assert_eq!(app.stream.list.selected, n + 4);
+    assert!(!screen(&mut app, 120, 20).contains("5 new"));
+}
+
+#[test]
+fn space_pauses_the_display_without_losing_events() {
+    let mut app = app();
+    let bodies = sample_bodies();
+    feed(&mut app, &bodies[..10]);
+    key(&mut app, KeyCode::Char(' '));
+    feed(&mut app, &bodies[10..20]);
+    assert_eq!(app.stream.visible.len(), 10, "display frozen");
+    assert_eq!(app.store.len(), 20, "events still stored");
+    assert!(screen(&mut app, 120, 20).contains("paused"));
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.stream.visible.len(), 20);
+}
+
+#[test]
+fn timeline_orders_by_occurred_at_and_updates_live() {
+    let mut app = app();
+    let legacy: Vec<Vec<u8>> = common::samples()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("legacy/"))
+        .map(|(_, b)| b)
+        .collect();
+    // Arrive in reverse order: the timeline must still be in occurred_at order.
+    let mut reversed = legacy.clone();
+    reversed.reverse();
+    feed(&mut app, &reversed[..10]);
+    key(&mut app, KeyCode::Enter);
+    let Mode::Timeline { ticket, .. } = app.mode().clone() else {
+        panic!("no timeline")
+    };
+    let times = |app: &App| -> Vec<Timestamp> {
+        zdwatch::store::Timeline::build(&app.store, ticket)
+            .entries
+            .iter()
+            .map(|e| e.at)
+            .collect()
+    };
+    assert_eq!(times(&app).len(), 10);
+    assert!(times(&app).windows(2).all(|w| w[0] <= w[1]));
+    feed(&mut app, &reversed[10..]);
+    let all = times(&app);
+    assert_eq!(
+        all.len(),
+        legacy.len(),
+        "late arrivals join the open timeline"
+    );
+    assert!(
+        all.windows(2).all(|w| w[0] <= w[1]),
+        "inserted in place, not appended"
+    );
+    assert!(screen(&mut app, 120, 40).contains(&format!("{} events", legacy.len())));
+}
+
+#[test]
+fn acks_release_in_peek_and_delete_in_consume() {
+    let bodies = sample_bodies();
+    let mut peek = app();
+    let first = message(&bodies[0], 0);
+    let effects = peek.update(
+        Msg::Batch(vec![
+            first.clone(),
+            message(&bodies[1], 1),
+            message(&bodies[2], 2),
+        ]),
+        now(),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Ack {
+            source: 0,
+            receipts: vec!["r-0".into(), "r-1".into(), "r-2".into()],
+            disposition: Disposition::Release
+        }]
+    );
+    // Peek gives messages back, so the same message comes again: not a duplicate event.
+    let again = peek.update(Msg::Batch(vec![first]), now());
+    assert!(matches!(
+        &again[..],
+        [Effect::Ack {
+            disposition: Disposition::Release,
+            ..
+        }]
+    ));
+    assert_eq!(peek.store.counters().duplicates, 0);
+    assert_eq!(peek.store.len(), 3);
+    // The same event in another message (a redelivery by EventBridge or SNS) is one.
+    peek.update(Msg::Batch(vec![message(&bodies[0], 9)]), now());
+    assert_eq!(peek.store.counters().duplicates, 1);
+
+    let mut consume = App::new(config(Delivery::Consume), "", now()).unwrap();
+    let effects = feed(&mut consume, &bodies[..2]);
+    assert_eq!(
+        effects,
+        vec![Effect::Ack {
+            source: 0,
+            receipts: vec!["r-0".into(), "r-1".into()],
+            disposition: Disposition::Delete
+        }]
+    );
+    // A duplicate is acked too (it is already held).
+    let effects = feed(&mut consume, &bodies[..1]);
+    assert!(matches!(
+        &effects[..],
+        [Effect::Ack {
+            disposition: Disposition::Delete,
+            ..
+        }]
+    ));
+    assert_eq!(consume.store.counters().duplicates, 1);
+}
+
+#[test]
+fn copy_and_open_in_zendesk() {
+    let mut app = loaded();
+    let effects = key(&mut app, KeyCode::Char('y'));
+    let selected = app.store.get(app.selected_seq().unwrap()).unwrap();
+    assert_eq!(effects, vec![Effect::Copy(selected.raw.clone())]);
+    let ticket = selected.ticket_id.unwrap();
+    let effects = key(&mut app, KeyCode::Char('o'));
+    assert_eq!(
+        effects,
+        vec![Effect::OpenUrl(format!(
+            "https://acme.zendesk.com/agent/tickets/{ticket}"
+        ))]
+    );
+
+    let mut no_subdomain = App::new(
+        Config {
+            zendesk_subdomain: None,
+            ..config(Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    feed(&mut no_subdomain, &sample_bodies());
+    assert!(key(&mut no_subdomain, KeyCode::Char('o')).is_empty());
+    assert!(
+        no_subdomain
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("--zendesk-subdomain")
+    );
+}
+
+#[test]
+fn highlight_command_and_next_previous_match() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "highlight type:tags_changed");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('n'));
+    let first = app.store.get(app.selected_seq().unwrap()).unwrap();
+    assert_eq!(first.kind.as_str(), "tags_changed");
+    let at = app.stream.list.selected;
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.stream.list.selected > at, "next match further down");
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.stream.list.selected, at);
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_click_selects() {
+    let mut app = loaded();
+    screen(&mut app, 120, 30);
+    let last = app.stream.list.selected;
+    app.update(
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column: 10,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        }),
+        now(),
+    );
+    assert_eq!(app.stream.list.selected, last - 3);
+    assert!(!app.stream.follow);
+    let offset = app.stream.list.offset;
+    // Row 0 is the table header; row 3 is the third event on screen.
+    app.update(
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row: 3,
+            modifiers: KeyModifiers::NONE,
+        }),
+        now(),
+    );
+    assert_eq!(app.stream.list.selected, offset + 2);
+}
+
+#[test]
+fn q_goes_back_and_quits_only_on_the_stream() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(matches!(app.mode(), Mode::Timeline { .. }));
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(*app.mode(), Mode::Stream);
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('/'));
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "Ctrl-c quits from anywhere");
+}
+
+#[test]
+fn event_text_cannot_reach_the_terminal_as_control_characters() {
+    let mut app = app();
+    let hostile = std::fs::read(common::samples_dir().join("other/escape-sequences.json")).unwrap();
+    feed(&mut app, &[hostile]);
+    for keys in [&[][..], &[KeyCode::Enter][..], &[KeyCode::Char('d')][..]] {
+        for k in keys {
+            key(&mut app, *k);
+        }
+        let text = screen(&mut app, 160, 50);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "control character on screen:\n{text}"
+        );
+        assert!(text.contains("\\x1b"), "escape shown visibly:\n{text}");
+        key(&mut app, KeyCode::Esc);
+    }
+}
+
+#[test]
+fn help_scrolls_when_it_does_not_fit() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('?'));
+    let top = screen(&mut app, 60, 15);
+    assert!(top.contains("j/k scroll"), "{top}");
+    assert!(!top.contains("priority:urgent or"), "{top}");
+    for _ in 0..100 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let bottom = screen(&mut app, 60, 15);
+    assert!(
+        bottom.contains("priority:urgent or"),
+        "the last line is reachable:\n{bottom}"
+    );
+    key(&mut app, KeyCode::Char('k'));
+    assert_ne!(screen(&mut app, 60, 15), bottom, "k scrolls back at once");
+}
+
+#[test]
+fn readme_key_bindings_are_the_keymap() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (begin, end) = ("<!-- keys:begin -->\n", "<!-- keys:end -->");
+    let start = readme.find(begin).expect("README has the key tables") + begin.len();
+    let stop = readme[start..].find(end).expect("key tables end") + start;
+    let want = zdwatch::app::keymap::markdown();
+    assert!(
+        readme[start..stop].trim() == want.trim(),
+        "README.md key tables differ from the keymap; replace them with:\n\n{want}"
+    );
+}
