@@ -66,10 +66,17 @@ pub struct MonitorArgs {
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
 
-    /// Delete messages from the queue once they are shown. The monitor keeps events in memory
-    /// only (no journal yet), so they are lost when it exits; without this flag it peeks.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+
+    /// With --no-journal, consume anyway: events then live only in memory and are gone when
+    /// zdwatch exits (without it, --no-journal on a queue is refused; --peek reads without deleting).
     #[arg(long, conflicts_with = "peek")]
     pub allow_loss: bool,
+
+    /// Load this much recent history from the journal at start (e.g. 90m, 24h, 7d; 0 for none).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::filter::parse_duration)]
+    pub history: jiff::SignedDuration,
 
     /// Your Zendesk subdomain (`acme` for acme.zendesk.com): `o` opens tickets in the agent UI.
     #[arg(long, env = "ZDWATCH_ZENDESK_SUBDOMAIN", value_name = "NAME")]
@@ -84,10 +91,29 @@ pub struct MonitorArgs {
     pub max_events: usize,
 }
 
+/// Where events taken from a queue are stored before their messages are deleted.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JournalArgs {
+    /// The journal (SQLite) for every queue read, instead of one file per queue in the data directory.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_journal")]
+    pub journal: Option<PathBuf>,
+
+    /// Keep no journal.
+    #[arg(long)]
+    pub no_journal: bool,
+
+    /// Stop storing (and so deleting) once a journal file reaches this size, in MB.
+    #[arg(long, value_name = "MB")]
+    pub journal_max_mb: Option<u64>,
+}
+
 #[derive(Debug, Args)]
 pub struct TailArgs {
     #[command(flatten)]
     pub input: InputArgs,
+
+    #[command(flatten)]
+    pub journal: JournalArgs,
 
     /// Only events matching this filter, e.g. 'status:open->solved tag:vip' (see README).
     #[arg(long, short = 'f', default_value = "")]

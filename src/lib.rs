@@ -53,26 +53,52 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    // Events live only in memory until the journal exists: deleting them from the queue would
-    // lose them at exit, so the monitor peeks unless the user accepts that with --allow-loss.
-    let delivery = if args.allow_loss {
-        Delivery::Consume
-    } else {
+    let reads_queues = !args.input.queue.is_empty();
+    // Consume only when every event taken off a queue is stored first: in the journal, or (with
+    // --no-journal) in memory only if the user accepts losing it at exit.
+    let delivery = if args.input.peek {
         Delivery::Peek
+    } else if args.journal.no_journal && reads_queues && !args.allow_loss {
+        eprintln!(
+            "zdwatch: --no-journal would keep the events zdwatch deletes from the queue only in memory, \
+             and they would be gone when it exits.\n  Add --peek to read without deleting, --allow-loss to \
+             consume anyway, or drop --no-journal."
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    } else {
+        Delivery::Consume
     };
-    let sources = match start_sources(&args.input, aws, delivery, !filter.is_empty()).await? {
-        Ok(s) => s,
+    let (sources, journals) = match start_reading(
+        &args.input,
+        &args.journal,
+        aws,
+        delivery,
+        !filter.is_empty(),
+    )
+    .await?
+    {
+        Ok(started) => started,
         Err(code) => return Ok(code),
     };
     let config = app::Config {
         sources: sources.names.clone(),
         delivery,
-        reads_queues: !args.input.queue.is_empty(),
+        reads_queues,
         utc: args.utc,
         zendesk_subdomain: args.zendesk_subdomain.clone(),
         max_events: args.max_events.max(1),
     };
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
+    let since = jiff::Timestamp::now()
+        .checked_sub(args.history)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    if !args.history.is_zero() {
+        match journals.recent(since, app.config.max_events) {
+            Ok(history) => app.load_history(history),
+            Err(e) => app.notice = Some(format!("history not loaded: {e}")),
+        }
+    }
+    app.journals = journals;
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     let guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
     tui::spawn_input_reader(tx.clone());
@@ -131,8 +157,16 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     } else {
         Delivery::Consume
     };
-    let sources = match start_sources(&args.input, aws, delivery, !filter.is_empty()).await? {
-        Ok(s) => s,
+    let (sources, journals) = match start_reading(
+        &args.input,
+        &args.journal,
+        aws,
+        delivery,
+        !filter.is_empty(),
+    )
+    .await?
+    {
+        Ok(started) => started,
         Err(code) => return Ok(code),
     };
     let stdout = std::io::stdout();
@@ -147,6 +181,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64),
         to_terminal,
+        journals,
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let report = headless::tail(sources, opts, &mut out, print_status)
@@ -233,6 +268,73 @@ fn print_status(source: &str, status: &SourceStatus) {
         SourceStatus::Failed(why) => format!("zdwatch: {source}: failed: {why}"),
     };
     eprintln!("{}", sanitize::sanitize(&line));
+}
+
+/// Starts the sources, then opens their journals; if a journal cannot be opened, gives back what
+/// was received and stops before anything is deleted.
+async fn start_reading(
+    input: &InputArgs,
+    journal: &cli::JournalArgs,
+    aws: &cli::AwsArgs,
+    delivery: Delivery,
+    filtered: bool,
+) -> anyhow::Result<Result<(source::SourceSet, store::journal::Journals), ExitCode>> {
+    let mut sources = match start_sources(input, aws, delivery, filtered).await? {
+        Ok(s) => s,
+        Err(code) => return Ok(Err(code)),
+    };
+    match open_journals(&sources, journal) {
+        Ok(journals) => Ok(Ok((sources, journals))),
+        Err(code) => {
+            headless::release_unread(&mut sources).await;
+            sources.shutdown().await;
+            Ok(Err(code))
+        }
+    }
+}
+
+/// Opens the journal of every queue source (one per queue, or `--journal PATH` for all).
+/// An `Err` exit code means the reason was printed.
+fn open_journals(
+    sources: &source::SourceSet,
+    args: &cli::JournalArgs,
+) -> Result<store::journal::Journals, ExitCode> {
+    let mut journals = store::journal::Journals::default();
+    if args.no_journal {
+        return Ok(journals);
+    }
+    for (id, name) in sources
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| sources.is_queue(*id))
+    {
+        let path = match (&args.journal, store::journal::default_path(name)) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p,
+            (None, None) => {
+                eprintln!(
+                    "zdwatch: no data directory for the journal (HOME is not set?): give --journal PATH, or --no-journal"
+                );
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
+        };
+        if let Err(e) = journals.add(id, name, &path) {
+            eprintln!(
+                "zdwatch: cannot open the journal: {}\n  zdwatch deletes a message only once its event is stored; \
+                 give another --journal PATH, or --peek to read without deleting",
+                sanitize::sanitize(&e.to_string())
+            );
+            return Err(ExitCode::FAILURE);
+        }
+    }
+    if let Some(mb) = args.journal_max_mb {
+        if let Err(e) = journals.set_max_size(mb.saturating_mul(1 << 20)) {
+            eprintln!("zdwatch: journal: {}", sanitize::sanitize(&e.to_string()));
+            return Err(ExitCode::FAILURE);
+        }
+    }
+    Ok(journals)
 }
 
 /// Parses `--filter`; on error prints where it went wrong and gives the usage exit code.

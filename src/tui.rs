@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use crate::app::{App, Effect, Msg};
-use crate::source::{SourceEvent, SourceSet};
+use crate::source::{Message, SourceEvent, SourceSet};
 
 /// At most one frame per interval, and only when something changed.
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -141,14 +141,25 @@ where
                 if n == 0 {
                     sources_open = false;
                 }
+                // Batches that arrived together are stored in one journal transaction.
                 let mut out = Vec::new();
+                let mut merged: Vec<Message> = Vec::new();
                 for event in buffer.drain(..) {
                     let msg = match event {
-                        SourceEvent::Batch(b) => Msg::Batch(b),
+                        SourceEvent::Batch(mut b) => {
+                            merged.append(&mut b);
+                            continue;
+                        }
                         SourceEvent::Status(id, s) => Msg::Status(id, s),
                         SourceEvent::Finished(id) => Msg::Finished(id),
                     };
+                    if !merged.is_empty() {
+                        out.extend(app.update(Msg::Batch(std::mem::take(&mut merged)), clock()));
+                    }
                     out.extend(app.update(msg, clock()));
+                }
+                if !merged.is_empty() {
+                    out.extend(app.update(Msg::Batch(merged), clock()));
                 }
                 out
             },

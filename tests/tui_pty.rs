@@ -183,7 +183,7 @@ async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn queue_on_moto_peek_by_default_then_allow_loss_consumes() {
+async fn queue_on_moto_consumes_into_the_journal_reloads_history_and_peeks_on_request() {
     let moto = Moto::start();
     let sqs = moto.sqs();
     let bodies = ticket_bodies();
@@ -197,12 +197,13 @@ async fn queue_on_moto_peek_by_default_then_allow_loss_consumes() {
     ];
     // Two queues: a receive still waiting on the server when a reader exits can take messages
     // out of sight for the visibility timeout, which would make the second run wait.
-    let peek_url = create_queue(&sqs, "zdwatch-pty-peek").await;
     let consume_url = create_queue(&sqs, "zdwatch-pty-consume").await;
-    send_bodies(&sqs, &peek_url, &texts).await;
+    let peek_url = create_queue(&sqs, "zdwatch-pty-peek").await;
     send_bodies(&sqs, &consume_url, &texts).await;
-    let args = |url: &str| -> Vec<String> {
-        [
+    send_bodies(&sqs, &peek_url, &texts).await;
+    let journal = write_capture("pty-journal", b"").with_file_name("journal.db");
+    let args = |url: &str, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
             "--queue",
             url,
             "--endpoint-url",
@@ -211,27 +212,43 @@ async fn queue_on_moto_peek_by_default_then_allow_loss_consumes() {
             common::REGION,
         ]
         .map(String::from)
-        .to_vec()
+        .to_vec();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let spawn = |v: Vec<String>| {
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        Pty::spawn(&refs, &aws, 120, 30)
     };
 
-    // Peek (the default without a journal): everything shown, nothing deleted.
-    let peek = args(&peek_url);
-    let peek: Vec<&str> = peek.iter().map(String::as_str).collect();
-    let mut pty = Pty::spawn(&peek, &aws, 120, 30);
-    pty.wait_for("● zdwatch-pty-peek", WAIT);
+    // Default: consume, each event stored in the journal before its message is deleted.
+    let mut pty = spawn(args(
+        &consume_url,
+        &["--journal", journal.to_str().unwrap()],
+    ));
+    pty.wait_for("● zdwatch-pty-consume", WAIT);
+    pty.wait_for("consume", WAIT);
+    filter_open_timeline_and_quit(&mut pty, bodies.len());
+    wait_total(&sqs, &consume_url, 0).await;
+    let stored = zdwatch::store::Journal::open_read_only(&journal).unwrap();
+    assert_eq!(stored.count().unwrap(), bodies.len() as u64);
+
+    // Restarted on the now empty queue: the history comes back from the journal.
+    let mut pty = spawn(args(
+        &consume_url,
+        &["--journal", journal.to_str().unwrap()],
+    ));
+    filter_open_timeline_and_quit(&mut pty, bodies.len());
+
+    // --peek: everything shown, nothing deleted.
+    let mut pty = spawn(args(&peek_url, &["--peek", "--no-journal"]));
     pty.wait_for("peek", WAIT);
     filter_open_timeline_and_quit(&mut pty, bodies.len());
     wait_total(&sqs, &peek_url, bodies.len() as u64).await;
 
-    // --allow-loss: consume; the queue is empty afterwards.
-    let mut consume = args(&consume_url);
-    consume.push("--allow-loss".into());
-    let consume: Vec<&str> = consume.iter().map(String::as_str).collect();
-    let mut pty = Pty::spawn(&consume, &aws, 120, 30);
-    pty.wait_for("consume", WAIT);
-    pty.wait_for(&format!("{} events", bodies.len()), WAIT);
-    wait_total(&sqs, &consume_url, 0).await;
-    pty.send("q");
-    assert_eq!(pty.wait_exit(WAIT), 0);
-    pty.assert_terminal_restored();
+    // No journal and no --peek: refused with an explanation, nothing read.
+    let mut pty = spawn(args(&peek_url, &["--no-journal"]));
+    assert_eq!(pty.wait_exit(WAIT), 2);
+    assert!(pty.screen().contains("--allow-loss"), "{}", pty.screen());
+    wait_total(&sqs, &peek_url, bodies.len() as u64).await;
 }

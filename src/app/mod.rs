@@ -1,6 +1,7 @@
 //! The TUI's state and its one way of changing: [`App::update`] takes a message (a key, a
 //! batch from a source, a tick) and returns effects for the loop to carry out (acks, clipboard,
-//! browser). No I/O here; rendering (`ui`) only reads an `&App`.
+//! browser). Its only I/O is the journal write that must come before any ack; rendering (`ui`)
+//! only reads an `&App`.
 
 pub mod keymap;
 mod prompt;
@@ -9,9 +10,11 @@ mod view;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
+use crate::event::TicketEvent;
 use crate::event::{Received, decode};
 use crate::filter::Filter;
 use crate::source::{Delivery, Disposition, Message, SourceId, SourceStatus};
+use crate::store::journal::{Journals, StoredEvent};
 use crate::store::{Dedupe, EventStore, Seq, Timeline};
 use keymap::{Action, Screen};
 pub use prompt::{Prompt, PromptKind};
@@ -99,6 +102,10 @@ pub struct StreamView {
 
 pub struct App {
     pub config: Config,
+    /// Where events from queues are stored before their messages are deleted.
+    pub journals: Journals,
+    /// Why the journal stopped taking events (nothing is deleted from then on).
+    pub journal_error: Option<String>,
     pub store: EventStore,
     /// Peek: SQS message ids already seen (a released message comes straight back).
     peeked: Dedupe,
@@ -139,6 +146,8 @@ impl App {
         Ok(App {
             store: EventStore::new(config.max_events),
             peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
+            journals: Journals::default(),
+            journal_error: None,
             stream: StreamView {
                 follow: true,
                 ..StreamView::default()
@@ -232,20 +241,14 @@ impl App {
     }
 
     fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
-        // The TUI keeps events in memory only (the journal is not built yet): peek releases every
-        // message at once; consume is allowed only with --allow-loss and deletes once stored here.
-        let disposition = match self.config.delivery {
-            Delivery::Peek => Disposition::Release,
-            Delivery::Consume => Disposition::Delete,
-        };
-        let mut acks: Vec<(SourceId, String)> = Vec::new();
+        let mut release: Vec<(SourceId, String)> = Vec::new();
+        let mut held: Vec<(SourceId, String)> = Vec::new();
+        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
         for m in batch {
             let seen = |id: &String| !self.peeked.insert(id);
             if self.config.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
                 // The same message again (peek released it), not a duplicate event.
-                if let Some(r) = m.receipt {
-                    acks.push((m.source, r));
-                }
+                release.extend(m.receipt.map(|r| (m.source, r)));
                 continue;
             }
             let event = decode(Received {
@@ -253,29 +256,62 @@ impl App {
                 message_id: m.message_id,
                 received_at: m.received_at,
             });
-            self.rate.count(self.now);
-            self.store.insert(event);
-            if let Some(r) = m.receipt {
-                acks.push((m.source, r));
+            held.extend(m.receipt.map(|r| (m.source, r)));
+            events.push((m.source, event));
+        }
+        // The journal first: a message may be deleted only once its event is on disk.
+        if self.journal_error.is_none() && !self.journals.is_empty() {
+            if let Err(e) = self.journals.append(events.iter().map(|(s, e)| (*s, e))) {
+                let full = if e.is_full() { " (full)" } else { "" };
+                self.journal_error =
+                    Some(format!("journal{full}: {e} — no longer deleting messages"));
             }
         }
-        for source in 0..self.sources.len() {
-            let receipts: Vec<String> = acks
-                .iter()
-                .filter(|(s, _)| *s == source)
-                .map(|(_, r)| r.clone())
-                .collect();
-            if !receipts.is_empty() {
-                effects.push(Effect::Ack {
-                    source,
-                    receipts,
-                    disposition,
-                });
+        match self.config.delivery {
+            Delivery::Peek => release.append(&mut held),
+            // Not stored: leave the messages; they come back after the visibility timeout.
+            Delivery::Consume if self.journal_error.is_some() => held.clear(),
+            Delivery::Consume => {}
+        }
+        for (_, event) in events {
+            self.rate.count(self.now);
+            self.store.insert(event);
+        }
+        for (list, disposition) in [(release, Disposition::Release), (held, Disposition::Delete)] {
+            for source in 0..self.sources.len() {
+                let receipts: Vec<String> = list
+                    .iter()
+                    .filter(|(s, _)| *s == source)
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                if !receipts.is_empty() {
+                    effects.push(Effect::Ack {
+                        source,
+                        receipts,
+                        disposition,
+                    });
+                }
             }
         }
         if !self.stream.paused {
             self.scan_new();
         }
+    }
+
+    /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
+    pub fn load_history(&mut self, history: Vec<StoredEvent>) {
+        for h in history {
+            if let Some(id) = &h.message_id {
+                self.peeked.insert(id);
+            }
+            self.store.insert(decode(Received {
+                body: h.raw,
+                message_id: h.message_id,
+                received_at: h.received_at,
+            }));
+        }
+        self.scan_new();
+        self.dirty = true;
     }
 
     fn source_status(&mut self, id: SourceId, status: SourceStatus) {

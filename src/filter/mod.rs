@@ -109,3 +109,8 @@ impl Filter {
 
 #[cfg(test)]
 mod tests;
+
+/// A duration in the `since:` syntax (`90s`, `15m`, `2h`, `7d`), for command-line flags.
+pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
+    parse::duration(text.trim(), 0..text.len()).map_err(|e| e.message)
+}

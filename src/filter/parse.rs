@@ -346,7 +346,7 @@ fn ids(field: IdField, value: &str, span: Range<usize>) -> Result<Term, FilterEr
 }
 
 /// `90s`, `15m`, `2h`, `7d`.
-fn duration(value: &str, span: Range<usize>) -> Result<SignedDuration, FilterError> {
+pub(super) fn duration(value: &str, span: Range<usize>) -> Result<SignedDuration, FilterError> {
     let split = value
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(value.len());

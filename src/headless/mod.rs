@@ -18,6 +18,7 @@ use crate::source::{
     Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus,
 };
 use crate::store::Dedupe;
+use crate::store::journal::Journals;
 
 pub struct TailOptions {
     pub format: OutputFormat,
@@ -27,6 +28,8 @@ pub struct TailOptions {
     pub idle_exit: Option<Duration>,
     /// Whether stdout is a terminal (raw bodies are then sanitised).
     pub to_terminal: bool,
+    /// Where events from queues are stored before their messages are deleted (may be empty).
+    pub journals: Journals,
 }
 
 /// What a tail run did, for the closing line on stderr and for tests.
@@ -40,7 +43,12 @@ pub struct TailReport {
     /// The reader went away (`| head`): stopped without acknowledging unwritten events.
     pub broken_pipe: bool,
     pub failed_sources: Vec<String>,
+    /// Why the journal stopped taking events; nothing was deleted from then on.
+    pub journal_error: Option<String>,
 }
+
+/// At most this many messages are handled (and committed) together.
+const MERGE_UP_TO: usize = 4096;
 
 /// Why the loop stopped.
 enum Stop {
@@ -64,23 +72,43 @@ pub async fn tail(
     let idle = state.opts.idle_exit;
     let mut deadline = idle.map(|d| Instant::now() + d);
     let mut shutdown = Box::pin(shutdown_signal());
+    let mut carried: Option<SourceEvent> = None;
     loop {
-        let idle_timer = async {
-            match deadline {
+        let until = deadline;
+        let idle_timer = async move {
+            match until {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => std::future::pending().await,
             }
         };
-        let event = tokio::select! {
-            e = sources.events.recv() => e,
-            _ = idle_timer => break,
-            _ = &mut shutdown => break,
+        let event = match carried.take() {
+            Some(e) => Some(e),
+            None => tokio::select! {
+                e = sources.events.recv() => e,
+                _ = idle_timer => break,
+                _ = &mut shutdown => break,
+            },
         };
         match event {
             None => break,
-            Some(SourceEvent::Batch(batch)) => {
+            Some(SourceEvent::Batch(mut batch)) => {
+                // Batches waiting already are written, flushed and stored together (one commit).
+                while batch.len() < MERGE_UP_TO {
+                    match sources.events.try_recv() {
+                        Ok(SourceEvent::Batch(mut more)) => batch.append(&mut more),
+                        Ok(other) => {
+                            carried = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
                 let written_before = state.report.written;
+                let journal_ok = state.report.journal_error.is_none();
                 let (stop, acks) = state.batch(batch, out)?;
+                if let (true, Some(why)) = (journal_ok, &state.report.journal_error) {
+                    on_status("journal", &SourceStatus::Warning(why.clone()));
+                }
                 for ((source, disposition), receipts) in acks {
                     sources.ack(source, receipts, disposition).await;
                 }
@@ -127,6 +155,7 @@ impl Tail {
             Delivery::Peek => Disposition::Release,
         };
         let mut written_here: Vec<(SourceId, Option<String>)> = Vec::new();
+        let mut to_store: Vec<(SourceId, TicketEvent)> = Vec::new();
         let mut stop = Stop::Continue;
         let mut messages = batch.into_iter();
         for m in messages.by_ref() {
@@ -158,6 +187,9 @@ impl Tail {
             }
             if !self.opts.filter.matches(&event, now) {
                 self.report.filtered_out += 1;
+                if self.opts.journals.covers(source) {
+                    to_store.push((source, event));
+                }
                 // Not written, so not durable: never deleted. Peek releases it; consume leaves it
                 // to reappear after the visibility timeout for whoever wants it.
                 if self.opts.delivery == Delivery::Peek {
@@ -176,6 +208,9 @@ impl Tail {
             self.dedupe.insert(&event.event_id);
             written_here.push((source, receipt));
             self.count(&event);
+            if self.opts.journals.covers(source) {
+                to_store.push((source, event));
+            }
             if self
                 .opts
                 .max_events
@@ -201,7 +236,24 @@ impl Tail {
             }
             Err(e) => return Err(e),
         }
-        // Flushed: the written events are durable now, so their messages may go.
+        // Flushed; stored too when there is a journal: only then may their messages go.
+        if self.report.journal_error.is_none() && !to_store.is_empty() {
+            if let Err(e) = self
+                .opts
+                .journals
+                .append(to_store.iter().map(|(s, e)| (*s, e)))
+            {
+                let hint = if e.is_full() { " (full)" } else { "" };
+                self.report.journal_error = Some(format!(
+                    "journal{hint}: {e}; zdwatch no longer deletes messages (they stay on the queue)"
+                ));
+            }
+        }
+        if self.report.journal_error.is_some() && handled == Disposition::Delete {
+            // Not stored: nothing may be deleted, not even copies of events in this batch.
+            acks.retain(|(_, disposition), _| *disposition != Disposition::Delete);
+            return Ok((stop, acks));
+        }
         for (source, receipt) in written_here {
             if let Some(r) = receipt {
                 acks.entry((source, handled)).or_default().push(r);

@@ -1,38 +1,74 @@
 //! Capture files: one SQS message body per line (ndjson of bodies, as `tail --format raw`
 //! writes them), `-` for standard input. Lines are bytes: a line that is not UTF-8 becomes a
-//! malformed event, it is not skipped.
+//! malformed event, it is not skipped. A journal database is read too (told apart by its
+//! first bytes, not its name): its events come out in the order they were stored.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 
 use jiff::Timestamp;
 
 use super::{Message, SourceContext, SourceEvent, SourceStatus};
+use crate::store::journal::{self, Journal};
 
 /// Lines per batch sent to the core.
 const BATCH: usize = 1024;
 
 /// Opens the file now (so a missing file is an error before anything starts) and reads it on a thread.
 pub fn start(path: &str, ctx: SourceContext) -> io::Result<()> {
+    if path != "-" && journal::is_sqlite(Path::new(path)) {
+        let journal = Journal::open_read_only(Path::new(path)).map_err(io::Error::other)?;
+        spawn_reader(ctx, move |ctx| read_journal(&journal, ctx));
+        return Ok(());
+    }
     let reader: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(File::open(path)?)
     };
     let name = path.to_string();
+    spawn_reader(ctx, move |ctx| {
+        read_lines(BufReader::with_capacity(1 << 20, reader), &name, ctx)
+    });
+    Ok(())
+}
+
+/// Blocking reads on their own thread; the tracked future lets shutdown wait for it.
+fn spawn_reader(ctx: SourceContext, read: impl FnOnce(&SourceContext) + Send + 'static) {
     let handle = tokio::runtime::Handle::current();
-    let tracker = ctx.tasks.clone();
-    // Blocking reads on their own thread; the tracked future lets shutdown wait for it.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-    tracker.spawn(async move {
+    ctx.tasks.spawn(async move {
         let _ = done_rx.await;
     });
     std::thread::spawn(move || {
         let _guard = handle.enter();
-        read_lines(BufReader::with_capacity(1 << 20, reader), &name, &ctx);
+        read(&ctx);
         let _ = done_tx.send(());
     });
-    Ok(())
+}
+
+fn read_journal(journal: &Journal, ctx: &SourceContext) {
+    let result = journal.each(BATCH, |rows| {
+        let batch = rows
+            .into_iter()
+            .map(|r| Message {
+                source: ctx.id,
+                body: r.raw,
+                message_id: r.message_id,
+                receipt: None,
+                received_at: r.received_at,
+            })
+            .collect();
+        !ctx.cancel.is_cancelled() && ctx.tx.blocking_send(SourceEvent::Batch(batch)).is_ok()
+    });
+    if let Err(e) = result {
+        let _ = ctx.tx.blocking_send(SourceEvent::Status(
+            ctx.id,
+            SourceStatus::Failed(e.to_string()),
+        ));
+    }
+    let _ = ctx.tx.blocking_send(SourceEvent::Finished(ctx.id));
 }
 
 fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {

@@ -251,6 +251,11 @@ impl SourceSet {
         }
     }
 
+    /// Whether source `id` is a queue (its messages are deleted or released; files and the demo are not).
+    pub fn is_queue(&self, id: SourceId) -> bool {
+        matches!(self.acks.get(id), Some(Some(_)))
+    }
+
     /// Stops reading, lets pending acks finish, and waits for every source task.
     pub async fn shutdown(mut self) {
         self.cancel.cancel();

@@ -77,6 +77,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme::HIGHLIGHT,
         ));
     }
+    if let Some(e) = &app.journal_error {
+        spans.push(Span::styled(format!("  {}", safe(e)), theme::ERROR));
+    }
     if let Some(n) = &app.notice {
         spans.push(Span::styled(format!("  {}", safe(n)), theme::WARN));
     }

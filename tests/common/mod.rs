@@ -147,8 +147,14 @@ pub fn zdwatch(args: &[&str]) -> Command {
             "/nonexistent/zdwatch-test-credentials",
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("XDG_DATA_HOME", data_home())
         .stdin(Stdio::null());
     cmd
+}
+
+/// The data directory the binary sees in tests (default journals go there, never in the real home).
+pub fn data_home() -> PathBuf {
+    std::env::temp_dir().join(format!("zdwatch-test-{}-data", std::process::id()))
 }
 
 pub struct Run {

@@ -53,6 +53,7 @@ impl Pty {
         cmd.env("AWS_EC2_METADATA_DISABLED", "true");
         cmd.env("TERM", "xterm-256color");
         cmd.env("TZ", "UTC");
+        cmd.env("XDG_DATA_HOME", super::data_home());
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,0 +1,494 @@
+//! The journal end to end: real zdwatch processes, a real moto_server, SQLite files on disk.
+//! Nothing is deleted from a queue before its event is committed, whatever happens to the
+//! process (SIGKILL at random moments), the disk (full), the path (unwritable) or the file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::pty::Pty;
+use common::{Moto, queue_depth, run, samples, send_bodies, write_capture, zdwatch};
+use jiff::{SignedDuration, Timestamp};
+use rand::{Rng, SeedableRng};
+use zdwatch::event::{Received, decode};
+use zdwatch::store::Journal;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// An empty directory of this test process.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A queue whose in-flight messages come back after `visibility` seconds.
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str, visibility: u32) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    sqs.create_queue()
+        .queue_name(name)
+        .attributes(A::VisibilityTimeout, visibility.to_string())
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
+async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        let (v, f) = queue_depth(sqs, url).await;
+        if v + f == total {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "queue holds {v} + {f} in flight, want {total}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The event ids the decoder gives these bodies: what the journal must end up holding.
+fn unique_ids(bodies: &[String]) -> BTreeSet<String> {
+    bodies
+        .iter()
+        .map(|b| {
+            decode(Received {
+                body: b.clone().into_bytes(),
+                message_id: None,
+                received_at: Timestamp::now(),
+            })
+            .event_id
+        })
+        .collect()
+}
+
+fn journal_ids(path: &Path) -> BTreeSet<String> {
+    Journal::open_read_only(path)
+        .unwrap()
+        .event_ids()
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// Sample bodies that carry an event id of their own (a body without one is keyed by its SQS
+/// message id, which a local decode cannot know).
+fn ticket_texts() -> Vec<String> {
+    samples()
+        .into_iter()
+        .filter(|(n, _)| {
+            n.starts_with("legacy/") || n.starts_with("webhook/") || n.starts_with("envelopes/")
+        })
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .filter(|t| {
+            !unique_ids(std::slice::from_ref(t))
+                .iter()
+                .all(|id| id.starts_with("xxh3:"))
+        })
+        .collect()
+}
+
+fn moto_tail(moto: &Moto, url: &str, extra: &[&str]) -> Command {
+    let mut args = vec!["tail", "--queue", url];
+    args.extend_from_slice(extra);
+    moto.zdwatch(&args)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tail_stores_every_event_before_deleting_and_the_journal_reads_back() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue(&sqs, "journal-roundtrip", 30).await;
+    let mut bodies = ticket_texts();
+    bodies.extend(bodies[..5].to_vec()); // redeliveries
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("journal-roundtrip");
+    // A name that says nothing: the journal is recognised by its content.
+    let journal = dir.join("events.txt");
+    let out = run(
+        moto_tail(
+            &moto,
+            &url,
+            &["--journal", journal.to_str().unwrap(), "--idle-exit", "3"],
+        ),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    wait_total(&sqs, &url, 0, LIMIT).await;
+    let want = unique_ids(&bodies);
+    assert_eq!(journal_ids(&journal), want);
+
+    let again = run(
+        zdwatch(&[
+            "tail",
+            "--file",
+            journal.to_str().unwrap(),
+            "--format",
+            "ndjson",
+        ]),
+        LIMIT,
+    );
+    assert!(again.status.success(), "{}", again.stderr);
+    let read: BTreeSet<String> = again
+        .lines()
+        .iter()
+        .map(|l| l["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(read, want, "tail --file JOURNAL gives back the same events");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_journal_stops_deletion_and_says_why() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue(&sqs, "journal-full", 30).await;
+    let bodies = ticket_texts();
+    send_bodies(&sqs, &url, &bodies).await;
+    let journal = temp_dir("journal-full").join("j.db");
+    let args = [
+        "--journal",
+        journal.to_str().unwrap(),
+        "--journal-max-mb",
+        "0",
+        "--idle-exit",
+        "3",
+    ];
+    let out = run(moto_tail(&moto, &url, &args), LIMIT);
+    assert!(out.stderr.contains("journal (full)"), "{}", out.stderr);
+    assert!(out.stderr.contains("no longer deletes"), "{}", out.stderr);
+    // Every message is still there (visible or coming back), none was deleted.
+    wait_total(&sqs, &url, bodies.len() as u64, LIMIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_journal_path_is_refused_before_anything_is_deleted() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue(&sqs, "journal-unwritable", 30).await;
+    let bodies = ticket_texts();
+    send_bodies(&sqs, &url, &bodies).await;
+    // Under a regular file: no directory can be made there, not even by root.
+    let file = write_capture("journal-unwritable", b"x");
+    let journal = file.join("sub").join("j.db");
+    let out = run(
+        moto_tail(
+            &moto,
+            &url,
+            &["--journal", journal.to_str().unwrap(), "--idle-exit", "3"],
+        ),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot open the journal"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--peek"),
+        "says what to do instead: {}",
+        out.stderr
+    );
+    wait_total(&sqs, &url, bodies.len() as u64, LIMIT).await;
+}
+
+#[test]
+fn corrupt_and_foreign_databases_are_clear_errors() {
+    let dir = temp_dir("journal-corrupt");
+    let corrupt = dir.join("corrupt.db");
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 8192));
+    std::fs::write(&corrupt, bytes).unwrap();
+    let out = run(
+        zdwatch(&["tail", "--file", corrupt.to_str().unwrap()]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("corrupt.db"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+
+    let foreign = dir.join("music.db");
+    let _ = std::fs::remove_file(&foreign);
+    let c = rusqlite::Connection::open(&foreign).unwrap();
+    c.execute_batch("CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');")
+        .unwrap();
+    drop(c);
+    let out = run(
+        zdwatch(&["tail", "--file", foreign.to_str().unwrap()]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a zdwatch journal"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_share_one_journal_safely() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let (a, b) = (
+        queue(&sqs, "journal-share-a", 30).await,
+        queue(&sqs, "journal-share-b", 30).await,
+    );
+    let bodies = demo_bodies(11, 400);
+    let (first, second) = bodies.split_at(200);
+    send_bodies(&sqs, &a, first).await;
+    send_bodies(&sqs, &b, second).await;
+    let journal = temp_dir("journal-share").join("shared.db");
+    let j = journal.to_str().unwrap();
+    let spawn = |url: &str| {
+        moto_tail(
+            &moto,
+            url,
+            &["--journal", j, "--idle-exit", "3", "--format", "raw"],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let (pa, pb) = (spawn(&a), spawn(&b));
+    let (oa, ob) = (
+        pa.wait_with_output().unwrap(),
+        pb.wait_with_output().unwrap(),
+    );
+    assert!(
+        oa.status.success(),
+        "{}",
+        String::from_utf8_lossy(&oa.stderr)
+    );
+    assert!(
+        ob.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ob.stderr)
+    );
+    wait_total(&sqs, &a, 0, LIMIT).await;
+    wait_total(&sqs, &b, 0, LIMIT).await;
+    assert_eq!(journal_ids(&journal), unique_ids(&bodies));
+    let c = rusqlite::Connection::open(&journal).unwrap();
+    let check: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// Demo bodies: both formats, SNS-wrapped and duplicate deliveries.
+fn demo_bodies(seed: u64, n: usize) -> Vec<String> {
+    let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let mut sim = zdwatch::source::demo::Simulator::new(seed, start);
+    let mut out = Vec::new();
+    let mut t = start;
+    while out.len() < n {
+        t += SignedDuration::from_secs(30);
+        out.extend(
+            sim.advance(t)
+                .into_iter()
+                .map(|d| String::from_utf8(d.body).unwrap()),
+        );
+    }
+    out.truncate(n);
+    out
+}
+
+/// Feeds `bodies` in waves, and for each wave starts the reader, kills it with SIGKILL at a
+/// random moment a few times, then lets one run drain the queue. `start` returns the pid.
+async fn kill_and_restart(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    bodies: &[String],
+    seed: u64,
+    mut start: impl FnMut() -> Box<dyn FnMut() -> bool>,
+) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for wave in bodies.chunks(500) {
+        send_bodies(sqs, url, wave).await;
+        for _ in 0..3 {
+            let mut kill = start();
+            std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
+            assert!(kill(), "killed");
+        }
+        // Killed readers leave messages in flight: they come back after the 2 s visibility timeout.
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let mut kill = start();
+            std::thread::sleep(Duration::from_secs(4));
+            kill();
+            let (v, f) = queue_depth(sqs, url).await;
+            if v + f == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "queue not drained: {v} + {f}");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tail_killed_at_random_moments_loses_nothing() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue(&sqs, "journal-kill-tail", 2).await;
+    let bodies = demo_bodies(2024, 2000);
+    let journal = temp_dir("journal-kill-tail").join("j.db");
+    let j = journal.to_str().unwrap().to_string();
+    let (endpoint, url2) = (moto.endpoint.clone(), url.clone());
+    kill_and_restart(&sqs, &url, &bodies, 7, || {
+        let mut child = zdwatch(&[
+            "tail",
+            "--queue",
+            &url2,
+            "--journal",
+            &j,
+            "--format",
+            "raw",
+            "--endpoint-url",
+            &endpoint,
+            "--region",
+            common::REGION,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        Box::new(move || {
+            let killed = child.kill().is_ok(); // SIGKILL
+            let _ = child.wait();
+            killed
+        })
+    })
+    .await;
+    assert_eq!(
+        journal_ids(&journal),
+        unique_ids(&bodies),
+        "every event in the journal exactly once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_killed_at_random_moments_loses_nothing() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue(&sqs, "journal-kill-tui", 2).await;
+    let bodies = demo_bodies(4048, 2000);
+    let journal = temp_dir("journal-kill-tui").join("j.db");
+    let j = journal.to_str().unwrap().to_string();
+    let (endpoint, url2) = (moto.endpoint.clone(), url.clone());
+    kill_and_restart(&sqs, &url, &bodies, 9, || {
+        let args = [
+            "--queue",
+            &url2,
+            "--journal",
+            &j,
+            "--endpoint-url",
+            &endpoint,
+            "--region",
+            common::REGION,
+        ];
+        let pty = Pty::spawn(
+            &args,
+            &[
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ],
+            100,
+            30,
+        );
+        let mut pty = Some(pty);
+        Box::new(move || {
+            let Some(mut pty) = pty.take() else {
+                return false;
+            };
+            let pid = pty.pid().to_string();
+            let ok = Command::new("kill")
+                .args(["-KILL", &pid])
+                .status()
+                .is_ok_and(|s| s.success());
+            pty.wait_exit(LIMIT);
+            ok
+        })
+    })
+    .await;
+    assert_eq!(
+        journal_ids(&journal),
+        unique_ids(&bodies),
+        "every event in the journal exactly once"
+    );
+}
+
+#[test]
+fn readme_queries_run_on_a_journal_and_agree_with_a_direct_count() {
+    let dir = temp_dir("journal-readme");
+    let path = dir.join("demo.db");
+    let events: Vec<_> = demo_bodies(35436, 6000)
+        .into_iter()
+        .map(|b| {
+            decode(Received {
+                body: b.into_bytes(),
+                message_id: None,
+                received_at: Timestamp::now(),
+            })
+        })
+        .collect();
+    let mut journal = Journal::open(&path).unwrap();
+    journal.append("demo", &events).unwrap();
+    drop(journal);
+
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```sql\n")
+        .expect("README has the example queries")
+        + 7;
+    let sql = &readme[start..start + readme[start..].find("```").unwrap()];
+    let queries: Vec<&str> = sql
+        .split(';')
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .collect();
+    assert_eq!(queries.len(), 3, "three example queries");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let mut results = Vec::new();
+    for q in &queries {
+        let mut stmt = c.prepare(q).unwrap_or_else(|e| panic!("{e}\n{q}"));
+        let columns = stmt.column_count();
+        let rows: Vec<Vec<rusqlite::types::Value>> = stmt
+            .query_map([], |r| (0..columns).map(|i| r.get(i)).collect())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!rows.is_empty(), "no rows from\n{q}");
+        results.push(rows);
+    }
+    // Reopens per group add up to the reopens in the events, counted without SQL.
+    let unique: BTreeSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    let reopens = events
+        .iter()
+        .filter(|e| seen.insert(e.event_id.as_str()) && e.is_reopen())
+        .count();
+    assert!(
+        unique.len() < events.len(),
+        "the demo delivers some events twice"
+    );
+    let summed: i64 = results[1]
+        .iter()
+        .map(|row| match row[1] {
+            rusqlite::types::Value::Integer(n) => n,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(summed, reopens as i64);
+}
