@@ -62,6 +62,8 @@ fn demo_runs_without_aws_and_ctrl_c_quits_from_the_filter_bar() {
     pty.wait_for("match", WAIT);
     pty.send("\r");
     pty.wait_for("filter: reopened priority:urgent", WAIT);
+    // The demo's history may still be arriving: wait for a reopen to select.
+    pty.wait_for("solved → open", WAIT);
     pty.send("\r");
     pty.wait_for("time in status:", WAIT);
     pty.wait_for("solved → open", WAIT);

@@ -842,14 +842,8 @@ pub fn start(seed: u64, history: Duration, ctx: SourceContext) {
             .send(SourceEvent::Status(ctx.id, SourceStatus::Connected))
             .await;
         let mut serial = 0u64;
-        let mut ticker = tokio::time::interval(TICK);
-        loop {
-            tokio::select! {
-                _ = ctx.cancel.cancelled() => return,
-                _ = ticker.tick() => {}
-            }
-            let batch: Vec<Message> = sim
-                .advance(Timestamp::now())
+        let mut to_messages = |deliveries: Vec<Delivery>| -> Vec<Message> {
+            deliveries
                 .into_iter()
                 .map(|d| {
                     serial += 1;
@@ -861,19 +855,45 @@ pub fn start(seed: u64, history: Duration, ctx: SourceContext) {
                         received_at: d.at,
                     }
                 })
-                .collect();
-            for chunk in batch.chunks(1024) {
-                if ctx
-                    .tx
-                    .send(SourceEvent::Batch(chunk.to_vec()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
+                .collect()
+        };
+        // The history a minute at a time, so the screen fills while the rest is simulated.
+        let mut t = now - since;
+        while t < now {
+            t = (t + SignedDuration::from_mins(1)).min(now);
+            let batch = to_messages(sim.advance(t));
+            if ctx.cancel.is_cancelled() || !send(&ctx, batch).await {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        let mut ticker = tokio::time::interval(TICK);
+        loop {
+            tokio::select! {
+                _ = ctx.cancel.cancelled() => return,
+                _ = ticker.tick() => {}
+            }
+            let batch = to_messages(sim.advance(Timestamp::now()));
+            if !send(&ctx, batch).await {
+                return;
             }
         }
     });
+}
+
+/// Sends in batches of at most 1024; false when the monitor has gone.
+async fn send(ctx: &SourceContext, batch: Vec<Message>) -> bool {
+    for chunk in batch.chunks(1024) {
+        if ctx
+            .tx
+            .send(SourceEvent::Batch(chunk.to_vec()))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
