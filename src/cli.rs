@@ -40,6 +40,28 @@ pub struct Cli {
 pub enum Command {
     /// Stream decoded events to stdout, one line each, for scripts and pipes.
     Tail(TailArgs),
+    /// Write events from a journal (or a capture) to stdout.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Journal or capture to read (repeatable). Default: the journal in the data directory, when
+    /// there is just one.
+    #[arg(long, value_name = "PATH")]
+    pub file: Vec<PathBuf>,
+
+    /// Only events matching this filter (see README).
+    #[arg(long, short = 'f', default_value = "")]
+    pub filter: String,
+
+    /// Only events that occurred in this last stretch of time (90m, 2h, 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+
+    /// Output format: raw bodies can be read back with `--file` or sent to a queue again.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson)]
+    pub format: OutputFormat,
 }
 
 /// The usual AWS flags; the AWS_* environment variables and profiles work through aws-config.
@@ -164,4 +186,6 @@ pub enum OutputFormat {
     Text,
     /// The original message bodies, one per line (a capture `--file` can read back).
     Raw,
+    /// Comma-separated values with a header line (columns in README).
+    Csv,
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use cli::{Cli, Command, InputArgs, MonitorArgs, TailArgs};
+use cli::{Cli, Command, ExportArgs, InputArgs, MonitorArgs, TailArgs};
 use filter::{Filter, FilterError};
 use source::sqs::{AwsOptions, SqsOptions};
 use source::{Delivery, SourceSetBuilder, SourceStatus};
@@ -37,6 +37,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Tail(args)) => tail(args, &cli.aws).await,
+        Some(Command::Export(args)) => export(args).await,
         None => monitor(cli.monitor, &cli.aws).await,
     }
 }
@@ -169,8 +170,6 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
-    let stdout = std::io::stdout();
-    let to_terminal = stdout.is_terminal();
     let opts = headless::TailOptions {
         format: args.format,
         filter,
@@ -180,9 +179,18 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
             .idle_exit
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64),
-        to_terminal,
+        to_terminal: std::io::stdout().is_terminal(),
         journals,
     };
+    write_events(sources, opts).await
+}
+
+/// Runs the headless writer to stdout and turns its report into an exit code.
+async fn write_events(
+    sources: source::SourceSet,
+    opts: headless::TailOptions,
+) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let report = headless::tail(sources, opts, &mut out, print_status)
         .await
@@ -206,6 +214,97 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `zdwatch export`: matching events of journals or captures, to stdout.
+async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Err(code) = filter_flag(&args.filter) {
+        return Ok(code);
+    }
+    let mut text = args.filter.clone();
+    if let Some(since) = &args.since {
+        if let Err(e) = filter::parse_duration(since) {
+            eprintln!(
+                "zdwatch: invalid --since '{}': {e}",
+                sanitize::sanitize(since)
+            );
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+        text = if text.trim().is_empty() {
+            format!("since:{since}")
+        } else {
+            format!("since:{since} ({text})")
+        };
+    }
+    let filter = match filter_flag(&text) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    let files = if args.file.is_empty() {
+        match the_default_journal() {
+            Ok(path) => vec![path],
+            Err(code) => return Ok(code),
+        }
+    } else {
+        args.file.clone()
+    };
+    let input = InputArgs {
+        demo: false,
+        queue: Vec::new(),
+        file: files,
+        peek: true,
+        pollers: None,
+    };
+    let sources =
+        match start_sources(&input, &cli::AwsArgs::default(), Delivery::Peek, false).await? {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        };
+    let opts = headless::TailOptions {
+        format: args.format,
+        filter,
+        delivery: Delivery::Peek,
+        max_events: None,
+        idle_exit: None,
+        to_terminal: std::io::stdout().is_terminal(),
+        journals: store::journal::Journals::default(),
+    };
+    write_events(sources, opts).await
+}
+
+/// The only journal in the data directory; otherwise says which ones there are.
+fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
+    let dir = store::journal::journals_dir();
+    let mut found: Vec<std::path::PathBuf> = dir
+        .as_ref()
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => {
+            let where_ = dir
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|| "the data directory".into());
+            eprintln!(
+                "zdwatch: no journal in {}; give --file PATH",
+                sanitize::sanitize(&where_)
+            );
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+        _ => {
+            eprintln!("zdwatch: several journals; choose one with --file:");
+            for p in &found {
+                eprintln!("  {}", sanitize::sanitize(&p.display().to_string()));
+            }
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
 }
 
 /// Starts every `--file` and `--queue`; an `Err` exit code means a usage or start-up error was printed.

@@ -283,6 +283,23 @@ async fn two_processes_share_one_journal_safely() {
     assert_eq!(check, "ok");
 }
 
+/// A journal written directly with `n` decoded demo events; returns the events.
+fn journal_of_demo(path: &Path, seed: u64, n: usize) -> Vec<zdwatch::event::TicketEvent> {
+    let events: Vec<_> = demo_bodies(seed, n)
+        .into_iter()
+        .map(|b| {
+            decode(Received {
+                body: b.into_bytes(),
+                message_id: None,
+                received_at: Timestamp::now(),
+            })
+        })
+        .collect();
+    let mut journal = Journal::open(path).unwrap();
+    journal.append("demo", &events).unwrap();
+    events
+}
+
 /// Demo bodies: both formats, SNS-wrapped and duplicate deliveries.
 fn demo_bodies(seed: u64, n: usize) -> Vec<String> {
     let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
@@ -432,19 +449,7 @@ async fn monitor_killed_at_random_moments_loses_nothing() {
 fn readme_queries_run_on_a_journal_and_agree_with_a_direct_count() {
     let dir = temp_dir("journal-readme");
     let path = dir.join("demo.db");
-    let events: Vec<_> = demo_bodies(35436, 6000)
-        .into_iter()
-        .map(|b| {
-            decode(Received {
-                body: b.into_bytes(),
-                message_id: None,
-                received_at: Timestamp::now(),
-            })
-        })
-        .collect();
-    let mut journal = Journal::open(&path).unwrap();
-    journal.append("demo", &events).unwrap();
-    drop(journal);
+    let events = journal_of_demo(&path, 35436, 6000);
 
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
@@ -491,4 +496,76 @@ fn readme_queries_run_on_a_journal_and_agree_with_a_direct_count() {
         })
         .sum();
     assert_eq!(summed, reopens as i64);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_writes_ndjson_raw_and_csv_from_a_journal() {
+    let dir = temp_dir("journal-export");
+    // The data directory holds exactly one journal: export finds it without --file.
+    let data = dir.join("data");
+    let path = data.join("zdwatch").join("journals").join("q.db");
+    let events = journal_of_demo(&path, 99, 300);
+    let unique: BTreeSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
+    let export = |args: &[&str]| {
+        let mut cmd = zdwatch(&[&["export"], args].concat());
+        cmd.env("XDG_DATA_HOME", &data);
+        run(cmd, LIMIT)
+    };
+
+    let ndjson = export(&[]);
+    assert!(ndjson.status.success(), "{}", ndjson.stderr);
+    let ids: BTreeSet<String> = ndjson
+        .lines()
+        .iter()
+        .map(|l| l["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, unique);
+
+    let raw = export(&["--format", "raw"]);
+    let capture = write_capture("journal-export-raw", &raw.stdout);
+    let back = run(
+        zdwatch(&["tail", "--file", capture.to_str().unwrap()]),
+        LIMIT,
+    );
+    let ids: BTreeSet<String> = back
+        .lines()
+        .iter()
+        .map(|l| l["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, unique, "raw export reads back as the same events");
+
+    let csv = export(&["--format", "csv", "--filter", "type:status_changed"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("event_id,occurred_at,received_at,ticket_id,kind")
+    );
+    let want = events
+        .iter()
+        .filter(|e| e.kind.as_str() == "status_changed")
+        .map(|e| &e.event_id)
+        .collect::<BTreeSet<_>>();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), want.len());
+    assert!(rows.iter().all(|r| r.contains(",status_changed,")));
+
+    // --since counts from now: the demo events happened in January 2026.
+    let none = export(&["--since", "1h"]);
+    assert!(none.status.success());
+    assert!(none.stdout.is_empty());
+    let bad = export(&["--since", "soon"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
+
+    // Two journals: export asks which one.
+    drop(Journal::open(&path.with_file_name("other.db")).unwrap());
+    let two = export(&[]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(
+        two.stderr.contains("several journals") && two.stderr.contains("other.db"),
+        "{}",
+        two.stderr
+    );
 }

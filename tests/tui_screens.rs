@@ -565,3 +565,66 @@ fn readme_key_bindings_are_the_keymap() {
         "README.md key tables differ from the keymap; replace them with:\n\n{want}"
     );
 }
+
+#[test]
+fn ctrl_s_saves_the_events_shown_as_a_capture() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "format:webhook");
+    key(&mut app, KeyCode::Enter);
+    let shown = app.stream.visible.len();
+    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-save", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("saved.ndjson");
+    ctrl(&mut app, 's');
+    assert!(
+        app.prompt.as_ref().unwrap().text().starts_with("zdwatch-"),
+        "a default name is offered"
+    );
+    ctrl(&mut app, 'u');
+    type_text(&mut app, path.to_str().unwrap());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.notice.as_deref(),
+        Some(format!("saved {shown} events to {}", path.display()).as_str())
+    );
+    let saved = std::fs::read_to_string(&path).unwrap();
+    let ids: Vec<String> = saved
+        .lines()
+        .map(|l| {
+            zdwatch::event::decode(zdwatch::event::Received {
+                body: l.as_bytes().to_vec(),
+                message_id: None,
+                received_at: now(),
+            })
+            .event_id
+        })
+        .collect();
+    let want: Vec<String> = app
+        .stream
+        .visible
+        .iter()
+        .map(|s| app.store.get(*s).unwrap().event_id.clone())
+        .collect();
+    assert_eq!(ids, want, "the same events, in the same order");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // An existing file is never overwritten.
+    ctrl(&mut app, 's');
+    ctrl(&mut app, 'u');
+    type_text(&mut app, path.to_str().unwrap());
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.notice.as_deref().unwrap().starts_with("could not save"),
+        "{:?}",
+        app.notice
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
+}

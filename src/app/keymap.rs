@@ -48,6 +48,7 @@ pub enum Action {
     ClearFilter,
     Copy,
     OpenInZendesk,
+    Save,
     // Prompt editing (text keys go to the input field).
     Accept,
     Cancel,
@@ -266,6 +267,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "o",
         action: Action::OpenInZendesk,
         help: "open the ticket in Zendesk (needs --zendesk-subdomain)",
+    },
+    Binding {
+        screens: LISTS,
+        keys: &[ctrl('s')],
+        label: "Ctrl-s",
+        action: Action::Save,
+        help: "save the events shown to a file (a capture --file reads)",
     },
     Binding {
         screens: &[Stream, Timeline, Detail],

@@ -498,6 +498,10 @@ impl App {
                     (_, None) => self.notice = Some("this event belongs to no ticket".into()),
                 }
             }
+            Action::Save => {
+                let name = format!("zdwatch-{}.ndjson", self.now.strftime("%Y%m%d-%H%M%S"));
+                self.prompt = Some(Prompt::new(PromptKind::Save, &name));
+            }
             Action::Accept
             | Action::Cancel
             | Action::ClearInput
@@ -695,6 +699,13 @@ impl App {
                 }
             }
             PromptKind::Command => self.command(p.text().trim()),
+            PromptKind::Save => {
+                let path = p.text().trim().to_string();
+                self.notice = Some(match self.save(std::path::Path::new(&path)) {
+                    Ok(n) => format!("saved {n} events to {path}"),
+                    Err(e) => format!("could not save to {path}: {e}"),
+                });
+            }
         }
     }
 
@@ -735,6 +746,36 @@ impl App {
                 ))
             }
         }
+    }
+
+    /// The events on screen (the filtered stream, or the open timeline) as a capture: one raw
+    /// body per line. Created 0600 and never overwritten: events hold customer data.
+    fn save(&self, path: &std::path::Path) -> std::io::Result<usize> {
+        let seqs: Vec<Seq> = match self
+            .stack
+            .iter()
+            .rev()
+            .find(|m| matches!(m, Mode::Timeline { .. }))
+        {
+            Some(Mode::Timeline { ticket, .. }) => Timeline::build(&self.store, *ticket)
+                .entries
+                .iter()
+                .map(|e| e.seq)
+                .collect(),
+            _ => self.stream.visible.clone(),
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = std::io::BufWriter::new(options.open(path)?);
+        let mut n = 0;
+        for e in seqs.iter().filter_map(|s| self.store.get(*s)) {
+            crate::headless::write_raw(&mut out, e, false)?;
+            n += 1;
+        }
+        std::io::Write::flush(&mut out)?;
+        Ok(n)
     }
 
     /// Whether the event should be drawn highlighted.

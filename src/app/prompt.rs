@@ -9,6 +9,8 @@ use crate::filter::FilterError;
 pub enum PromptKind {
     Filter,
     Command,
+    /// The path to save the events shown to (Ctrl-s).
+    Save,
 }
 
 #[derive(Clone, Debug)]

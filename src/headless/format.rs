@@ -1,4 +1,4 @@
-//! The three `tail` line formats. The ndjson field names are a stable interface (README, "ndjson fields").
+//! The `tail` and `export` line formats. The ndjson field names are a stable interface (README, "ndjson fields").
 
 use std::io::{self, Write};
 
@@ -238,4 +238,74 @@ pub fn write_raw(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io
         }
     }
     out.write_all(b"\n")
+}
+
+/// The CSV columns, in order (README, "Export").
+pub const CSV_HEADER: &[&str] = &[
+    "event_id",
+    "occurred_at",
+    "received_at",
+    "ticket_id",
+    "kind",
+    "format",
+    "previous",
+    "current",
+    "actor_id",
+    "status",
+    "priority",
+    "assignee_id",
+    "group_id",
+    "channel",
+    "tags",
+    "tags_added",
+    "tags_removed",
+    "subject",
+    "comment",
+];
+
+/// One CSV record (RFC 4180 quoting by the csv crate); lists are space-separated. On a
+/// terminal, text from the event is sanitised like every other format.
+pub fn write_csv(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io::Result<()> {
+    let t = &e.ticket;
+    let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let time = |v: Option<Timestamp>| v.map(|x| x.to_string()).unwrap_or_default();
+    let fields = [
+        e.event_id.clone(),
+        time(e.occurred_at),
+        e.received_at.to_string(),
+        opt(e.ticket_id),
+        e.kind.as_str().to_string(),
+        e.format.as_str().to_string(),
+        e.previous.clone().unwrap_or_default(),
+        e.current.clone().unwrap_or_default(),
+        opt(e.actor_id),
+        t.status.clone().unwrap_or_default(),
+        t.priority.clone().unwrap_or_default(),
+        opt(t.assignee_id),
+        opt(t.group_id),
+        t.channel.clone().unwrap_or_default(),
+        t.tags.join(" "),
+        e.tags_added.join(" "),
+        e.tags_removed.join(" "),
+        t.subject.clone().unwrap_or_default(),
+        e.comment
+            .as_ref()
+            .and_then(|c| c.body.clone())
+            .unwrap_or_default(),
+    ];
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    if to_terminal {
+        w.write_record(fields.iter().map(|f| sanitize(f).into_owned()))?;
+    } else {
+        w.write_record(&fields)?;
+    }
+    w.flush()
+}
+
+pub fn write_csv_header(out: &mut impl Write) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    w.flush()
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::time::Instant;
 
-pub use format::{write_ndjson, write_raw, write_text};
+pub use format::{write_csv, write_csv_header, write_ndjson, write_raw, write_text};
 
 use crate::cli::OutputFormat;
 use crate::event::{Format, Received, TicketEvent, decode};
@@ -73,6 +73,9 @@ pub async fn tail(
     let mut deadline = idle.map(|d| Instant::now() + d);
     let mut shutdown = Box::pin(shutdown_signal());
     let mut carried: Option<SourceEvent> = None;
+    if state.opts.format == OutputFormat::Csv {
+        format::write_csv_header(out)?;
+    }
     loop {
         let until = deadline;
         let idle_timer = async move {
@@ -267,6 +270,7 @@ impl Tail {
             OutputFormat::Ndjson => write_ndjson(out, e),
             OutputFormat::Text => write_text(out, e),
             OutputFormat::Raw => write_raw(out, e, self.opts.to_terminal),
+            OutputFormat::Csv => write_csv(out, e, self.opts.to_terminal),
         }
     }
 

@@ -12,6 +12,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
     let lead = match p.kind {
         PromptKind::Filter => "/",
         PromptKind::Command => ":",
+        PromptKind::Save => "save to: ",
     };
     let text = p.text();
     let mut spans = vec![Span::styled(lead, theme::HEADER)];
