@@ -569,3 +569,35 @@ async fn export_writes_ndjson_raw_and_csv_from_a_journal() {
         two.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_monitor_says_when_its_journal_is_full_and_stops_deleting() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue(&sqs, "journal-full-tui", 30).await;
+    let bodies = ticket_texts();
+    send_bodies(&sqs, &url, &bodies).await;
+    let journal = temp_dir("journal-full-tui").join("j.db");
+    let args = [
+        "--queue",
+        url.as_str(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "--journal-max-mb",
+        "0",
+        "--endpoint-url",
+        moto.endpoint.as_str(),
+        "--region",
+        common::REGION,
+    ];
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let mut pty = Pty::spawn(&args, &aws, 200, 30);
+    pty.wait_for("journal (full)", LIMIT);
+    pty.wait_for("no longer deleting", LIMIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(LIMIT), 0);
+    wait_total(&sqs, &url, bodies.len() as u64, LIMIT).await;
+}

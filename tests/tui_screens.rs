@@ -628,3 +628,44 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
 }
+
+#[test]
+fn history_from_the_journal_keeps_its_order() {
+    let bodies = sample_bodies();
+    let history: Vec<zdwatch::store::journal::StoredEvent> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| zdwatch::store::journal::StoredEvent {
+            raw: b.clone(),
+            message_id: Some(format!("h-{i}")),
+            received_at: now(),
+        })
+        .collect();
+    let mut app = app();
+    app.load_history(history);
+    let want: Vec<String> = bodies
+        .iter()
+        .map(|b| {
+            zdwatch::event::decode(zdwatch::event::Received {
+                body: b.clone(),
+                message_id: None,
+                received_at: now(),
+            })
+            .event_id
+        })
+        .collect();
+    let got: Vec<String> = app
+        .stream
+        .visible
+        .iter()
+        .map(|s| app.store.get(*s).unwrap().event_id.clone())
+        .collect();
+    assert_eq!(got, want);
+    // Loaded history is not acknowledged, and peek does not count its messages as new.
+    let again = Message {
+        message_id: Some("h-0".into()),
+        ..message(&bodies[0], 0)
+    };
+    app.update(Msg::Batch(vec![again]), now());
+    assert_eq!(app.store.counters().duplicates, 0);
+}

@@ -300,15 +300,13 @@ impl App {
 
     /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
     pub fn load_history(&mut self, history: Vec<StoredEvent>) {
-        for h in history {
+        for h in &history {
             if let Some(id) = &h.message_id {
                 self.peeked.insert(id);
             }
-            self.store.insert(decode(Received {
-                body: h.raw,
-                message_id: h.message_id,
-                received_at: h.received_at,
-            }));
+        }
+        for event in decode_all(history) {
+            self.store.insert(event);
         }
         self.scan_new();
         self.dirty = true;
@@ -784,4 +782,41 @@ impl App {
             .as_ref()
             .is_some_and(|h| self.store.get(seq).is_some_and(|e| h.matches(e, self.now)))
     }
+}
+
+/// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
+/// keeping their order.
+fn decode_all(mut history: Vec<StoredEvent>) -> Vec<TicketEvent> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let size = history.len().div_ceil(threads).max(1);
+    let mut parts = Vec::with_capacity(threads);
+    while history.len() > size {
+        let rest = history.split_off(size);
+        parts.push(std::mem::replace(&mut history, rest));
+    }
+    parts.push(history);
+    let decode_part = |part: Vec<StoredEvent>| -> Vec<TicketEvent> {
+        part.into_iter()
+            .map(|h| {
+                decode(Received {
+                    body: h.raw,
+                    message_id: h.message_id,
+                    received_at: h.received_at,
+                })
+            })
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || decode_part(part)))
+            .collect();
+        // decode never panics; a thread that did would only lose its part of the history view.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }

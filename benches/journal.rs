@@ -1,0 +1,140 @@
+//! Journal benchmarks (issue: durable local event store). Run with `scripts/bench journal`;
+//! results go in BENCHMARKS.md. Inputs are demo events (both formats, SNS-wrapped and duplicate
+//! deliveries), generated with a fixed seed so every run measures the same bytes.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use jiff::{SignedDuration, Timestamp};
+use zdwatch::app::{App, Config};
+use zdwatch::event::{Received, TicketEvent, decode};
+use zdwatch::source::Delivery;
+use zdwatch::source::demo::Simulator;
+use zdwatch::store::Journal;
+
+fn demo_events(seed: u64, n: usize) -> Vec<TicketEvent> {
+    let start: Timestamp = "2026-01-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut sim = Simulator::new(seed, start);
+    let mut out = Vec::with_capacity(n);
+    let mut t = start;
+    while out.len() < n {
+        t += SignedDuration::from_mins(1);
+        out.extend(sim.advance(t).into_iter().map(|d| {
+            decode(Received {
+                body: d.body,
+                message_id: None,
+                received_at: d.at,
+            })
+        }));
+    }
+    out.truncate(n);
+    out
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-data");
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join(name)
+}
+
+fn remove_journal(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// Storing what a busy queue delivers: batches of 1,000 events, one synchronous commit each.
+fn ingest(c: &mut Criterion) {
+    let events = demo_events(1, 20_000);
+    let path = scratch("ingest.db");
+    let mut group = c.benchmark_group("journal");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.sample_size(10);
+    group.bench_function("append 20k events, 1k per commit", |b| {
+        b.iter_batched(
+            || {
+                remove_journal(&path);
+                Journal::open(&path).unwrap_or_else(|e| panic!("{e}"))
+            },
+            |mut journal| {
+                for chunk in events.chunks(1000) {
+                    journal
+                        .append("bench", chunk)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+/// A journal of a million distinct events (built once, kept in target/bench-data).
+fn million() -> PathBuf {
+    const N: u64 = 1_000_000;
+    let path = scratch("million-v2.db");
+    let count = |p: &Path| {
+        Journal::open_read_only(p)
+            .and_then(|j| j.count())
+            .unwrap_or(0)
+    };
+    if count(&path) < N {
+        remove_journal(&path);
+        let mut journal = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        // Independent simulations (their ids never collide), 100k deliveries at a time; the
+        // journal keeps one row per event, so duplicate deliveries do not count.
+        let mut seed = 100;
+        while count(&path) < N {
+            let events = demo_events(seed, 100_000);
+            for chunk in events.chunks(5000) {
+                journal
+                    .append("bench", chunk)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            seed += 1;
+        }
+    }
+    path
+}
+
+/// Opening the monitor on a journal of a million events: read the newest events, decode them,
+/// build the in-memory store and timelines index.
+fn reopen(c: &mut Criterion) {
+    let path = million();
+    let mut group = c.benchmark_group("reopen 1M-event journal");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(60));
+    for held in [200_000usize, 1_000_000] {
+        group.throughput(Throughput::Elements(held as u64));
+        group.bench_function(format!("load the newest {held}"), |b| {
+            b.iter(|| {
+                let journal = Journal::open_read_only(&path).unwrap_or_else(|e| panic!("{e}"));
+                let history = journal
+                    .recent(Timestamp::UNIX_EPOCH, held)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let config = Config {
+                    sources: vec!["bench".into()],
+                    delivery: Delivery::Consume,
+                    reads_queues: true,
+                    utc: true,
+                    zendesk_subdomain: None,
+                    max_events: held,
+                };
+                let mut app =
+                    App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
+                app.load_history(history);
+                assert_eq!(app.store.len(), held, "every event loaded");
+                app
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest, reopen);
+criterion_main!(benches);
