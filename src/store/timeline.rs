@@ -49,14 +49,14 @@ impl Timeline {
             .filter_map(|&s| store.get(s).map(|e| (s, e)))
             .collect();
         events.sort_by(|(sa, a), (sb, b)| {
-            let key = |e: &TicketEvent| {
+            fn key(e: &TicketEvent) -> (jiff::Timestamp, Option<&str>, Option<u32>) {
                 let seq = e.sequence.as_ref();
                 (
                     e.order_time(),
-                    seq.map(|s| s.id.clone()),
+                    seq.map(|s| s.id.as_str()),
                     seq.and_then(|s| s.position),
                 )
-            };
+            }
             key(a).cmp(&key(b)).then(sa.cmp(sb))
         });
 
@@ -122,7 +122,11 @@ fn status_periods<'a>(events: impl Iterator<Item = &'a TicketEvent>) -> Vec<Stat
 
 fn current_state<'a>(events: impl Iterator<Item = &'a TicketEvent>) -> TicketSnapshot {
     let mut best: Option<&TicketEvent> = None;
+    let mut subject_changes: Vec<String> = Vec::new();
     for e in events {
+        if e.kind == Kind::SubjectChanged {
+            subject_changes.extend(e.current.clone());
+        }
         let key = |e: &TicketEvent| {
             (
                 e.ticket.updated_at.is_some(),
@@ -133,7 +137,12 @@ fn current_state<'a>(events: impl Iterator<Item = &'a TicketEvent>) -> TicketSna
             best = Some(e);
         }
     }
-    best.map(|e| e.ticket.clone()).unwrap_or_default()
+    let mut state = best.map(|e| e.ticket.clone()).unwrap_or_default();
+    // Legacy snapshots carry no subject: the latest subject change (events are in time order) tells it.
+    if state.subject.is_none() {
+        state.subject = subject_changes.last().cloned();
+    }
+    state
 }
 
 /// `14m`, `2h 5m`, `3d 4h`, `45s`.
@@ -284,5 +293,23 @@ mod tests {
         for (secs, want) in cases {
             assert_eq!(short_duration(SignedDuration::from_secs(secs)), want);
         }
+    }
+
+    #[test]
+    fn a_legacy_ticket_gets_its_subject_from_subject_changes() {
+        let mut store = EventStore::new(100);
+        for name in ["legacy/status_changed.json", "legacy/subject_changed.json"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/samples")
+                .join(name);
+            let body = std::fs::read(path).unwrap();
+            store.insert(decode(Received {
+                body,
+                message_id: None,
+                received_at: Timestamp::UNIX_EPOCH,
+            }));
+        }
+        let t = Timeline::build(&store, 35436);
+        assert_eq!(t.current.subject.as_deref(), Some("Cannot log in"));
     }
 }
