@@ -93,7 +93,9 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
     let since = jiff::Timestamp::now()
         .checked_sub(args.history)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    if !args.history.is_zero() {
+    if !args.history.is_zero() && !journals.is_empty() {
+        // Before the screen is taken over: a large history takes a moment to read.
+        eprintln!("zdwatch: loading the journal's recent history (--history)…");
         match journals.recent(since, app.config.max_events) {
             Ok(history) => app.load_history(history),
             Err(e) => app.notice = Some(format!("history not loaded: {e}")),
