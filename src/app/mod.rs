@@ -305,6 +305,7 @@ impl App {
                 self.peeked.insert(id);
             }
         }
+        self.store.reserve(history.len());
         for event in decode_all(history) {
             self.store.insert(event);
         }

@@ -47,6 +47,13 @@ impl Dedupe {
         true
     }
 
+    /// Makes room for `additional` more ids at once (bulk loads), up to the capacity.
+    pub fn reserve(&mut self, additional: usize) {
+        let room = additional.min(self.capacity.saturating_sub(self.order.len()));
+        self.seen.reserve(room);
+        self.order.reserve(room);
+    }
+
     pub fn duplicates(&self) -> u64 {
         self.duplicates
     }

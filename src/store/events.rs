@@ -42,6 +42,13 @@ impl EventStore {
         }
     }
 
+    /// Makes room for `additional` more events at once (loading history), up to the capacity.
+    pub fn reserve(&mut self, additional: usize) {
+        let room = additional.min(self.capacity.saturating_sub(self.events.len()));
+        self.events.reserve(room);
+        self.dedupe.reserve(room);
+    }
+
     /// Adds an event unless its id was seen before; returns its sequence number.
     pub fn insert(&mut self, event: TicketEvent) -> Option<Seq> {
         if self.dedupe.is_duplicate(&event.event_id) {
