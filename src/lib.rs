@@ -10,6 +10,7 @@ pub mod filter;
 pub mod headless;
 pub mod sanitize;
 pub mod source;
+pub mod stats;
 pub mod store;
 pub mod tui;
 pub mod ui;
