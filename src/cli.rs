@@ -42,6 +42,41 @@ pub enum Command {
     Tail(TailArgs),
     /// Write events from a journal (or a capture) to stdout.
     Export(ExportArgs),
+    /// Figures of a time range for an incident review (JSON or markdown).
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Only events matching this filter (see README).
+    #[arg(long, short = 'f', default_value = "")]
+    pub filter: String,
+
+    /// Start of the range: a duration back from now (2h) or a time (2026-03-01T08:00:00Z).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// End of the range (exclusive), as for --since.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// Stop reading a queue after this many seconds without a message.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub idle_exit: f64,
+
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One JSON document with stable keys (README, "Report").
+    Json,
+    /// Tables for an incident review.
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use cli::{Cli, Command, ExportArgs, InputArgs, MonitorArgs, TailArgs};
+use cli::{Cli, Command, ExportArgs, InputArgs, MonitorArgs, ReportArgs, TailArgs};
 use filter::{Filter, FilterError};
 use source::sqs::{AwsOptions, SqsOptions};
 use source::{Delivery, SourceSetBuilder, SourceStatus};
@@ -39,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Tail(args)) => tail(args, &cli.aws).await,
         Some(Command::Export(args)) => export(args).await,
+        Some(Command::Report(args)) => report(args, &cli.aws).await,
         None => monitor(cli.monitor, &cli.aws).await,
     }
 }
@@ -273,6 +274,54 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         journals: store::journal::Journals::default(),
     };
     write_events(sources, opts).await
+}
+
+/// `zdwatch report`: read everything (queues: until idle, never deleting), then print the figures.
+async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
+    let filter = match filter_flag(&args.filter) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    let when = |flag: &str, v: &Option<String>| -> Result<Option<jiff::Timestamp>, ExitCode> {
+        let Some(text) = v else { return Ok(None) };
+        if let Ok(t) = text.parse::<jiff::Timestamp>() {
+            return Ok(Some(t));
+        }
+        match filter::parse_duration(text) {
+            Ok(d) => Ok(jiff::Timestamp::now().checked_sub(d).ok()),
+            Err(e) => {
+                eprintln!(
+                    "zdwatch: invalid {flag} '{}': {e}, or a time like 2026-03-01T08:00:00Z",
+                    sanitize::sanitize(text)
+                );
+                Err(ExitCode::from(EXIT_USAGE))
+            }
+        }
+    };
+    let (from, to) = match (when("--since", &args.since), when("--until", &args.until)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(code), _) | (_, Err(code)) => return Ok(code),
+    };
+    let sources = match start_sources(&args.input, aws, Delivery::Peek, true).await? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let idle = Duration::from_secs_f64(args.idle_exit.clamp(0.1, 3600.0));
+    let idle = (!args.input.queue.is_empty() || args.input.demo).then_some(idle);
+    let events = headless::report::collect(sources, idle).await;
+    let events = headless::report::select(events, &filter, from, to);
+    let report = headless::report::Report::of(&events);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        cli::ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report.json())?;
+            writeln!(out)?;
+        }
+        cli::ReportFormat::Markdown => report.markdown(&mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The only journal in the data directory; otherwise says which ones there are.

@@ -1,6 +1,7 @@
 //! `zdwatch tail`: decode, dedupe, filter, write a line, flush — and only then acknowledge.
 
 mod format;
+pub mod report;
 
 use std::collections::HashMap;
 use std::io::{self, Write};

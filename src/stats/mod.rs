@@ -176,3 +176,82 @@ fn sort_desc<K: Ord>(v: &mut [(K, u64)]) {
 
 #[cfg(test)]
 mod tests;
+
+/// How long tickets took from one state to another: count and percentiles, in seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Durations {
+    pub count: usize,
+    pub p50: Option<i64>,
+    pub p90: Option<i64>,
+}
+
+impl Durations {
+    pub fn of(mut seconds: Vec<i64>) -> Durations {
+        seconds.sort_unstable();
+        Durations {
+            count: seconds.len(),
+            p50: percentile(&seconds, 50),
+            p90: percentile(&seconds, 90),
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// Time-in-status figures over whole tickets (their events in any order).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimeInStatus {
+    /// From a change to `open` to the next change to `solved`, per such span.
+    pub open_to_solved: Durations,
+    /// From a ticket's creation to its first assignment to an agent.
+    pub new_to_first_assignment: Durations,
+}
+
+pub fn time_in_status<'a>(events: impl IntoIterator<Item = &'a TicketEvent>) -> TimeInStatus {
+    let mut by_ticket: HashMap<u64, Vec<&TicketEvent>> = HashMap::new();
+    for e in events {
+        if let Some(t) = e.ticket_id {
+            by_ticket.entry(t).or_default().push(e);
+        }
+    }
+    let (mut open_solved, mut assign) = (Vec::new(), Vec::new());
+    for list in by_ticket.values_mut() {
+        list.sort_by_key(|e| e.order_time());
+        let mut opened: Option<Timestamp> = None;
+        for e in list.iter().filter(|e| e.kind == Kind::StatusChanged) {
+            match e.current.as_deref() {
+                Some("open") if opened.is_none() => opened = Some(e.order_time()),
+                Some("solved") => {
+                    if let Some(o) = opened.take() {
+                        open_solved.push(e.order_time().duration_since(o).as_secs());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let created = list
+            .iter()
+            .find(|e| e.kind == Kind::Created)
+            .map(|e| e.order_time());
+        let assigned = list
+            .iter()
+            .find(|e| e.kind == Kind::AgentAssignmentChanged && e.current.is_some())
+            .map(|e| e.order_time());
+        if let (Some(c), Some(a)) = (created, assigned) {
+            if a >= c {
+                assign.push(a.duration_since(c).as_secs());
+            }
+        }
+    }
+    TimeInStatus {
+        open_to_solved: Durations::of(open_solved),
+        new_to_first_assignment: Durations::of(assign),
+    }
+}

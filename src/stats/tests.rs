@@ -108,3 +108,35 @@ fn creations_reopens_and_busiest_tickets() {
         ]
     );
 }
+
+#[test]
+fn percentiles_are_nearest_rank() {
+    let v: Vec<i64> = (1..=10).collect();
+    assert_eq!(percentile(&v, 50), Some(5));
+    assert_eq!(percentile(&v, 90), Some(9));
+    assert_eq!(percentile(&[7], 90), Some(7));
+    assert_eq!(percentile(&[], 50), None);
+}
+
+#[test]
+fn time_in_status_spans_open_to_solved_and_creation_to_assignment() {
+    let status = sample("legacy/status_changed.json");
+    let with = |to: &str, t: &str| {
+        let mut e = at(&status, t);
+        e.current = Some(to.into());
+        e
+    };
+    let created = at(&sample("legacy/created.json"), "2026-01-01T09:50:00Z");
+    let assigned = at(&sample("legacy/agent_assignment_changed.json"), "2026-01-01T09:55:00Z");
+    // Out of order on purpose; pending in between counts towards open → solved.
+    let events = [
+        with("solved", "2026-01-01T10:30:00Z"),
+        with("open", "2026-01-01T10:00:00Z"),
+        with("pending", "2026-01-01T10:05:00Z"),
+        assigned,
+        created,
+    ];
+    let t = time_in_status(events.iter());
+    assert_eq!(t.open_to_solved, Durations { count: 1, p50: Some(1800), p90: Some(1800) });
+    assert_eq!(t.new_to_first_assignment, Durations { count: 1, p50: Some(300), p90: Some(300) });
+}
