@@ -669,3 +669,22 @@ fn history_from_the_journal_keeps_its_order() {
     app.update(Msg::Batch(vec![again]), now());
     assert_eq!(app.store.counters().duplicates, 0);
 }
+
+#[test]
+fn aggregates_count_each_event_once() {
+    let mut app = loaded();
+    let before = app.stats.summary(Timestamp::MIN, Timestamp::MAX).total;
+    assert_eq!(before, app.store.len() as u64);
+    // The same events again, in new messages: duplicates, not counted twice.
+    let again = sample_bodies()
+        .iter()
+        .enumerate()
+        .map(|(i, b)| message(b, 1000 + i))
+        .collect();
+    app.update(Msg::Batch(again), now());
+    assert!(app.store.counters().duplicates > 0);
+    assert_eq!(
+        app.stats.summary(Timestamp::MIN, Timestamp::MAX).total,
+        before
+    );
+}

@@ -14,6 +14,7 @@ use crate::event::TicketEvent;
 use crate::event::{Received, decode};
 use crate::filter::Filter;
 use crate::source::{Delivery, Disposition, Message, SourceId, SourceStatus};
+use crate::stats::Stats;
 use crate::store::journal::{Journals, StoredEvent};
 use crate::store::{Dedupe, EventStore, Seq, Timeline};
 use keymap::{Action, Screen};
@@ -102,6 +103,8 @@ pub struct StreamView {
 
 pub struct App {
     pub config: Config,
+    /// Aggregates by minute of occurrence, for the dashboard (each event counted once).
+    pub stats: Stats,
     /// Where events from queues are stored before their messages are deleted.
     pub journals: Journals,
     /// Why the journal stopped taking events (nothing is deleted from then on).
@@ -148,6 +151,7 @@ impl App {
             peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
             journals: Journals::default(),
             journal_error: None,
+            stats: Stats::default(),
             stream: StreamView {
                 follow: true,
                 ..StreamView::default()
@@ -275,7 +279,7 @@ impl App {
         }
         for (_, event) in events {
             self.rate.count(self.now);
-            self.store.insert(event);
+            self.hold(event);
         }
         for (list, disposition) in [(release, Disposition::Release), (held, Disposition::Delete)] {
             for source in 0..self.sources.len() {
@@ -298,6 +302,13 @@ impl App {
         }
     }
 
+    /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
+    fn hold(&mut self, event: TicketEvent) {
+        if let Some(e) = self.store.insert(event).and_then(|seq| self.store.get(seq)) {
+            self.stats.add(e);
+        }
+    }
+
     /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
     pub fn load_history(&mut self, history: Vec<StoredEvent>) {
         for h in &history {
@@ -307,7 +318,7 @@ impl App {
         }
         self.store.reserve(history.len());
         for event in decode_all(history) {
-            self.store.insert(event);
+            self.hold(event);
         }
         self.scan_new();
         self.dirty = true;

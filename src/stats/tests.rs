@@ -127,7 +127,10 @@ fn time_in_status_spans_open_to_solved_and_creation_to_assignment() {
         e
     };
     let created = at(&sample("legacy/created.json"), "2026-01-01T09:50:00Z");
-    let assigned = at(&sample("legacy/agent_assignment_changed.json"), "2026-01-01T09:55:00Z");
+    let assigned = at(
+        &sample("legacy/agent_assignment_changed.json"),
+        "2026-01-01T09:55:00Z",
+    );
     // Out of order on purpose; pending in between counts towards open → solved.
     let events = [
         with("solved", "2026-01-01T10:30:00Z"),
@@ -137,6 +140,20 @@ fn time_in_status_spans_open_to_solved_and_creation_to_assignment() {
         created,
     ];
     let t = time_in_status(events.iter());
-    assert_eq!(t.open_to_solved, Durations { count: 1, p50: Some(1800), p90: Some(1800) });
-    assert_eq!(t.new_to_first_assignment, Durations { count: 1, p50: Some(300), p90: Some(300) });
+    assert_eq!(
+        t.open_to_solved,
+        Durations {
+            count: 1,
+            p50: Some(1800),
+            p90: Some(1800)
+        }
+    );
+    assert_eq!(
+        t.new_to_first_assignment,
+        Durations {
+            count: 1,
+            p50: Some(300),
+            p90: Some(300)
+        }
+    );
 }
