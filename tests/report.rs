@@ -143,3 +143,42 @@ fn an_hour_of_demo_events_agrees_with_a_direct_count() {
                 .unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_on_a_queue_reads_until_idle_and_deletes_nothing() {
+    let moto = common::Moto::start();
+    let sqs = moto.sqs();
+    let url = common::create_queue(&sqs, "report-queue").await;
+    let bodies: Vec<String> = common::samples()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("legacy/") || n.starts_with("webhook/"))
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .collect();
+    common::send_bodies(&sqs, &url, &bodies).await;
+    let started = std::time::Instant::now();
+    let out = run(
+        moto.zdwatch(&["report", "--queue", &url, "--idle-exit", "2"]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    // Peeked messages keep coming back; only new events keep the report reading.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["events"], bodies.len());
+    let deadline = std::time::Instant::now() + LIMIT;
+    loop {
+        let (visible, in_flight) = common::queue_depth(&sqs, &url).await;
+        if visible + in_flight == bodies.len() as u64 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "queue lost messages: {visible} + {in_flight}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

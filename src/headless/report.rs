@@ -20,9 +20,11 @@ use crate::store::Dedupe;
 pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec<TicketEvent> {
     let mut dedupe = Dedupe::new(usize::MAX >> 1);
     let mut events = Vec::new();
+    // Idle means no *new* event: a peeked message that comes straight back does not count.
+    let mut deadline = idle_exit.map(|d| tokio::time::Instant::now() + d);
     loop {
-        let next = match idle_exit {
-            Some(d) => match tokio::time::timeout(d, sources.events.recv()).await {
+        let next = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, sources.events.recv()).await {
                 Ok(e) => e,
                 Err(_) => break,
             },
@@ -42,6 +44,7 @@ pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec
                 });
                 if dedupe.insert(&e.event_id) {
                     events.push(e);
+                    deadline = idle_exit.map(|d| tokio::time::Instant::now() + d);
                 }
             }
             for (source, receipts) in release {
