@@ -100,6 +100,9 @@ impl Stats {
         let last = minute(to);
         let first = last - minutes as i64 + 1;
         let mut out = vec![0; minutes];
+        if minutes == 0 {
+            return out;
+        }
         for (m, b) in self.minutes.range(first..=last) {
             let n = match kind {
                 Some(k) => b.by_kind.get(k).copied().unwrap_or(0),
@@ -118,7 +121,9 @@ impl Stats {
         let mut transitions: HashMap<&(String, String), u64> = HashMap::new();
         let mut reopened: HashMap<u64, u64> = HashMap::new();
         let mut by_ticket: HashMap<u64, u64> = HashMap::new();
-        for b in self.minutes.range(minute(from)..minute(to)).map(|(_, b)| b) {
+        // `range` panics on a reversed range: an empty window sums nothing.
+        let (first, end) = (minute(from), minute(to).max(minute(from)));
+        for b in self.minutes.range(first..end).map(|(_, b)| b) {
             total += b.total;
             for (k, n) in &b.by_kind {
                 *by_kind.entry(k).or_default() += n;

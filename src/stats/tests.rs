@@ -157,3 +157,18 @@ fn time_in_status_spans_open_to_solved_and_creation_to_assignment() {
         }
     );
 }
+
+#[test]
+fn empty_and_reversed_windows_are_empty_not_a_panic() {
+    let mut stats = Stats::default();
+    stats.add(&at(
+        &sample("legacy/status_changed.json"),
+        "2026-01-01T10:00:00Z",
+    ));
+    assert_eq!(
+        stats.per_minute(None, ts("2026-01-01T10:00:00Z"), 0),
+        Vec::<u64>::new()
+    );
+    let reversed = stats.summary(ts("2026-01-01T11:00:00Z"), ts("2026-01-01T09:00:00Z"));
+    assert_eq!(reversed, Summary::default());
+}
