@@ -8,6 +8,7 @@ pub mod cli;
 pub mod event;
 pub mod filter;
 pub mod headless;
+pub mod private;
 pub mod sanitize;
 pub mod source;
 pub mod stats;

@@ -4,15 +4,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-/// Opens (appends to) a file only its owner can read: logs may name queues and accounts.
-fn open_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
 fn main() -> ExitCode {
     let cli = zdwatch::cli::Cli::parse();
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
@@ -28,7 +19,11 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_target(false);
     match (&cli.log_file, &cli.command) {
-        (Some(path), _) => match open_private(path) {
+        (Some(path), _) => match zdwatch::private::options()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             Ok(file) => log
                 .with_writer(std::sync::Mutex::new(file))
                 .with_ansi(false)

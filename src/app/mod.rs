@@ -774,11 +774,11 @@ impl App {
                 .collect(),
             _ => self.stream.visible.clone(),
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut out = std::io::BufWriter::new(options.open(path)?);
+        let file = crate::private::options()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        let mut out = std::io::BufWriter::new(file);
         let mut n = 0;
         for e in seqs.iter().filter_map(|s| self.store.get(*s)) {
             crate::headless::write_raw(&mut out, e, false)?;

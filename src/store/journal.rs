@@ -111,9 +111,14 @@ impl Journal {
             source,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir).map_err(io)?;
+            crate::private::create_dir(dir).map_err(io)?;
         }
-        create_private_file(path).map_err(io)?;
+        // Created 0600 before SQLite opens it (SQLite's WAL and shm files copy its mode).
+        crate::private::options()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -545,26 +550,6 @@ fn sqlite(path: &Path, source: rusqlite::Error) -> JournalError {
         path: path.display().to_string(),
         source,
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.exists() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Creates the file 0600 before SQLite opens it (SQLite's WAL and shm files copy its mode).
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop)
 }
 
 /// Whether the file starts like an SQLite database.

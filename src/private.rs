@@ -1,0 +1,26 @@
+//! Files that hold customer data or diagnostics (journals, saved captures, logs) are created
+//! readable by their owner only: files 0600, directories 0700.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io;
+use std::path::Path;
+
+/// `OpenOptions` whose newly created file is 0600; add `create`, `append`, `create_new` as needed.
+pub fn options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates `dir` and its missing parents 0700 (an existing directory is left as it is).
+pub fn create_dir(dir: &Path) -> io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
