@@ -254,3 +254,57 @@ async fn queue_on_moto_consumes_into_the_journal_reloads_history_and_peeks_on_re
     assert!(pty.screen().contains("--allow-loss"), "{}", pty.screen());
     wait_total(&sqs, &peek_url, bodies.len() as u64).await;
 }
+
+#[test]
+fn the_monitor_logs_to_its_log_file_never_onto_its_screen() {
+    let dir = write_capture("pty-log", b"");
+    let log = dir.with_file_name("zdwatch.log");
+    let _ = std::fs::remove_file(&log);
+    // Nothing listens on port 1: every receive fails and is logged at debug level.
+    let url = "http://127.0.0.1:1/123456789012/unreachable";
+    let args = [
+        "--queue",
+        url,
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--region",
+        common::REGION,
+        "--log-level",
+        "debug",
+        "--log-file",
+        log.to_str().unwrap(),
+    ];
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let mut pty = Pty::spawn(&args, &aws, 120, 30);
+    pty.wait_for("retrying in", WAIT);
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("receive failed")
+    {
+        assert!(
+            start.elapsed() < WAIT,
+            "nothing logged to {}",
+            log.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !pty.screen().contains("receive failed"),
+        "log lines on screen:\n{}",
+        pty.screen()
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&log).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
