@@ -229,7 +229,7 @@ async fn queue_on_moto_consumes_into_the_journal_reloads_history_and_peeks_on_re
         &["--journal", journal.to_str().unwrap()],
     ));
     pty.wait_for("● zdwatch-pty-consume", WAIT);
-    pty.wait_for("consume", WAIT);
+    pty.wait_for("consume → journal", WAIT);
     filter_open_timeline_and_quit(&mut pty, bodies.len());
     wait_total(&sqs, &consume_url, 0).await;
     let stored = zdwatch::store::Journal::open_read_only(&journal).unwrap();
@@ -241,6 +241,9 @@ async fn queue_on_moto_consumes_into_the_journal_reloads_history_and_peeks_on_re
         &["--journal", journal.to_str().unwrap()],
     ));
     filter_open_timeline_and_quit(&mut pty, bodies.len());
+    let said =
+        String::from_utf8_lossy(&pty.bytes()).contains("loading the journal's recent history");
+    assert!(said, "says it is loading before the screen is taken over");
 
     // --peek: everything shown, nothing deleted.
     let mut pty = spawn(args(&peek_url, &["--peek", "--no-journal"]));
