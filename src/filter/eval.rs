@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use super::{Expr, IdField, TagScope, Term};
+use super::{Expr, IdField, TagScope, Term, When};
 use crate::event::{TicketEvent, summary};
 
 pub(super) fn eval(expr: &Expr, e: &TicketEvent, now: Timestamp) -> bool {
@@ -62,16 +62,19 @@ fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
             };
             ids.contains(&value)
         }
-        Term::Channel(values) => e
-            .ticket
-            .channel
-            .as_deref()
-            .is_some_and(|c| values.iter().any(|v| glob(v, c))),
+        // `none` is an unset channel (as the dashboard and report count it).
+        Term::Channel(values) => values.iter().any(|v| match e.ticket.channel.as_deref() {
+            Some(c) => glob(v, c),
+            None => v == "none",
+        }),
         Term::Format(formats) => formats.contains(&e.format),
         Term::Reopened => e.is_reopen(),
         Term::Since(d) => now
             .checked_sub(*d)
             .is_ok_and(|start| e.order_time() >= start),
+        Term::From(t) => e.order_time() >= *t,
+        Term::Until(When::At(t)) => e.order_time() < *t,
+        Term::Until(When::Ago(d)) => now.checked_sub(*d).is_ok_and(|end| e.order_time() < end),
         Term::Text(word) => {
             let hay = [
                 Some(summary(e)),

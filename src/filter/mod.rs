@@ -54,8 +54,19 @@ pub enum Term {
     Reopened,
     /// Occurred within this long before now.
     Since(SignedDuration),
+    /// Occurred at or after this time (`since:2026-11-28T10:15:00Z`).
+    From(Timestamp),
+    /// Occurred before this time (`until:…`, a time or a duration before now).
+    Until(When),
     /// A bare word: case-insensitive substring of the summary, subject and comment.
     Text(String),
+}
+
+/// A point in time given absolutely or as a duration before now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    At(Timestamp),
+    Ago(SignedDuration),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

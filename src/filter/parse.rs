@@ -9,9 +9,9 @@
 
 use std::ops::Range;
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
-use super::{Expr, Filter, FilterError, IdField, TagScope, Term};
+use super::{Expr, Filter, FilterError, IdField, TagScope, Term, When};
 use crate::event::{Format, Kind};
 
 #[derive(Debug, PartialEq)]
@@ -272,11 +272,15 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        "since" => Term::Since(duration(value, vspan)?),
+        "since" => match when(value, vspan)? {
+            When::Ago(d) => Term::Since(d),
+            When::At(t) => Term::From(t),
+        },
+        "until" => Term::Until(when(value, vspan)?),
         _ => {
             return err(
                 format!(
-                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format since)"
+                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format since until)"
                 ),
                 span.start..span.start + key.len() + 1,
             );
@@ -346,6 +350,19 @@ fn ids(field: IdField, value: &str, span: Range<usize>) -> Result<Term, FilterEr
 }
 
 /// `90s`, `15m`, `2h`, `7d`.
+/// A duration before now (`15m`) or a time (`2026-11-28T10:15:00Z`, any RFC 3339 offset).
+fn when(value: &str, span: Range<usize>) -> Result<When, FilterError> {
+    if value.contains('T') || value.contains('-') {
+        return value.parse::<Timestamp>().map(When::At).or_else(|_| {
+            err(
+                "a time is RFC 3339 with an offset: 2026-11-28T10:15:00Z",
+                span,
+            )
+        });
+    }
+    duration(value, span).map(When::Ago)
+}
+
 pub(super) fn duration(value: &str, span: Range<usize>) -> Result<SignedDuration, FilterError> {
     let split = value
         .find(|c: char| !c.is_ascii_digit())

@@ -93,6 +93,14 @@ fn evaluation_table() {
         ("reopened", false),
         ("since:15m", true),
         ("since:5m", false),
+        ("since:2026-01-01T11:50:00Z", true),
+        ("since:2026-01-01T11:50:01Z", false),
+        ("since:2026-01-01T12:45:00+01:00", true),
+        ("until:2026-01-01T11:50:01Z", true),
+        ("until:2026-01-01T11:50:00Z", false),
+        ("until:5m", true),
+        ("until:15m", false),
+        ("channel:none", false),
         ("printer", true),
         ("FIRE", true),
         ("\"on fire\"", true),
@@ -118,6 +126,14 @@ fn evaluation_table() {
 }
 
 #[test]
+fn channel_none_is_an_unset_channel() {
+    let mut e = event();
+    e.ticket.channel = None;
+    assert!(Filter::parse("channel:none").unwrap().matches(&e, now()));
+    assert!(!Filter::parse("channel:web").unwrap().matches(&e, now()));
+}
+
+#[test]
 fn reopened_is_a_solved_or_closed_to_open_or_new_transition() {
     let mut e = event();
     e.previous = Some("closed".into());
@@ -139,6 +155,8 @@ fn errors_point_at_the_offending_text() {
         ("tag:vip)", "unexpected ')'", 7..8),
         ("tag:", "needs a value", 4..4),
         ("since:15y", "unknown unit", 6..9),
+        ("since:2026-13-01T00:00Z", "RFC 3339", 6..23),
+        ("until:yesterday", "a duration is", 6..15),
         ("format:json", "unknown format", 7..11),
         ("tag:vip or", "needs a term", 8..10),
         ("\"unclosed", "unclosed quote", 0..9),

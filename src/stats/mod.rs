@@ -1,4 +1,4 @@
-//! Incremental aggregates for the dashboard and `zdwatch report` (foundation; not shown yet).
+//! Incremental aggregates for the dashboard and `zdwatch report`.
 //!
 //! Events are counted into one bucket per minute of the time the change *happened*
 //! (`occurred_at`), so a late or out-of-order arrival lands where it belongs. Adding an event is
@@ -10,6 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::Timestamp;
 
 use crate::event::{Kind, TicketEvent};
+
+mod lag;
+mod tickets;
+
+pub use lag::{LagFigures, LagSamples};
+pub use tickets::{TicketStates, Waiting};
 
 /// What ticket creations are broken down by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,6 +40,8 @@ struct Bucket {
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     minutes: BTreeMap<i64, Bucket>,
+    /// Each ticket's latest state (for tickets waiting without an assignee).
+    pub tickets: TicketStates,
 }
 
 /// The figures of one time window, sorted for display (largest first, ties by name).
@@ -58,6 +66,7 @@ fn minute(t: Timestamp) -> i64 {
 impl Stats {
     /// Counts one event (once: the caller skips duplicates).
     pub fn add(&mut self, e: &TicketEvent) {
+        self.tickets.add(e);
         let b = self.minutes.entry(minute(e.order_time())).or_default();
         b.total += 1;
         *b.by_kind.entry(e.kind.clone()).or_default() += 1;
@@ -161,6 +170,12 @@ impl Stats {
             reopened_tickets: sorted(reopened),
             busiest_tickets: sorted(by_ticket),
         }
+    }
+
+    /// The end of the newest minute holding an event (where a recorded capture's "now" is).
+    pub fn newest(&self) -> Option<Timestamp> {
+        let (m, _) = self.minutes.last_key_value()?;
+        Timestamp::from_second(m.saturating_add(1).saturating_mul(60)).ok()
     }
 
     /// Forgets the minutes before `t` (bounds memory for a long-running monitor).

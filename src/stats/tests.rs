@@ -172,3 +172,78 @@ fn empty_and_reversed_windows_are_empty_not_a_panic() {
     let reversed = stats.summary(ts("2026-01-01T11:00:00Z"), ts("2026-01-01T09:00:00Z"));
     assert_eq!(reversed, Summary::default());
 }
+
+fn ticket_event(id: u64, t: &str, status: &str, assignee: Option<u64>) -> TicketEvent {
+    let mut e = at(&sample("webhook/status_changed.json"), t);
+    e.ticket_id = Some(id);
+    e.ticket.status = Some(status.into());
+    e.ticket.assignee_id = assignee;
+    e
+}
+
+#[test]
+fn waiting_unassigned_is_new_or_open_without_assignee_longest_first() {
+    let mut stats = Stats::default();
+    stats.add(&ticket_event(1, "2026-01-01T10:05:00Z", "open", None));
+    stats.add(&ticket_event(2, "2026-01-01T10:00:00Z", "new", None));
+    stats.add(&ticket_event(3, "2026-01-01T09:00:00Z", "open", Some(7)));
+    stats.add(&ticket_event(4, "2026-01-01T09:00:00Z", "pending", None));
+    // Ticket 1 stays open: it has waited since 10:05, not since its latest event.
+    stats.add(&ticket_event(1, "2026-01-01T10:20:00Z", "open", None));
+    let w = stats.tickets.waiting_unassigned(10);
+    let got: Vec<(u64, &str, Timestamp)> =
+        w.iter().map(|w| (w.ticket, w.status.as_str(), w.since)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, "new", ts("2026-01-01T10:00:00Z")),
+            (1, "open", ts("2026-01-01T10:05:00Z")),
+        ]
+    );
+    assert_eq!(stats.tickets.waiting_unassigned(1).len(), 1);
+}
+
+#[test]
+fn a_late_older_event_does_not_roll_a_ticket_back() {
+    let mut stats = Stats::default();
+    // Assigned at 10:10; the older unassigned event arrives afterwards.
+    stats.add(&ticket_event(1, "2026-01-01T10:10:00Z", "open", Some(7)));
+    stats.add(&ticket_event(1, "2026-01-01T10:00:00Z", "open", None));
+    assert!(stats.tickets.waiting_unassigned(10).is_empty());
+    // Unassigned again later: open since 10:00, which the late event told.
+    stats.add(&ticket_event(1, "2026-01-01T10:30:00Z", "open", None));
+    let w = stats.tickets.waiting_unassigned(10);
+    assert_eq!(w[0].since, ts("2026-01-01T10:00:00Z"));
+}
+
+#[test]
+fn lag_percentiles_over_recent_events() {
+    let mut lag = LagSamples::default();
+    assert_eq!(lag.figures(), None);
+    let t0 = ts("2026-01-01T10:00:00Z");
+    // 1..=100 seconds late, then one event from a clock ahead of ours.
+    for s in 1..=100 {
+        lag.add(t0, t0.checked_add(jiff::SignedDuration::from_secs(s)).unwrap());
+    }
+    lag.add(t0.checked_add(jiff::SignedDuration::from_secs(5)).unwrap(), t0);
+    let f = lag.figures().unwrap();
+    assert_eq!(f.count, 101);
+    assert_eq!(f.p50, jiff::SignedDuration::from_secs(50));
+    assert_eq!(f.p95, jiff::SignedDuration::from_secs(95));
+    assert_eq!(f.max, jiff::SignedDuration::from_secs(100));
+    // Only the most recent events count.
+    for _ in 0..LagSamples::CAPACITY {
+        lag.add(t0, t0);
+    }
+    assert_eq!(lag.figures().unwrap().max, jiff::SignedDuration::ZERO);
+}
+
+#[test]
+fn newest_is_the_end_of_the_last_minute_with_events() {
+    let mut stats = Stats::default();
+    assert_eq!(stats.newest(), None);
+    let e = sample("webhook/status_changed.json");
+    stats.add(&at(&e, "2026-01-01T10:00:10Z"));
+    stats.add(&at(&e, "2026-01-01T09:00:00Z"));
+    assert_eq!(stats.newest(), Some(ts("2026-01-01T10:01:00Z")));
+}
