@@ -121,6 +121,7 @@ fn reopen(c: &mut Criterion) {
                     sources: vec!["bench".into()],
                     delivery: Delivery::Consume,
                     reads_queues: true,
+                    live: vec![true],
                     utc: true,
                     zendesk_subdomain: None,
                     max_events: held,

@@ -76,8 +76,10 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         &args.input,
         &args.journal,
         aws,
-        delivery,
-        !filter.is_empty(),
+        Reading {
+            watch_depth: true,
+            ..Reading::new(delivery, !filter.is_empty())
+        },
     )
     .await?
     {
@@ -88,6 +90,7 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         sources: sources.names.clone(),
         delivery,
         reads_queues,
+        live: sources.live.clone(),
         utc: args.utc,
         zendesk_subdomain: args.zendesk_subdomain.clone(),
         max_events: args.max_events.max(1),
@@ -167,8 +170,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         &args.input,
         &args.journal,
         aws,
-        delivery,
-        !filter.is_empty(),
+        Reading::new(delivery, !filter.is_empty()),
     )
     .await?
     {
@@ -260,11 +262,16 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         peek: true,
         pollers: None,
     };
-    let sources =
-        match start_sources(&input, &cli::AwsArgs::default(), Delivery::Peek, false).await? {
-            Ok(s) => s,
-            Err(code) => return Ok(code),
-        };
+    let sources = match start_sources(
+        &input,
+        &cli::AwsArgs::default(),
+        Reading::new(Delivery::Peek, false),
+    )
+    .await?
+    {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     let opts = headless::TailOptions {
         format: args.format,
         filter,
@@ -303,7 +310,7 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
         (Ok(f), Ok(t)) => (f, t),
         (Err(code), _) | (_, Err(code)) => return Ok(code),
     };
-    let sources = match start_sources(&args.input, aws, Delivery::Peek, true).await? {
+    let sources = match start_sources(&args.input, aws, Reading::new(Delivery::Peek, true)).await? {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -361,11 +368,30 @@ fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
 }
 
 /// Starts every `--file` and `--queue`; an `Err` exit code means a usage or start-up error was printed.
+/// How a front end reads its queues.
+#[derive(Clone, Copy, Debug)]
+struct Reading {
+    delivery: Delivery,
+    /// A filter drops some events (their messages are received but not deleted).
+    filtered: bool,
+    /// Report each queue's depth (the dashboard shows it).
+    watch_depth: bool,
+}
+
+impl Reading {
+    fn new(delivery: Delivery, filtered: bool) -> Reading {
+        Reading {
+            delivery,
+            filtered,
+            watch_depth: false,
+        }
+    }
+}
+
 async fn start_sources(
     input: &InputArgs,
     aws: &cli::AwsArgs,
-    delivery: Delivery,
-    filtered: bool,
+    how: Reading,
 ) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
     if input.queue.is_empty() && input.file.is_empty() && !input.demo {
         eprintln!(
@@ -392,9 +418,10 @@ async fn start_sources(
         endpoint_url: aws.endpoint_url.clone(),
     };
     let opts = SqsOptions {
-        delivery,
+        delivery: how.delivery,
         pollers: input.pollers.map(usize::from),
-        warn_redrive: delivery == Delivery::Peek || filtered,
+        warn_redrive: how.delivery == Delivery::Peek || how.filtered,
+        watch_depth: how.watch_depth,
         ..SqsOptions::default()
     };
     for queue in &input.queue {
@@ -418,6 +445,8 @@ fn print_status(source: &str, status: &SourceStatus) {
         }
         SourceStatus::Warning(w) => format!("zdwatch: {source}: warning: {w}"),
         SourceStatus::Failed(why) => format!("zdwatch: {source}: failed: {why}"),
+        // Only the dashboard asks for the depth.
+        SourceStatus::Depth { .. } => return,
     };
     eprintln!("{}", sanitize::sanitize(&line));
 }
@@ -428,10 +457,9 @@ async fn start_reading(
     input: &InputArgs,
     journal: &cli::JournalArgs,
     aws: &cli::AwsArgs,
-    delivery: Delivery,
-    filtered: bool,
+    how: Reading,
 ) -> anyhow::Result<Result<(source::SourceSet, store::journal::Journals), ExitCode>> {
-    let mut sources = match start_sources(input, aws, delivery, filtered).await? {
+    let mut sources = match start_sources(input, aws, how).await? {
         Ok(s) => s,
         Err(code) => return Ok(Err(code)),
     };

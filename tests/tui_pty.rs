@@ -311,3 +311,91 @@ fn the_monitor_logs_to_its_log_file_never_onto_its_screen() {
         );
     }
 }
+
+#[test]
+fn demo_dashboard_then_enter_on_a_matrix_cell_filters_the_stream() {
+    let mut pty = Pty::spawn(&["--demo"], &[], 120, 30);
+    pty.wait_for("● demo", WAIT);
+    pty.send("\t");
+    pty.wait_for("Status changes · 15m", WAIT);
+    pty.wait_for("of the 5,000/min ceiling", WAIT);
+    // Rates → created → the matrix's first cell, one row down: open → new is empty, so go right
+    // to a cell the demo fills (open → solved is two columns further).
+    pty.wait_for("solved", WAIT);
+    pty.send("ll");
+    pty.send("\x1b[B");
+    pty.send("\x1b[C\x1b[C\x1b[C");
+    pty.send("\r");
+    pty.wait_for("filter: status:open->", WAIT);
+    pty.wait_for("status_changed", WAIT);
+    pty.send("\t");
+    pty.wait_for("Dashboard", WAIT);
+    pty.send("2");
+    pty.send("q");
+    pty.wait_for("● demo", WAIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    pty.assert_terminal_restored();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_shows_the_queue_depth_from_the_server() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = create_queue(&sqs, "zdwatch-pty-depth").await;
+    let texts: Vec<String> = ticket_bodies()
+        .iter()
+        .map(|b| String::from_utf8(b.clone()).unwrap())
+        .collect();
+    send_bodies(&sqs, &url, &texts).await;
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let mut pty = Pty::spawn(
+        &[
+            "--queue",
+            &url,
+            "--endpoint-url",
+            moto.endpoint.as_str(),
+            "--region",
+            common::REGION,
+            "--peek",
+            "--no-journal",
+        ],
+        &aws,
+        120,
+        30,
+    );
+    pty.wait_for("● zdwatch-pty-depth", WAIT);
+    pty.send("\t");
+    pty.wait_for("in flight", WAIT);
+    // Peeking never deletes: waiting + in flight is every message sent.
+    let start = Instant::now();
+    loop {
+        let screen = pty.screen();
+        let row = screen
+            .lines()
+            .find(|l| l.contains("zdwatch-pty-depth") && l.starts_with('│'));
+        let numbers: Vec<u64> = row
+            .map(|r| {
+                r.split_whitespace()
+                    .skip(1)
+                    .take(2)
+                    .filter_map(|c| c.replace(',', "").parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if numbers.len() == 2 && numbers[0] + numbers[1] == texts.len() as u64 {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "no depth of {} on screen:\n{screen}",
+            texts.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    pty.send("\x03");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+}

@@ -5,103 +5,14 @@
 
 mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use common::screens::*;
+
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Effect, Mode, Msg};
 use zdwatch::source::{Delivery, Disposition, Message};
-
-fn now() -> Timestamp {
-    "2025-01-08T17:00:00Z".parse().unwrap()
-}
-
-fn config(delivery: Delivery) -> Config {
-    Config {
-        sources: vec!["https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()],
-        delivery,
-        reads_queues: true,
-        utc: true,
-        zendesk_subdomain: Some("acme".into()),
-        max_events: 10_000,
-    }
-}
-
-fn app() -> App {
-    App::new(config(Delivery::Peek), "", now()).unwrap()
-}
-
-/// A message as SQS delivers it, with receipt `r-N` and a message id that differs for another
-/// body or another `n` (and stays the same from run to run, for the snapshots).
-fn message(body: &[u8], n: usize) -> Message {
-    let fnv = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    });
-    Message {
-        source: 0,
-        body: body.to_vec(),
-        message_id: Some(format!("m-{n}-{:08x}", fnv >> 32)),
-        receipt: Some(format!("r-{n}")),
-        received_at: now(),
-    }
-}
-
-/// The legacy and webhook samples (two tickets, every kind), in file order.
-fn sample_bodies() -> Vec<Vec<u8>> {
-    common::samples()
-        .into_iter()
-        .filter(|(name, _)| name.starts_with("legacy/") || name.starts_with("webhook/"))
-        .map(|(_, body)| body)
-        .collect()
-}
-
-fn feed(app: &mut App, bodies: &[Vec<u8>]) -> Vec<Effect> {
-    let batch = bodies
-        .iter()
-        .enumerate()
-        .map(|(i, b)| message(b, i))
-        .collect();
-    app.update(Msg::Batch(batch), now())
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
-}
-
-fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
-    app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-        now(),
-    )
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Msg::Resize(width, height), now());
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| zdwatch::ui::draw(f, app)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        let line: String = (0..width)
-            .map(|x| buffer[(x, y)].symbol().to_string())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn loaded() -> App {
-    let mut app = app();
-    feed(&mut app, &sample_bodies());
-    app
-}
 
 #[test]
 fn stream_screen() {
@@ -130,32 +41,6 @@ fn stream_screen_small_terminal() {
         screen(&mut app, w, h);
         key(&mut app, KeyCode::Esc);
     }
-}
-
-/// 40 minutes of the demo simulation (fixed seed and start), as a real queue would deliver it.
-fn demo_app() -> App {
-    let start: Timestamp = "2025-01-08T16:20:00Z".parse().unwrap();
-    let mut sim = zdwatch::source::demo::Simulator::new(42, start);
-    let mut app = App::new(
-        Config {
-            max_events: 100_000,
-            ..config(Delivery::Peek)
-        },
-        "",
-        now(),
-    )
-    .unwrap();
-    let batch: Vec<Message> = sim
-        .advance(now())
-        .into_iter()
-        .enumerate()
-        .map(|(i, d)| Message {
-            received_at: d.at,
-            ..message(&d.body, i)
-        })
-        .collect();
-    app.update(Msg::Batch(batch), now());
-    app
 }
 
 #[test]

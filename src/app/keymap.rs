@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
     Stream,
+    Dashboard,
     Timeline,
     Detail,
     Help,
@@ -18,6 +19,7 @@ impl Screen {
     pub fn title(self) -> &'static str {
         match self {
             Screen::Stream => "Stream",
+            Screen::Dashboard => "Dashboard",
             Screen::Timeline => "Ticket timeline",
             Screen::Detail => "Event detail",
             Screen::Help => "Help",
@@ -49,6 +51,15 @@ pub enum Action {
     Copy,
     OpenInZendesk,
     Save,
+    /// Stream ↔ dashboard.
+    ToggleDashboard,
+    /// Dashboard: the panel (or matrix column) to the left / right.
+    Left,
+    Right,
+    /// Dashboard: the time window of the figures.
+    Window(u8),
+    /// Dashboard: show the events behind the selected row or cell in the stream.
+    ApplySelection,
     // Prompt editing (text keys go to the input field).
     Accept,
     Cancel,
@@ -91,13 +102,17 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-use Screen::{Detail, Help as HelpScreen, Prompt, Stream, Timeline};
+use Screen::{Dashboard, Detail, Help as HelpScreen, Prompt, Stream, Timeline};
 
 const LISTS: &[Screen] = &[Stream, Timeline];
 const VIEWS: &[Screen] = &[Stream, Timeline, Detail];
+/// Screens with a selection that moves a page or to either end.
+const PAGED: &[Screen] = &[Stream, Dashboard, Timeline, Detail];
 /// Screens that scroll (the help scrolls when it does not fit).
-const SCROLLING: &[Screen] = &[Stream, Timeline, Detail, HelpScreen];
-const ALL: &[Screen] = &[Stream, Timeline, Detail, HelpScreen, Prompt];
+const SCROLLING: &[Screen] = &[Stream, Dashboard, Timeline, Detail, HelpScreen];
+const ALL: &[Screen] = &[Stream, Dashboard, Timeline, Detail, HelpScreen, Prompt];
+/// Every screen, in the order of the help and README tables.
+pub const SCREENS: &[Screen] = ALL;
 
 /// The keymap. Order matters only for the help screen.
 pub const BINDINGS: &[Binding] = &[
@@ -116,7 +131,7 @@ pub const BINDINGS: &[Binding] = &[
         help: "quit",
     },
     Binding {
-        screens: &[Timeline, Detail, HelpScreen],
+        screens: &[Dashboard, Timeline, Detail, HelpScreen],
         keys: &[key('q'), code(KeyCode::Esc)],
         label: "q/Esc",
         action: Action::Back,
@@ -144,28 +159,28 @@ pub const BINDINGS: &[Binding] = &[
         help: "down",
     },
     Binding {
-        screens: VIEWS,
+        screens: PAGED,
         keys: &[code(KeyCode::PageUp), ctrl('b')],
         label: "PgUp/Ctrl-b",
         action: Action::PageUp,
         help: "page up",
     },
     Binding {
-        screens: VIEWS,
+        screens: PAGED,
         keys: &[code(KeyCode::PageDown), ctrl('f')],
         label: "PgDn/Ctrl-f",
         action: Action::PageDown,
         help: "page down",
     },
     Binding {
-        screens: VIEWS,
+        screens: PAGED,
         keys: &[key('g'), code(KeyCode::Home)],
         label: "g/Home",
         action: Action::Top,
         help: "first",
     },
     Binding {
-        screens: VIEWS,
+        screens: PAGED,
         keys: &[
             key('G'),
             Key {
@@ -177,6 +192,62 @@ pub const BINDINGS: &[Binding] = &[
         label: "G/End",
         action: Action::Bottom,
         help: "last (on the stream: follow new events again)",
+    },
+    Binding {
+        screens: &[Stream, Dashboard],
+        keys: &[code(KeyCode::Tab)],
+        label: "Tab",
+        action: Action::ToggleDashboard,
+        help: "stream / dashboard",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[key('h'), code(KeyCode::Left)],
+        label: "h/←",
+        action: Action::Left,
+        help: "panel (or matrix column) to the left",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[key('l'), code(KeyCode::Right)],
+        label: "l/→",
+        action: Action::Right,
+        help: "panel (or matrix column) to the right",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[key('1')],
+        label: "1",
+        action: Action::Window(0),
+        help: "window: last 5 minutes",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[key('2')],
+        label: "2",
+        action: Action::Window(1),
+        help: "window: last 15 minutes",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[key('3')],
+        label: "3",
+        action: Action::Window(2),
+        help: "window: last hour",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[key('4')],
+        label: "4",
+        action: Action::Window(3),
+        help: "window: last 24 hours",
+    },
+    Binding {
+        screens: &[Dashboard],
+        keys: &[code(KeyCode::Enter)],
+        label: "Enter",
+        action: Action::ApplySelection,
+        help: "filter the stream to the events behind the selected row or cell",
     },
     Binding {
         screens: &[Stream],
@@ -276,7 +347,7 @@ pub const BINDINGS: &[Binding] = &[
         help: "save the events shown to a file (a capture --file reads)",
     },
     Binding {
-        screens: &[Stream, Timeline, Detail],
+        screens: &[Stream, Dashboard, Timeline, Detail],
         keys: &[key('?')],
         label: "?",
         action: Action::Help,
@@ -345,13 +416,7 @@ pub fn help_for(screen: Screen) -> impl Iterator<Item = &'static Binding> {
 /// The key bindings as markdown tables, one per screen (README.md carries a copy; a test keeps it true).
 pub fn markdown() -> String {
     let mut out = String::new();
-    for screen in [
-        Screen::Stream,
-        Screen::Timeline,
-        Screen::Detail,
-        Screen::Help,
-        Screen::Prompt,
-    ] {
+    for &screen in SCREENS {
         out.push_str(&format!(
             "**{}**\n\n| key | does |\n|---|---|\n",
             screen.title()
@@ -384,13 +449,7 @@ mod tests {
             "typed into the prompt"
         );
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for s in [
-            Screen::Stream,
-            Screen::Timeline,
-            Screen::Detail,
-            Screen::Help,
-            Screen::Prompt,
-        ] {
+        for &s in SCREENS {
             assert_eq!(action_for(s, &ctrl_c), Some(Action::Quit), "{s:?}");
         }
         assert_eq!(
@@ -411,13 +470,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_on_one_screen() {
-        for screen in [
-            Screen::Stream,
-            Screen::Timeline,
-            Screen::Detail,
-            Screen::Help,
-            Screen::Prompt,
-        ] {
+        for &screen in SCREENS {
             let keys: Vec<Key> = help_for(screen)
                 .flat_map(|b| b.keys.iter().copied())
                 .collect();

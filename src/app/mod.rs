@@ -3,6 +3,9 @@
 //! browser). Its only I/O is the journal write that must come before any ack; rendering (`ui`)
 //! only reads an `&App`.
 
+mod commands;
+mod dashboard;
+mod ingest;
 pub mod keymap;
 mod prompt;
 mod view;
@@ -10,13 +13,15 @@ mod view;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
-use crate::event::TicketEvent;
-use crate::event::{Received, decode};
 use crate::filter::Filter;
 use crate::source::{Delivery, Disposition, Message, SourceId, SourceStatus};
 use crate::stats::Stats;
-use crate::store::journal::{Journals, StoredEvent};
+use crate::store::journal::Journals;
 use crate::store::{Dedupe, EventStore, Seq, Timeline};
+pub use dashboard::{
+    CEILING_PER_MINUTE, CreatedRow, DashboardView, Figures, Panel, RateRow, SPARK_MINUTES,
+    SourceHealth, Window,
+};
 use keymap::{Action, Screen};
 pub use prompt::{Prompt, PromptKind};
 pub use view::{ListView, Rate};
@@ -28,6 +33,9 @@ pub struct Config {
     pub delivery: Delivery,
     /// Whether any source is a queue (the delivery mode only matters then).
     pub reads_queues: bool,
+    /// Per source (in the order of `sources`): whether it delivers events as they happen (a
+    /// queue, the demo) rather than replaying a recording.
+    pub live: Vec<bool>,
     pub utc: bool,
     pub zendesk_subdomain: Option<String>,
     pub max_events: usize,
@@ -80,6 +88,7 @@ pub struct SourceView {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Mode {
     Stream,
+    Dashboard,
     Timeline { ticket: u64, list: ListView },
     Detail { seq: Seq, scroll: u16 },
     Help { scroll: u16 },
@@ -105,6 +114,9 @@ pub struct App {
     pub config: Config,
     /// Aggregates by minute of occurrence, for the dashboard (each event counted once).
     pub stats: Stats,
+    pub dashboard: DashboardView,
+    /// Per source: depth, lag, errors (the dashboard's queue health).
+    pub health: Vec<SourceHealth>,
     /// Where events from queues are stored before their messages are deleted.
     pub journals: Journals,
     /// Why the journal stopped taking events (nothing is deleted from then on).
@@ -146,7 +158,15 @@ impl App {
                 state: SourceState::Connecting,
             })
             .collect();
+        let health = (0..config.sources.len())
+            .map(|i| SourceHealth {
+                live: config.live.get(i).copied().unwrap_or(false),
+                ..SourceHealth::default()
+            })
+            .collect();
         Ok(App {
+            dashboard: DashboardView::default(),
+            health,
             store: EventStore::new(config.max_events),
             peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
             journals: Journals::default(),
@@ -189,6 +209,7 @@ impl App {
         }
         match self.mode() {
             Mode::Stream => Screen::Stream,
+            Mode::Dashboard => Screen::Dashboard,
             Mode::Timeline { .. } => Screen::Timeline,
             Mode::Detail { .. } => Screen::Detail,
             Mode::Help { .. } => Screen::Help,
@@ -205,6 +226,7 @@ impl App {
         {
             Some(Mode::Timeline { .. }) => Screen::Timeline,
             Some(Mode::Detail { .. }) => Screen::Detail,
+            Some(Mode::Dashboard) => Screen::Dashboard,
             _ => Screen::Stream,
         }
     }
@@ -217,6 +239,10 @@ impl App {
                 self.rate.roll(now);
                 // The status line shows live counters and countdowns; redraw about once a second.
                 self.dirty |= self.rate.second_changed();
+                if self.mode() == &Mode::Dashboard && self.dashboard.due(now, self.is_live()) {
+                    self.refresh_dashboard();
+                    self.dirty = true;
+                }
                 return effects;
             }
             Msg::Shutdown => self.quit = true,
@@ -242,104 +268,6 @@ impl App {
         }
         self.dirty = true;
         effects
-    }
-
-    fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
-        let mut release: Vec<(SourceId, String)> = Vec::new();
-        let mut held: Vec<(SourceId, String)> = Vec::new();
-        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
-        for m in batch {
-            let seen = |id: &String| !self.peeked.insert(id);
-            if self.config.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
-                // The same message again (peek released it), not a duplicate event.
-                release.extend(m.receipt.map(|r| (m.source, r)));
-                continue;
-            }
-            let event = decode(Received {
-                body: m.body,
-                message_id: m.message_id,
-                received_at: m.received_at,
-            });
-            held.extend(m.receipt.map(|r| (m.source, r)));
-            events.push((m.source, event));
-        }
-        // The journal first: a message may be deleted only once its event is on disk.
-        if self.journal_error.is_none() && !self.journals.is_empty() {
-            if let Err(e) = self.journals.append(events.iter().map(|(s, e)| (*s, e))) {
-                let full = if e.is_full() { " (full)" } else { "" };
-                self.journal_error =
-                    Some(format!("journal{full}: {e} — no longer deleting messages"));
-            }
-        }
-        match self.config.delivery {
-            Delivery::Peek => release.append(&mut held),
-            // Not stored: leave the messages; they come back after the visibility timeout.
-            Delivery::Consume if self.journal_error.is_some() => held.clear(),
-            Delivery::Consume => {}
-        }
-        for (_, event) in events {
-            self.rate.count(self.now);
-            self.hold(event);
-        }
-        for (list, disposition) in [(release, Disposition::Release), (held, Disposition::Delete)] {
-            for source in 0..self.sources.len() {
-                let receipts: Vec<String> = list
-                    .iter()
-                    .filter(|(s, _)| *s == source)
-                    .map(|(_, r)| r.clone())
-                    .collect();
-                if !receipts.is_empty() {
-                    effects.push(Effect::Ack {
-                        source,
-                        receipts,
-                        disposition,
-                    });
-                }
-            }
-        }
-        if !self.stream.paused {
-            self.scan_new();
-        }
-    }
-
-    /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
-    fn hold(&mut self, event: TicketEvent) {
-        if let Some(e) = self.store.insert(event).and_then(|seq| self.store.get(seq)) {
-            self.stats.add(e);
-        }
-    }
-
-    /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
-    pub fn load_history(&mut self, history: Vec<StoredEvent>) {
-        for h in &history {
-            if let Some(id) = &h.message_id {
-                self.peeked.insert(id);
-            }
-        }
-        self.store.reserve(history.len());
-        for event in decode_all(history) {
-            self.hold(event);
-        }
-        self.scan_new();
-        self.dirty = true;
-    }
-
-    fn source_status(&mut self, id: SourceId, status: SourceStatus) {
-        let Some(source) = self.sources.get_mut(id) else {
-            return;
-        };
-        source.state = match status {
-            SourceStatus::Connected => SourceState::Connected,
-            SourceStatus::Retrying { wait, problem } => SourceState::Retrying {
-                until: self.now.checked_add(wait).unwrap_or(self.now),
-                problem: problem.to_string(),
-            },
-            SourceStatus::Warning(w) => {
-                self.notice = Some(w);
-                return;
-            }
-            SourceStatus::Failed(why) => SourceState::Failed(why),
-        };
     }
 
     /// Runs the filter over events that arrived since the last scan.
@@ -512,11 +440,48 @@ impl App {
                 let name = format!("zdwatch-{}.ndjson", self.now.strftime("%Y%m%d-%H%M%S"));
                 self.prompt = Some(Prompt::new(PromptKind::Save, &name));
             }
+            Action::ToggleDashboard => {
+                if self.mode() == &Mode::Dashboard {
+                    self.stack.pop();
+                } else if self.mode() == &Mode::Stream {
+                    self.stack.push(Mode::Dashboard);
+                    self.refresh_dashboard();
+                }
+            }
+            Action::Left | Action::Right => self.dashboard.move_sideways(action == Action::Right),
+            Action::Window(i) => {
+                if let Some(w) = Window::ALL.get(usize::from(i)) {
+                    self.dashboard.window = *w;
+                    self.refresh_dashboard();
+                }
+            }
+            Action::ApplySelection => self.apply_dashboard_selection(),
             Action::Accept
             | Action::Cancel
             | Action::ClearInput
             | Action::HistoryPrev
             | Action::HistoryNext => {}
+        }
+    }
+
+    /// Enter on the dashboard: the stream, filtered to the events behind the selection.
+    fn apply_dashboard_selection(&mut self) {
+        let Some(text) = self.dashboard.selected_filter() else {
+            self.notice = Some("nothing to filter on here".into());
+            return;
+        };
+        match Filter::parse(&text) {
+            Ok(f) => {
+                self.filter = f;
+                self.filter_text = text.clone();
+                self.history.retain(|h| *h != text);
+                self.history.push(text);
+                self.stack.truncate(1);
+                self.stream.follow = true;
+                self.refilter();
+            }
+            // Only a value the filter language cannot express gets here; say so rather than guess.
+            Err(e) => self.notice = Some(format!("cannot filter on this: {e}")),
         }
     }
 
@@ -540,6 +505,7 @@ impl App {
                 }
             }
             Some(Mode::Timeline { list, .. }) => list.move_by(delta, len, rows),
+            Some(Mode::Dashboard) => self.dashboard.move_rows(delta),
             Some(Mode::Detail { scroll, .. }) => {
                 let next = i64::from(*scroll)
                     .saturating_add(delta)
@@ -719,116 +685,10 @@ impl App {
         }
     }
 
-    fn command(&mut self, text: &str) {
-        let (name, arg) = text
-            .split_once(' ')
-            .map_or((text, ""), |(n, a)| (n, a.trim()));
-        match name {
-            "" => {}
-            "q" | "quit" => self.quit = true,
-            "utc" => self.utc = true,
-            "local" => self.utc = false,
-            "highlight" | "hl" => {
-                if arg.is_empty() {
-                    self.highlight = None;
-                    self.highlight_text.clear();
-                } else {
-                    match Filter::parse(arg) {
-                        Ok(f) => {
-                            self.highlight = Some(f);
-                            self.highlight_text = arg.to_string();
-                        }
-                        Err(e) => self.notice = Some(format!("highlight: {e}")),
-                    }
-                }
-            }
-            "filter" | "f" => match Filter::parse(arg) {
-                Ok(f) => {
-                    self.filter = f;
-                    self.filter_text = arg.to_string();
-                    self.refilter();
-                }
-                Err(e) => self.notice = Some(format!("filter: {e}")),
-            },
-            other => {
-                self.notice = Some(format!(
-                    "unknown command '{other}': try highlight EXPR, filter EXPR, utc, local, quit"
-                ))
-            }
-        }
-    }
-
-    /// The events on screen (the filtered stream, or the open timeline) as a capture: one raw
-    /// body per line. Created 0600 and never overwritten: events hold customer data.
-    fn save(&self, path: &std::path::Path) -> std::io::Result<usize> {
-        let seqs: Vec<Seq> = match self
-            .stack
-            .iter()
-            .rev()
-            .find(|m| matches!(m, Mode::Timeline { .. }))
-        {
-            Some(Mode::Timeline { ticket, .. }) => Timeline::build(&self.store, *ticket)
-                .entries
-                .iter()
-                .map(|e| e.seq)
-                .collect(),
-            _ => self.stream.visible.clone(),
-        };
-        let file = crate::private::options()
-            .write(true)
-            .create_new(true)
-            .open(path)?;
-        let mut out = std::io::BufWriter::new(file);
-        let mut n = 0;
-        for e in seqs.iter().filter_map(|s| self.store.get(*s)) {
-            crate::headless::write_raw(&mut out, e, false)?;
-            n += 1;
-        }
-        std::io::Write::flush(&mut out)?;
-        Ok(n)
-    }
-
     /// Whether the event should be drawn highlighted.
     pub fn is_highlighted(&self, seq: Seq) -> bool {
         self.highlight
             .as_ref()
             .is_some_and(|h| self.store.get(seq).is_some_and(|e| h.matches(e, self.now)))
     }
-}
-
-/// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
-/// keeping their order.
-fn decode_all(mut history: Vec<StoredEvent>) -> Vec<TicketEvent> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let size = history.len().div_ceil(threads).max(1);
-    let mut parts = Vec::with_capacity(threads);
-    while history.len() > size {
-        let rest = history.split_off(size);
-        parts.push(std::mem::replace(&mut history, rest));
-    }
-    parts.push(history);
-    let decode_part = |part: Vec<StoredEvent>| -> Vec<TicketEvent> {
-        part.into_iter()
-            .map(|h| {
-                decode(Received {
-                    body: h.raw,
-                    message_id: h.message_id,
-                    received_at: h.received_at,
-                })
-            })
-            .collect()
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || decode_part(part)))
-            .collect();
-        // decode never panics; a thread that did would only lose its part of the history view.
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
 }

@@ -31,6 +31,16 @@ macro_rules! kinds {
                 }
             }
 
+            /// The kind whose [`Kind::as_str`] is `name` (its inverse).
+            pub fn from_name(name: &str) -> Kind {
+                match name {
+                    "unrecognized" => Kind::Unrecognized,
+                    "malformed" => Kind::Malformed,
+                    $( $name => Kind::$variant, )*
+                    other => Kind::Other(other.into()),
+                }
+            }
+
             /// The kind for a webhook event name after `zen:event-type:ticket.`.
             pub fn from_webhook(name: &str) -> Kind {
                 match name {
@@ -205,6 +215,14 @@ mod tests {
     fn canonical_names_round_trip() {
         for kind in KNOWN_KINDS {
             assert_eq!(&Kind::from_webhook(kind.as_str()), kind);
+            assert_eq!(&Kind::from_name(kind.as_str()), kind);
+        }
+        for kind in [
+            Kind::Unrecognized,
+            Kind::Malformed,
+            Kind::Other("x.y".into()),
+        ] {
+            assert_eq!(Kind::from_name(kind.as_str()), kind);
         }
         assert_eq!(KNOWN_KINDS.len(), 37);
     }

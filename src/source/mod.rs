@@ -48,6 +48,12 @@ pub enum SourceStatus {
     Warning(String),
     /// The source gave up (a file that cannot be read).
     Failed(String),
+    /// A queue's approximate depth (GetQueueAttributes): waiting, and received but not yet
+    /// deleted or released.
+    Depth {
+        visible: u64,
+        in_flight: u64,
+    },
 }
 
 /// What the core decided about a message.
@@ -160,6 +166,8 @@ pub struct SourceSet {
     tasks: TaskTracker,
     /// How many sources never end (queues); when 0, the set is done once every file finished.
     pub endless: usize,
+    /// Per source: whether it delivers events as they happen (queues, the demo), not a recording.
+    pub live: Vec<bool>,
 }
 
 /// Messages in flight between the sources and the core; a slow core slows the pollers.
@@ -174,6 +182,7 @@ pub struct SourceSetBuilder {
     cancel: CancellationToken,
     tasks: TaskTracker,
     endless: usize,
+    live: Vec<bool>,
 }
 
 impl Default for SourceSetBuilder {
@@ -187,6 +196,7 @@ impl Default for SourceSetBuilder {
             cancel: CancellationToken::new(),
             tasks: TaskTracker::new(),
             endless: 0,
+            live: Vec::new(),
         }
     }
 }
@@ -211,6 +221,7 @@ impl SourceSetBuilder {
         self.names.push(name);
         self.acks.push(acks);
         self.endless += usize::from(endless);
+        self.live.push(endless);
         SourceContext {
             id,
             tx: self.tx.clone(),
@@ -229,6 +240,7 @@ impl SourceSetBuilder {
             cancel: self.cancel,
             tasks: self.tasks,
             endless: self.endless,
+            live: self.live,
         }
     }
 }

@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 
 use super::{
     Ack, Delivery, Disposition, Message, Problem, ProblemKind, SourceContext, SourceEvent,
-    SourceSetBuilder, SourceStatus,
+    SourceId, SourceSetBuilder, SourceStatus,
 };
 
 /// How zdwatch reaches AWS: the usual flags, on top of aws-config's environment and profile chain.
@@ -45,6 +45,8 @@ pub struct SqsOptions {
     /// Tell the user when a redrive policy could move messages to a dead-letter queue
     /// because zdwatch receives them without deleting (peek, or a filter in consume mode).
     pub warn_redrive: bool,
+    /// Report the queue's approximate depth every [`DEPTH_EVERY`] (for the dashboard).
+    pub watch_depth: bool,
 }
 
 impl Default for SqsOptions {
@@ -54,11 +56,13 @@ impl Default for SqsOptions {
             pollers: None,
             max_pollers: 8,
             warn_redrive: false,
+            watch_depth: false,
         }
     }
 }
 
 const WAIT_SECONDS: i32 = 20;
+pub const DEPTH_EVERY: Duration = Duration::from_secs(5);
 const MAX_MESSAGES: i32 = 10;
 
 /// Resolves the queue, checks it, and starts its pollers and ack task.
@@ -83,6 +87,15 @@ pub async fn start(
         }
     }
 
+    if opts.watch_depth {
+        ctx.tasks.spawn(watch_depth(
+            client.clone(),
+            url.clone(),
+            ctx.id,
+            ctx.tx.clone(),
+            ctx.cancel.clone(),
+        ));
+    }
     ctx.tasks.spawn(acknowledge(
         client.clone(),
         url.clone(),
@@ -212,6 +225,54 @@ async fn redrive_warning(client: &Client, url: &str, delivery: Delivery) -> Opti
     Some(format!(
         "this queue moves a message to its dead-letter queue after {max} receives, and {why}: messages may end up in the DLQ"
     ))
+}
+
+/// Sends the queue's approximate depth now and every [`DEPTH_EVERY`]. A failed request is only
+/// logged: the pollers report the same problems with their retries.
+async fn watch_depth(
+    client: Client,
+    url: String,
+    id: SourceId,
+    tx: mpsc::Sender<SourceEvent>,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        let request = client
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send();
+        let result = tokio::select! {
+            _ = cancel.cancelled() => return,
+            r = request => r,
+        };
+        match result {
+            Ok(out) => {
+                let attrs = out.attributes.unwrap_or_default();
+                let number = |name: &QueueAttributeName| {
+                    attrs
+                        .get(name)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                let depth = SourceStatus::Depth {
+                    visible: number(&QueueAttributeName::ApproximateNumberOfMessages),
+                    in_flight: number(&QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+                };
+                if tx.send(SourceEvent::Status(id, depth)).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::debug!(queue = %url, error = %DisplayErrorContext(&e), "queue attributes failed")
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(DEPTH_EVERY) => {}
+        }
+    }
 }
 
 struct Shared {

@@ -191,8 +191,10 @@ fn waiting_unassigned_is_new_or_open_without_assignee_longest_first() {
     // Ticket 1 stays open: it has waited since 10:05, not since its latest event.
     stats.add(&ticket_event(1, "2026-01-01T10:20:00Z", "open", None));
     let w = stats.tickets.waiting_unassigned(10);
-    let got: Vec<(u64, &str, Timestamp)> =
-        w.iter().map(|w| (w.ticket, w.status.as_str(), w.since)).collect();
+    let got: Vec<(u64, &str, Timestamp)> = w
+        .iter()
+        .map(|w| (w.ticket, w.status.as_str(), w.since))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -223,9 +225,15 @@ fn lag_percentiles_over_recent_events() {
     let t0 = ts("2026-01-01T10:00:00Z");
     // 1..=100 seconds late, then one event from a clock ahead of ours.
     for s in 1..=100 {
-        lag.add(t0, t0.checked_add(jiff::SignedDuration::from_secs(s)).unwrap());
+        lag.add(
+            t0,
+            t0.checked_add(jiff::SignedDuration::from_secs(s)).unwrap(),
+        );
     }
-    lag.add(t0.checked_add(jiff::SignedDuration::from_secs(5)).unwrap(), t0);
+    lag.add(
+        t0.checked_add(jiff::SignedDuration::from_secs(5)).unwrap(),
+        t0,
+    );
     let f = lag.figures().unwrap();
     assert_eq!(f.count, 101);
     assert_eq!(f.p50, jiff::SignedDuration::from_secs(50));

@@ -1,11 +1,12 @@
 //! Drawing: `draw(frame, &app)` is a pure function of the app state. Every string that comes
 //! from an event passes through [`crate::sanitize`] (via [`safe`]) before it reaches a cell.
 
+mod dashboard;
 mod detail;
 mod help;
 pub mod layout;
 mod prompt;
-mod status;
+pub(crate) mod status;
 mod stream;
 pub mod theme;
 mod timeline;
@@ -30,6 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match base {
         Mode::Timeline { ticket, list } => timeline::draw(frame, areas.main, app, *ticket, list),
         Mode::Detail { seq, scroll } => detail::draw(frame, areas.main, app, *seq, *scroll),
+        Mode::Dashboard => dashboard::draw(frame, areas.main, app),
         _ => stream::draw(frame, areas.main, app),
     }
     if let Mode::Help { scroll } = app.mode() {

@@ -90,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 /// The queue name from a URL, the file name from a path.
-fn short_name(name: &str) -> String {
+pub(crate) fn short_name(name: &str) -> String {
     name.rsplit('/')
         .find(|p| !p.is_empty())
         .unwrap_or(name)

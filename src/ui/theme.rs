@@ -52,4 +52,6 @@ pub const HIGHLIGHT: Style = Style::new().bg(Color::Indexed(58));
 pub const DIM: Style = Style::new().fg(Color::DarkGray);
 pub const ERROR: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
 pub const WARN: Style = Style::new().fg(Color::Yellow);
+/// The border of the panel that has the focus.
+pub const FOCUS: Style = Style::new().fg(Color::Yellow);
 pub const OK: Style = Style::new().fg(Color::Green);

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod pty;
+pub mod screens;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,76 @@
+//! The `:` commands and Ctrl-s (saving what is on screen as a capture).
+
+use super::{App, Mode};
+use crate::filter::Filter;
+use crate::store::{Seq, Timeline};
+
+impl App {
+    pub(super) fn command(&mut self, text: &str) {
+        let (name, arg) = text
+            .split_once(' ')
+            .map_or((text, ""), |(n, a)| (n, a.trim()));
+        match name {
+            "" => {}
+            "q" | "quit" => self.quit = true,
+            "utc" => self.utc = true,
+            "local" => self.utc = false,
+            "highlight" | "hl" => {
+                if arg.is_empty() {
+                    self.highlight = None;
+                    self.highlight_text.clear();
+                } else {
+                    match Filter::parse(arg) {
+                        Ok(f) => {
+                            self.highlight = Some(f);
+                            self.highlight_text = arg.to_string();
+                        }
+                        Err(e) => self.notice = Some(format!("highlight: {e}")),
+                    }
+                }
+            }
+            "filter" | "f" => match Filter::parse(arg) {
+                Ok(f) => {
+                    self.filter = f;
+                    self.filter_text = arg.to_string();
+                    self.refilter();
+                }
+                Err(e) => self.notice = Some(format!("filter: {e}")),
+            },
+            other => {
+                self.notice = Some(format!(
+                    "unknown command '{other}': try highlight EXPR, filter EXPR, utc, local, quit"
+                ))
+            }
+        }
+    }
+
+    /// The events on screen (the filtered stream, or the open timeline) as a capture: one raw
+    /// body per line. Created 0600 and never overwritten: events hold customer data.
+    pub(super) fn save(&self, path: &std::path::Path) -> std::io::Result<usize> {
+        let seqs: Vec<Seq> = match self
+            .stack
+            .iter()
+            .rev()
+            .find(|m| matches!(m, Mode::Timeline { .. }))
+        {
+            Some(Mode::Timeline { ticket, .. }) => Timeline::build(&self.store, *ticket)
+                .entries
+                .iter()
+                .map(|e| e.seq)
+                .collect(),
+            _ => self.stream.visible.clone(),
+        };
+        let file = crate::private::options()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        let mut out = std::io::BufWriter::new(file);
+        let mut n = 0;
+        for e in seqs.iter().filter_map(|s| self.store.get(*s)) {
+            crate::headless::write_raw(&mut out, e, false)?;
+            n += 1;
+        }
+        std::io::Write::flush(&mut out)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,173 @@
+//! How events get in: batches from the sources (journal first, then acks), history from the
+//! journal, and the sources' state and health.
+
+use super::{App, Effect, SourceState};
+use crate::event::{Received, TicketEvent, decode};
+use crate::source::{Delivery, Disposition, Message, ProblemKind, SourceId, SourceStatus};
+use crate::store::journal::StoredEvent;
+
+impl App {
+    pub(super) fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
+        let mut release: Vec<(SourceId, String)> = Vec::new();
+        let mut held: Vec<(SourceId, String)> = Vec::new();
+        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
+        for m in batch {
+            let seen = |id: &String| !self.peeked.insert(id);
+            if self.config.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
+                // The same message again (peek released it), not a duplicate event.
+                release.extend(m.receipt.map(|r| (m.source, r)));
+                continue;
+            }
+            let event = decode(Received {
+                body: m.body,
+                message_id: m.message_id,
+                received_at: m.received_at,
+            });
+            held.extend(m.receipt.map(|r| (m.source, r)));
+            events.push((m.source, event));
+        }
+        // The journal first: a message may be deleted only once its event is on disk.
+        if self.journal_error.is_none() && !self.journals.is_empty() {
+            if let Err(e) = self.journals.append(events.iter().map(|(s, e)| (*s, e))) {
+                let full = if e.is_full() { " (full)" } else { "" };
+                self.journal_error =
+                    Some(format!("journal{full}: {e} — no longer deleting messages"));
+            }
+        }
+        match self.config.delivery {
+            Delivery::Peek => release.append(&mut held),
+            // Not stored: leave the messages; they come back after the visibility timeout.
+            Delivery::Consume if self.journal_error.is_some() => held.clear(),
+            Delivery::Consume => {}
+        }
+        for (source, event) in events {
+            self.rate.count(self.now);
+            if let (Some(h), Some(occurred)) = (self.health.get_mut(source), event.occurred_at) {
+                if h.live {
+                    h.lag.add(occurred, event.received_at);
+                }
+            }
+            self.hold(event);
+        }
+        for (list, disposition) in [(release, Disposition::Release), (held, Disposition::Delete)] {
+            for source in 0..self.sources.len() {
+                let receipts: Vec<String> = list
+                    .iter()
+                    .filter(|(s, _)| *s == source)
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                if !receipts.is_empty() {
+                    effects.push(Effect::Ack {
+                        source,
+                        receipts,
+                        disposition,
+                    });
+                }
+            }
+        }
+        if !self.stream.paused {
+            self.scan_new();
+        }
+    }
+
+    /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
+    pub(super) fn hold(&mut self, event: TicketEvent) {
+        if let Some(e) = self.store.insert(event).and_then(|seq| self.store.get(seq)) {
+            self.stats.add(e);
+            self.dashboard.stale = true;
+        }
+    }
+
+    /// Whether any source delivers events as they happen (the dashboard's windows end now).
+    pub fn is_live(&self) -> bool {
+        self.health.iter().any(|h| h.live)
+    }
+
+    pub fn refresh_dashboard(&mut self) {
+        let live = self.is_live();
+        self.dashboard
+            .refresh(&self.stats, &self.health, live, self.now);
+    }
+
+    /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
+    pub fn load_history(&mut self, history: Vec<StoredEvent>) {
+        for h in &history {
+            if let Some(id) = &h.message_id {
+                self.peeked.insert(id);
+            }
+        }
+        self.store.reserve(history.len());
+        for event in decode_all(history) {
+            self.hold(event);
+        }
+        self.scan_new();
+        self.dirty = true;
+    }
+
+    pub(super) fn source_status(&mut self, id: SourceId, status: SourceStatus) {
+        let (Some(source), Some(health)) = (self.sources.get_mut(id), self.health.get_mut(id))
+        else {
+            return;
+        };
+        source.state = match status {
+            SourceStatus::Connected => SourceState::Connected,
+            SourceStatus::Retrying { wait, problem } => {
+                health.errors += 1;
+                if problem.kind == ProblemKind::Throttled {
+                    health.throttles += 1;
+                }
+                SourceState::Retrying {
+                    until: self.now.checked_add(wait).unwrap_or(self.now),
+                    problem: problem.to_string(),
+                }
+            }
+            SourceStatus::Depth { visible, in_flight } => {
+                health.depth = Some((visible, in_flight));
+                self.dashboard.stale = true;
+                return;
+            }
+            SourceStatus::Warning(w) => {
+                self.notice = Some(w);
+                return;
+            }
+            SourceStatus::Failed(why) => SourceState::Failed(why),
+        };
+    }
+}
+
+/// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
+/// keeping their order.
+fn decode_all(mut history: Vec<StoredEvent>) -> Vec<TicketEvent> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let size = history.len().div_ceil(threads).max(1);
+    let mut parts = Vec::with_capacity(threads);
+    while history.len() > size {
+        let rest = history.split_off(size);
+        parts.push(std::mem::replace(&mut history, rest));
+    }
+    parts.push(history);
+    let decode_part = |part: Vec<StoredEvent>| -> Vec<TicketEvent> {
+        part.into_iter()
+            .map(|h| {
+                decode(Received {
+                    body: h.raw,
+                    message_id: h.message_id,
+                    received_at: h.received_at,
+                })
+            })
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || decode_part(part)))
+            .collect();
+        // decode never panics; a thread that did would only lose its part of the history view.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
