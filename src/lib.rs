@@ -8,6 +8,7 @@ pub mod cli;
 pub mod event;
 pub mod filter;
 pub mod headless;
+pub mod pattern;
 pub mod private;
 pub mod sanitize;
 pub mod source;

@@ -1,0 +1,142 @@
+//! EventBridge event patterns, matched the way EventBridge matches them (see
+//! `../shared/reference/eventbridge-patterns.md`): compile a pattern once, then test events
+//! against it without re-reading the pattern. Pure: no AWS, terminal or UI code.
+//!
+//! ```
+//! let p = zdwatch::pattern::Pattern::compile(r#"{"detail-type": ["Support Ticket: Status Changed"]}"#).unwrap();
+//! let event = serde_json::json!({"detail-type": "Support Ticket: Status Changed", "detail": {}});
+//! assert!(p.matches(&event));
+//! ```
+
+mod compile;
+mod explain;
+mod json;
+mod matcher;
+mod wildcard;
+
+use std::fmt;
+
+use serde_json::Value;
+
+pub use compile::{Cond, Field, MAX_OR_COMBINATIONS, MAX_PATTERN_CHARS};
+pub use explain::{Explanation, Line as ExplainLine};
+pub use matcher::{AnythingBut, Matcher};
+
+/// A compiled pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    text: String,
+    root: Cond,
+}
+
+/// Why EventBridge would refuse a pattern: its reason text, and where (line, column) when known.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct PatternError {
+    pub reason: String,
+    /// 1-based line and column in the pattern text.
+    pub position: Option<(usize, usize)>,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Event pattern is not valid. Reason: {}", self.reason)
+    }
+}
+
+impl PatternError {
+    /// The message with where it went wrong, for people (the first line is EventBridge's).
+    pub fn with_position(&self) -> String {
+        match self.position {
+            Some((line, column)) => format!("{self}\n  at line {line}, column {column}"),
+            None => self.to_string(),
+        }
+    }
+}
+
+impl Pattern {
+    pub fn compile(text: &str) -> Result<Pattern, PatternError> {
+        let position = |at: usize| Some(json::line_column(text, at));
+        let node = json::parse(text).map_err(|e| PatternError {
+            reason: format!("malformed JSON: {}", e.message),
+            position: position(e.at),
+        })?;
+        let root = compile::compile(&node, text).map_err(|e| PatternError {
+            reason: e.reason,
+            position: e.at.and_then(position),
+        })?;
+        Ok(Pattern {
+            text: text.to_string(),
+            root,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn root(&self) -> &Cond {
+        &self.root
+    }
+
+    /// Whether EventBridge would deliver `event` (an EventBridge event as JSON) to this rule.
+    pub fn matches(&self, event: &Value) -> bool {
+        eval(&self.root, event)
+    }
+
+    /// Why `event` matches or not, field by field.
+    pub fn explain(&self, event: &Value) -> Explanation {
+        explain::explain(&self.root, event)
+    }
+}
+
+fn eval(cond: &Cond, event: &Value) -> bool {
+    match cond {
+        Cond::All(all) => all.iter().all(|c| eval(c, event)),
+        Cond::Any(any) => any.iter().any(|c| eval(c, event)),
+        Cond::Field(f) => field_matches(f, event),
+    }
+}
+
+fn field_matches(f: &Field, event: &Value) -> bool {
+    let absent_ok = f.matchers.contains(&Matcher::Exists(false));
+    if absent_ok && !any_leaf(event, &f.path, &mut |_| true) {
+        return true;
+    }
+    any_leaf(event, &f.path, &mut |leaf| {
+        f.matchers
+            .iter()
+            .any(|m| *m != Matcher::Exists(false) && m.matches(leaf))
+    })
+}
+
+/// Whether some leaf value at the dot-joined `path` satisfies `pred`. Keys may themselves
+/// contain dots (`{"state.status": …}` is at `state.status`), arrays contribute each element at
+/// the same path, and objects are not leaves.
+pub fn any_leaf(v: &Value, path: &str, pred: &mut dyn FnMut(&Value) -> bool) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|item| any_leaf(item, path, pred)),
+        Value::Object(_) if path.is_empty() => false,
+        Value::Object(map) => {
+            // Every key that is the path up to a dot (or all of it) leads somewhere.
+            let mut from = 0;
+            loop {
+                let cut = path[from..].find('.').map_or(path.len(), |i| from + i);
+                if let Some(child) = map.get(&path[..cut]) {
+                    let rest = path.get(cut + 1..).unwrap_or("");
+                    if any_leaf(child, rest, pred) {
+                        return true;
+                    }
+                }
+                if cut == path.len() {
+                    return false;
+                }
+                from = cut + 1;
+            }
+        }
+        leaf => path.is_empty() && pred(leaf),
+    }
+}
+
+#[cfg(test)]
+mod tests;

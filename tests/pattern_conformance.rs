@@ -1,0 +1,71 @@
+//! Every case recorded against Amazon EventBridge's TestEventPattern API (156 of them: match,
+//! no match, and invalid with AWS's reason) must come out the same here. The cases live outside
+//! the repository; `ZDWATCH_PATTERN_CASES` names their folder (`scripts/test` and `.ci/run` set it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use zdwatch::pattern::Pattern;
+
+fn cases() -> Vec<Value> {
+    let dir = std::env::var("ZDWATCH_PATTERN_CASES").unwrap_or_else(|_| {
+        panic!(
+            "ZDWATCH_PATTERN_CASES is not set: point it at the folder holding cases.json \
+             (../shared/conformance/eventbridge-patterns), or run the tests with scripts/test"
+        )
+    });
+    let path = std::path::Path::new(&dir).join("cases.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The reason's first line, as AWS words it.
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or("").trim_end()
+}
+
+#[test]
+fn every_recorded_case_agrees_with_eventbridge() {
+    let cases = cases();
+    assert_eq!(cases.len(), 156, "the recorded set has 156 cases");
+    let mut wrong = Vec::new();
+    let mut counts = [0usize; 3];
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let pattern = case["pattern"].as_str().unwrap();
+        let event = &case["event"];
+        let compiled = Pattern::compile(pattern);
+        match case["expect"].as_str().unwrap() {
+            expect @ ("match" | "no_match") => {
+                counts[usize::from(expect == "no_match")] += 1;
+                match compiled {
+                    Err(e) => wrong.push(format!("{name}: refused a valid pattern: {e}")),
+                    Ok(p) if p.matches(event) != (expect == "match") => wrong.push(format!(
+                        "{name}: expected {expect}\n  pattern {pattern}\n  event {event}\n{}",
+                        p.explain(event).to_text()
+                    )),
+                    Ok(_) => {}
+                }
+            }
+            "invalid" => {
+                counts[2] += 1;
+                let want = first_line(case["aws_message"].as_str().unwrap());
+                match compiled {
+                    Ok(_) => wrong.push(format!("{name}: accepted; AWS says {want}")),
+                    Err(e) if e.to_string() != want => {
+                        wrong.push(format!("{name}:\n  AWS:     {want}\n  zdwatch: {e}"))
+                    }
+                    Err(_) => {}
+                }
+            }
+            other => panic!("{name}: unknown expectation {other}"),
+        }
+    }
+    assert_eq!(counts, [67, 51, 38]);
+    assert!(
+        wrong.is_empty(),
+        "{} of 156 cases differ:\n{}",
+        wrong.len(),
+        wrong.join("\n\n")
+    );
+}
