@@ -44,6 +44,39 @@ pub enum Command {
     Export(ExportArgs),
     /// Figures of a time range for an incident review (JSON or markdown).
     Report(ReportArgs),
+    /// Which events an EventBridge event pattern matches, and why the others do not.
+    TestPattern(TestPatternArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("events").required(true).args(["event", "file"])))]
+pub struct TestPatternArgs {
+    /// The event pattern: the JSON, or @FILE.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub pattern: String,
+
+    /// One event (a JSON file, or - for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub event: Option<PathBuf>,
+
+    /// A capture or journal: every event in it (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub file: Vec<PathBuf>,
+
+    /// Say for each field and operator why an event matches or not.
+    #[arg(long)]
+    pub explain: bool,
+
+    #[arg(long, value_enum, default_value_t = PatternFormat::Text)]
+    pub format: PatternFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PatternFormat {
+    /// A line per event (`match` / `no match`), the explanation indented under it.
+    Text,
+    /// One JSON object per event: matched, the event's id and ticket, the explanation.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +87,11 @@ pub struct ReportArgs {
     /// Only events matching this filter (see README).
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
+
+    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
+    /// (combines with --filter).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub pattern: Option<String>,
 
     /// Start of the range: a duration back from now (2h) or a time (2026-03-01T08:00:00Z).
     #[arg(long, value_name = "WHEN")]
@@ -90,6 +128,11 @@ pub struct ExportArgs {
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
 
+    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
+    /// (combines with --filter).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub pattern: Option<String>,
+
     /// Only events that occurred in this last stretch of time (90m, 2h, 7d).
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
@@ -122,6 +165,11 @@ pub struct MonitorArgs {
     /// Start with this filter, e.g. 'reopened priority:urgent' (change it with `/`).
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
+
+    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
+    /// (combines with --filter).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub pattern: Option<String>,
 
     #[command(flatten)]
     pub journal: JournalArgs,
@@ -175,6 +223,11 @@ pub struct TailArgs {
     /// Only events matching this filter, e.g. 'status:open->solved tag:vip' (see README).
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
+
+    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
+    /// (combines with --filter).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub pattern: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson)]

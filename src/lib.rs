@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Tail(args)) => tail(args, &cli.aws).await,
         Some(Command::Export(args)) => export(args).await,
         Some(Command::Report(args)) => report(args, &cli.aws).await,
+        Some(Command::TestPattern(args)) => test_pattern(args).await,
         None => monitor(cli.monitor, &cli.aws).await,
     }
 }
@@ -162,6 +163,10 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
+    let pattern = match pattern_flag(args.pattern.as_deref()) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
     let delivery = if args.input.peek {
         Delivery::Peek
     } else {
@@ -171,7 +176,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         &args.input,
         &args.journal,
         aws,
-        Reading::new(delivery, !filter.is_empty()),
+        Reading::new(delivery, !filter.is_empty() || pattern.is_some()),
     )
     .await?
     {
@@ -181,6 +186,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     let opts = headless::TailOptions {
         format: args.format,
         filter,
+        pattern,
         delivery,
         max_events: args.max_events,
         idle_exit: args
@@ -229,6 +235,10 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if let Err(code) = filter_flag(&args.filter) {
         return Ok(code);
     }
+    let pattern = match pattern_flag(args.pattern.as_deref()) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
     let mut text = args.filter.clone();
     if let Some(since) = &args.since {
         if let Err(e) = filter::parse_duration(since) {
@@ -276,6 +286,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let opts = headless::TailOptions {
         format: args.format,
         filter,
+        pattern,
         delivery: Delivery::Peek,
         max_events: None,
         idle_exit: None,
@@ -289,6 +300,10 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     let filter = match filter_flag(&args.filter) {
         Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
+    let pattern = match pattern_flag(args.pattern.as_deref()) {
+        Ok(p) => p,
         Err(code) => return Ok(code),
     };
     let when = |flag: &str, v: &Option<String>| -> Result<Option<jiff::Timestamp>, ExitCode> {
@@ -318,7 +333,7 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
     let idle = Duration::from_secs_f64(args.idle_exit.clamp(0.1, 3600.0));
     let idle = (!args.input.queue.is_empty() || args.input.demo).then_some(idle);
     let events = headless::report::collect(sources, idle).await;
-    let events = headless::report::select(events, &filter, from, to);
+    let events = headless::report::select(events, &filter, pattern.as_ref(), from, to);
     let report = headless::report::Report::of(&events);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -331,6 +346,80 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `zdwatch test-pattern`: exit 0 once the pattern is valid, whatever matched; 2 when it is not.
+async fn test_pattern(args: cli::TestPatternArgs) -> anyhow::Result<ExitCode> {
+    let pattern = match pattern_flag(Some(&args.pattern)) {
+        Ok(Some(p)) => p,
+        Ok(None) | Err(_) => return Ok(ExitCode::from(EXIT_USAGE)),
+    };
+    let events = match &args.event {
+        Some(path) => {
+            let body = if path.as_os_str() == "-" {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map(|_| b)
+            } else {
+                std::fs::read(path)
+            };
+            match body {
+                Ok(body) => vec![event::decode(event::Received {
+                    body,
+                    message_id: None,
+                    received_at: jiff::Timestamp::now(),
+                })],
+                Err(e) => {
+                    eprintln!(
+                        "zdwatch: cannot read {}: {e}",
+                        sanitize::sanitize(&path.to_string_lossy())
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        None => {
+            let input = InputArgs {
+                demo: false,
+                queue: Vec::new(),
+                file: args.file.clone(),
+                peek: true,
+                pollers: None,
+            };
+            let sources = match start_sources(
+                &input,
+                &cli::AwsArgs::default(),
+                Reading::new(Delivery::Peek, false),
+            )
+            .await?
+            {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            headless::report::collect(sources, None).await
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let matched =
+        headless::test_pattern::write(&pattern, &events, args.explain, args.format, &mut out)?;
+    out.flush()?;
+    eprintln!("zdwatch: {matched} of {} events match", events.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--pattern JSON|@FILE`: compiled, or EventBridge's reason on stderr and the usage exit code.
+fn pattern_flag(arg: Option<&str>) -> Result<Option<pattern::Pattern>, ExitCode> {
+    let Some(arg) = arg else { return Ok(None) };
+    headless::test_pattern::read_pattern(arg)
+        .map(Some)
+        .map_err(|why| {
+            let lines: Vec<String> = why
+                .lines()
+                .map(|l| sanitize::sanitize(l).into_owned())
+                .collect();
+            eprintln!("zdwatch: invalid --pattern: {}", lines.join("\n"));
+            ExitCode::from(EXIT_USAGE)
+        })
 }
 
 /// The only journal in the data directory; otherwise says which ones there are.

@@ -234,6 +234,7 @@ async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
     let opts = zdwatch::headless::TailOptions {
         format: zdwatch::cli::OutputFormat::Raw,
         filter: zdwatch::filter::Filter::match_all(),
+        pattern: None,
         delivery: Delivery::Peek,
         max_events: None,
         idle_exit: None,
@@ -253,4 +254,30 @@ async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
     }
     released.sort();
     assert_eq!(released, ["r1", "r2", "r3"], "every receipt given back");
+}
+
+#[test]
+fn pretty_printed_documents_are_one_event_each_and_an_unfinished_one_is_not_lost() {
+    let dir = common::samples_dir();
+    let legacy = std::fs::read(dir.join("legacy/status_changed.json")).unwrap();
+    let webhook = std::fs::read(dir.join("webhook/created.json")).unwrap();
+    let one_line = capture(&[std::fs::read(dir.join("webhook/status_changed.json")).unwrap()]);
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&legacy);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&one_line);
+    bytes.extend_from_slice(&webhook);
+    bytes.extend_from_slice(b"\n{\n  \"detail-type\": \"cut short\",\n");
+    let path = write_capture("pretty", &bytes);
+    let out = run(zdwatch(&["tail", "--file", path.to_str().unwrap()]), LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    let kinds: Vec<String> = out
+        .lines()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["status_changed", "status_changed", "created", "malformed"]
+    );
 }

@@ -2,6 +2,7 @@
 
 mod format;
 pub mod report;
+pub mod test_pattern;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -24,6 +25,8 @@ use crate::store::journal::Journals;
 pub struct TailOptions {
     pub format: OutputFormat,
     pub filter: Filter,
+    /// An EventBridge pattern events must match too.
+    pub pattern: Option<crate::pattern::Pattern>,
     pub delivery: Delivery,
     pub max_events: Option<u64>,
     pub idle_exit: Option<Duration>,
@@ -189,7 +192,13 @@ impl Tail {
                 ack(handled);
                 continue;
             }
-            if !self.opts.filter.matches(&event, now) {
+            let selected = self.opts.filter.matches(&event, now)
+                && self
+                    .opts
+                    .pattern
+                    .as_ref()
+                    .is_none_or(|p| p.matches_event(&event));
+            if !selected {
                 self.report.filtered_out += 1;
                 if self.opts.journals.covers(source) {
                     to_store.push((source, event));

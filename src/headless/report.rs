@@ -57,10 +57,12 @@ pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec
     events
 }
 
-/// The events a report covers: in `[from, to)` by occurrence, and matching the filter.
+/// The events a report covers: in `[from, to)` by occurrence, and matching the filter (and the
+/// EventBridge pattern, when there is one).
 pub fn select(
     events: Vec<TicketEvent>,
     filter: &Filter,
+    pattern: Option<&crate::pattern::Pattern>,
     from: Option<Timestamp>,
     to: Option<Timestamp>,
 ) -> Vec<TicketEvent> {
@@ -71,6 +73,7 @@ pub fn select(
             from.is_none_or(|f| e.order_time() >= f) && to.is_none_or(|t| e.order_time() < t)
         })
         .filter(|e| filter.matches(e, now))
+        .filter(|e| pattern.is_none_or(|p| p.matches_event(e)))
         .collect()
 }
 

@@ -84,6 +84,12 @@ impl Pattern {
         eval(&self.root, event)
     }
 
+    /// Whether a decoded event's body would match: the pattern is tested against the
+    /// EventBridge event inside the body (under any SNS layer). A body that is not JSON never does.
+    pub fn matches_event(&self, event: &crate::event::TicketEvent) -> bool {
+        crate::event::eventbridge_event(&event.raw).is_some_and(|v| self.matches(&v))
+    }
+
     /// Why `event` matches or not, field by field.
     pub fn explain(&self, event: &Value) -> Explanation {
         explain::explain(&self.root, event)

@@ -71,9 +71,44 @@ fn read_journal(journal: &Journal, ctx: &SourceContext) {
     let _ = ctx.tx.blocking_send(SourceEvent::Finished(ctx.id));
 }
 
+/// A pretty-printed document being gathered line by line (its first line was a lone `{`).
+#[derive(Default)]
+struct Document {
+    body: Vec<u8>,
+    depth: i64,
+    in_string: bool,
+    escaped: bool,
+}
+
+/// A document bigger than this is given up on: its lines are read one by one again.
+const MAX_DOCUMENT: usize = 1 << 20;
+
+impl Document {
+    /// Adds a line; true once the braces and brackets balance.
+    fn push(&mut self, line: &[u8]) -> bool {
+        for &b in line {
+            match (self.in_string, self.escaped, b) {
+                (true, true, _) => self.escaped = false,
+                (true, false, b'\\') => self.escaped = true,
+                (true, false, b'"') => self.in_string = false,
+                (false, _, b'"') => self.in_string = true,
+                (false, _, b'{' | b'[') => self.depth += 1,
+                (false, _, b'}' | b']') => self.depth -= 1,
+                _ => {}
+            }
+        }
+        self.body.extend_from_slice(line);
+        self.body.push(b'\n');
+        self.depth <= 0
+    }
+}
+
+/// One event per line (ndjson, raw bodies); a JSON document pretty-printed over several lines
+/// (starting with a line that is just `{`) is one event too.
 fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut line = Vec::new();
+    let mut document: Option<Document> = None;
     loop {
         if ctx.cancel.is_cancelled() {
             return;
@@ -88,9 +123,27 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
+                let body = match document.as_mut() {
+                    None if line.trim_ascii() == b"{" => {
+                        let mut d = Document::default();
+                        d.push(&line);
+                        document = Some(d);
+                        continue;
+                    }
+                    None => line.clone(),
+                    Some(d) => {
+                        let complete = d.push(&line);
+                        if !complete && d.body.len() <= MAX_DOCUMENT {
+                            continue;
+                        }
+                        let whole = std::mem::take(&mut d.body);
+                        document = None;
+                        whole
+                    }
+                };
                 batch.push(Message {
                     source: ctx.id,
-                    body: line.clone(),
+                    body,
                     message_id: None,
                     receipt: None,
                     received_at: Timestamp::now(),
@@ -112,6 +165,16 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                 break;
             }
         }
+    }
+    // An unfinished document is still passed on (as a malformed body), never dropped.
+    if let Some(d) = document {
+        batch.push(Message {
+            source: ctx.id,
+            body: d.body,
+            message_id: None,
+            receipt: None,
+            received_at: Timestamp::now(),
+        });
     }
     if !batch.is_empty() && ctx.tx.blocking_send(SourceEvent::Batch(batch)).is_err() {
         return;

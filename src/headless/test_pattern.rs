@@ -1,0 +1,76 @@
+//! `zdwatch test-pattern`: which events an EventBridge pattern matches, and why not the others.
+
+use std::io::Write;
+
+use crate::cli::PatternFormat;
+use crate::event::{TicketEvent, eventbridge_event};
+use crate::pattern::Pattern;
+use crate::sanitize::sanitize;
+
+/// A pattern from a flag: the JSON itself, or `@FILE`.
+pub fn read_pattern(arg: &str) -> Result<Pattern, String> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the pattern file {path}: {e}"))?,
+        None => arg.to_string(),
+    };
+    Pattern::compile(text.trim()).map_err(|e| e.with_position())
+}
+
+/// Writes one line per event (`match` / `no match`, ticket, kind, id) or one JSON object per
+/// event, with the explanation when asked. Returns how many matched.
+pub fn write(
+    pattern: &Pattern,
+    events: &[TicketEvent],
+    explain: bool,
+    format: PatternFormat,
+    out: &mut impl Write,
+) -> std::io::Result<usize> {
+    let mut matched = 0;
+    for e in events {
+        let input = eventbridge_event(&e.raw);
+        let explanation = input.as_ref().map(|v| pattern.explain(v));
+        let ok = explanation.as_ref().is_some_and(|x| x.matched);
+        matched += usize::from(ok);
+        let ticket = e.ticket_id.map(|t| format!("#{t}"));
+        match format {
+            PatternFormat::Text => {
+                writeln!(
+                    out,
+                    "{:<9} {:<8} {:<26} {}",
+                    if ok { "match" } else { "no match" },
+                    ticket.as_deref().unwrap_or("-"),
+                    sanitize(e.kind.as_str()),
+                    sanitize(&e.event_id)
+                )?;
+                if explain {
+                    match &explanation {
+                        Some(x) => {
+                            for line in x.to_text().lines() {
+                                writeln!(out, "    {}", sanitize(line))?;
+                            }
+                        }
+                        None => writeln!(out, "    the body is not JSON: nothing to match")?,
+                    }
+                }
+            }
+            PatternFormat::Json => {
+                let mut doc = serde_json::json!({
+                    "matched": ok,
+                    "event_id": e.event_id,
+                    "ticket_id": e.ticket_id,
+                    "kind": e.kind.as_str(),
+                });
+                if explain {
+                    doc["explanation"] = match &explanation {
+                        Some(x) => serde_json::to_value(&x.lines).unwrap_or_default(),
+                        None => serde_json::json!("the body is not JSON: nothing to match"),
+                    };
+                }
+                serde_json::to_writer(&mut *out, &doc)?;
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(matched)
+}
