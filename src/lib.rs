@@ -59,6 +59,10 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
+    let pattern = match pattern_flag(args.pattern.as_deref()) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
     let reads_queues = !args.input.queue.is_empty();
     // Consume only when every event taken off a queue is stored first: in the journal, or (with
     // --no-journal) in memory only if the user accepts losing it at exit.
@@ -98,6 +102,7 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         max_events: args.max_events.max(1),
     };
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
+    app.set_pattern(pattern);
     let since = jiff::Timestamp::now()
         .checked_sub(args.history)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);

@@ -399,3 +399,32 @@ async fn dashboard_shows_the_queue_depth_from_the_server() {
     pty.send("\x03");
     assert_eq!(pty.wait_exit(WAIT), 0);
 }
+
+#[test]
+fn monitor_pattern_flag_filters_and_e_explains() {
+    let pattern = r#"{"detail-type": ["Support Ticket: Status Changed"]}"#;
+    let mut pty = Pty::spawn(&["--demo", "--pattern", pattern], &[], 120, 30);
+    pty.wait_for("pattern filters", WAIT);
+    pty.wait_for("status_changed", WAIT);
+    pty.send("e");
+    pty.wait_for("matches the pattern", WAIT);
+    pty.wait_for("✓ detail-type", WAIT);
+    pty.send("q");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    pty.assert_terminal_restored();
+
+    let mut bad = Pty::spawn(
+        &["--demo", "--pattern", r#"{"detail-type": "x"}"#],
+        &[],
+        120,
+        30,
+    );
+    assert_eq!(bad.wait_exit(WAIT), 2);
+    assert!(
+        bad.screen()
+            .contains("\"detail-type\" must be an object or an array"),
+        "{}",
+        bad.screen()
+    );
+}

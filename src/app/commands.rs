@@ -28,6 +28,7 @@ impl App {
                     }
                 }
             }
+            "pattern" | "p" => self.pattern_command(arg),
             "filter" | "f" => match Filter::parse(arg) {
                 Ok(f) => {
                     self.filter = f;
@@ -38,7 +39,7 @@ impl App {
             },
             other => {
                 self.notice = Some(format!(
-                    "unknown command '{other}': try highlight EXPR, filter EXPR, utc, local, quit"
+                    "unknown command '{other}': try highlight EXPR, filter EXPR, pattern [JSON|off], utc, local, quit"
                 ))
             }
         }

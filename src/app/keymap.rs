@@ -10,6 +10,10 @@ pub enum Screen {
     Dashboard,
     Timeline,
     Detail,
+    /// Why the selected event matches the EventBridge pattern or not.
+    Explain,
+    /// The `:pattern` editor.
+    PatternEditor,
     Help,
     /// The filter bar and the `:` command prompt.
     Prompt,
@@ -22,6 +26,8 @@ impl Screen {
             Screen::Dashboard => "Dashboard",
             Screen::Timeline => "Ticket timeline",
             Screen::Detail => "Event detail",
+            Screen::Explain => "Pattern explanation",
+            Screen::PatternEditor => "Pattern editor",
             Screen::Help => "Help",
             Screen::Prompt => "Filter bar and command prompt",
         }
@@ -60,6 +66,14 @@ pub enum Action {
     Window(u8),
     /// Dashboard: show the events behind the selected row or cell in the stream.
     ApplySelection,
+    /// Open the EventBridge pattern editor.
+    EditPattern,
+    /// The pattern filters the stream / only highlights.
+    TogglePatternMode,
+    /// Why the selected event matches the pattern or not.
+    Explain,
+    /// Pattern editor: use the pattern.
+    ApplyPattern,
     // Prompt editing (text keys go to the input field).
     Accept,
     Cancel,
@@ -86,6 +100,13 @@ const fn ctrl(c: char) -> Key {
         mods: KeyModifiers::CONTROL,
     }
 }
+/// Some terminals report an upper-case letter with SHIFT, some without: bind both.
+const fn shift(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::SHIFT,
+    }
+}
 const fn code(code: KeyCode) -> Key {
     Key {
         code,
@@ -102,15 +123,26 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-use Screen::{Dashboard, Detail, Help as HelpScreen, Prompt, Stream, Timeline};
+use Screen::{
+    Dashboard, Detail, Explain, Help as HelpScreen, PatternEditor, Prompt, Stream, Timeline,
+};
 
 const LISTS: &[Screen] = &[Stream, Timeline];
 const VIEWS: &[Screen] = &[Stream, Timeline, Detail];
 /// Screens with a selection that moves a page or to either end.
-const PAGED: &[Screen] = &[Stream, Dashboard, Timeline, Detail];
+const PAGED: &[Screen] = &[Stream, Dashboard, Timeline, Detail, Explain];
 /// Screens that scroll (the help scrolls when it does not fit).
-const SCROLLING: &[Screen] = &[Stream, Dashboard, Timeline, Detail, HelpScreen];
-const ALL: &[Screen] = &[Stream, Dashboard, Timeline, Detail, HelpScreen, Prompt];
+const SCROLLING: &[Screen] = &[Stream, Dashboard, Timeline, Detail, Explain, HelpScreen];
+const ALL: &[Screen] = &[
+    Stream,
+    Dashboard,
+    Timeline,
+    Detail,
+    Explain,
+    PatternEditor,
+    HelpScreen,
+    Prompt,
+];
 /// Every screen, in the order of the help and README tables.
 pub const SCREENS: &[Screen] = ALL;
 
@@ -131,7 +163,7 @@ pub const BINDINGS: &[Binding] = &[
         help: "quit",
     },
     Binding {
-        screens: &[Dashboard, Timeline, Detail, HelpScreen],
+        screens: &[Dashboard, Timeline, Detail, Explain, HelpScreen],
         keys: &[key('q'), code(KeyCode::Esc)],
         label: "q/Esc",
         action: Action::Back,
@@ -181,14 +213,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         screens: PAGED,
-        keys: &[
-            key('G'),
-            Key {
-                code: KeyCode::Char('G'),
-                mods: KeyModifiers::SHIFT,
-            },
-            code(KeyCode::End),
-        ],
+        keys: &[key('G'), shift('G'), code(KeyCode::End)],
         label: "G/End",
         action: Action::Bottom,
         help: "last (on the stream: follow new events again)",
@@ -250,6 +275,48 @@ pub const BINDINGS: &[Binding] = &[
         help: "filter the stream to the events behind the selected row or cell",
     },
     Binding {
+        screens: &[Stream, Explain],
+        keys: &[key('p')],
+        label: "p",
+        action: Action::EditPattern,
+        help: "EventBridge event pattern: edit (also `:pattern`)",
+    },
+    Binding {
+        screens: &[Stream],
+        keys: &[key('P'), shift('P')],
+        label: "P",
+        action: Action::TogglePatternMode,
+        help: "the pattern filters the stream / only highlights",
+    },
+    Binding {
+        screens: VIEWS,
+        keys: &[key('e')],
+        label: "e",
+        action: Action::Explain,
+        help: "why the event matches the pattern or not",
+    },
+    Binding {
+        screens: &[PatternEditor],
+        keys: &[ctrl('s')],
+        label: "Ctrl-s",
+        action: Action::ApplyPattern,
+        help: "use the pattern (empty: none)",
+    },
+    Binding {
+        screens: &[PatternEditor],
+        keys: &[code(KeyCode::Esc)],
+        label: "Esc",
+        action: Action::Cancel,
+        help: "close without changing the pattern",
+    },
+    Binding {
+        screens: &[PatternEditor],
+        keys: &[ctrl('u')],
+        label: "Ctrl-u",
+        action: Action::ClearInput,
+        help: "clear the text",
+    },
+    Binding {
         screens: &[Stream],
         keys: &[key('/')],
         label: "/",
@@ -268,7 +335,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[key(':')],
         label: ":",
         action: Action::OpenCommand,
-        help: "command: highlight EXPR, filter EXPR, utc, local, quit",
+        help: "command: highlight EXPR, filter EXPR, pattern [JSON|off], utc, local, quit",
     },
     Binding {
         screens: LISTS,
@@ -279,13 +346,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         screens: LISTS,
-        keys: &[
-            key('N'),
-            Key {
-                code: KeyCode::Char('N'),
-                mods: KeyModifiers::SHIFT,
-            },
-        ],
+        keys: &[key('N'), shift('N')],
         label: "N",
         action: Action::PrevMatch,
         help: "previous highlighted event",
@@ -347,7 +408,7 @@ pub const BINDINGS: &[Binding] = &[
         help: "save the events shown to a file (a capture --file reads)",
     },
     Binding {
-        screens: &[Stream, Dashboard, Timeline, Detail],
+        screens: &[Stream, Dashboard, Timeline, Detail, Explain],
         keys: &[key('?')],
         label: "?",
         action: Action::Help,

@@ -7,6 +7,7 @@ mod commands;
 mod dashboard;
 mod ingest;
 pub mod keymap;
+mod pattern;
 mod prompt;
 mod view;
 
@@ -23,6 +24,7 @@ pub use dashboard::{
     SourceHealth, Window,
 };
 use keymap::{Action, Screen};
+pub use pattern::{ActivePattern, PatternEditor};
 pub use prompt::{Prompt, PromptKind};
 pub use view::{ListView, Rate};
 
@@ -55,6 +57,8 @@ pub enum Msg {
     /// SIGTERM or SIGHUP: quit as if the user had.
     Shutdown,
 }
+
+const NO_PATTERN: &str = "no EventBridge pattern: set one with p, :pattern or --pattern";
 
 /// What the loop must do after an update.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,9 +93,24 @@ pub struct SourceView {
 pub enum Mode {
     Stream,
     Dashboard,
-    Timeline { ticket: u64, list: ListView },
-    Detail { seq: Seq, scroll: u16 },
-    Help { scroll: u16 },
+    Timeline {
+        ticket: u64,
+        list: ListView,
+    },
+    Detail {
+        seq: Seq,
+        scroll: u16,
+    },
+    /// Why an event matches the pattern or not.
+    Explain {
+        seq: Seq,
+        scroll: u16,
+    },
+    /// The `:pattern` editor, over the screen below.
+    PatternEditor(PatternEditor),
+    Help {
+        scroll: u16,
+    },
 }
 
 /// The filtered, live list of events on the stream screen.
@@ -129,6 +148,8 @@ pub struct App {
     pub filter_text: String,
     pub highlight: Option<Filter>,
     pub highlight_text: String,
+    /// An EventBridge pattern filtering or highlighting the stream.
+    pub pattern: Option<ActivePattern>,
     pub stack: Vec<Mode>,
     pub prompt: Option<Prompt>,
     pub history: Vec<String>,
@@ -180,6 +201,7 @@ impl App {
             filter_text: filter_text.to_string(),
             highlight: None,
             highlight_text: String::new(),
+            pattern: None,
             stack: vec![Mode::Stream],
             prompt: None,
             history: if filter_text.is_empty() {
@@ -212,6 +234,8 @@ impl App {
             Mode::Dashboard => Screen::Dashboard,
             Mode::Timeline { .. } => Screen::Timeline,
             Mode::Detail { .. } => Screen::Detail,
+            Mode::Explain { .. } => Screen::Explain,
+            Mode::PatternEditor(_) => Screen::PatternEditor,
             Mode::Help { .. } => Screen::Help,
         }
     }
@@ -226,6 +250,7 @@ impl App {
         {
             Some(Mode::Timeline { .. }) => Screen::Timeline,
             Some(Mode::Detail { .. }) => Screen::Detail,
+            Some(Mode::Explain { .. }) => Screen::Explain,
             Some(Mode::Dashboard) => Screen::Dashboard,
             _ => Screen::Stream,
         }
@@ -258,7 +283,9 @@ impl App {
                 self.keep_selection_visible();
             }
             Msg::Paste(text) => {
-                if let Some(p) = &mut self.prompt {
+                if let Some(Mode::PatternEditor(editor)) = self.stack.last_mut() {
+                    editor.insert(&text);
+                } else if let Some(p) = &mut self.prompt {
                     p.insert(&text.replace(['\n', '\r'], " "));
                     self.prompt_changed();
                 }
@@ -272,6 +299,9 @@ impl App {
 
     /// Runs the filter over events that arrived since the last scan.
     fn scan_new(&mut self) {
+        if let Some(p) = &mut self.pattern {
+            p.catch_up(&self.store);
+        }
         let first = self.store.first_seq();
         if self.stream.visible.first().is_some_and(|s| *s < first) {
             let cut = self.stream.visible.partition_point(|s| *s < first);
@@ -280,8 +310,9 @@ impl App {
         }
         let now = self.now;
         let before = self.stream.visible.len();
+        let pattern = self.pattern.as_ref().filter(|p| !p.highlight_only);
         for (seq, e) in self.store.since(self.stream.scanned.max(first)) {
-            if self.filter.matches(e, now) {
+            if self.filter.matches(e, now) && pattern.is_none_or(|p| p.matches(seq)) {
                 self.stream.visible.push(seq);
             }
         }
@@ -320,7 +351,7 @@ impl App {
                 .entries
                 .get(list.selected)
                 .map(|e| e.seq),
-            Mode::Detail { seq, .. } => Some(*seq),
+            Mode::Detail { seq, .. } | Mode::Explain { seq, .. } => Some(*seq),
             _ => self.stream.visible.get(self.stream.list.selected).copied(),
         }
     }
@@ -328,6 +359,10 @@ impl App {
     fn key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
         let screen = self.screen();
         let action = keymap::action_for(screen, &key);
+        if screen == Screen::PatternEditor {
+            self.pattern_editor_key(action, &key);
+            return;
+        }
         if screen == Screen::Prompt {
             match action {
                 Some(Action::Quit) => self.quit = true,
@@ -456,6 +491,25 @@ impl App {
                 }
             }
             Action::ApplySelection => self.apply_dashboard_selection(),
+            Action::EditPattern => self.open_pattern_editor(),
+            Action::TogglePatternMode => match &mut self.pattern {
+                Some(p) => {
+                    p.highlight_only = !p.highlight_only;
+                    self.notice = Some(if p.highlight_only {
+                        "the pattern highlights matching events".into()
+                    } else {
+                        "the pattern filters the stream".into()
+                    });
+                    self.refilter();
+                }
+                None => self.notice = Some(NO_PATTERN.into()),
+            },
+            Action::Explain => match (&self.pattern, self.selected_seq()) {
+                (None, _) => self.notice = Some(NO_PATTERN.into()),
+                (Some(_), Some(seq)) => self.stack.push(Mode::Explain { seq, scroll: 0 }),
+                (Some(_), None) => {}
+            },
+            Action::ApplyPattern => {}
             Action::Accept
             | Action::Cancel
             | Action::ClearInput
@@ -506,12 +560,13 @@ impl App {
             }
             Some(Mode::Timeline { list, .. }) => list.move_by(delta, len, rows),
             Some(Mode::Dashboard) => self.dashboard.move_rows(delta),
-            Some(Mode::Detail { scroll, .. }) => {
+            Some(Mode::Detail { scroll, .. } | Mode::Explain { scroll, .. }) => {
                 let next = i64::from(*scroll)
                     .saturating_add(delta)
                     .clamp(0, i64::from(u16::MAX));
                 *scroll = u16::try_from(next).unwrap_or(0);
             }
+            Some(Mode::PatternEditor(_)) => {}
             Some(Mode::Help { scroll }) => {
                 let max = crate::ui::help_overflow(subject, size);
                 let next = i64::from(*scroll)
@@ -685,10 +740,14 @@ impl App {
         }
     }
 
-    /// Whether the event should be drawn highlighted.
+    /// Whether the event should be drawn highlighted (`:highlight`, or a highlighting pattern).
     pub fn is_highlighted(&self, seq: Seq) -> bool {
         self.highlight
             .as_ref()
             .is_some_and(|h| self.store.get(seq).is_some_and(|e| h.matches(e, self.now)))
+            || self
+                .pattern
+                .as_ref()
+                .is_some_and(|p| p.highlight_only && p.matches(seq))
     }
 }

@@ -9,7 +9,7 @@
 //! ```
 
 mod compile;
-mod explain;
+pub mod explain;
 mod json;
 mod matcher;
 mod wildcard;

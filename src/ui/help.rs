@@ -1,7 +1,7 @@
 //! `?`: the key bindings of the screen underneath, generated from the keymap table.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -20,12 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, screen: Screen, scroll: u16) {
     let lines = lines(screen);
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 72.min(area.width);
-    let [popup] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = super::layout::centered(area, width, height);
     frame.render_widget(Clear, popup);
     // When it does not fit, j/k scroll it.
     let overflow = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));

@@ -1,7 +1,7 @@
 //! Where things go on screen. Pure functions of the terminal size, shared by drawing and by
 //! `App::update` (page size, mouse clicks), so both always agree.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 use crate::app::Mode;
 
@@ -48,4 +48,15 @@ pub fn list_rows(mode: &Mode, size: (u16, u16)) -> u16 {
 pub fn list_row_at(mode: &Mode, size: (u16, u16), y: u16) -> Option<usize> {
     let area = list_area(mode, size);
     (y >= area.y && y < area.y + area.height).then(|| usize::from(y - area.y))
+}
+
+/// A box of at most `width` × `height` in the middle of `area` (popups: help, pattern editor).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
 }

@@ -3,8 +3,10 @@
 
 mod dashboard;
 mod detail;
+mod explain;
 mod help;
 pub mod layout;
+mod pattern_editor;
 mod prompt;
 pub(crate) mod status;
 mod stream;
@@ -26,16 +28,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
         .stack
         .iter()
         .rev()
-        .find(|m| !matches!(m, Mode::Help { .. }))
+        .find(|m| !matches!(m, Mode::Help { .. } | Mode::PatternEditor(_)))
         .unwrap_or(&Mode::Stream);
     match base {
         Mode::Timeline { ticket, list } => timeline::draw(frame, areas.main, app, *ticket, list),
         Mode::Detail { seq, scroll } => detail::draw(frame, areas.main, app, *seq, *scroll),
         Mode::Dashboard => dashboard::draw(frame, areas.main, app),
+        Mode::Explain { seq, scroll } => explain::draw(frame, areas.main, app, *seq, *scroll),
         _ => stream::draw(frame, areas.main, app),
     }
-    if let Mode::Help { scroll } = app.mode() {
-        help::draw(frame, areas.main, app.help_subject(), *scroll);
+    match app.mode() {
+        Mode::Help { scroll } => help::draw(frame, areas.main, app.help_subject(), *scroll),
+        Mode::PatternEditor(editor) => pattern_editor::draw(frame, areas.main, editor),
+        _ => {}
     }
     match &app.prompt {
         Some(p) => prompt::draw(frame, areas.bottom, app, p),

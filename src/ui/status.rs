@@ -73,6 +73,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme::HEADER,
         ));
     }
+    if let Some(p) = &app.pattern {
+        let how = if p.highlight_only {
+            "highlights"
+        } else {
+            "filters"
+        };
+        spans.push(Span::styled(
+            format!("  pattern {how} ({} match)", p.count()),
+            if p.highlight_only {
+                theme::HIGHLIGHT
+            } else {
+                theme::HEADER
+            },
+        ));
+    }
     if !app.highlight_text.is_empty() {
         spans.push(Span::styled(
             format!("  highlight: {}", safe(&app.highlight_text)),

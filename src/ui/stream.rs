@@ -13,6 +13,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.stream.visible.is_empty() {
         let text = if app.store.is_empty() {
             "Waiting for events…".to_string()
+        } else if app.pattern.as_ref().is_some_and(|p| !p.highlight_only) {
+            format!(
+                "No event matches the EventBridge pattern{} ({} held). Press P to highlight instead, e on an event to see why, p to edit.",
+                if app.filter_text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and the filter `{}`", app.filter_text)
+                },
+                app.store.len()
+            )
         } else {
             format!(
                 "No event matches the filter `{}` ({} held). Press / to change it, \\ to clear it.",

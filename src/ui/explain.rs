@@ -1,0 +1,71 @@
+//! `e`: the EventBridge pattern as a tree, with ✓/✗ per field and operator for one event, the
+//! event's values beside each ✗, and hints for near misses.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::{safe, theme};
+use crate::app::App;
+use crate::event::eventbridge_event;
+use crate::pattern::explain::Mark;
+use crate::store::Seq;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
+    let (Some(e), Some(active)) = (app.store.get(seq), &app.pattern) else {
+        frame.render_widget(
+            Paragraph::new("No pattern, or the event is no longer held."),
+            area,
+        );
+        return;
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let title = match eventbridge_event(&e.raw) {
+        None => {
+            lines.push(Line::styled(
+                "The body is not JSON: no pattern can match it.",
+                theme::ERROR,
+            ));
+            " no match ".to_string()
+        }
+        Some(event) => {
+            let x = active.pattern.explain(&event);
+            for l in &x.lines {
+                let (mark, style) = match l.mark {
+                    Mark::Pass => ("✓ ", theme::OK),
+                    Mark::Fail => ("✗ ", theme::ERROR),
+                    Mark::Note => ("  ", theme::DIM),
+                };
+                lines.push(Line::from(vec![
+                    Span::raw("  ".repeat(l.depth)),
+                    Span::styled(mark, style),
+                    Span::styled(
+                        safe(&l.text).into_owned(),
+                        if l.mark == Mark::Note {
+                            theme::WARN
+                        } else {
+                            Default::default()
+                        },
+                    ),
+                ]));
+            }
+            if x.matched {
+                " matches the pattern ".to_string()
+            } else {
+                " does not match the pattern ".to_string()
+            }
+        }
+    };
+    let ticket = e.ticket_id.map(|t| format!("#{t} ")).unwrap_or_default();
+    let block = Block::bordered()
+        .title(format!(" {ticket}{}:{title}", safe(e.kind.as_str())))
+        .title_bottom(Line::styled(" p edit the pattern · q back ", theme::DIM));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}

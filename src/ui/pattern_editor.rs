@@ -1,0 +1,91 @@
+//! The `:pattern` editor: the text with line numbers and a cursor, and below it whether the
+//! pattern is valid, with EventBridge's reason and the offending position marked when not.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{safe, theme};
+use crate::app::PatternEditor;
+
+pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
+    let width = 90.min(area.width);
+    let height = (u16::try_from(editor.lines.len()).unwrap_or(u16::MAX) + 6)
+        .max(10)
+        .min(area.height);
+    let popup = super::layout::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(" EventBridge event pattern ")
+        .title_bottom(Line::styled(
+            " Ctrl-s use it (empty: none) · Esc cancel · Ctrl-u clear ",
+            theme::DIM,
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [text_area, verdict_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(inner);
+
+    let error_at = match &editor.verdict {
+        Some(Err(e)) => e.position,
+        _ => None,
+    };
+    let rows = usize::from(text_area.height.max(1));
+    let first = (editor.row + 1).saturating_sub(rows);
+    let mut lines: Vec<Line> = Vec::new();
+    if editor.text().is_empty() {
+        lines.push(Line::styled(
+            r#"   e.g. {"detail-type": ["Support Ticket: Status Changed"]}"#,
+            theme::DIM,
+        ));
+    }
+    for (i, text) in editor.lines.iter().enumerate().skip(first).take(rows) {
+        let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), theme::DIM)];
+        match error_at {
+            Some((line, column)) if line == i + 1 => {
+                let chars: Vec<char> = text.chars().collect();
+                let at = (column - 1).min(chars.len());
+                let before: String = chars[..at].iter().collect();
+                let here: String = chars.get(at).map_or(" ".into(), |c| c.to_string());
+                let after: String = chars.iter().skip(at + 1).collect();
+                spans.push(Span::raw(safe(&before).into_owned()));
+                spans.push(Span::styled(
+                    safe(&here).into_owned(),
+                    theme::ERROR.patch(theme::SELECTED),
+                ));
+                spans.push(Span::raw(safe(&after).into_owned()));
+            }
+            _ => spans.push(Span::raw(safe(text).into_owned())),
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), text_area);
+
+    let verdict = match &editor.verdict {
+        None => Line::styled("empty: Ctrl-s removes the pattern", theme::DIM),
+        Some(Ok(_)) => Line::styled("✓ valid", theme::OK),
+        Some(Err(e)) => {
+            let at = e
+                .position
+                .map(|(l, c)| format!(" (line {l}, column {c})"))
+                .unwrap_or_default();
+            Line::styled(format!("✗ {}{at}", safe(&e.to_string())), theme::ERROR)
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(verdict).wrap(Wrap { trim: true }),
+        verdict_area,
+    );
+
+    // The cursor, where typing goes (lines scrolled off the top are not drawn).
+    if editor.row >= first {
+        let line = &editor.lines[editor.row];
+        let before: String = line.chars().take(editor.col).collect();
+        let x = text_area.x + 4 + u16::try_from(safe(&before).chars().count()).unwrap_or(0);
+        let y = text_area.y + u16::try_from(editor.row - first).unwrap_or(0);
+        if x < text_area.right() && y < text_area.bottom() {
+            frame.set_cursor_position(Position::new(x, y));
+        }
+    }
+}
