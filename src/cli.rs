@@ -48,12 +48,29 @@ pub enum Command {
     TestPattern(TestPatternArgs),
 }
 
+/// Where an EventBridge event pattern comes from: pasted, a file, or a rule deployed on a bus.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PatternArgs {
+    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
+    /// (combines with --filter).
+    #[arg(long, value_name = "JSON|@FILE", conflicts_with = "rule_from_bus")]
+    pub pattern: Option<String>,
+
+    /// Use the pattern of a rule deployed on this event bus (name or ARN), with --rule.
+    #[arg(long, value_name = "BUS", requires = "rule")]
+    pub rule_from_bus: Option<String>,
+
+    /// The rule whose pattern --rule-from-bus fetches (events:DescribeRule).
+    #[arg(long, value_name = "NAME", requires = "rule_from_bus")]
+    pub rule: Option<String>,
+}
+
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("events").required(true).args(["event", "file"])))]
+#[command(group(clap::ArgGroup::new("pattern_from").required(true).args(["pattern", "rule_from_bus"])))]
 pub struct TestPatternArgs {
-    /// The event pattern: the JSON, or @FILE.
-    #[arg(long, value_name = "JSON|@FILE")]
-    pub pattern: String,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
 
     /// One event (a JSON file, or - for standard input).
     #[arg(long, value_name = "FILE")]
@@ -88,10 +105,8 @@ pub struct ReportArgs {
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
 
-    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
-    /// (combines with --filter).
-    #[arg(long, value_name = "JSON|@FILE")]
-    pub pattern: Option<String>,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
 
     /// Start of the range: a duration back from now (2h) or a time (2026-03-01T08:00:00Z).
     #[arg(long, value_name = "WHEN")]
@@ -128,10 +143,8 @@ pub struct ExportArgs {
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
 
-    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
-    /// (combines with --filter).
-    #[arg(long, value_name = "JSON|@FILE")]
-    pub pattern: Option<String>,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
 
     /// Only events that occurred in this last stretch of time (90m, 2h, 7d).
     #[arg(long, value_name = "DURATION")]
@@ -166,10 +179,8 @@ pub struct MonitorArgs {
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
 
-    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
-    /// (combines with --filter).
-    #[arg(long, value_name = "JSON|@FILE")]
-    pub pattern: Option<String>,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
 
     #[command(flatten)]
     pub journal: JournalArgs,
@@ -224,10 +235,8 @@ pub struct TailArgs {
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
 
-    /// Only events an EventBridge rule with this event pattern would match: the JSON, or @FILE
-    /// (combines with --filter).
-    #[arg(long, value_name = "JSON|@FILE")]
-    pub pattern: Option<String>,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson)]

@@ -40,9 +40,9 @@ pub const EXIT_USAGE: u8 = 2;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Tail(args)) => tail(args, &cli.aws).await,
-        Some(Command::Export(args)) => export(args).await,
+        Some(Command::Export(args)) => export(args, &cli.aws).await,
         Some(Command::Report(args)) => report(args, &cli.aws).await,
-        Some(Command::TestPattern(args)) => test_pattern(args).await,
+        Some(Command::TestPattern(args)) => test_pattern(args, &cli.aws).await,
         None => monitor(cli.monitor, &cli.aws).await,
     }
 }
@@ -59,7 +59,7 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let pattern = match pattern_flag(args.pattern.as_deref()) {
+    let pattern = match resolve_pattern(&args.patterns, aws).await {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -168,7 +168,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let pattern = match pattern_flag(args.pattern.as_deref()) {
+    let pattern = match resolve_pattern(&args.patterns, aws).await {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -236,11 +236,11 @@ async fn write_events(
 }
 
 /// `zdwatch export`: matching events of journals or captures, to stdout.
-async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+async fn export(args: ExportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     if let Err(code) = filter_flag(&args.filter) {
         return Ok(code);
     }
-    let pattern = match pattern_flag(args.pattern.as_deref()) {
+    let pattern = match resolve_pattern(&args.patterns, aws).await {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -307,7 +307,7 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    let pattern = match pattern_flag(args.pattern.as_deref()) {
+    let pattern = match resolve_pattern(&args.patterns, aws).await {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -354,10 +354,14 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
 }
 
 /// `zdwatch test-pattern`: exit 0 once the pattern is valid, whatever matched; 2 when it is not.
-async fn test_pattern(args: cli::TestPatternArgs) -> anyhow::Result<ExitCode> {
-    let pattern = match pattern_flag(Some(&args.pattern)) {
+async fn test_pattern(
+    args: cli::TestPatternArgs,
+    aws: &cli::AwsArgs,
+) -> anyhow::Result<ExitCode> {
+    let pattern = match resolve_pattern(&args.patterns, aws).await {
         Ok(Some(p)) => p,
-        Ok(None) | Err(_) => return Ok(ExitCode::from(EXIT_USAGE)),
+        Ok(None) => return Ok(ExitCode::from(EXIT_USAGE)),
+        Err(code) => return Ok(code),
     };
     let events = match &args.event {
         Some(path) => {
@@ -412,9 +416,41 @@ async fn test_pattern(args: cli::TestPatternArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--pattern JSON|@FILE`: compiled, or EventBridge's reason on stderr and the usage exit code.
-fn pattern_flag(arg: Option<&str>) -> Result<Option<pattern::Pattern>, ExitCode> {
-    let Some(arg) = arg else { return Ok(None) };
+/// `--pattern JSON|@FILE` or `--rule-from-bus BUS --rule NAME`: compiled, or why not on stderr
+/// (EventBridge's reason for an invalid pattern) and an exit code.
+async fn resolve_pattern(
+    args: &cli::PatternArgs,
+    aws: &cli::AwsArgs,
+) -> Result<Option<pattern::Pattern>, ExitCode> {
+    if let (Some(bus), Some(rule)) = (&args.rule_from_bus, &args.rule) {
+        let options = AwsOptions {
+            profile: aws.profile.clone(),
+            region: aws.region.clone(),
+            endpoint_url: aws.endpoint_url.clone(),
+        };
+        return match source::rules::rule_pattern(&options, bus, rule).await {
+            Ok(text) => pattern::Pattern::compile(&text).map(Some).map_err(|e| {
+                eprintln!(
+                    "zdwatch: the pattern of rule {} is not valid: {}",
+                    sanitize::sanitize(rule),
+                    sanitize::sanitize(&e.to_string())
+                );
+                ExitCode::from(EXIT_USAGE)
+            }),
+            Err(problem) => {
+                eprintln!(
+                    "zdwatch: cannot fetch rule {} on bus {}: {}",
+                    sanitize::sanitize(rule),
+                    sanitize::sanitize(bus),
+                    sanitize::sanitize(&problem.to_string())
+                );
+                Err(ExitCode::FAILURE)
+            }
+        };
+    }
+    let Some(arg) = args.pattern.as_deref() else {
+        return Ok(None);
+    };
     headless::test_pattern::read_pattern(arg)
         .map(Some)
         .map_err(|why| {

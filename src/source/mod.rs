@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod file;
+pub mod rules;
 pub mod sqs;
 
 use std::fmt;

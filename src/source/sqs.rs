@@ -122,6 +122,24 @@ pub async fn start(
 
 /// An SQS client for `queue`, taking the region from a queue URL or ARN when none is configured.
 pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
+    let config = sdk_config(aws).await;
+    let mut builder = aws_sdk_sqs::config::Builder::from(&config);
+    if config.region().is_none() {
+        match region_of(queue) {
+            Some(r) => builder = builder.region(aws_config::Region::new(r)),
+            None => {
+                return Err(Problem::new(
+                    ProblemKind::NoRegion,
+                    "no AWS region configured",
+                ));
+            }
+        }
+    }
+    Ok(Client::from_conf(builder.build()))
+}
+
+/// The AWS configuration from the flags, the environment and the profile (any AWS service).
+pub async fn sdk_config(aws: &AwsOptions) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -138,20 +156,7 @@ pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
     if let Some(e) = &aws.endpoint_url {
         loader = loader.endpoint_url(e);
     }
-    let config = loader.load().await;
-    let mut builder = aws_sdk_sqs::config::Builder::from(&config);
-    if config.region().is_none() {
-        match region_of(queue) {
-            Some(r) => builder = builder.region(aws_config::Region::new(r)),
-            None => {
-                return Err(Problem::new(
-                    ProblemKind::NoRegion,
-                    "no AWS region configured",
-                ));
-            }
-        }
-    }
-    Ok(Client::from_conf(builder.build()))
+    loader.load().await
 }
 
 /// `https://sqs.eu-west-1.amazonaws.com/…`, `https://eu-west-1.queue.amazonaws.com/…` or
