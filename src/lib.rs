@@ -354,10 +354,7 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
 }
 
 /// `zdwatch test-pattern`: exit 0 once the pattern is valid, whatever matched; 2 when it is not.
-async fn test_pattern(
-    args: cli::TestPatternArgs,
-    aws: &cli::AwsArgs,
-) -> anyhow::Result<ExitCode> {
+async fn test_pattern(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     let pattern = match resolve_pattern(&args.patterns, aws).await {
         Ok(Some(p)) => p,
         Ok(None) => return Ok(ExitCode::from(EXIT_USAGE)),

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 use zdwatch::pattern::Pattern;
+use zdwatch::pattern::event::Event;
 
 fn cases() -> Vec<Value> {
     let dir = std::env::var("ZDWATCH_PATTERN_CASES").unwrap_or_else(|_| {
@@ -44,6 +45,15 @@ fn every_recorded_case_agrees_with_eventbridge() {
                         "{name}: expected {expect}\n  pattern {pattern}\n  event {event}\n{}",
                         p.explain(event).to_text()
                     )),
+                    // The tree zdwatch parses bodies into for matching must agree too.
+                    Ok(p)
+                        if p.matches(&Event::parse(event.to_string().as_bytes()).unwrap())
+                            != (expect == "match") =>
+                    {
+                        wrong.push(format!(
+                            "{name}: the matching tree disagrees with serde_json"
+                        ))
+                    }
                     Ok(_) => {}
                 }
             }

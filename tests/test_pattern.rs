@@ -266,7 +266,11 @@ fn tail_and_report_take_a_pattern_with_a_filter() {
 async fn a_deployed_rule_s_pattern_is_fetched_from_the_bus() {
     let moto = common::Moto::start();
     let eb = moto.eventbridge();
-    eb.create_event_bus().name("zendesk-bus").send().await.unwrap();
+    eb.create_event_bus()
+        .name("zendesk-bus")
+        .send()
+        .await
+        .unwrap();
     let pattern = r#"{"source": [{"prefix": "aws.partner/zendesk.com"}], "detail-type": ["Support Ticket: Status Changed"]}"#;
     eb.put_rule()
         .name("status-changes")
@@ -280,7 +284,9 @@ async fn a_deployed_rule_s_pattern_is_fetched_from_the_bus() {
         .iter()
         .filter_map(|b| eventbridge(b))
         .filter(|v| {
-            v["source"].as_str().is_some_and(|s| s.starts_with("aws.partner/zendesk.com"))
+            v["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("aws.partner/zendesk.com"))
                 && v["detail-type"] == "Support Ticket: Status Changed"
         })
         .count();
@@ -300,19 +306,44 @@ async fn a_deployed_rule_s_pattern_is_fetched_from_the_bus() {
         LIMIT,
     );
     assert!(out.status.success(), "{}", out.stderr);
-    assert_eq!(out.lines().iter().filter(|l| l["matched"] == true).count(), want);
+    assert_eq!(
+        out.lines().iter().filter(|l| l["matched"] == true).count(),
+        want
+    );
 
     let out = run(
-        moto.zdwatch(&["tail", "--file", path.to_str().unwrap(), "--rule-from-bus", "zendesk-bus", "--rule", "status-changes"]),
+        moto.zdwatch(&[
+            "tail",
+            "--file",
+            path.to_str().unwrap(),
+            "--rule-from-bus",
+            "zendesk-bus",
+            "--rule",
+            "status-changes",
+        ]),
         LIMIT,
     );
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(out.lines().len(), want);
 
     let missing = run(
-        moto.zdwatch(&["test-pattern", "--rule-from-bus", "zendesk-bus", "--rule", "nope", "--file", path.to_str().unwrap()]),
+        moto.zdwatch(&[
+            "test-pattern",
+            "--rule-from-bus",
+            "zendesk-bus",
+            "--rule",
+            "nope",
+            "--file",
+            path.to_str().unwrap(),
+        ]),
         LIMIT,
     );
     assert_eq!(missing.status.code(), Some(1), "{}", missing.stderr);
-    assert!(missing.stderr.contains("cannot fetch rule nope on bus zendesk-bus"), "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("cannot fetch rule nope on bus zendesk-bus"),
+        "{}",
+        missing.stderr
+    );
 }

@@ -175,38 +175,6 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
     })
 }
 
-/// The event EventBridge matched rules against: the body with any SNS layers and transformer
-/// wrapping taken off. A body an input transformer reshaped has no envelope left; it is returned
-/// as it is (the closest there is). `None` when the body is not JSON.
-pub fn eventbridge_event(body: &[u8]) -> Option<Value> {
-    let mut v: Value = serde_json::from_slice(body).ok()?;
-    for _ in 0..=MAX_DEPTH {
-        if v.get("detail-type").is_some() && v.get("detail").is_some() {
-            return Some(v);
-        }
-        if v.get("Type").and_then(Value::as_str) == Some("Notification") {
-            if let Some(Value::String(message)) = v.get("Message") {
-                match serde_json::from_str::<Value>(message) {
-                    Ok(inner) => {
-                        v = inner;
-                        continue;
-                    }
-                    Err(_) => return Some(v),
-                }
-            }
-        }
-        let Value::Object(map) = &mut v else {
-            return Some(v);
-        };
-        let mut nested: Vec<&mut Value> = map.values_mut().filter(|x| is_envelope(x)).collect();
-        match nested.as_mut_slice() {
-            [only] => v = only.take(),
-            _ => return Some(v),
-        }
-    }
-    Some(v)
-}
-
 fn is_envelope(v: &Value) -> bool {
     (v.get("detail-type").is_some() && v.get("detail").is_some())
         || v.get("Type").and_then(Value::as_str) == Some("Notification")

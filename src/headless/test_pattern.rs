@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use crate::cli::PatternFormat;
-use crate::event::{TicketEvent, eventbridge_event};
+use crate::event::TicketEvent;
 use crate::pattern::Pattern;
+use crate::pattern::event::with_eventbridge_event;
 use crate::sanitize::sanitize;
 
 /// A pattern from a flag: the JSON itself, or `@FILE`.
@@ -28,8 +29,7 @@ pub fn write(
 ) -> std::io::Result<usize> {
     let mut matched = 0;
     for e in events {
-        let input = eventbridge_event(&e.raw);
-        let explanation = input.as_ref().map(|v| pattern.explain(v));
+        let explanation = with_eventbridge_event(&e.raw, &mut |v| pattern.explain(v));
         let ok = explanation.as_ref().is_some_and(|x| x.matched);
         matched += usize::from(ok);
         let ticket = e.ticket_id.map(|t| format!("#{t}"));

@@ -24,6 +24,8 @@ pub struct Field {
     pub matchers: Vec<Matcher>,
     /// Each matcher as written in the pattern (for explanations).
     pub written: Vec<String>,
+    /// The list holds `{"exists": false}`: a missing field matches.
+    pub absent_ok: bool,
 }
 
 /// Why a pattern is not valid: EventBridge's reason, and where in the text.
@@ -203,6 +205,7 @@ fn object(
                 }
                 scope.set(Field {
                     path,
+                    absent_ok: matchers.contains(&Matcher::Exists(false)),
                     matchers,
                     written,
                 });

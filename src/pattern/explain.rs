@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::compile::{Cond, Field};
+use super::event::{EventJson, Leaf};
 use super::matcher::{Matcher, fold};
 use super::{any_leaf, field_matches};
 
@@ -49,7 +50,7 @@ impl Explanation {
     }
 }
 
-pub fn explain(root: &Cond, event: &Value) -> Explanation {
+pub fn explain<E: EventJson>(root: &Cond, event: &E) -> Explanation {
     let mut lines = Vec::new();
     let matched = walk(root, event, 0, &mut lines);
     Explanation { matched, lines }
@@ -59,7 +60,7 @@ fn mark(ok: bool) -> Mark {
     if ok { Mark::Pass } else { Mark::Fail }
 }
 
-fn walk(cond: &Cond, event: &Value, depth: usize, lines: &mut Vec<Line>) -> bool {
+fn walk<E: EventJson>(cond: &Cond, event: &E, depth: usize, lines: &mut Vec<Line>) -> bool {
     match cond {
         Cond::All(all) => {
             let mut ok = true;
@@ -94,7 +95,7 @@ fn walk(cond: &Cond, event: &Value, depth: usize, lines: &mut Vec<Line>) -> bool
     }
 }
 
-fn field(f: &Field, event: &Value, depth: usize, lines: &mut Vec<Line>) -> bool {
+fn field<E: EventJson>(f: &Field, event: &E, depth: usize, lines: &mut Vec<Line>) -> bool {
     let ok = field_matches(f, event);
     lines.push(Line {
         depth,
@@ -103,13 +104,21 @@ fn field(f: &Field, event: &Value, depth: usize, lines: &mut Vec<Line>) -> bool 
     });
     let mut values: Vec<Value> = Vec::new();
     any_leaf(event, &f.path, &mut |v| {
-        values.push(v.clone());
+        values.push(match v {
+            Leaf::Null => Value::Null,
+            Leaf::Bool(b) => Value::Bool(b),
+            Leaf::Number(n) => Value::Number(n.clone()),
+            Leaf::String(s) => Value::String(s.to_string()),
+        });
         false
     });
     for (m, written) in f.matchers.iter().zip(&f.written) {
         let hit = match m {
             Matcher::Exists(false) => values.is_empty(),
-            m => values.iter().any(|v| m.matches(v)),
+            m => values
+                .iter()
+                .filter_map(EventJson::leaf)
+                .any(|v| m.matches(v)),
         };
         lines.push(Line {
             depth: depth + 1,
@@ -156,7 +165,7 @@ fn squash(s: &str) -> String {
 }
 
 /// Near misses worth pointing out.
-fn hints(f: &Field, event: &Value, values: &[Value]) -> Vec<String> {
+fn hints<E: EventJson>(f: &Field, event: &E, values: &[Value]) -> Vec<String> {
     let mut out = Vec::new();
     for m in &f.matchers {
         for v in values {

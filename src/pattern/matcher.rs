@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use serde_json::Value;
+use super::event::Leaf;
 
 pub use super::wildcard::Wildcard;
 
@@ -58,22 +58,22 @@ pub enum AnythingBut {
 impl Matcher {
     /// Whether one leaf value (never an object: objects are not leaves) satisfies this element.
     /// `Exists` is decided by the field, not per leaf: here it only says a leaf is present.
-    pub fn matches(&self, leaf: &Value) -> bool {
+    pub fn matches(&self, leaf: Leaf<'_>) -> bool {
         match (self, leaf) {
-            (Matcher::String(s), Value::String(v)) => s == v,
-            (Matcher::Number { value, text }, Value::Number(n)) => match value {
+            (Matcher::String(s), Leaf::String(v)) => s == v,
+            (Matcher::Number { value, text }, Leaf::Number(n)) => match value {
                 Some(x) => n.as_f64() == Some(*x) && exactly_f64(n),
                 None => n.to_string() == *text,
             },
-            (Matcher::Bool(b), Value::Bool(v)) => b == v,
-            (Matcher::Null, Value::Null) => true,
-            (Matcher::Prefix(p), Value::String(v)) => v.starts_with(p.as_str()),
-            (Matcher::PrefixIgnoreCase(p), Value::String(v)) => fold(v).starts_with(p.as_str()),
-            (Matcher::Suffix(p), Value::String(v)) => v.ends_with(p.as_str()),
-            (Matcher::SuffixIgnoreCase(p), Value::String(v)) => fold(v).ends_with(p.as_str()),
-            (Matcher::EqualsIgnoreCase(p), Value::String(v)) => fold(v) == *p,
+            (Matcher::Bool(b), Leaf::Bool(v)) => *b == v,
+            (Matcher::Null, Leaf::Null) => true,
+            (Matcher::Prefix(p), Leaf::String(v)) => v.starts_with(p.as_str()),
+            (Matcher::PrefixIgnoreCase(p), Leaf::String(v)) => starts_folded(v, p),
+            (Matcher::Suffix(p), Leaf::String(v)) => v.ends_with(p.as_str()),
+            (Matcher::SuffixIgnoreCase(p), Leaf::String(v)) => ends_folded(v, p),
+            (Matcher::EqualsIgnoreCase(p), Leaf::String(v)) => equals_folded(v, p),
             (Matcher::AnythingBut(a), v) => a.matches(v),
-            (Matcher::Numeric { lower, upper }, Value::Number(n)) => {
+            (Matcher::Numeric { lower, upper }, Leaf::Number(n)) => {
                 let Some(x) = n.as_f64() else { return false };
                 lower.is_none_or(|b| {
                     if b.inclusive {
@@ -89,34 +89,61 @@ impl Matcher {
                     }
                 })
             }
-            (Matcher::Cidr { network, bits }, Value::String(v)) => v
+            (Matcher::Cidr { network, bits }, Leaf::String(v)) => v
                 .parse::<IpAddr>()
                 .is_ok_and(|ip| in_network(ip, *network, *bits)),
             (Matcher::Exists(_), _) => true,
-            (Matcher::Wildcard(w), Value::String(v)) => w.matches(v),
+            (Matcher::Wildcard(w), Leaf::String(v)) => w.matches(v),
             _ => false,
         }
     }
 }
 
 impl AnythingBut {
-    fn matches(&self, leaf: &Value) -> bool {
+    fn matches(&self, leaf: Leaf<'_>) -> bool {
         match (self, leaf) {
-            (AnythingBut::Strings(list), Value::String(v)) => !list.contains(v),
-            (AnythingBut::Numbers(list), Value::Number(n)) => {
+            (AnythingBut::Strings(list), Leaf::String(v)) => !list.iter().any(|s| s == v),
+            (AnythingBut::Numbers(list), Leaf::Number(n)) => {
                 n.as_f64().is_none_or(|x| !list.contains(&x))
             }
-            (AnythingBut::Prefixes(list), Value::String(v)) => {
+            (AnythingBut::Prefixes(list), Leaf::String(v)) => {
                 !list.iter().any(|p| v.starts_with(p.as_str()))
             }
-            (AnythingBut::Suffixes(list), Value::String(v)) => {
+            (AnythingBut::Suffixes(list), Leaf::String(v)) => {
                 !list.iter().any(|p| v.ends_with(p.as_str()))
             }
-            (AnythingBut::IgnoreCase(list), Value::String(v)) => !list.contains(&fold(v)),
-            (AnythingBut::Wildcards(list), Value::String(v)) => !list.iter().any(|w| w.matches(v)),
+            (AnythingBut::IgnoreCase(list), Leaf::String(v)) => {
+                !list.iter().any(|p| equals_folded(v, p))
+            }
+            (AnythingBut::Wildcards(list), Leaf::String(v)) => !list.iter().any(|w| w.matches(v)),
             // Type-strict: a value of another type is "anything but" these; so is null.
             _ => true,
         }
+    }
+}
+
+/// `v` equals the folded `p` ignoring case, without allocating for ASCII text.
+fn equals_folded(v: &str, p: &str) -> bool {
+    if v.is_ascii() {
+        v.eq_ignore_ascii_case(p)
+    } else {
+        fold(v) == p
+    }
+}
+
+fn starts_folded(v: &str, p: &str) -> bool {
+    if v.is_ascii() && p.is_ascii() {
+        v.len() >= p.len() && v.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    } else {
+        fold(v).starts_with(p)
+    }
+}
+
+fn ends_folded(v: &str, p: &str) -> bool {
+    if v.is_ascii() && p.is_ascii() {
+        v.len() >= p.len() && v.as_bytes()[v.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
+    } else {
+        fold(v).ends_with(p)
     }
 }
 
@@ -157,7 +184,17 @@ fn in_network(ip: IpAddr, network: IpAddr, bits: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pattern::event::EventJson;
     use serde_json::json;
+
+    trait MatchesJson {
+        fn matches_json(&self, v: &serde_json::Value) -> bool;
+    }
+    impl MatchesJson for Matcher {
+        fn matches_json(&self, v: &serde_json::Value) -> bool {
+            self.matches(v.leaf().unwrap())
+        }
+    }
 
     #[test]
     fn numbers_compare_by_value_unless_f64_cannot_hold_them() {
@@ -165,16 +202,16 @@ mod tests {
             value: t.parse().ok(),
             text: t.into(),
         };
-        assert!(n("300").matches(&json!(300.0)));
-        assert!(!n("300").matches(&json!("300")));
+        assert!(n("300").matches_json(&json!(300.0)));
+        assert!(!n("300").matches_json(&json!("300")));
         let big = Matcher::Number {
             value: None,
             text: "12345678901234567890".into(),
         };
-        assert!(big.matches(&serde_json::from_str("12345678901234567890").unwrap()));
+        assert!(big.matches_json(&serde_json::from_str("12345678901234567890").unwrap()));
         assert!(
             !n("12345678901234567000")
-                .matches(&serde_json::from_str("12345678901234567890").unwrap())
+                .matches_json(&serde_json::from_str("12345678901234567890").unwrap())
         );
     }
 
@@ -184,13 +221,13 @@ mod tests {
             network: s.parse().unwrap(),
             bits,
         };
-        assert!(net("10.0.0.0", 24).matches(&json!("10.0.0.255")));
-        assert!(!net("10.0.0.0", 24).matches(&json!("10.0.1.0")));
-        assert!(!net("10.0.0.0", 24).matches(&json!("10.0.0.256")));
+        assert!(net("10.0.0.0", 24).matches_json(&json!("10.0.0.255")));
+        assert!(!net("10.0.0.0", 24).matches_json(&json!("10.0.1.0")));
+        assert!(!net("10.0.0.0", 24).matches_json(&json!("10.0.0.256")));
         assert!(
             net("2001:db8:1234:1a00::", 64)
-                .matches(&json!("2001:0db8:1234:1a00:0000:0000:0000:0001"))
+                .matches_json(&json!("2001:0db8:1234:1a00:0000:0000:0000:0001"))
         );
-        assert!(net("0.0.0.0", 0).matches(&json!("1.2.3.4")));
+        assert!(net("0.0.0.0", 0).matches_json(&json!("1.2.3.4")));
     }
 }

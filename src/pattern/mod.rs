@@ -9,6 +9,7 @@
 //! ```
 
 mod compile;
+pub mod event;
 pub mod explain;
 mod json;
 mod matcher;
@@ -16,7 +17,7 @@ mod wildcard;
 
 use std::fmt;
 
-use serde_json::Value;
+use event::{EventJson, Leaf};
 
 pub use compile::{Cond, Field, MAX_OR_COMBINATIONS, MAX_PATTERN_CHARS};
 pub use explain::{Explanation, Line as ExplainLine};
@@ -79,24 +80,25 @@ impl Pattern {
         &self.root
     }
 
-    /// Whether EventBridge would deliver `event` (an EventBridge event as JSON) to this rule.
-    pub fn matches(&self, event: &Value) -> bool {
+    /// Whether EventBridge would deliver `event` (an EventBridge event, as a `serde_json::Value`
+    /// or an [`event::Event`]) to this rule.
+    pub fn matches<E: EventJson>(&self, event: &E) -> bool {
         eval(&self.root, event)
     }
 
     /// Whether a decoded event's body would match: the pattern is tested against the
     /// EventBridge event inside the body (under any SNS layer). A body that is not JSON never does.
     pub fn matches_event(&self, event: &crate::event::TicketEvent) -> bool {
-        crate::event::eventbridge_event(&event.raw).is_some_and(|v| self.matches(&v))
+        event::with_eventbridge_event(&event.raw, &mut |v| self.matches(v)).unwrap_or(false)
     }
 
     /// Why `event` matches or not, field by field.
-    pub fn explain(&self, event: &Value) -> Explanation {
+    pub fn explain<E: EventJson>(&self, event: &E) -> Explanation {
         explain::explain(&self.root, event)
     }
 }
 
-fn eval(cond: &Cond, event: &Value) -> bool {
+fn eval<E: EventJson>(cond: &Cond, event: &E) -> bool {
     match cond {
         Cond::All(all) => all.iter().all(|c| eval(c, event)),
         Cond::Any(any) => any.iter().any(|c| eval(c, event)),
@@ -104,9 +106,8 @@ fn eval(cond: &Cond, event: &Value) -> bool {
     }
 }
 
-fn field_matches(f: &Field, event: &Value) -> bool {
-    let absent_ok = f.matchers.contains(&Matcher::Exists(false));
-    if absent_ok && !any_leaf(event, &f.path, &mut |_| true) {
+fn field_matches<E: EventJson>(f: &Field, event: &E) -> bool {
+    if f.absent_ok && !any_leaf(event, &f.path, &mut |_| true) {
         return true;
     }
     any_leaf(event, &f.path, &mut |leaf| {
@@ -119,28 +120,37 @@ fn field_matches(f: &Field, event: &Value) -> bool {
 /// Whether some leaf value at the dot-joined `path` satisfies `pred`. Keys may themselves
 /// contain dots (`{"state.status": …}` is at `state.status`), arrays contribute each element at
 /// the same path, and objects are not leaves.
-pub fn any_leaf(v: &Value, path: &str, pred: &mut dyn FnMut(&Value) -> bool) -> bool {
-    match v {
-        Value::Array(items) => items.iter().any(|item| any_leaf(item, path, pred)),
-        Value::Object(_) if path.is_empty() => false,
-        Value::Object(map) => {
-            // Every key that is the path up to a dot (or all of it) leads somewhere.
-            let mut from = 0;
-            loop {
-                let cut = path[from..].find('.').map_or(path.len(), |i| from + i);
-                if let Some(child) = map.get(&path[..cut]) {
-                    let rest = path.get(cut + 1..).unwrap_or("");
-                    if any_leaf(child, rest, pred) {
-                        return true;
-                    }
-                }
-                if cut == path.len() {
-                    return false;
-                }
-                from = cut + 1;
+pub fn any_leaf<E: EventJson>(v: &E, path: &str, pred: &mut dyn FnMut(Leaf<'_>) -> bool) -> bool {
+    if let Some(items) = v.elements() {
+        return items.iter().any(|item| any_leaf(item, path, pred));
+    }
+    if !v.is_object() {
+        return path.is_empty() && v.leaf().is_some_and(&mut *pred);
+    }
+    if path.is_empty() {
+        return false;
+    }
+    if !v.has_dotted_keys() {
+        // The usual case: one key per path segment.
+        let (key, rest) = path.split_once('.').unwrap_or((path, ""));
+        return v
+            .member(key)
+            .is_some_and(|child| any_leaf(child, rest, pred));
+    }
+    // Every key that is the path up to a dot (or all of it) leads somewhere.
+    let mut from = 0;
+    loop {
+        let cut = path[from..].find('.').map_or(path.len(), |i| from + i);
+        if let Some(child) = v.member(&path[..cut]) {
+            let rest = path.get(cut + 1..).unwrap_or("");
+            if any_leaf(child, rest, pred) {
+                return true;
             }
         }
-        leaf => path.is_empty() && pred(leaf),
+        if cut == path.len() {
+            return false;
+        }
+        from = cut + 1;
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{safe, theme};
 use crate::app::App;
-use crate::event::eventbridge_event;
+use crate::pattern::event::with_eventbridge_event;
 use crate::pattern::explain::Mark;
 use crate::store::Seq;
 
@@ -21,7 +21,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
         return;
     };
     let mut lines: Vec<Line> = Vec::new();
-    let title = match eventbridge_event(&e.raw) {
+    let explanation = with_eventbridge_event(&e.raw, &mut |v| active.pattern.explain(v));
+    let title = match explanation {
         None => {
             lines.push(Line::styled(
                 "The body is not JSON: no pattern can match it.",
@@ -29,8 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
             ));
             " no match ".to_string()
         }
-        Some(event) => {
-            let x = active.pattern.explain(&event);
+        Some(x) => {
             for l in &x.lines {
                 let (mark, style) = match l.mark {
                     Mark::Pass => ("✓ ", theme::OK),

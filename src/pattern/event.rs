@@ -1,0 +1,290 @@
+//! The event side of matching. Patterns walk an event through [`EventJson`], implemented for
+//! `serde_json::Value` (what the rest of zdwatch holds) and for [`Event`], a lighter tree made
+//! for matching: strings borrowed from the body where JSON allows, objects as short vectors
+//! that remember whether any key contains a dot, so the common lookup is one comparison loop.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Number, Value};
+
+/// A leaf value of an event: what match lists compare against.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Leaf<'x> {
+    Null,
+    Bool(bool),
+    Number(&'x Number),
+    String(&'x str),
+}
+
+/// What the matcher needs from an event tree.
+pub trait EventJson: Sized {
+    /// The value as a leaf; `None` for arrays and objects.
+    fn leaf(&self) -> Option<Leaf<'_>>;
+    /// The elements of an array.
+    fn elements(&self) -> Option<&[Self]>;
+    /// Whether this is an object.
+    fn is_object(&self) -> bool;
+    /// An object's member.
+    fn member(&self, key: &str) -> Option<&Self>;
+    /// Whether an object has a key containing `.` (which can stand for several path segments).
+    fn has_dotted_keys(&self) -> bool;
+}
+
+impl EventJson for Value {
+    fn leaf(&self) -> Option<Leaf<'_>> {
+        match self {
+            Value::Null => Some(Leaf::Null),
+            Value::Bool(b) => Some(Leaf::Bool(*b)),
+            Value::Number(n) => Some(Leaf::Number(n)),
+            Value::String(s) => Some(Leaf::String(s)),
+            Value::Array(_) | Value::Object(_) => None,
+        }
+    }
+    fn elements(&self) -> Option<&[Value]> {
+        self.as_array().map(Vec::as_slice)
+    }
+    fn is_object(&self) -> bool {
+        self.is_object()
+    }
+    fn member(&self, key: &str) -> Option<&Value> {
+        self.as_object().and_then(|m| m.get(key))
+    }
+    fn has_dotted_keys(&self) -> bool {
+        self.as_object()
+            .is_some_and(|m| m.keys().any(|k| k.contains('.')))
+    }
+}
+
+/// An event parsed for matching (see the module documentation).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    Array(Vec<Event<'a>>),
+    Object(Object<'a>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object<'a> {
+    members: Vec<(Cow<'a, str>, Event<'a>)>,
+    dotted: bool,
+}
+
+impl<'a> Event<'a> {
+    /// Parses a body. Bodies nested deeper than serde_json's limit (128) are an error.
+    pub fn parse(bytes: &'a [u8]) -> Result<Event<'a>, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+impl EventJson for Event<'_> {
+    fn leaf(&self) -> Option<Leaf<'_>> {
+        match self {
+            Event::Null => Some(Leaf::Null),
+            Event::Bool(b) => Some(Leaf::Bool(*b)),
+            Event::Number(n) => Some(Leaf::Number(n)),
+            Event::String(s) => Some(Leaf::String(s)),
+            Event::Array(_) | Event::Object(_) => None,
+        }
+    }
+    fn elements(&self) -> Option<&[Self]> {
+        match self {
+            Event::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+    fn is_object(&self) -> bool {
+        matches!(self, Event::Object(_))
+    }
+    fn member(&self, key: &str) -> Option<&Self> {
+        match self {
+            // A repeated key: the last one, as serde_json keeps it.
+            Event::Object(o) => o
+                .members
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn has_dotted_keys(&self) -> bool {
+        matches!(self, Event::Object(o) if o.dotted)
+    }
+}
+
+/// Layers deeper than this are not unwrapped (as the decoder).
+const MAX_LAYERS: usize = 4;
+
+/// Calls `f` with the event EventBridge matched rules against: the body with any SNS layers and
+/// a transformer's wrapping taken off (the same layers the decoder unwraps). A body an input
+/// transformer reshaped has no envelope left and is passed as it is. `None` when the body is
+/// not JSON.
+pub fn with_eventbridge_event<R>(body: &[u8], f: &mut dyn FnMut(&Event<'_>) -> R) -> Option<R> {
+    fn go<R>(v: &Event<'_>, depth: usize, f: &mut dyn FnMut(&Event<'_>) -> R) -> R {
+        if depth >= MAX_LAYERS || is_eventbridge(v) {
+            return f(v);
+        }
+        if let Some(message) = sns_message(v) {
+            return match Event::parse(message.as_bytes()) {
+                Ok(inner) => go(&inner, depth + 1, f),
+                Err(_) => f(v),
+            };
+        }
+        if let Event::Object(o) = v {
+            let mut nested = o.members.iter().map(|(_, x)| x).filter(|x| is_envelope(x));
+            if let (Some(only), None) = (nested.next(), nested.next()) {
+                return go(only, depth + 1, f);
+            }
+        }
+        f(v)
+    }
+    let outer = Event::parse(body).ok()?;
+    Some(go(&outer, 0, f))
+}
+
+fn is_eventbridge(v: &Event<'_>) -> bool {
+    v.member("detail-type").is_some() && v.member("detail").is_some()
+}
+
+fn sns_message<'x>(v: &'x Event<'_>) -> Option<&'x str> {
+    match (v.member("Type"), v.member("Message")) {
+        (Some(Event::String(t)), Some(Event::String(m))) if t == "Notification" => Some(m),
+        _ => None,
+    }
+}
+
+fn is_envelope(v: &Event<'_>) -> bool {
+    is_eventbridge(v)
+        || sns_message(v).is_some()
+        || v.member("detail")
+            .and_then(|d| d.member("ticket_event"))
+            .is_some()
+}
+
+/// A key or string, borrowed from the body when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Event<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Event<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Event<'de>, E> {
+                Ok(Event::Null)
+            }
+            fn visit_none<E>(self) -> Result<Event<'de>, E> {
+                Ok(Event::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Event<'de>, E> {
+                Ok(Event::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Event<'de>, E> {
+                Ok(Event::Number(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Event<'de>, E> {
+                Ok(Event::Number(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Event<'de>, E> {
+                Ok(Number::from_f64(n).map_or(Event::Null, Event::Number))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Event<'de>, E> {
+                Ok(Event::String(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Event<'de>, E> {
+                Ok(Event::String(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Event<'de>, E> {
+                Ok(Event::String(Cow::Owned(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Event<'de>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Event::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                let mut dotted = false;
+                while let Some(Text(key)) = map.next_key()? {
+                    dotted |= key.contains('.');
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Event::Object(Object { members, dotted }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwraps_sns_and_transformer_layers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+        for name in [
+            "legacy/status_changed.json",
+            "envelopes/sns-legacy.json",
+            "envelopes/sns-webhook.json",
+            "envelopes/transformer-wrapped-event.json",
+        ] {
+            let body = std::fs::read(dir.join(name)).unwrap();
+            let found = with_eventbridge_event(&body, &mut |v| {
+                v.member("detail-type").is_some() && v.member("source").is_some()
+            });
+            assert_eq!(found, Some(true), "{name}");
+        }
+        assert_eq!(with_eventbridge_event(b"not json", &mut |_| ()), None);
+        let reshaped =
+            with_eventbridge_event(br#"{"ticket": 1}"#, &mut |v| v.member("ticket").is_some());
+        assert_eq!(reshaped, Some(true), "passed as it is");
+    }
+
+    #[test]
+    fn borrows_plain_strings_and_keeps_escaped_ones() {
+        let body = br#"{"a": "plain", "b.c": "esc\u00e9", "n": [1, -2, 3.5, 18446744073709551615], "a": "last"}"#;
+        let e = Event::parse(body).unwrap();
+        assert!(e.has_dotted_keys());
+        assert!(matches!(e.member("b.c"), Some(Event::String(Cow::Owned(s))) if s == "escé"));
+        assert!(matches!(
+            e.member("a"),
+            Some(Event::String(Cow::Borrowed("last")))
+        ));
+        let Some(Event::Array(n)) = e.member("n") else {
+            panic!()
+        };
+        assert_eq!(n[3].leaf(), Some(Leaf::Number(&Number::from(u64::MAX))));
+    }
+}
