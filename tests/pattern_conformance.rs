@@ -54,6 +54,12 @@ fn every_recorded_case_agrees_with_eventbridge() {
                             "{name}: the matching tree disagrees with serde_json"
                         ))
                     }
+                    // And reading only the parts the pattern looks at, as bodies are matched.
+                    Ok(p)
+                        if p.matches_body(event.to_string().as_bytes()) != (expect == "match") =>
+                    {
+                        wrong.push(format!("{name}: matching the body read in part disagrees"))
+                    }
                     Ok(_) => {}
                 }
             }
@@ -78,4 +84,26 @@ fn every_recorded_case_agrees_with_eventbridge() {
         wrong.len(),
         wrong.join("\n\n")
     );
+}
+
+/// All the valid recorded patterns as one set: against every recorded event, the set finds
+/// exactly the patterns that match one by one.
+#[test]
+fn a_pattern_set_agrees_with_each_pattern_alone() {
+    let cases = cases();
+    let patterns: Vec<Pattern> = cases
+        .iter()
+        .filter_map(|c| Pattern::compile(c["pattern"].as_str().unwrap()).ok())
+        .collect();
+    let set = zdwatch::pattern::PatternSet::new(patterns.clone());
+    assert_eq!(set.len(), 118);
+    let mut found = Vec::new();
+    for case in &cases {
+        let body = case["event"].to_string();
+        let alone: Vec<usize> = (0..patterns.len())
+            .filter(|i| patterns[*i].matches(&case["event"]))
+            .collect();
+        set.matches_body(body.as_bytes(), &mut found);
+        assert_eq!(found, alone, "{}", case["name"]);
+    }
 }

@@ -26,6 +26,8 @@ pub struct Field {
     pub written: Vec<String>,
     /// The list holds `{"exists": false}`: a missing field matches.
     pub absent_ok: bool,
+    /// Where a [`super::PatternSet`] keeps this path's values (0 in a lone pattern).
+    pub slot: usize,
 }
 
 /// Why a pattern is not valid: EventBridge's reason, and where in the text.
@@ -206,6 +208,7 @@ fn object(
                 scope.set(Field {
                     path,
                     absent_ok: matchers.contains(&Matcher::Exists(false)),
+                    slot: 0,
                     matchers,
                     written,
                 });

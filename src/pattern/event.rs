@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
 /// A leaf value of an event: what match lists compare against.
@@ -147,6 +147,33 @@ pub fn with_eventbridge_event<R>(body: &[u8], f: &mut dyn FnMut(&Event<'_>) -> R
     Some(go(&outer, 0, f))
 }
 
+/// As [`with_eventbridge_event`], parsing only what `needs` names: the usual bodies (an
+/// EventBridge event, or one inside SNS notifications) are read once without building what no
+/// pattern looks at; anything else is handed to [`with_eventbridge_event`].
+pub fn with_needed_event<R>(
+    body: &[u8],
+    needs: &Needs,
+    f: &mut dyn FnMut(&Event<'_>) -> R,
+) -> Option<R> {
+    fn go<R>(
+        body: &[u8],
+        needs: &Needs,
+        depth: usize,
+        f: &mut dyn FnMut(&Event<'_>) -> R,
+    ) -> Option<R> {
+        let v = Event::parse_needed(body, needs).ok()?;
+        if is_eventbridge(&v) {
+            return Some(f(&v));
+        }
+        if let Some(message) = sns_message(&v).filter(|_| depth + 1 < MAX_LAYERS) {
+            // A Message that is not JSON: the notification itself is what there is.
+            return go(message.as_bytes(), needs, depth + 1, f).or_else(|| Some(f(&v)));
+        }
+        with_eventbridge_event(body, f)
+    }
+    go(body, needs, 0, f)
+}
+
 fn is_eventbridge(v: &Event<'_>) -> bool {
     v.member("detail-type").is_some() && v.member("detail").is_some()
 }
@@ -166,84 +193,206 @@ fn is_envelope(v: &Event<'_>) -> bool {
             .is_some()
 }
 
-/// A key or string, borrowed from the body when it has no escapes.
-struct Text<'a>(Cow<'a, str>);
+/// A key as bytes, borrowed from the body when it has no escapes: keys that are skipped are
+/// never checked as UTF-8 (the body still is, by the parser, where it matters for strings kept).
+struct Key<'a>(Cow<'a, [u8]>);
 
-impl<'de> Deserialize<'de> for Text<'de> {
+impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
+            type Value = Key<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
+                f.write_str("a key")
             }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Borrowed(s)))
+            fn visit_borrowed_bytes<E: de::Error>(self, b: &'de [u8]) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(b)))
             }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(s.to_string())))
+            fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(b.to_vec())))
             }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(s)))
+            fn visit_byte_buf<E: de::Error>(self, b: Vec<u8>) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(b)))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s.as_bytes())))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.as_bytes().to_vec())))
             }
         }
-        d.deserialize_str(V)
+        d.deserialize_bytes(V)
+    }
+}
+
+impl<'a> Key<'a> {
+    fn into_text<E: de::Error>(self) -> Result<Cow<'a, str>, E> {
+        match self.0 {
+            Cow::Borrowed(b) => std::str::from_utf8(b)
+                .map(Cow::Borrowed)
+                .map_err(|_| E::custom("key is not UTF-8")),
+            Cow::Owned(b) => String::from_utf8(b)
+                .map(Cow::Owned)
+                .map_err(|_| E::custom("key is not UTF-8")),
+        }
+    }
+}
+
+/// Which parts of an event some patterns look at: a tree of key segments. Parsing with it skips
+/// everything else (serde_json's `IgnoredAny`: no allocation), so matching a body costs little
+/// more than reading it once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Needs {
+    children: Vec<(String, Needs)>,
+    /// The whole value here is needed (a field a pattern tests).
+    whole: bool,
+}
+
+impl Needs {
+    /// The paths of `fields` (dot-joined, as patterns store them), plus what finding the
+    /// EventBridge event inside a body takes (SNS `Type` and `Message`, `detail-type`, and whether
+    /// there is a `detail`).
+    pub fn of<'p>(paths: impl IntoIterator<Item = &'p str>) -> Needs {
+        let mut n = Needs::default();
+        for p in paths {
+            n.insert(p, true);
+        }
+        for p in ["Type", "Message", "detail-type"] {
+            n.insert(p, true);
+        }
+        n.insert("detail", false);
+        n
+    }
+
+    fn insert(&mut self, path: &str, whole: bool) {
+        let mut node = self;
+        for seg in path.split('.') {
+            let i = match node.children.iter().position(|(k, _)| k == seg) {
+                Some(i) => i,
+                None => {
+                    node.children.push((seg.to_string(), Needs::default()));
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[i].1;
+        }
+        node.whole |= whole;
+    }
+
+    /// The needs under `key`; a key with dots walks several segments.
+    fn child(&self, key: &[u8]) -> Option<&Needs> {
+        fn find<'n>(node: &'n Needs, seg: &[u8]) -> Option<&'n Needs> {
+            node.children
+                .iter()
+                .find(|(k, _)| k.as_bytes() == seg)
+                .map(|(_, n)| n)
+        }
+        if !key.contains(&b'.') {
+            return find(self, key);
+        }
+        let mut node = self;
+        for seg in key.split(|b| *b == b'.') {
+            node = find(node, seg)?;
+        }
+        Some(node)
+    }
+}
+
+impl<'a> Event<'a> {
+    /// Parses only what `needs` names (see [`Needs`]); other members are skipped.
+    pub fn parse_needed(bytes: &'a [u8], needs: &Needs) -> Result<Event<'a>, serde_json::Error> {
+        let mut d = serde_json::Deserializer::from_slice(bytes);
+        let e = Build { needs: Some(needs) }.deserialize(&mut d)?;
+        d.end()?;
+        Ok(e)
     }
 }
 
 impl<'de> Deserialize<'de> for Event<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Event<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_unit<E>(self) -> Result<Event<'de>, E> {
-                Ok(Event::Null)
-            }
-            fn visit_none<E>(self) -> Result<Event<'de>, E> {
-                Ok(Event::Null)
-            }
-            fn visit_bool<E>(self, b: bool) -> Result<Event<'de>, E> {
-                Ok(Event::Bool(b))
-            }
-            fn visit_i64<E>(self, n: i64) -> Result<Event<'de>, E> {
-                Ok(Event::Number(n.into()))
-            }
-            fn visit_u64<E>(self, n: u64) -> Result<Event<'de>, E> {
-                Ok(Event::Number(n.into()))
-            }
-            fn visit_f64<E>(self, n: f64) -> Result<Event<'de>, E> {
-                Ok(Number::from_f64(n).map_or(Event::Null, Event::Number))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Event<'de>, E> {
-                Ok(Event::String(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Event<'de>, E> {
-                Ok(Event::String(Cow::Owned(s.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Event<'de>, E> {
-                Ok(Event::String(Cow::Owned(s)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Event<'de>, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Event::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                let mut dotted = false;
-                while let Some(Text(key)) = map.next_key()? {
-                    dotted |= key.contains('.');
-                    members.push((key, map.next_value()?));
-                }
-                Ok(Event::Object(Object { members, dotted }))
-            }
+        Build { needs: None }.deserialize(d)
+    }
+}
+
+/// Builds an [`Event`]: all of it, or what `needs` names.
+#[derive(Clone, Copy)]
+struct Build<'n> {
+    needs: Option<&'n Needs>,
+}
+
+impl<'de> DeserializeSeed<'de> for Build<'_> {
+    type Value = Event<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Event<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Build<'_> {
+    type Value = Event<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_unit<E>(self) -> Result<Event<'de>, E> {
+        Ok(Event::Null)
+    }
+    fn visit_none<E>(self) -> Result<Event<'de>, E> {
+        Ok(Event::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Event<'de>, E> {
+        Ok(Event::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Event<'de>, E> {
+        Ok(Event::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Event<'de>, E> {
+        Ok(Event::Number(n.into()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Event<'de>, E> {
+        Ok(Number::from_f64(n).map_or(Event::Null, Event::Number))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Event<'de>, E> {
+        Ok(Event::String(Cow::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Event<'de>, E> {
+        Ok(Event::String(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Event<'de>, E> {
+        Ok(Event::String(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Event<'de>, A::Error> {
+        // Array elements sit at the same path: the same needs apply to each.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
         }
-        d.deserialize_any(V)
+        Ok(Event::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        let mut dotted = false;
+        while let Some(key) = map.next_key::<Key>()? {
+            let value = match self.needs {
+                None => map.next_value_seed(self)?,
+                Some(needs) => match needs.child(&key.0) {
+                    None => {
+                        map.next_value::<de::IgnoredAny>()?;
+                        continue;
+                    }
+                    Some(child) if child.whole => map.next_value_seed(Build { needs: None })?,
+                    Some(child) if !child.children.is_empty() => {
+                        map.next_value_seed(Build { needs: Some(child) })?
+                    }
+                    // Only whether it is there matters.
+                    Some(_) => {
+                        map.next_value::<de::IgnoredAny>()?;
+                        Event::Null
+                    }
+                },
+            };
+            dotted |= key.0.contains(&b'.');
+            members.push((key.into_text()?, value));
+        }
+        Ok(Event::Object(Object { members, dotted }))
     }
 }
 

@@ -13,21 +13,25 @@ pub mod event;
 pub mod explain;
 mod json;
 mod matcher;
+mod set;
 mod wildcard;
 
 use std::fmt;
 
-use event::{EventJson, Leaf};
+use event::{EventJson, Leaf, Needs};
 
 pub use compile::{Cond, Field, MAX_OR_COMBINATIONS, MAX_PATTERN_CHARS};
 pub use explain::{Explanation, Line as ExplainLine};
 pub use matcher::{AnythingBut, Matcher};
+pub use set::PatternSet;
 
 /// A compiled pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pattern {
     text: String,
     root: Cond,
+    /// The parts of an event this pattern looks at (bodies are parsed for those only).
+    needs: Needs,
 }
 
 /// Why EventBridge would refuse a pattern: its reason text, and where (line, column) when known.
@@ -65,9 +69,11 @@ impl Pattern {
             reason: e.reason,
             position: e.at.and_then(position),
         })?;
+        let needs = Needs::of(paths(&root));
         Ok(Pattern {
             text: text.to_string(),
             root,
+            needs,
         })
     }
 
@@ -89,12 +95,29 @@ impl Pattern {
     /// Whether a decoded event's body would match: the pattern is tested against the
     /// EventBridge event inside the body (under any SNS layer). A body that is not JSON never does.
     pub fn matches_event(&self, event: &crate::event::TicketEvent) -> bool {
-        event::with_eventbridge_event(&event.raw, &mut |v| self.matches(v)).unwrap_or(false)
+        self.matches_body(&event.raw)
+    }
+
+    /// Whether a body (as it arrived on the queue) would match; see [`Pattern::matches_event`].
+    pub fn matches_body(&self, body: &[u8]) -> bool {
+        event::with_needed_event(body, &self.needs, &mut |v| self.matches(v)).unwrap_or(false)
+    }
+
+    /// The field paths the pattern tests (dot-joined).
+    pub fn paths(&self) -> Vec<&str> {
+        paths(&self.root)
     }
 
     /// Why `event` matches or not, field by field.
     pub fn explain<E: EventJson>(&self, event: &E) -> Explanation {
         explain::explain(&self.root, event)
+    }
+}
+
+fn paths(cond: &Cond) -> Vec<&str> {
+    match cond {
+        Cond::All(c) | Cond::Any(c) => c.iter().flat_map(paths).collect(),
+        Cond::Field(f) => vec![f.path.as_str()],
     }
 }
 
@@ -120,7 +143,11 @@ fn field_matches<E: EventJson>(f: &Field, event: &E) -> bool {
 /// Whether some leaf value at the dot-joined `path` satisfies `pred`. Keys may themselves
 /// contain dots (`{"state.status": …}` is at `state.status`), arrays contribute each element at
 /// the same path, and objects are not leaves.
-pub fn any_leaf<E: EventJson>(v: &E, path: &str, pred: &mut dyn FnMut(Leaf<'_>) -> bool) -> bool {
+pub fn any_leaf<'e, E: EventJson>(
+    v: &'e E,
+    path: &str,
+    pred: &mut dyn FnMut(Leaf<'e>) -> bool,
+) -> bool {
     if let Some(items) = v.elements() {
         return items.iter().any(|item| any_leaf(item, path, pred));
     }

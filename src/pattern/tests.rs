@@ -129,9 +129,38 @@ fn zendesk_patterns_in_both_formats() {
         (r#"{"resources": ["Support Ticket"]}"#, true, false),
         (r#"{"resources": [{"exists": false}]}"#, false, true),
     ];
+    let raw = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/samples")
+                .join(name),
+        )
+        .unwrap()
+    };
+    // Bodies as they arrive, read only as far as each pattern needs; SNS-wrapped ones too.
+    let bodies = [
+        (raw("legacy/status_changed.json"), true),
+        (raw("webhook/status_changed.json"), false),
+    ];
+    let sns = raw("envelopes/sns-legacy.json");
     let mut wrong = Vec::new();
     for (text, want_legacy, want_webhook) in cases {
         let p = Pattern::compile(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        for (body, legacy) in &bodies {
+            let want = if *legacy { want_legacy } else { want_webhook };
+            if p.matches_body(body) != want {
+                wrong.push(format!(
+                    "body ({}) {text} should be {want}",
+                    if *legacy { "legacy" } else { "webhook" }
+                ));
+            }
+        }
+        let inner = with_sns_message(&sns);
+        if p.matches_body(&sns) != p.matches(&inner) {
+            wrong.push(format!(
+                "SNS-wrapped body disagrees with its message: {text}"
+            ));
+        }
         if p.matches(&legacy) != want_legacy {
             wrong.push(format!("legacy {text} should be {want_legacy}"));
         }
@@ -140,6 +169,11 @@ fn zendesk_patterns_in_both_formats() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+fn with_sns_message(body: &[u8]) -> Value {
+    let outer: Value = serde_json::from_slice(body).unwrap();
+    serde_json::from_str(outer["Message"].as_str().unwrap()).unwrap()
 }
 
 #[test]
