@@ -46,6 +46,27 @@ pub enum Command {
     Report(ReportArgs),
     /// Which events an EventBridge event pattern matches, and why the others do not.
     TestPattern(TestPatternArgs),
+    /// Write a reproducible capture of the demo simulation to stdout.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many deliveries to write (duplicates included, as a queue delivers them).
+    #[arg(long, value_name = "N")]
+    pub emit: u64,
+
+    /// The simulation's seed: the same seed and start give the same bytes.
+    #[arg(long, default_value_t = 35436)]
+    pub seed: u64,
+
+    /// When the simulated day starts (RFC 3339).
+    #[arg(long, value_name = "TIME", default_value = "2026-01-01T00:00:00Z")]
+    pub start: jiff::Timestamp,
+
+    /// raw: the bodies, a capture `--file` reads; or decoded as by `tail`.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Raw)]
+    pub format: OutputFormat,
 }
 
 /// Where an EventBridge event pattern comes from: pasted, a file, or a rule deployed on a bus.

@@ -43,6 +43,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export(args)) => export(args, &cli.aws).await,
         Some(Command::Report(args)) => report(args, &cli.aws).await,
         Some(Command::TestPattern(args)) => test_pattern(args, &cli.aws).await,
+        Some(Command::Demo(args)) => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            match headless::emit::emit(args.emit, args.seed, args.start, args.format, &mut out)
+                .and_then(|()| out.flush())
+            {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                // `| head`: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e).context("writing to stdout"),
+            }
+        }
         None => monitor(cli.monitor, &cli.aws).await,
     }
 }

@@ -6,6 +6,7 @@ use base64::Engine;
 use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
 use serde::Serialize;
 
+use crate::cli::OutputFormat;
 use crate::event::{Format, TicketEvent, summary};
 use crate::sanitize::{sanitize, sanitize_bytes};
 
@@ -100,6 +101,21 @@ struct Envelope<'a> {
 }
 
 /// One event as a JSON object on one line (serde_json escapes every control character).
+/// One event in the chosen output format, with its line break.
+pub fn write_event(
+    out: &mut impl Write,
+    e: &TicketEvent,
+    format: OutputFormat,
+    to_terminal: bool,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Ndjson => write_ndjson(out, e),
+        OutputFormat::Text => write_text(out, e),
+        OutputFormat::Raw => write_raw(out, e, to_terminal),
+        OutputFormat::Csv => write_csv(out, e, to_terminal),
+    }
+}
+
 pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
     let raw_text = keep_raw.then(|| std::str::from_utf8(&e.raw).ok()).flatten();

@@ -1,5 +1,6 @@
 //! `zdwatch tail`: decode, dedupe, filter, write a line, flush — and only then acknowledge.
 
+pub mod emit;
 mod format;
 pub mod report;
 pub mod test_pattern;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::time::Instant;
 
-pub use format::{write_csv, write_csv_header, write_ndjson, write_raw, write_text};
+pub use format::{write_csv, write_csv_header, write_event, write_ndjson, write_raw, write_text};
 
 use crate::cli::OutputFormat;
 use crate::event::{Format, Received, TicketEvent, decode};
@@ -276,12 +277,7 @@ impl Tail {
     }
 
     fn write(&self, out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
-        match self.opts.format {
-            OutputFormat::Ndjson => write_ndjson(out, e),
-            OutputFormat::Text => write_text(out, e),
-            OutputFormat::Raw => write_raw(out, e, self.opts.to_terminal),
-            OutputFormat::Csv => write_csv(out, e, self.opts.to_terminal),
-        }
+        write_event(out, e, self.opts.format, self.opts.to_terminal)
     }
 
     fn count(&mut self, e: &TicketEvent) {
