@@ -107,7 +107,7 @@ impl EventJson for Event<'_> {
                 .members
                 .iter()
                 .rev()
-                .find(|(k, _)| k == key)
+                .find(|(k, _)| same_key(k, key))
                 .map(|(_, v)| v),
             _ => None,
         }
@@ -191,6 +191,12 @@ fn is_envelope(v: &Event<'_>) -> bool {
         || v.member("detail")
             .and_then(|d| d.member("ticket_event"))
             .is_some()
+}
+
+/// Key equality with the cheap checks first (length, first byte): most keys differ there, and
+/// a library call to compare bytes costs more than the comparison of a short key itself.
+fn same_key(k: &str, key: &str) -> bool {
+    k.len() == key.len() && k.as_bytes().first() == key.as_bytes().first() && k == key
 }
 
 /// A key as bytes, borrowed from the body when it has no escapes: keys that are skipped are

@@ -159,7 +159,10 @@ pub fn any_leaf<'e, E: EventJson>(
     }
     if !v.has_dotted_keys() {
         // The usual case: one key per path segment.
-        let (key, rest) = path.split_once('.').unwrap_or((path, ""));
+        let (key, rest) = match path.bytes().position(|b| b == b'.') {
+            Some(i) => (&path[..i], &path[i + 1..]),
+            None => (path, ""),
+        };
         return v
             .member(key)
             .is_some_and(|child| any_leaf(child, rest, pred));
