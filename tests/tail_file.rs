@@ -47,6 +47,7 @@ fn ndjson_has_one_line_per_event_with_the_documented_fields() {
         "sequence",
         "envelope",
         "problem",
+        "source",
     ];
     for line in &lines {
         for f in fields {
@@ -314,4 +315,45 @@ fn demo_emit_writes_a_reproducible_capture_that_tail_reads() {
     let decoded = decoded.lines();
     assert_eq!(decoded.len(), 50);
     assert!(decoded.iter().all(|l| l["kind"].is_string()));
+}
+
+#[test]
+fn several_files_at_once_and_source_picks_one() {
+    let dir = common::samples_dir();
+    let legacy = capture(&[std::fs::read(dir.join("legacy/status_changed.json")).unwrap()]);
+    let webhook = capture(&[std::fs::read(dir.join("webhook/status_changed.json")).unwrap()]);
+    // The short name of a file source is its file name.
+    let named = |name: &str, bytes: &[u8]| {
+        let path = write_capture(name, bytes).with_file_name(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let a = named("from-legacy.ndjson", &legacy);
+    let b = named("from-webhook.ndjson", &webhook);
+    let both = run(
+        zdwatch(&[
+            "tail",
+            "--file",
+            a.to_str().unwrap(),
+            "--file",
+            b.to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(both.lines().len(), 2, "{}", both.stderr);
+    let one = run(
+        zdwatch(&[
+            "tail",
+            "--file",
+            a.to_str().unwrap(),
+            "--file",
+            b.to_str().unwrap(),
+            "--filter",
+            "source:from-webhook*",
+        ]),
+        LIMIT,
+    );
+    let lines = one.lines();
+    assert_eq!(lines.len(), 1, "{}", one.stderr);
+    assert_eq!(lines[0]["format"], "webhook");
 }

@@ -220,6 +220,16 @@ fn every_panel_sets_a_filter_that_matches_what_it_counts() {
     assert_eq!(counted, events);
 
     dashboard(&mut app);
+    go_to(&mut app, Panel::Sources);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.filter_text, "source:zendesk-debug");
+    assert_eq!(
+        app.stream.visible.len(),
+        app.store.len(),
+        "one source: every event"
+    );
+
+    dashboard(&mut app);
     go_to(&mut app, Panel::Waiting);
     let waiting = app.dashboard.figures.waiting[0].clone();
     key(&mut app, KeyCode::Enter);

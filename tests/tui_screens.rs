@@ -524,6 +524,7 @@ fn history_from_the_journal_keeps_its_order() {
             raw: b.clone(),
             message_id: Some(format!("h-{i}")),
             received_at: now(),
+            source: Some("https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()),
         })
         .collect();
     let mut app = app();
@@ -546,6 +547,12 @@ fn history_from_the_journal_keeps_its_order() {
         .map(|s| app.store.get(*s).unwrap().event_id.clone())
         .collect();
     assert_eq!(got, want);
+    // Each event keeps the queue it came from: `source:` finds them all.
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "source:zendesk-debug");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.stream.visible.len(), want.len());
+    key(&mut app, KeyCode::Char('\\'));
     // Loaded history is not acknowledged, and peek does not count its messages as new.
     let again = Message {
         message_id: Some("h-0".into()),

@@ -57,16 +57,18 @@ pub enum Panel {
     Reopened,
     Busiest,
     Waiting,
+    Sources,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 6] = [
+    pub const ALL: [Panel; 7] = [
         Panel::Rates,
         Panel::Created,
         Panel::Transitions,
         Panel::Reopened,
         Panel::Busiest,
         Panel::Waiting,
+        Panel::Sources,
     ];
 
     fn index(self) -> usize {
@@ -130,12 +132,15 @@ pub struct Figures {
     pub statuses: Vec<String>,
     pub waiting: Vec<Waiting>,
     pub lag: Vec<Option<LagFigures>>,
+    /// Each source's short name (its row selects `source:NAME`).
+    pub sources: Vec<String>,
 }
 
 impl Figures {
     pub fn compute(
         stats: &Stats,
         health: &[SourceHealth],
+        sources: &[String],
         window: Window,
         live: bool,
         now: Timestamp,
@@ -225,6 +230,7 @@ impl Figures {
             statuses,
             waiting: stats.tickets.waiting_unassigned(LIST_ROWS),
             lag: health.iter().map(|h| h.lag.figures()).collect(),
+            sources: sources.to_vec(),
         }
     }
 
@@ -247,6 +253,7 @@ impl Figures {
             Panel::Reopened => 1 + self.current.reopened_tickets.len(),
             Panel::Busiest => self.current.busiest_tickets.len(),
             Panel::Waiting => self.waiting.len(),
+            Panel::Sources => self.sources.len(),
         }
     }
 
@@ -299,6 +306,7 @@ impl Figures {
                 format!("#{ticket} {window}")
             }
             Panel::Waiting => format!("#{}", self.waiting.get(row)?.ticket),
+            Panel::Sources => format!("source:{}", filter_value(self.sources.get(row)?)?),
         };
         Some(text)
     }
@@ -338,7 +346,7 @@ pub struct DashboardView {
     pub window: Window,
     pub panel: Panel,
     /// The selected row of each panel (in [`Panel::ALL`] order).
-    pub rows: [usize; 6],
+    pub rows: [usize; 7],
     /// The selected column of the transition matrix.
     pub column: usize,
     pub figures: Figures,
@@ -353,8 +361,15 @@ impl DashboardView {
         self.rows[panel.index()]
     }
 
-    pub fn refresh(&mut self, stats: &Stats, health: &[SourceHealth], live: bool, now: Timestamp) {
-        self.figures = Figures::compute(stats, health, self.window, live, now);
+    pub fn refresh(
+        &mut self,
+        stats: &Stats,
+        health: &[SourceHealth],
+        sources: &[String],
+        live: bool,
+        now: Timestamp,
+    ) {
+        self.figures = Figures::compute(stats, health, sources, self.window, live, now);
         self.stale = false;
         self.computed = Some(now.as_second());
         for panel in Panel::ALL {
@@ -431,7 +446,14 @@ mod tests {
     #[test]
     fn windows_end_at_the_current_minute_when_live() {
         let now: Timestamp = "2026-01-01T10:07:30Z".parse().unwrap();
-        let f = Figures::compute(&Stats::default(), &[], Window::FifteenMinutes, true, now);
+        let f = Figures::compute(
+            &Stats::default(),
+            &[],
+            &[],
+            Window::FifteenMinutes,
+            true,
+            now,
+        );
         assert_eq!(f.end, "2026-01-01T10:08:00Z".parse::<Timestamp>().unwrap());
         assert_eq!(f.rates.len(), 1, "the total row is always there");
         assert_eq!(f.rates[0].series.len(), SPARK_MINUTES);
@@ -503,7 +525,7 @@ mod tests {
         let mut d = DashboardView::default();
         let t: Timestamp = "2026-01-01T10:07:30Z".parse().unwrap();
         assert!(d.due(t, true));
-        d.refresh(&Stats::default(), &[], true, t);
+        d.refresh(&Stats::default(), &[], &[], true, t);
         d.stale = true;
         assert!(!d.due(t, true), "same second");
         let later = t.checked_add(SignedDuration::from_secs(1)).unwrap();

@@ -18,11 +18,12 @@ impl App {
                 release.extend(m.receipt.map(|r| (m.source, r)));
                 continue;
             }
-            let event = decode(Received {
+            let mut event = decode(Received {
                 body: m.body,
                 message_id: m.message_id,
                 received_at: m.received_at,
             });
+            event.source = self.source_names.get(m.source).cloned();
             held.extend(m.receipt.map(|r| (m.source, r)));
             events.push((m.source, event));
         }
@@ -85,8 +86,9 @@ impl App {
 
     pub fn refresh_dashboard(&mut self) {
         let live = self.is_live();
+        let names: Vec<String> = self.source_names.iter().map(|n| n.to_string()).collect();
         self.dashboard
-            .refresh(&self.stats, &self.health, live, self.now);
+            .refresh(&self.stats, &self.health, &names, live, self.now);
     }
 
     /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
@@ -149,13 +151,23 @@ fn decode_all(mut history: Vec<StoredEvent>) -> Vec<TicketEvent> {
     }
     parts.push(history);
     let decode_part = |part: Vec<StoredEvent>| -> Vec<TicketEvent> {
+        // One shared name per source, not one per event.
+        let mut names: std::collections::HashMap<String, std::sync::Arc<str>> =
+            std::collections::HashMap::new();
         part.into_iter()
             .map(|h| {
-                decode(Received {
+                let mut e = decode(Received {
                     body: h.raw,
                     message_id: h.message_id,
                     received_at: h.received_at,
-                })
+                });
+                e.source = h.source.map(|s| {
+                    names
+                        .entry(s)
+                        .or_insert_with_key(|s| crate::source::short_name(s).into())
+                        .clone()
+                });
+                e
             })
             .collect()
     };

@@ -136,6 +136,8 @@ pub struct App {
     pub dashboard: DashboardView,
     /// Per source: depth, lag, errors (the dashboard's queue health).
     pub health: Vec<SourceHealth>,
+    /// Per source: its short name, given to its events (the filter's `source:`).
+    source_names: Vec<std::sync::Arc<str>>,
     /// Where events from queues are stored before their messages are deleted.
     pub journals: Journals,
     /// Why the journal stopped taking events (nothing is deleted from then on).
@@ -185,9 +187,15 @@ impl App {
                 ..SourceHealth::default()
             })
             .collect();
+        let source_names = config
+            .sources
+            .iter()
+            .map(|n| crate::source::short_name(n).into())
+            .collect();
         Ok(App {
             dashboard: DashboardView::default(),
             health,
+            source_names,
             store: EventStore::new(config.max_events),
             peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
             journals: Journals::default(),

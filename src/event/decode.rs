@@ -56,6 +56,7 @@ pub fn decode(msg: Received) -> TicketEvent {
         envelope: Envelope::default(),
         problem: None,
         raw: msg.body,
+        source: None,
     };
 
     match parse_json(&event.raw) {

@@ -80,6 +80,8 @@ pub struct TicketEvent {
     /// Why an event is unrecognized or malformed, for the user.
     pub problem: Option<String>,
     pub raw: Vec<u8>,
+    /// The queue or file it was read from (its short name), set by whoever read it.
+    pub source: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -68,6 +68,10 @@ fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
             None => v == "none",
         }),
         Term::Format(formats) => formats.contains(&e.format),
+        Term::Source(names) => e
+            .source
+            .as_deref()
+            .is_some_and(|s| names.iter().any(|n| glob(n, s))),
         Term::Reopened => e.is_reopen(),
         Term::Since(d) => now
             .checked_sub(*d)

@@ -58,6 +58,8 @@ pub enum Term {
     From(Timestamp),
     /// Occurred before this time (`until:…`, a time or a duration before now).
     Until(When),
+    /// `source:` — the queue or file the event was read from (its short name; wildcards).
+    Source(Vec<String>),
     /// A bare word: case-insensitive substring of the summary, subject and comment.
     Text(String),
 }

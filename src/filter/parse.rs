@@ -249,6 +249,7 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
         ),
         "priority" => Term::Priority(list()),
         "channel" | "via" => Term::Channel(list()),
+        "source" | "queue" => Term::Source(list()),
         "group" => ids(IdField::Group, value, vspan)?,
         "assignee" => ids(IdField::Assignee, value, vspan)?,
         "requester" => ids(IdField::Requester, value, vspan)?,
@@ -280,7 +281,7 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
         _ => {
             return err(
                 format!(
-                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format since until)"
+                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format source since until)"
                 ),
                 span.start..span.start + key.len() + 1,
             );

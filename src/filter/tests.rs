@@ -45,6 +45,7 @@ fn event() -> TicketEvent {
         envelope: Default::default(),
         problem: None,
         raw: vec![],
+        source: Some("zendesk-debug".into()),
     }
 }
 
@@ -101,6 +102,10 @@ fn evaluation_table() {
         ("until:5m", true),
         ("until:15m", false),
         ("channel:none", false),
+        ("source:zendesk-debug", true),
+        ("source:ZENDESK*", true),
+        ("queue:zendesk-debug,other", true),
+        ("source:other", false),
         ("printer", true),
         ("FIRE", true),
         ("\"on fire\"", true),

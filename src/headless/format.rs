@@ -35,6 +35,7 @@ struct Line<'a> {
     sequence: Option<Sequence<'a>>,
     envelope: Envelope<'a>,
     problem: Option<&'a str>,
+    source: Option<&'a str>,
     /// The body, for unrecognized and malformed events only (as text when it is UTF-8).
     #[serde(skip_serializing_if = "Option::is_none")]
     raw: Option<&'a str>,
@@ -124,6 +125,7 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     let line = Line {
         event_id: &e.event_id,
         message_id: e.message_id.as_deref(),
+        source: e.source.as_deref(),
         format: e.format.as_str(),
         kind: e.kind.as_str(),
         domain: e.domain.as_deref(),

@@ -18,7 +18,7 @@ use crate::cli::OutputFormat;
 use crate::event::{Format, Received, TicketEvent, decode};
 use crate::filter::Filter;
 use crate::source::{
-    Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus,
+    Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus, short_name,
 };
 use crate::store::Dedupe;
 use crate::store::journal::Journals;
@@ -69,6 +69,7 @@ pub async fn tail(
     mut on_status: impl FnMut(&str, &SourceStatus),
 ) -> io::Result<TailReport> {
     let mut state = Tail {
+        names: sources.names.iter().map(|n| short_name(n).into()).collect(),
         opts,
         dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
         peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
@@ -144,6 +145,8 @@ pub async fn tail(
 }
 
 struct Tail {
+    /// Each source's short name (the filter's `source:`).
+    names: Vec<std::sync::Arc<str>>,
     opts: TailOptions,
     dedupe: Dedupe,
     /// Peek: SQS message ids already handled (a released message comes straight back).
@@ -178,11 +181,12 @@ impl Tail {
                 }
                 continue;
             }
-            let event = decode(Received {
+            let mut event = decode(Received {
                 body: m.body,
                 message_id: m.message_id,
                 received_at: m.received_at,
             });
+            event.source = self.names.get(source).cloned();
             let mut ack = |disposition| {
                 if let Some(r) = receipt.clone() {
                     acks.entry((source, disposition)).or_default().push(r);

@@ -15,6 +15,14 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// How a source is shown and filtered on: the queue name of a URL, the file name of a path.
+pub fn short_name(name: &str) -> String {
+    name.rsplit('/')
+        .find(|p| !p.is_empty())
+        .unwrap_or(name)
+        .to_string()
+}
+
 /// Index of a source in the order the user named them.
 pub type SourceId = usize;
 

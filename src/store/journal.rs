@@ -96,6 +96,8 @@ pub struct StoredEvent {
     pub raw: Vec<u8>,
     pub message_id: Option<String>,
     pub received_at: Timestamp,
+    /// The queue URL or file it came from.
+    pub source: Option<String>,
 }
 
 pub struct Journal {
@@ -349,8 +351,8 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT raw, message_id, received_at FROM
-                   (SELECT seq, raw, message_id, received_at FROM events
+                "SELECT raw, message_id, received_at, source FROM
+                   (SELECT seq, raw, message_id, received_at, source FROM events
                     WHERE received_at >= ?1 ORDER BY seq DESC LIMIT ?2)
                  ORDER BY seq",
             )
@@ -363,6 +365,7 @@ impl Journal {
                     raw: r.get(0)?,
                     message_id: r.get(1)?,
                     received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
+                    source: r.get(3)?,
                 })
             })
             .map_err(err)?;
@@ -378,7 +381,7 @@ impl Journal {
         let err = |e| sqlite(&self.path, e);
         let mut stmt = self
             .conn
-            .prepare("SELECT raw, message_id, received_at FROM events ORDER BY seq")
+            .prepare("SELECT raw, message_id, received_at, source FROM events ORDER BY seq")
             .map_err(err)?;
         let mut rows = stmt.query([]).map_err(err)?;
         let mut chunk = Vec::with_capacity(batch);
@@ -388,6 +391,7 @@ impl Journal {
                 raw: r.get(0).map_err(err)?,
                 message_id: r.get(1).map_err(err)?,
                 received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
+                source: r.get(3).map_err(err)?,
             });
             if chunk.len() == batch && !f(std::mem::take(&mut chunk)) {
                 return Ok(());

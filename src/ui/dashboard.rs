@@ -451,9 +451,8 @@ fn subject(app: &App, ticket: u64) -> String {
 }
 
 fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
-    let block = Block::bordered()
-        .border_style(theme::DIM)
-        .title(Span::styled(" Sources ", theme::DIM));
+    let d = &app.dashboard;
+    let block = panel(d, Panel::Sources, " Sources ".into());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let name_w = usize::from(inner.width.saturating_sub(10 * 7)).clamp(8, 48);
@@ -477,8 +476,9 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
         let state_style = match s.state {
             SourceState::Retrying { .. } | SourceState::Failed(_) => theme::ERROR,
             _ => Style::new(),
-        };
-        let name = fit(&safe(&super::status::short_name(&s.name)), name_w - 1);
+        }
+        .patch(selected_style(d, Panel::Sources, i));
+        let name = fit(&safe(&crate::source::short_name(&s.name)), name_w - 1);
         let problems = Style::new();
         lines.push(Line::from(vec![
             Span::styled(format!("{name:<name_w$}"), state_style),

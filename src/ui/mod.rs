@@ -8,7 +8,7 @@ mod help;
 pub mod layout;
 mod pattern_editor;
 mod prompt;
-pub(crate) mod status;
+mod status;
 mod stream;
 pub mod theme;
 mod timeline;

@@ -12,7 +12,7 @@ use crate::source::Delivery;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans: Vec<Span> = Vec::new();
     for s in &app.sources {
-        let name = short_name(&s.name);
+        let name = crate::source::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
             SourceState::Connecting => ("◌", theme::WARN, "connecting".to_string()),
             SourceState::Connected => ("●", theme::OK, String::new()),
@@ -102,12 +102,4 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     spans.push(Span::styled("  ? help", theme::DIM));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// The queue name from a URL, the file name from a path.
-pub(crate) fn short_name(name: &str) -> String {
-    name.rsplit('/')
-        .find(|p| !p.is_empty())
-        .unwrap_or(name)
-        .to_string()
 }
