@@ -330,29 +330,16 @@ fn several_files_at_once_and_source_picks_one() {
     };
     let a = named("from-legacy.ndjson", &legacy);
     let b = named("from-webhook.ndjson", &webhook);
-    let both = run(
-        zdwatch(&[
-            "tail",
-            "--file",
-            a.to_str().unwrap(),
-            "--file",
-            b.to_str().unwrap(),
-        ]),
-        LIMIT,
-    );
+    let tail = |filter: &str| {
+        let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+        run(
+            zdwatch(&["tail", "--file", a, "--file", b, "--filter", filter]),
+            LIMIT,
+        )
+    };
+    let both = tail("");
     assert_eq!(both.lines().len(), 2, "{}", both.stderr);
-    let one = run(
-        zdwatch(&[
-            "tail",
-            "--file",
-            a.to_str().unwrap(),
-            "--file",
-            b.to_str().unwrap(),
-            "--filter",
-            "source:from-webhook*",
-        ]),
-        LIMIT,
-    );
+    let one = tail("source:from-webhook*");
     let lines = one.lines();
     assert_eq!(lines.len(), 1, "{}", one.stderr);
     assert_eq!(lines[0]["format"], "webhook");
