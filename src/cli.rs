@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "zdwatch",
-    version,
+    version = env!("ZDWATCH_VERSION"),
     about = "Watch Zendesk ticket events arriving through EventBridge in an SQS queue"
 )]
 #[command(
@@ -48,6 +48,13 @@ pub enum Command {
     TestPattern(TestPatternArgs),
     /// Write a reproducible capture of the demo simulation to stdout.
     Demo(DemoArgs),
+    /// Print a shell completion script: `zdwatch completions bash > /etc/bash_completion.d/zdwatch`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `zdwatch man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export(args)) => export(args, &cli.aws).await,
         Some(Command::Report(args)) => report(args, &cli.aws).await,
         Some(Command::TestPattern(args)) => test_pattern(args, &cli.aws).await,
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "zdwatch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            std::io::stdout().write_all(&man_page()?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Demo(args)) => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -470,6 +479,15 @@ async fn resolve_pattern(
             eprintln!("zdwatch: invalid --pattern: {}", lines.join("\n"));
             ExitCode::from(EXIT_USAGE)
         })
+}
+
+/// The manual page, from the clap definitions (also in `assets/zdwatch.1`, kept equal by a test).
+/// It carries the bare version, so that it does not change with every commit.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = <cli::Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    Ok(out)
 }
 
 /// The only journal in the data directory; otherwise says which ones there are.
