@@ -48,6 +48,8 @@ pub enum Command {
     TestPattern(TestPatternArgs),
     /// Write a reproducible capture of the demo simulation to stdout.
     Demo(DemoArgs),
+    /// Put events onto an event bus or a queue, to test rules and consumers.
+    Send(SendArgs),
     /// Print a shell completion script: `zdwatch completions bash > /etc/bash_completion.d/zdwatch`.
     Completions {
         #[arg(value_enum)]
@@ -55,6 +57,39 @@ pub enum Command {
     },
     /// Print the manual page (roff): `zdwatch man | man -l -`.
     Man,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("to").required(true).args(["to_bus", "to_queue"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["file", "demo"])))]
+pub struct SendArgs {
+    /// Put the events on this event bus (name or ARN) with PutEvents, ten at a time.
+    #[arg(long, value_name = "BUS")]
+    pub to_bus: Option<String>,
+
+    /// Send the bodies, as they are, to this queue (URL, name or ARN).
+    #[arg(long, value_name = "QUEUE")]
+    pub to_queue: Option<String>,
+
+    /// Captures or journals to send (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub file: Vec<PathBuf>,
+
+    /// Send the demo simulation's events, paced by --rate for --duration.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// With --demo: events per second or minute (50/s, 600/m).
+    #[arg(long, default_value = "50/s")]
+    pub rate: String,
+
+    /// With --demo: for how long (90s, 2m).
+    #[arg(long, default_value = "1m", value_parser = crate::filter::parse_duration)]
+    pub duration: jiff::SignedDuration,
+
+    /// Send to a bus whose name looks like production (it has "prod", or it is a partner bus).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

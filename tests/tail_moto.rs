@@ -61,17 +61,7 @@ async fn every_sample_goes_through_eventbridge_and_sqs_and_is_printed_exactly_on
     let moto = Moto::start();
     let (sqs, eb) = (moto.sqs(), moto.eventbridge());
     let url = create_queue(&sqs, "zd-debug").await;
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()
-        .remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .unwrap();
+    let arn = common::queue_arn(&sqs, &url).await;
     eb.create_event_bus().name("zendesk").send().await.unwrap();
     eb.put_rule()
         .name("zd-debug-copy")

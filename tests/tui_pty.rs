@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::pty::Pty;
-use common::{Moto, capture, create_queue, queue_depth, samples, send_bodies, write_capture};
+use common::{Moto, capture, create_queue, samples, send_bodies, wait_total, write_capture};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -166,22 +166,6 @@ fn the_monitor_needs_a_terminal_and_points_to_tail() {
     let run = common::run(common::zdwatch(&["--demo"]), WAIT);
     assert_eq!(run.status.code(), Some(2));
     assert!(run.stderr.contains("zdwatch tail"), "{}", run.stderr);
-}
-
-/// Waits until the queue holds `total` messages, visible or in flight.
-async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64) {
-    let start = Instant::now();
-    loop {
-        let (visible, in_flight) = queue_depth(sqs, url).await;
-        if visible + in_flight == total {
-            return;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "queue holds {visible} + {in_flight} in flight, want {total}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

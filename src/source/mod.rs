@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod file;
 pub mod rules;
+pub mod send;
 pub mod sqs;
 
 use std::fmt;

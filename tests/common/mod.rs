@@ -317,3 +317,33 @@ pub async fn send_bodies(sqs: &aws_sdk_sqs::Client, url: &str, bodies: &[String]
         assert!(out.failed.is_empty(), "send failed: {:?}", out.failed);
     }
 }
+
+/// A queue's ARN (for rule targets).
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&A::QueueArn))
+        .expect("queue ARN")
+}
+
+/// Waits until the queue holds `total` messages, visible or in flight (fails after a minute).
+pub async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64) {
+    let start = Instant::now();
+    loop {
+        let (visible, in_flight) = queue_depth(sqs, url).await;
+        if visible + in_flight == total {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "queue holds {visible} + {in_flight} in flight, want {total}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

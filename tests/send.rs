@@ -1,0 +1,149 @@
+//! `zdwatch send` against moto_server: bodies onto a queue, EventBridge events onto a bus whose
+//! rule forwards them to a queue, demo events at a rate, and the production guard.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Moto, capture, create_queue, queue_arn, run, samples, wait_total, write_capture};
+use serde_json::Value;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// `zdwatch send ARGS` that must succeed and say it sent `n` events.
+fn send_ok(moto: &Moto, args: &[&str], n: usize) {
+    let mut all = vec!["send"];
+    all.extend_from_slice(args);
+    let out = run(moto.zdwatch(&all), LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("sent {n} events")),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The webhook and legacy samples, and the SNS-wrapped ones.
+fn bodies() -> Vec<Vec<u8>> {
+    samples()
+        .into_iter()
+        .filter(|(name, _)| {
+            name.starts_with("webhook/") || name.starts_with("legacy/") || name.contains("sns-")
+        })
+        .map(|(_, b)| b)
+        .collect()
+}
+
+fn source_of(body: &[u8]) -> String {
+    let mut v: Value = serde_json::from_slice(body).unwrap();
+    if v["Type"] == "Notification" {
+        v = serde_json::from_str(v["Message"].as_str().unwrap()).unwrap();
+    }
+    v["source"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_go_to_a_queue_as_they_are() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = create_queue(&sqs, "send-target").await;
+    let bodies = bodies();
+    let path = write_capture("send-queue", &capture(&bodies));
+    send_ok(
+        &moto,
+        &[
+            "--to-queue",
+            "send-target",
+            "--file",
+            path.to_str().unwrap(),
+        ],
+        bodies.len(),
+    );
+    wait_total(&sqs, &url, bodies.len() as u64).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_go_onto_a_bus_and_its_rule_forwards_them() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let eb = moto.eventbridge();
+    eb.create_event_bus()
+        .name("zendesk-test")
+        .send()
+        .await
+        .unwrap();
+    let url = create_queue(&sqs, "rule-target").await;
+    let arn = queue_arn(&sqs, &url).await;
+    eb.put_rule()
+        .name("webhooks")
+        .event_bus_name("zendesk-test")
+        .event_pattern(r#"{"source": ["zendesk.webhook"]}"#)
+        .send()
+        .await
+        .unwrap();
+    eb.put_targets()
+        .rule("webhooks")
+        .event_bus_name("zendesk-test")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("q")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let bodies = bodies();
+    let webhooks = bodies
+        .iter()
+        .filter(|b| source_of(b) == "zendesk.webhook")
+        .count();
+    assert!(webhooks > 0 && webhooks < bodies.len());
+    let path = write_capture("send-bus", &capture(&bodies));
+    send_ok(
+        &moto,
+        &["--to-bus", "zendesk-test", "--file", path.to_str().unwrap()],
+        bodies.len(),
+    );
+    // Only what the rule's pattern selects reaches its queue.
+    wait_total(&sqs, &url, webhooks as u64).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_events_at_a_rate_and_the_production_guard() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = create_queue(&sqs, "send-demo").await;
+    let started = Instant::now();
+    let args = [
+        "--to-queue",
+        "send-demo",
+        "--demo",
+        "--rate",
+        "60/s",
+        "--duration",
+        "2s",
+    ];
+    send_ok(&moto, &args, 120);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "paced, not all at once"
+    );
+    wait_total(&sqs, &url, 120).await;
+
+    let refused = run(
+        moto.zdwatch(&[
+            "send",
+            "--to-bus",
+            "zendesk-prod",
+            "--demo",
+            "--duration",
+            "1s",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+}
