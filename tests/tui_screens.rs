@@ -580,3 +580,51 @@ fn aggregates_count_each_event_once() {
         before
     );
 }
+
+#[test]
+fn several_sources_get_a_column_and_a_filter_term() {
+    let mut app = App::new(
+        Config {
+            sources: vec![
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into(),
+                "/tmp/archive.ndjson".into(),
+            ],
+            live: vec![true, false],
+            ..config(Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    let bodies = sample_bodies();
+    let batch = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Message {
+            source: i % 2,
+            ..message(b, i)
+        })
+        .collect();
+    app.update(Msg::Batch(batch), now());
+    let text = screen(&mut app, 140, 20);
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("source"), "{header}");
+    assert!(
+        text.contains("zendesk-debug") && text.contains("archive.ndjson"),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "source:archive*");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.stream.visible.len(), bodies.len() / 2);
+    let one_source = screen(&mut app, 140, 20);
+    let rows: Vec<&str> = one_source
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("01-"))
+        .collect();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|l| l.contains("archive.ndjson")),
+        "{one_source}"
+    );
+}

@@ -39,6 +39,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let wide = area.width >= 110;
+    // With several queues or files, each row says which one it came from.
+    let several = app.sources.len() > 1;
     let medium = area.width >= super::NARROW;
     let rows_room = usize::from(area.height.saturating_sub(1));
     let list = &app.stream.list;
@@ -59,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             if i == list.selected {
                 style = style.patch(theme::SELECTED);
             }
-            Some(row(e, app.utc, wide, medium).style(style))
+            Some(row(e, app.utc, wide, medium, several).style(style))
         });
     let (time_w, ticket_w, kind_w) = if medium { (14, 9, 24) } else { (8, 7, 16) };
     let mut widths = vec![
@@ -79,6 +81,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         widths.insert(5, Constraint::Length(14));
         titles.insert(5, "group");
     }
+    if several {
+        widths.insert(1, Constraint::Length(if medium { 16 } else { 10 }));
+        titles.insert(1, "source");
+    }
     let table = super::table(rows, widths, &titles);
     frame.render_widget(table, area);
 }
@@ -90,7 +96,7 @@ fn header_line(_width: u16) -> Line<'static> {
     )
 }
 
-fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool) -> Row<'static> {
+fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool, several: bool) -> Row<'static> {
     let who = match (e.ticket_id, &e.domain, &e.subject_id) {
         (Some(id), _, _) => format!("#{id}"),
         (None, Some(d), Some(id)) => format!("{d}:{id}"),
@@ -114,6 +120,10 @@ fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool) -> Row<'static> {
             Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default())
                 .style(theme::DIM),
         );
+    }
+    if several {
+        let source = e.source.as_deref().unwrap_or("");
+        cells.insert(1, Cell::from(safe(source).into_owned()).style(theme::DIM));
     }
     Row::new(cells)
 }
