@@ -86,6 +86,12 @@ impl App {
 
     pub fn refresh_dashboard(&mut self) {
         let live = self.is_live();
+        if live {
+            // The longest window (a day) and the one before it is all the dashboard asks for.
+            if let Ok(horizon) = self.now.checked_sub(jiff::SignedDuration::from_hours(49)) {
+                self.stats.forget_before(horizon);
+            }
+        }
         let names: Vec<String> = self.source_names.iter().map(|n| n.to_string()).collect();
         self.dashboard
             .refresh(&self.stats, &self.health, &names, live, self.now);
