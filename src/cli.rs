@@ -50,6 +50,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Put events onto an event bus or a queue, to test rules and consumers.
     Send(SendArgs),
+    /// Remove the personal queues and rules that `--bus` runs left behind (a crash, --keep).
+    Gc(GcArgs),
     /// Print a shell completion script: `zdwatch completions bash > /etc/bash_completion.d/zdwatch`.
     Completions {
         #[arg(value_enum)]
@@ -90,6 +92,21 @@ pub struct SendArgs {
     /// Send to a bus whose name looks like production (it has "prod", or it is a partner bus).
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// The bus whose zdwatch rules to remove (queues are found by name and tag in the region).
+    #[arg(long, default_value = "default")]
+    pub bus: String,
+
+    /// Only what was created longer ago than this (2h, 1d); 0s for everything.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::filter::parse_duration)]
+    pub older_than: jiff::SignedDuration,
+
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -328,6 +345,15 @@ pub struct InputArgs {
     /// A capture file: one message body per line, `-` for stdin (repeatable).
     #[arg(long, value_name = "PATH")]
     pub file: Vec<PathBuf>,
+
+    /// An EventBridge bus (name or ARN) to attach a personal queue to (repeatable): a queue and a
+    /// rule of your own (every Zendesk event, or --pattern), removed again on exit.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub bus: Vec<String>,
+
+    /// With --bus: leave the personal queue and rule in place on exit (for the next run).
+    #[arg(long)]
+    pub keep: bool,
 
     /// Never delete: release each message at once so other consumers still get it.
     #[arg(long)]

@@ -44,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Report(args)) => report(args, &cli.aws).await,
         Some(Command::TestPattern(args)) => test_pattern(args, &cli.aws).await,
         Some(Command::Send(args)) => send(args, &cli.aws).await,
+        Some(Command::Gc(args)) => gc(args, &cli.aws).await,
         Some(Command::Completions { shell }) => {
             let mut cmd = <cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "zdwatch", &mut std::io::stdout());
@@ -85,7 +86,8 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let reads_queues = !args.input.queue.is_empty();
+    let reads_queues = !args.input.queue.is_empty() || !args.input.bus.is_empty();
+    let rule_pattern = pattern.as_ref().map(|p| p.text().to_string());
     // Consume only when every event taken off a queue is stored first: in the journal, or (with
     // --no-journal) in memory only if the user accepts losing it at exit.
     let delivery = if args.input.peek {
@@ -106,6 +108,7 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         aws,
         Reading {
             watch_depth: true,
+            rule_pattern: rule_pattern.as_deref(),
             ..Reading::new(delivery, !filter.is_empty())
         },
     )
@@ -114,6 +117,8 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
+    let mut sources = sources;
+    let attachments = std::mem::take(&mut sources.attachments);
     let config = app::Config {
         sources: sources.names.clone(),
         delivery,
@@ -157,8 +162,14 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
     .await;
     drop(terminal);
     drop(guard);
+    // After the terminal is back: what is removed (or left) is printed where it can be read.
+    let clean = detach(attachments, args.input.keep).await;
     result.context("drawing the screen")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// SIGTERM and SIGHUP (a closed SSH session) end the monitor cleanly; Ctrl-c is a key in raw mode.
@@ -199,17 +210,22 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     } else {
         Delivery::Consume
     };
-    let (sources, journals) = match start_reading(
+    let rule_pattern = pattern.as_ref().map(|p| p.text().to_string());
+    let (mut sources, journals) = match start_reading(
         &args.input,
         &args.journal,
         aws,
-        Reading::new(delivery, !filter.is_empty() || pattern.is_some()),
+        Reading {
+            rule_pattern: rule_pattern.as_deref(),
+            ..Reading::new(delivery, !filter.is_empty() || pattern.is_some())
+        },
     )
     .await?
     {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
+    let attachments = std::mem::take(&mut sources.attachments);
     let opts = headless::TailOptions {
         format: args.format,
         filter,
@@ -223,7 +239,10 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
         to_terminal: std::io::stdout().is_terminal(),
         journals,
     };
-    write_events(sources, opts).await
+    let written = write_events(sources, opts).await;
+    let clean = detach(attachments, args.input.keep).await;
+    let code = written?;
+    Ok(if clean { code } else { ExitCode::FAILURE })
 }
 
 /// Runs the headless writer to stdout and turns its report into an exit code.
@@ -340,13 +359,21 @@ async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
         (Ok(f), Ok(t)) => (f, t),
         (Err(code), _) | (_, Err(code)) => return Ok(code),
     };
-    let sources = match start_sources(&args.input, aws, Reading::new(Delivery::Peek, true)).await? {
+    let rule_pattern = pattern.as_ref().map(|p| p.text().to_string());
+    let reading = Reading {
+        rule_pattern: rule_pattern.as_deref(),
+        ..Reading::new(Delivery::Peek, true)
+    };
+    let mut sources = match start_sources(&args.input, aws, reading).await? {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
+    let attachments = std::mem::take(&mut sources.attachments);
     let idle = Duration::from_secs_f64(args.idle_exit.clamp(0.1, 3600.0));
-    let idle = (!args.input.queue.is_empty() || args.input.demo).then_some(idle);
+    let live = !args.input.queue.is_empty() || !args.input.bus.is_empty() || args.input.demo;
+    let idle = live.then_some(idle);
     let events = headless::report::collect(sources, idle).await;
+    detach(attachments, args.input.keep).await;
     let events = headless::report::select(events, &filter, pattern.as_ref(), from, to);
     let report = headless::report::Report::of(&events);
     let stdout = std::io::stdout();
@@ -454,6 +481,48 @@ async fn resolve_pattern(
             eprintln!("zdwatch: invalid --pattern: {}", lines.join("\n"));
             ExitCode::from(EXIT_USAGE)
         })
+}
+
+/// `zdwatch gc`: removes zdwatch's leftover rules and queues; exit 1 when some could not be.
+async fn gc(args: cli::GcArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
+    let options = AwsOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    let found = match source::bus::gc(&options, &args.bus, args.older_than, args.dry_run).await {
+        Ok(f) => f,
+        Err(problem) => {
+            eprintln!("zdwatch: gc: {problem}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    for rule in &found.rules {
+        println!(
+            "{verb} rule {} on bus {}",
+            sanitize::sanitize(rule),
+            sanitize::sanitize(&args.bus)
+        );
+    }
+    for queue in &found.queues {
+        println!("{verb} queue {}", sanitize::sanitize(queue));
+    }
+    for p in &found.problems {
+        eprintln!("zdwatch: gc: {}", sanitize::sanitize(p));
+    }
+    if found.rules.is_empty() && found.queues.is_empty() {
+        eprintln!("zdwatch: nothing of zdwatch's older than that");
+    }
+    Ok(if found.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `zdwatch send`: exit 0 when everything was sent, 1 when some entries were refused to the end.
@@ -591,6 +660,8 @@ async fn read_files(
         demo: false,
         queue: Vec::new(),
         file: files.into(),
+        bus: Vec::new(),
+        keep: false,
         peek: true,
         pollers: None,
     };
@@ -649,20 +720,23 @@ fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
 /// Starts every `--file` and `--queue`; an `Err` exit code means a usage or start-up error was printed.
 /// How a front end reads its queues.
 #[derive(Clone, Copy, Debug)]
-struct Reading {
+struct Reading<'a> {
     delivery: Delivery,
     /// A filter drops some events (their messages are received but not deleted).
     filtered: bool,
     /// Report each queue's depth (the dashboard shows it).
     watch_depth: bool,
+    /// `--bus`: the rule's pattern (`--pattern`), else every Zendesk event.
+    rule_pattern: Option<&'a str>,
 }
 
-impl Reading {
-    fn new(delivery: Delivery, filtered: bool) -> Reading {
+impl Reading<'static> {
+    fn new(delivery: Delivery, filtered: bool) -> Reading<'static> {
         Reading {
             delivery,
             filtered,
             watch_depth: false,
+            rule_pattern: None,
         }
     }
 }
@@ -670,11 +744,11 @@ impl Reading {
 async fn start_sources(
     input: &InputArgs,
     aws: &cli::AwsArgs,
-    how: Reading,
+    how: Reading<'_>,
 ) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
-    if input.queue.is_empty() && input.file.is_empty() && !input.demo {
+    if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
         eprintln!(
-            "zdwatch: nothing to read: give --queue URL|NAME or --file PATH, or try --demo (see --help)"
+            "zdwatch: nothing to read: give --queue URL|NAME, --bus NAME or --file PATH, or try --demo (see --help)"
         );
         return Ok(Err(ExitCode::from(EXIT_USAGE)));
     }
@@ -709,7 +783,60 @@ async fn start_sources(
             return Ok(Err(ExitCode::FAILURE));
         }
     }
-    Ok(Ok(builder.build()))
+    let mut attached: Vec<source::bus::Attachment> = Vec::new();
+    let mut journal_names = std::collections::HashMap::new();
+    for bus in &input.bus {
+        let a = match source::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
+            Ok(a) => a,
+            Err(problem) => {
+                eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+                detach(attached, false).await;
+                return Ok(Err(ExitCode::FAILURE));
+            }
+        };
+        eprintln!(
+            "zdwatch: attached queue {} to bus {} with rule {}",
+            sanitize::sanitize(&a.queue_url),
+            sanitize::sanitize(bus),
+            sanitize::sanitize(&a.name)
+        );
+        journal_names.insert(builder.len(), format!("bus/{bus}"));
+        let started = source::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
+        attached.push(a);
+        if let Err(problem) = started {
+            eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+            detach(attached, false).await;
+            return Ok(Err(ExitCode::FAILURE));
+        }
+    }
+    let mut set = builder.build();
+    set.attachments = attached;
+    set.journal_names = journal_names;
+    Ok(Ok(set))
+}
+
+/// Removes the personal queues and rules of `--bus` (or, with `--keep`, says how to reuse them);
+/// false when something could not be removed (what is left is printed).
+async fn detach(attachments: Vec<source::bus::Attachment>, keep: bool) -> bool {
+    let mut clean = true;
+    for a in attachments {
+        if keep {
+            eprintln!("zdwatch: {}", sanitize::sanitize(&a.kept()));
+            continue;
+        }
+        let name = a.name.clone();
+        match a.detach().await {
+            Ok(()) => eprintln!(
+                "zdwatch: removed rule and queue {}",
+                sanitize::sanitize(&name)
+            ),
+            Err(left) => {
+                eprintln!("zdwatch: {}", sanitize::sanitize(&left));
+                clean = false;
+            }
+        }
+    }
+    clean
 }
 
 fn print_status(source: &str, status: &SourceStatus) {
@@ -736,7 +863,7 @@ async fn start_reading(
     input: &InputArgs,
     journal: &cli::JournalArgs,
     aws: &cli::AwsArgs,
-    how: Reading,
+    how: Reading<'_>,
 ) -> anyhow::Result<Result<(source::SourceSet, store::journal::Journals), ExitCode>> {
     let mut sources = match start_sources(input, aws, how).await? {
         Ok(s) => s,
@@ -768,6 +895,7 @@ fn open_journals(
         .enumerate()
         .filter(|(id, _)| sources.is_queue(*id))
     {
+        let name = sources.journal_names.get(&id).unwrap_or(name);
         let path = match (&args.journal, store::journal::default_path(name)) {
             (Some(p), _) => p.clone(),
             (None, Some(p)) => p,

@@ -2,6 +2,7 @@
 //! [`SourceEvent`]s over a bounded channel; they delete or release a queue message only when
 //! the core sends an [`Ack`] saying its event is durable (see ARCHITECTURE.md).
 
+pub mod bus;
 pub mod demo;
 pub mod file;
 pub mod rules;
@@ -178,6 +179,11 @@ pub struct SourceSet {
     pub endless: usize,
     /// Per source: whether it delivers events as they happen (queues, the demo), not a recording.
     pub live: Vec<bool>,
+    /// Personal queues attached to buses (`--bus`), for the front end to detach when it is done.
+    pub attachments: Vec<bus::Attachment>,
+    /// Sources whose journal is named otherwise than after their queue (a bus's personal queue
+    /// journals under the bus, so that the next run finds its history).
+    pub journal_names: std::collections::HashMap<SourceId, String>,
 }
 
 /// Messages in flight between the sources and the core; a slow core slows the pollers.
@@ -240,6 +246,15 @@ impl SourceSetBuilder {
         }
     }
 
+    /// How many sources so far (the next one's id).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     pub fn build(self) -> SourceSet {
         // Only sources hold senders now: the channel closes when all of them are done.
         drop(self.tx);
@@ -251,6 +266,8 @@ impl SourceSetBuilder {
             tasks: self.tasks,
             endless: self.endless,
             live: self.live,
+            attachments: Vec::new(),
+            journal_names: std::collections::HashMap::new(),
         }
     }
 }

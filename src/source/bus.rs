@@ -1,0 +1,457 @@
+//! `--bus NAME`: a personal debug queue attached to an event bus. A shared debug queue splits
+//! its events between the engineers reading it; this gives each one their own: a queue
+//! (`zdwatch-<user>-<id>`, SSE, short retention, tagged), a policy that lets only this rule send
+//! to it, a rule on the bus (every Zendesk event, or `--pattern`), and the queue as its target.
+//! Everything is removed on exit unless `--keep`; `zdwatch gc` removes what a crash left.
+
+use std::collections::HashMap;
+
+use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
+use aws_sdk_sqs::types::QueueAttributeName;
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng;
+
+use super::sqs::{AwsOptions, classify, sdk_config};
+use super::{Problem, ProblemKind};
+
+/// Every Zendesk event, in either format: the retired connector's partner source, or a webhook
+/// relayed with its `zen:event-type:` type as the detail-type.
+pub const DEFAULT_PATTERN: &str = r#"{"$or": [{"source": [{"prefix": "aws.partner/zendesk.com"}]}, {"detail-type": [{"prefix": "zen:event-type:"}]}]}"#;
+
+/// Names of everything zdwatch creates start with this.
+pub const PREFIX: &str = "zdwatch-";
+const OWNER_TAG: &str = "zdwatch:owner";
+const CREATED_TAG: &str = "zdwatch:created";
+/// Messages older than this are dropped by the queue itself (a personal queue is not an archive).
+const RETENTION_SECONDS: u32 = 4 * 3600;
+
+pub struct Clients {
+    pub sqs: aws_sdk_sqs::Client,
+    pub eb: aws_sdk_eventbridge::Client,
+}
+
+impl Clients {
+    pub async fn new(aws: &AwsOptions, bus: &str) -> Result<Clients, Problem> {
+        let config = sdk_config(aws).await;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .or_else(|| {
+                bus.strip_prefix("arn:")
+                    .and_then(|r| r.split(':').nth(2))
+                    .map(String::from)
+            })
+            .ok_or_else(|| Problem::new(ProblemKind::NoRegion, "no AWS region configured"))?;
+        let region = aws_config::Region::new(region);
+        Ok(Clients {
+            sqs: aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(&config)
+                    .region(region.clone())
+                    .build(),
+            ),
+            eb: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(&config)
+                    .region(region)
+                    .build(),
+            ),
+        })
+    }
+}
+
+/// A personal queue attached to a bus, until [`Attachment::detach`].
+pub struct Attachment {
+    pub bus: String,
+    pub name: String,
+    pub queue_url: String,
+    clients: Clients,
+    /// What exists so far (a failed attach removes just that).
+    rule_created: bool,
+    target_added: bool,
+}
+
+/// `zdwatch-<user>-<6 hex>`: whose it is, and unique.
+fn personal_name() -> String {
+    let user: String = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "user".into())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(32)
+        .collect();
+    let user = if user.is_empty() { "user".into() } else { user };
+    let id: u32 = rand::rng().random_range(0..0x100_0000);
+    format!("{PREFIX}{user}-{id:06x}")
+}
+
+fn owner() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+}
+
+impl Attachment {
+    pub async fn attach(
+        aws: &AwsOptions,
+        bus: &str,
+        pattern: Option<&str>,
+    ) -> Result<Attachment, Problem> {
+        let clients = Clients::new(aws, bus).await?;
+        let name = personal_name();
+        let created = Timestamp::now().to_string();
+        let queue = clients
+            .sqs
+            .create_queue()
+            .queue_name(&name)
+            .attributes(QueueAttributeName::SqsManagedSseEnabled, "true")
+            .attributes(
+                QueueAttributeName::MessageRetentionPeriod,
+                RETENTION_SECONDS.to_string(),
+            )
+            .tags(OWNER_TAG, owner())
+            .tags(CREATED_TAG, &created)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let queue_url = queue
+            .queue_url
+            .ok_or_else(|| Problem::new(ProblemKind::Other, "CreateQueue returned no URL"))?;
+        let mut a = Attachment {
+            bus: bus.to_string(),
+            name,
+            queue_url,
+            clients,
+            rule_created: false,
+            target_added: false,
+        };
+        if let Err(p) = a.wire(pattern.unwrap_or(DEFAULT_PATTERN), &created).await {
+            // Leave nothing behind for a half-made attachment.
+            if let Err(left) = a.remove().await {
+                tracing::warn!("{left}");
+                return Err(Problem::new(p.kind, format!("{}; and {left}", p.detail)));
+            }
+            return Err(p);
+        }
+        Ok(a)
+    }
+
+    /// The rule, the queue policy that admits only it, and the target.
+    async fn wire(&mut self, pattern: &str, created: &str) -> Result<(), Problem> {
+        let (sqs, eb) = (&self.clients.sqs, &self.clients.eb);
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?
+            .attributes
+            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+            .ok_or_else(|| Problem::new(ProblemKind::Other, "the new queue has no ARN"))?;
+        let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+        let rule = eb
+            .put_rule()
+            .name(&self.name)
+            .event_bus_name(&self.bus)
+            .event_pattern(pattern)
+            .state(RuleState::Enabled)
+            .description("zdwatch personal debug rule; zdwatch removes it on exit (or: zdwatch gc)")
+            .set_tags(Some(
+                [tag(OWNER_TAG, &owner()), tag(CREATED_TAG, created)]
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        self.rule_created = true;
+        let rule_arn = rule.rule_arn.unwrap_or_default();
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "zdwatch-rule-only",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}
+            }]
+        });
+        sqs.set_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attributes(QueueAttributeName::Policy, policy.to_string())
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let target = Target::builder()
+            .id("zdwatch")
+            .arn(&queue_arn)
+            .build()
+            .map_err(|e| Problem::new(ProblemKind::Other, e.to_string()))?;
+        let out = eb
+            .put_targets()
+            .rule(&self.name)
+            .event_bus_name(&self.bus)
+            .targets(target)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        if out.failed_entry_count > 0 {
+            return Err(Problem::new(
+                ProblemKind::Other,
+                "PutTargets refused the queue as the rule's target",
+            ));
+        }
+        self.target_added = true;
+        Ok(())
+    }
+
+    /// Removes the target, the rule and the queue. On failure, says exactly what is left and
+    /// how to remove it.
+    pub async fn detach(mut self) -> Result<(), String> {
+        self.remove().await
+    }
+
+    async fn remove(&mut self) -> Result<(), String> {
+        let (sqs, eb) = (&self.clients.sqs, &self.clients.eb);
+        let mut left = Vec::new();
+        if self.target_added {
+            match eb
+                .remove_targets()
+                .rule(&self.name)
+                .event_bus_name(&self.bus)
+                .ids("zdwatch")
+                .send()
+                .await
+            {
+                Ok(_) => self.target_added = false,
+                Err(e) => left.push(format!("target: {}", classify(&e).detail)),
+            }
+        }
+        if self.rule_created && !self.target_added {
+            match eb
+                .delete_rule()
+                .name(&self.name)
+                .event_bus_name(&self.bus)
+                .send()
+                .await
+            {
+                Ok(_) => self.rule_created = false,
+                Err(e) => left.push(format!("rule: {}", classify(&e).detail)),
+            }
+        }
+        if let Err(e) = sqs.delete_queue().queue_url(&self.queue_url).send().await {
+            left.push(format!("queue: {}", classify(&e).detail));
+        }
+        if left.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "could not remove everything zdwatch created ({}). Left: rule {} on bus {} and queue {}. \
+             Remove them with `zdwatch gc --bus {}`, or: aws events remove-targets --event-bus-name {} --rule {} --ids zdwatch; \
+             aws events delete-rule --event-bus-name {} --name {}; aws sqs delete-queue --queue-url {}",
+            left.join("; "),
+            self.name,
+            self.bus,
+            self.queue_url,
+            self.bus,
+            self.bus,
+            self.name,
+            self.bus,
+            self.name,
+            self.queue_url
+        ))
+    }
+
+    /// `--keep`: what stays, and how to use it again.
+    pub fn kept(&self) -> String {
+        format!(
+            "kept rule {} on bus {} and queue {}: read it again with `zdwatch --queue {}`; remove both with `zdwatch gc --bus {}`",
+            self.name, self.bus, self.queue_url, self.queue_url, self.bus
+        )
+    }
+}
+
+/// What `zdwatch gc` found or removed.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub rules: Vec<String>,
+    pub queues: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+/// Finds zdwatch's rules on `bus` and zdwatch's queues (by name prefix and tag) created more than
+/// `older_than` ago, and removes them unless `dry_run`.
+pub async fn gc(
+    aws: &AwsOptions,
+    bus: &str,
+    older_than: SignedDuration,
+    dry_run: bool,
+) -> Result<Collected, Problem> {
+    let c = Clients::new(aws, bus).await?;
+    let cutoff = Timestamp::now()
+        .checked_sub(older_than)
+        .unwrap_or(Timestamp::MIN);
+    let mut found = Collected::default();
+    let rules =
+        c.eb.list_rules()
+            .event_bus_name(bus)
+            .name_prefix(PREFIX)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?
+            .rules
+            .unwrap_or_default();
+    for rule in rules {
+        let (Some(name), Some(arn)) = (rule.name, rule.arn) else {
+            continue;
+        };
+        match collect_rule(&c, bus, &name, &arn, cutoff, dry_run).await {
+            Ok(true) => found.rules.push(name),
+            Ok(false) => {}
+            Err(detail) => found.problems.push(format!("rule {name}: {detail}")),
+        }
+    }
+    let queues = c
+        .sqs
+        .list_queues()
+        .queue_name_prefix(PREFIX)
+        .send()
+        .await
+        .map_err(|e| classify(&e))?
+        .queue_urls
+        .unwrap_or_default();
+    for url in queues {
+        match collect_queue(&c, &url, cutoff, dry_run).await {
+            Ok(true) => found.queues.push(url),
+            Ok(false) => {}
+            Err(detail) => found.problems.push(format!("queue {url}: {detail}")),
+        }
+    }
+    Ok(found)
+}
+
+/// Whether tags say zdwatch made it before `cutoff`.
+fn ours_and_old(tags: &HashMap<String, String>, cutoff: Timestamp) -> bool {
+    tags.contains_key(OWNER_TAG)
+        && tags
+            .get(CREATED_TAG)
+            .and_then(|t| t.parse::<Timestamp>().ok())
+            .is_some_and(|t| t <= cutoff)
+}
+
+/// Removes one rule (its targets first) if it is zdwatch's and old enough; true if it was (or
+/// would be, in a dry run).
+async fn collect_rule(
+    c: &Clients,
+    bus: &str,
+    name: &str,
+    arn: &str,
+    cutoff: Timestamp,
+    dry_run: bool,
+) -> Result<bool, String> {
+    let detail = |p: Problem| p.detail;
+    let tags: HashMap<String, String> =
+        c.eb.list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| detail(classify(&e)))?
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect();
+    if !ours_and_old(&tags, cutoff) {
+        return Ok(false);
+    }
+    if dry_run {
+        return Ok(true);
+    }
+    let ids: Vec<String> =
+        c.eb.list_targets_by_rule()
+            .rule(name)
+            .event_bus_name(bus)
+            .send()
+            .await
+            .map_err(|e| detail(classify(&e)))?
+            .targets
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+    if !ids.is_empty() {
+        c.eb.remove_targets()
+            .rule(name)
+            .event_bus_name(bus)
+            .set_ids(Some(ids))
+            .send()
+            .await
+            .map_err(|e| detail(classify(&e)))?;
+    }
+    c.eb.delete_rule()
+        .name(name)
+        .event_bus_name(bus)
+        .send()
+        .await
+        .map_err(|e| detail(classify(&e)))?;
+    Ok(true)
+}
+
+/// Removes one queue if it is zdwatch's and old enough.
+async fn collect_queue(
+    c: &Clients,
+    url: &str,
+    cutoff: Timestamp,
+    dry_run: bool,
+) -> Result<bool, String> {
+    let tags = c
+        .sqs
+        .list_queue_tags()
+        .queue_url(url)
+        .send()
+        .await
+        .map_err(|e| classify(&e).detail)?
+        .tags
+        .unwrap_or_default();
+    if !ours_and_old(&tags, cutoff) {
+        return Ok(false);
+    }
+    if !dry_run {
+        c.sqs
+            .delete_queue()
+            .queue_url(url)
+            .send()
+            .await
+            .map_err(|e| classify(&e).detail)?;
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pattern_takes_every_zendesk_event_and_nothing_else() {
+        let p = crate::pattern::Pattern::compile(DEFAULT_PATTERN).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+        for name in [
+            "legacy/status_changed.json",
+            "webhook/created.json",
+            "envelopes/sns-webhook.json",
+        ] {
+            assert!(
+                p.matches_body(&std::fs::read(dir.join(name)).unwrap()),
+                "{name}"
+            );
+        }
+        let ec2 = std::fs::read(dir.join("other/unrecognized-ec2-event.json")).unwrap();
+        assert!(!p.matches_body(&ec2));
+    }
+
+    #[test]
+    fn personal_names_say_whose_and_are_unique() {
+        let (a, b) = (personal_name(), personal_name());
+        assert!(a.starts_with(PREFIX) && a != b, "{a} {b}");
+        assert!(a.len() <= 80, "SQS queue names are at most 80 characters");
+    }
+}

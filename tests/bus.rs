@@ -1,0 +1,238 @@
+//! `--bus`: a personal queue and rule on an event bus, against moto_server. Events put on the
+//! bus arrive; nothing of zdwatch's is left after it exits (unless --keep, then `zdwatch gc`);
+//! a failed attach leaves nothing behind either.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use common::{Moto, run, samples};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+async fn zdwatch_rules(eb: &aws_sdk_eventbridge::Client, bus: &str) -> Vec<String> {
+    eb.list_rules()
+        .event_bus_name(bus)
+        .name_prefix("zdwatch-")
+        .send()
+        .await
+        .unwrap()
+        .rules
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.name)
+        .collect()
+}
+
+async fn zdwatch_queues(sqs: &aws_sdk_sqs::Client) -> Vec<String> {
+    sqs.list_queues()
+        .queue_name_prefix("zdwatch-")
+        .send()
+        .await
+        .unwrap()
+        .queue_urls
+        .unwrap_or_default()
+}
+
+/// Waits until zdwatch has put its rule on the bus.
+async fn wait_for_rule(eb: &aws_sdk_eventbridge::Client, bus: &str) {
+    let start = Instant::now();
+    while zdwatch_rules(eb, bus).await.is_empty() {
+        assert!(start.elapsed() < LIMIT, "zdwatch never attached to {bus}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The webhook samples as PutEvents entries (what the relay Lambda puts on the bus).
+fn webhook_entries(bus: &str) -> Vec<PutEventsRequestEntry> {
+    samples()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("webhook/"))
+        .map(|(_, body)| {
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            PutEventsRequestEntry::builder()
+                .event_bus_name(bus)
+                .source(v["source"].as_str().unwrap())
+                .detail_type(v["detail-type"].as_str().unwrap())
+                .detail(v["detail"].to_string())
+                .build()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tail_on_a_bus_gets_its_events_and_leaves_nothing_behind() {
+    let moto = Moto::start();
+    let (eb, sqs) = (moto.eventbridge(), moto.sqs());
+    eb.create_event_bus().name("zendesk").send().await.unwrap();
+    let entries = webhook_entries("zendesk");
+    let n = 6;
+    // Tests share a data directory: each run journals to its own file, or not at all.
+    let cmd = moto.zdwatch(&[
+        "tail",
+        "--bus",
+        "zendesk",
+        "--no-journal",
+        "--max-events",
+        &n.to_string(),
+    ]);
+    let tail = std::thread::spawn(move || run(cmd, LIMIT));
+    wait_for_rule(&eb, "zendesk").await;
+    assert_eq!(zdwatch_queues(&sqs).await.len(), 1, "one personal queue");
+    // Something that is no Zendesk event is not taken by the default rule.
+    eb.put_events()
+        .entries(
+            PutEventsRequestEntry::builder()
+                .event_bus_name("zendesk")
+                .source("billing.app")
+                .detail_type("Invoice Paid")
+                .detail("{}")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for chunk in entries[..n].chunks(10) {
+        eb.put_events()
+            .set_entries(Some(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = tail.join().unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    let lines = out.lines();
+    assert_eq!(lines.len(), n, "{}", out.stderr);
+    assert!(lines.iter().all(|l| l["format"] == "webhook"), "{lines:?}");
+    assert!(
+        out.stderr.contains("removed rule and queue zdwatch-"),
+        "{}",
+        out.stderr
+    );
+    assert!(zdwatch_rules(&eb, "zendesk").await.is_empty());
+    assert!(zdwatch_queues(&sqs).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_leaves_them_and_gc_removes_them() {
+    let moto = Moto::start();
+    let (eb, sqs) = (moto.eventbridge(), moto.sqs());
+    eb.create_event_bus().name("zendesk").send().await.unwrap();
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--bus",
+            "zendesk",
+            "--no-journal",
+            "--keep",
+            "--idle-exit",
+            "1",
+        ]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("kept rule zdwatch-"), "{}", out.stderr);
+    assert_eq!(zdwatch_rules(&eb, "zendesk").await.len(), 1);
+    assert_eq!(zdwatch_queues(&sqs).await.len(), 1);
+
+    let young = run(moto.zdwatch(&["gc", "--bus", "zendesk"]), LIMIT);
+    assert!(young.status.success(), "{}", young.stderr);
+    assert_eq!(
+        zdwatch_rules(&eb, "zendesk").await.len(),
+        1,
+        "younger than an hour: kept"
+    );
+
+    let dry = run(
+        moto.zdwatch(&["gc", "--bus", "zendesk", "--older-than", "0s", "--dry-run"]),
+        LIMIT,
+    );
+    assert!(
+        dry.stdout_text().contains("would remove rule zdwatch-"),
+        "{}",
+        dry.stdout_text()
+    );
+    assert!(
+        dry.stdout_text().contains("would remove queue"),
+        "{}",
+        dry.stdout_text()
+    );
+    assert_eq!(
+        zdwatch_queues(&sqs).await.len(),
+        1,
+        "a dry run removes nothing"
+    );
+
+    let gc = run(
+        moto.zdwatch(&["gc", "--bus", "zendesk", "--older-than", "0s"]),
+        LIMIT,
+    );
+    assert!(gc.status.success(), "{}", gc.stderr);
+    assert!(zdwatch_rules(&eb, "zendesk").await.is_empty());
+    assert!(zdwatch_queues(&sqs).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_attach_leaves_nothing_behind() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--bus",
+            "no-such-bus",
+            "--no-journal",
+            "--idle-exit",
+            "1",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("bus no-such-bus"), "{}", out.stderr);
+    assert!(
+        zdwatch_queues(&sqs).await.is_empty(),
+        "the half-made queue is removed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_monitor_on_a_bus_shows_its_events_and_cleans_up_on_quit() {
+    let moto = Moto::start();
+    let (eb, sqs) = (moto.eventbridge(), moto.sqs());
+    eb.create_event_bus().name("zendesk").send().await.unwrap();
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let journal = common::write_capture("bus-monitor", b"").with_file_name("journal.db");
+    let args = [
+        "--bus",
+        "zendesk",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--endpoint-url",
+        moto.endpoint.as_str(),
+        "--region",
+        common::REGION,
+    ];
+    let mut pty = common::pty::Pty::spawn(&args, &aws, 120, 30);
+    pty.wait_for("● zdwatch-", LIMIT);
+    let entries = webhook_entries("zendesk");
+    eb.put_events()
+        .set_entries(Some(entries[..3].to_vec()))
+        .send()
+        .await
+        .unwrap();
+    pty.wait_for("3 events", LIMIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(LIMIT), 0);
+    pty.assert_terminal_restored();
+    assert!(
+        String::from_utf8_lossy(&pty.bytes()).contains("removed rule and queue zdwatch-"),
+        "said so after the screen was given back"
+    );
+    assert!(zdwatch_rules(&eb, "zendesk").await.is_empty());
+    assert!(zdwatch_queues(&sqs).await.is_empty());
+}
