@@ -1,0 +1,346 @@
+//! Getting a front end going: sources (queues, files, the demo, personal queues on buses) and
+//! their journals, the flags that are parsed beyond clap (filters, patterns), and the status
+//! lines of sources on stderr.
+
+use std::process::ExitCode;
+
+use crate::cli::{self, InputArgs};
+use crate::filter::{Filter, FilterError};
+use crate::source::sqs::{AwsOptions, SqsOptions};
+use crate::source::{self, Delivery, SourceSetBuilder, SourceStatus};
+use crate::{DEMO_HISTORY, DEMO_SEED, EXIT_USAGE, headless, pattern, sanitize, store};
+
+/// `--pattern JSON|@FILE` or `--rule-from-bus BUS --rule NAME`: compiled, or why not on stderr
+/// (EventBridge's reason for an invalid pattern) and an exit code.
+pub(crate) async fn resolve_pattern(
+    args: &cli::PatternArgs,
+    aws: &cli::AwsArgs,
+) -> Result<Option<pattern::Pattern>, ExitCode> {
+    if let (Some(bus), Some(rule)) = (&args.rule_from_bus, &args.rule) {
+        let options = AwsOptions {
+            profile: aws.profile.clone(),
+            region: aws.region.clone(),
+            endpoint_url: aws.endpoint_url.clone(),
+        };
+        return match source::rules::rule_pattern(&options, bus, rule).await {
+            Ok(text) => pattern::Pattern::compile(&text).map(Some).map_err(|e| {
+                eprintln!(
+                    "zdwatch: the pattern of rule {} is not valid: {}",
+                    sanitize::sanitize(rule),
+                    sanitize::sanitize(&e.to_string())
+                );
+                ExitCode::from(EXIT_USAGE)
+            }),
+            Err(problem) => {
+                eprintln!(
+                    "zdwatch: cannot fetch rule {} on bus {}: {}",
+                    sanitize::sanitize(rule),
+                    sanitize::sanitize(bus),
+                    sanitize::sanitize(&problem.to_string())
+                );
+                Err(ExitCode::FAILURE)
+            }
+        };
+    }
+    let Some(arg) = args.pattern.as_deref() else {
+        return Ok(None);
+    };
+    headless::test_pattern::read_pattern(arg)
+        .map(Some)
+        .map_err(|why| {
+            let lines: Vec<String> = why
+                .lines()
+                .map(|l| sanitize::sanitize(l).into_owned())
+                .collect();
+            eprintln!("zdwatch: invalid --pattern: {}", lines.join("\n"));
+            ExitCode::from(EXIT_USAGE)
+        })
+}
+
+/// Reads captures or journals (nothing is deleted from anything).
+pub(crate) async fn read_files(
+    files: impl Into<Vec<std::path::PathBuf>>,
+) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
+    let input = InputArgs {
+        demo: false,
+        queue: Vec::new(),
+        file: files.into(),
+        bus: Vec::new(),
+        keep: false,
+        peek: true,
+        pollers: None,
+    };
+    start_sources(
+        &input,
+        &cli::AwsArgs::default(),
+        Reading::new(Delivery::Peek, false),
+    )
+    .await
+}
+
+/// The only journal in the data directory; otherwise says which ones there are.
+pub(crate) fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
+    let dir = store::journal::journals_dir();
+    let mut found: Vec<std::path::PathBuf> = dir
+        .as_ref()
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => {
+            let where_ = dir
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|| "the data directory".into());
+            eprintln!(
+                "zdwatch: no journal in {}; give --file PATH",
+                sanitize::sanitize(&where_)
+            );
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+        _ => {
+            eprintln!("zdwatch: several journals; choose one with --file:");
+            for p in &found {
+                eprintln!("  {}", sanitize::sanitize(&p.display().to_string()));
+            }
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
+}
+
+/// Starts every `--file` and `--queue`; an `Err` exit code means a usage or start-up error was printed.
+/// How a front end reads its queues.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reading<'a> {
+    pub(crate) delivery: Delivery,
+    /// A filter drops some events (their messages are received but not deleted).
+    pub(crate) filtered: bool,
+    /// Report each queue's depth (the dashboard shows it).
+    pub(crate) watch_depth: bool,
+    /// `--bus`: the rule's pattern (`--pattern`), else every Zendesk event.
+    pub(crate) rule_pattern: Option<&'a str>,
+}
+
+impl Reading<'static> {
+    pub(crate) fn new(delivery: Delivery, filtered: bool) -> Reading<'static> {
+        Reading {
+            delivery,
+            filtered,
+            watch_depth: false,
+            rule_pattern: None,
+        }
+    }
+}
+
+pub(crate) async fn start_sources(
+    input: &InputArgs,
+    aws: &cli::AwsArgs,
+    how: Reading<'_>,
+) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
+    if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
+        eprintln!(
+            "zdwatch: nothing to read: give --queue URL|NAME, --bus NAME or --file PATH, or try --demo (see --help)"
+        );
+        return Ok(Err(ExitCode::from(EXIT_USAGE)));
+    }
+    let mut builder = SourceSetBuilder::default();
+    if input.demo {
+        let ctx = builder.add("demo".into(), None, true);
+        source::demo::start(DEMO_SEED, DEMO_HISTORY, ctx);
+    }
+    for path in &input.file {
+        let name = path.to_string_lossy().into_owned();
+        let ctx = builder.add(name.clone(), None, false);
+        if let Err(e) = source::file::start(&name, ctx) {
+            eprintln!("zdwatch: cannot read {}: {e}", sanitize::sanitize(&name));
+            return Ok(Err(ExitCode::FAILURE));
+        }
+    }
+    let aws = AwsOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    let opts = SqsOptions {
+        delivery: how.delivery,
+        pollers: input.pollers.map(usize::from),
+        warn_redrive: how.delivery == Delivery::Peek || how.filtered,
+        watch_depth: how.watch_depth,
+        ..SqsOptions::default()
+    };
+    for queue in &input.queue {
+        if let Err(problem) = source::sqs::start(queue, &aws, opts.clone(), &mut builder).await {
+            eprintln!("zdwatch: queue {}: {problem}", sanitize::sanitize(queue));
+            return Ok(Err(ExitCode::FAILURE));
+        }
+    }
+    let mut attached: Vec<source::bus::Attachment> = Vec::new();
+    let mut journal_names = std::collections::HashMap::new();
+    for bus in &input.bus {
+        let a = match source::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
+            Ok(a) => a,
+            Err(problem) => {
+                eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+                detach(attached, false).await;
+                return Ok(Err(ExitCode::FAILURE));
+            }
+        };
+        eprintln!(
+            "zdwatch: attached queue {} to bus {} with rule {}",
+            sanitize::sanitize(&a.queue_url),
+            sanitize::sanitize(bus),
+            sanitize::sanitize(&a.name)
+        );
+        journal_names.insert(builder.len(), format!("bus/{bus}"));
+        let started = source::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
+        attached.push(a);
+        if let Err(problem) = started {
+            eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+            detach(attached, false).await;
+            return Ok(Err(ExitCode::FAILURE));
+        }
+    }
+    let mut set = builder.build();
+    set.attachments = attached;
+    set.journal_names = journal_names;
+    Ok(Ok(set))
+}
+
+/// Removes the personal queues and rules of `--bus` (or, with `--keep`, says how to reuse them);
+/// false when something could not be removed (what is left is printed).
+pub(crate) async fn detach(attachments: Vec<source::bus::Attachment>, keep: bool) -> bool {
+    let mut clean = true;
+    for a in attachments {
+        if keep {
+            eprintln!("zdwatch: {}", sanitize::sanitize(&a.kept()));
+            continue;
+        }
+        let name = a.name.clone();
+        match a.detach().await {
+            Ok(()) => eprintln!(
+                "zdwatch: removed rule and queue {}",
+                sanitize::sanitize(&name)
+            ),
+            Err(left) => {
+                eprintln!("zdwatch: {}", sanitize::sanitize(&left));
+                clean = false;
+            }
+        }
+    }
+    clean
+}
+
+pub(crate) fn print_status(source: &str, status: &SourceStatus) {
+    let source = sanitize::sanitize(source);
+    let line = match status {
+        SourceStatus::Connected => format!("zdwatch: {source}: connected"),
+        SourceStatus::Retrying { wait, problem } => {
+            format!(
+                "zdwatch: {source}: retrying in {:.1}s: {problem}",
+                wait.as_secs_f64()
+            )
+        }
+        SourceStatus::Warning(w) => format!("zdwatch: {source}: warning: {w}"),
+        SourceStatus::Failed(why) => format!("zdwatch: {source}: failed: {why}"),
+        // Only the dashboard asks for the depth.
+        SourceStatus::Depth { .. } => return,
+    };
+    eprintln!("{}", sanitize::sanitize(&line));
+}
+
+/// Starts the sources, then opens their journals; if a journal cannot be opened, gives back what
+/// was received and stops before anything is deleted.
+pub(crate) async fn start_reading(
+    input: &InputArgs,
+    journal: &cli::JournalArgs,
+    aws: &cli::AwsArgs,
+    how: Reading<'_>,
+) -> anyhow::Result<Result<(source::SourceSet, store::journal::Journals), ExitCode>> {
+    let mut sources = match start_sources(input, aws, how).await? {
+        Ok(s) => s,
+        Err(code) => return Ok(Err(code)),
+    };
+    match open_journals(&sources, journal) {
+        Ok(journals) => Ok(Ok((sources, journals))),
+        Err(code) => {
+            headless::release_unread(&mut sources).await;
+            sources.shutdown().await;
+            Ok(Err(code))
+        }
+    }
+}
+
+/// Opens the journal of every queue source (one per queue, or `--journal PATH` for all).
+/// An `Err` exit code means the reason was printed.
+pub(crate) fn open_journals(
+    sources: &source::SourceSet,
+    args: &cli::JournalArgs,
+) -> Result<store::journal::Journals, ExitCode> {
+    let mut journals = store::journal::Journals::default();
+    if args.no_journal {
+        return Ok(journals);
+    }
+    for (id, name) in sources
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| sources.is_queue(*id))
+    {
+        let name = sources.journal_names.get(&id).unwrap_or(name);
+        let path = match (&args.journal, store::journal::default_path(name)) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p,
+            (None, None) => {
+                eprintln!(
+                    "zdwatch: no data directory for the journal (HOME is not set?): give --journal PATH, or --no-journal"
+                );
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
+        };
+        if let Err(e) = journals.add(id, name, &path) {
+            eprintln!(
+                "zdwatch: cannot open the journal: {}\n  zdwatch deletes a message only once its event is stored; \
+                 give another --journal PATH, or --peek to read without deleting",
+                sanitize::sanitize(&e.to_string())
+            );
+            return Err(ExitCode::FAILURE);
+        }
+    }
+    if let Some(mb) = args.journal_max_mb {
+        if let Err(e) = journals.set_max_size(mb.saturating_mul(1 << 20)) {
+            eprintln!("zdwatch: journal: {}", sanitize::sanitize(&e.to_string()));
+            return Err(ExitCode::FAILURE);
+        }
+    }
+    Ok(journals)
+}
+
+/// Parses `--filter`; on error prints where it went wrong and gives the usage exit code.
+pub(crate) fn filter_flag(text: &str) -> Result<Filter, ExitCode> {
+    Filter::parse(text).map_err(|e| {
+        eprintln!("{}", describe_filter_error("--filter", text, &e));
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+/// `zdwatch: invalid --filter: unknown key 'stat:' …` with a caret under the offending text.
+pub fn describe_filter_error(flag: &str, text: &str, e: &FilterError) -> String {
+    let safe = sanitize::sanitize(text);
+    let col = text
+        .get(..e.span.start)
+        .map_or(0, |s| sanitize::sanitize(s).chars().count());
+    let width = text
+        .get(e.span.clone())
+        .map_or(1, |s| sanitize::sanitize(s).chars().count().max(1));
+    format!(
+        "zdwatch: invalid {flag}: {}\n  {safe}\n  {}{}",
+        e.message,
+        " ".repeat(col),
+        "^".repeat(width)
+    )
+}
