@@ -52,6 +52,8 @@ pub enum Command {
     Send(SendArgs),
     /// Remove the personal queues and rules that `--bus` runs left behind (a crash, --keep).
     Gc(GcArgs),
+    /// Check what reading a queue or a bus needs: credentials, region, permissions, attachment.
+    Doctor(DoctorArgs),
     /// Print a shell completion script: `zdwatch completions bash > /etc/bash_completion.d/zdwatch`.
     Completions {
         #[arg(value_enum)]
@@ -92,6 +94,18 @@ pub struct SendArgs {
     /// Send to a bus whose name looks like production (it has "prod", or it is a partner bus).
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["queue", "bus"])))]
+pub struct DoctorArgs {
+    /// The debug queue (URL, name or ARN).
+    #[arg(long, short = 'q', value_name = "URL|ARN|NAME")]
+    pub queue: Option<String>,
+
+    /// The event bus (name or ARN) for `--bus`.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub bus: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -53,6 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::TestPattern(args)) => test_pattern(args, &cli.aws).await,
         Some(Command::Send(args)) => tools::send(args, &cli.aws).await,
         Some(Command::Gc(args)) => tools::gc(args, &cli.aws).await,
+        Some(Command::Doctor(args)) => tools::doctor(args, &cli.aws).await,
         Some(Command::Completions { shell }) => {
             let mut cmd = <cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "zdwatch", &mut std::io::stdout());

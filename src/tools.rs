@@ -10,11 +10,7 @@ use crate::{DEMO_SEED, EXIT_USAGE, sanitize};
 
 /// `zdwatch gc`: removes zdwatch's leftover rules and queues; exit 1 when some could not be.
 pub(crate) async fn gc(args: cli::GcArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    let options = AwsOptions {
-        profile: aws.profile.clone(),
-        region: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-    };
+    let options = aws_options(aws);
     let found = match source::bus::gc(&options, &args.bus, args.older_than, args.dry_run).await {
         Ok(f) => f,
         Err(problem) => {
@@ -60,11 +56,7 @@ pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Res
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
-    let options = AwsOptions {
-        profile: aws.profile.clone(),
-        region: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-    };
+    let options = aws_options(aws);
     let (target, name) = match (&args.to_bus, &args.to_queue) {
         (Some(bus), _) => {
             if looks_like_production(bus) && !args.yes {
@@ -175,4 +167,37 @@ pub(crate) fn demo_bodies(n: usize) -> Vec<Vec<u8>> {
     }
     out.truncate(n);
     out
+}
+
+/// `zdwatch doctor`: a line per check; exit 0 only when every needed check passes.
+pub(crate) async fn doctor(args: cli::DoctorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
+    use source::doctor::{Outcome, all_passed};
+    let options = aws_options(aws);
+    let checks = match (&args.queue, &args.bus) {
+        (Some(q), _) => source::doctor::queue(&options, q).await,
+        (None, Some(b)) => source::doctor::bus(&options, b).await,
+        (None, None) => return Ok(ExitCode::from(EXIT_USAGE)),
+    };
+    for c in &checks {
+        let mark = match c.outcome {
+            Outcome::Pass => "✓",
+            Outcome::Fail => "✗",
+            Outcome::Warn => "!",
+            Outcome::Info => "·",
+        };
+        println!("{mark} {:<12} {}", c.what, sanitize::sanitize(&c.detail));
+    }
+    Ok(if all_passed(&checks) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn aws_options(aws: &cli::AwsArgs) -> AwsOptions {
+    AwsOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+    }
 }

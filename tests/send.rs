@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Moto, capture, create_queue, queue_arn, run, samples, wait_total, write_capture};
+use common::{Moto, capture, create_queue, run, samples, wait_total, write_capture};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -74,27 +74,8 @@ async fn events_go_onto_a_bus_and_its_rule_forwards_them() {
         .await
         .unwrap();
     let url = create_queue(&sqs, "rule-target").await;
-    let arn = queue_arn(&sqs, &url).await;
-    eb.put_rule()
-        .name("webhooks")
-        .event_bus_name("zendesk-test")
-        .event_pattern(r#"{"source": ["zendesk.webhook"]}"#)
-        .send()
-        .await
-        .unwrap();
-    eb.put_targets()
-        .rule("webhooks")
-        .event_bus_name("zendesk-test")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("q")
-                .arn(arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let pattern = r#"{"source": ["zendesk.webhook"]}"#;
+    common::route_to_queue(&eb, &sqs, "zendesk-test", "webhooks", pattern, &url).await;
     let bodies = bodies();
     let webhooks = bodies
         .iter()

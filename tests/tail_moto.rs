@@ -61,28 +61,9 @@ async fn every_sample_goes_through_eventbridge_and_sqs_and_is_printed_exactly_on
     let moto = Moto::start();
     let (sqs, eb) = (moto.sqs(), moto.eventbridge());
     let url = create_queue(&sqs, "zd-debug").await;
-    let arn = common::queue_arn(&sqs, &url).await;
     eb.create_event_bus().name("zendesk").send().await.unwrap();
-    eb.put_rule()
-        .name("zd-debug-copy")
-        .event_bus_name("zendesk")
-        .event_pattern(r#"{"source": [{"prefix": ""}]}"#)
-        .send()
-        .await
-        .unwrap();
-    eb.put_targets()
-        .rule("zd-debug-copy")
-        .event_bus_name("zendesk")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("q")
-                .arn(&arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let pattern = r#"{"source": [{"prefix": ""}]}"#;
+    common::route_to_queue(&eb, &sqs, "zendesk", "zd-debug-copy", pattern, &url).await;
 
     // EventBridge events go onto the bus; everything else (SNS, transformed, malformed) straight to the queue,
     // as a transformer or SNS subscription would deliver it. SQS cannot carry invalid UTF-8: that one is file-only.

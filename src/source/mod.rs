@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod demo;
+pub mod doctor;
 pub mod file;
 pub mod rules;
 pub mod send;

@@ -347,3 +347,34 @@ pub async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A rule named `rule` on `bus` with `pattern`, whose target is the queue at `url`: how a debug
+/// queue is attached to a bus.
+pub async fn route_to_queue(
+    eb: &aws_sdk_eventbridge::Client,
+    sqs: &aws_sdk_sqs::Client,
+    bus: &str,
+    rule: &str,
+    pattern: &str,
+    url: &str,
+) {
+    eb.put_rule()
+        .name(rule)
+        .event_bus_name(bus)
+        .event_pattern(pattern)
+        .send()
+        .await
+        .expect("put rule");
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("q")
+        .arn(queue_arn(sqs, url).await)
+        .build()
+        .expect("target");
+    eb.put_targets()
+        .rule(rule)
+        .event_bus_name(bus)
+        .targets(target)
+        .send()
+        .await
+        .expect("put targets");
+}

@@ -1,0 +1,343 @@
+//! `zdwatch doctor`: what stands between this machine and a working debug queue or bus, one
+//! line per check. Nothing is deleted; the only side effect is one receive of up to ten
+//! messages with a visibility timeout of zero (they stay visible; it counts as a receive).
+
+use aws_sdk_sqs::config::ProvideCredentials;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+
+use super::sqs::{AwsOptions, classify, queue_url, region_of, sdk_config};
+use crate::event::{Format, Received, decode};
+
+/// The outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Worth knowing; not needed for zdwatch to work.
+    Warn,
+    /// Not checked (it would change something), or plain information.
+    Info,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub outcome: Outcome,
+    pub what: String,
+    pub detail: String,
+}
+
+fn check(outcome: Outcome, what: &str, detail: impl Into<String>) -> Check {
+    Check {
+        outcome,
+        what: what.to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// Whether every needed check passed (warnings and information do not count).
+pub fn all_passed(checks: &[Check]) -> bool {
+    checks.iter().all(|c| c.outcome != Outcome::Fail)
+}
+
+/// Credentials and region: what every mode needs. `None` when nothing further can be checked.
+async fn basics(
+    aws: &AwsOptions,
+    name_for_region: &str,
+    checks: &mut Vec<Check>,
+) -> Option<aws_config::SdkConfig> {
+    let config = sdk_config(aws).await;
+    match config.credentials_provider() {
+        None => {
+            checks.push(check(Outcome::Fail, "credentials", "none configured: set AWS_PROFILE, use --profile, or run `aws configure` / `aws sso login`"));
+            return None;
+        }
+        Some(provider) => match provider.provide_credentials().await {
+            Ok(_) => checks.push(check(Outcome::Pass, "credentials", "resolve")),
+            Err(e) => {
+                let why = e.to_string();
+                let hint = if why.to_lowercase().contains("expired")
+                    || why.to_lowercase().contains("sso")
+                {
+                    "refresh them (`aws sso login`)"
+                } else {
+                    "set AWS_PROFILE, use --profile, or run `aws configure`"
+                };
+                checks.push(check(
+                    Outcome::Fail,
+                    "credentials",
+                    format!("do not resolve ({why}): {hint}"),
+                ));
+                return None;
+            }
+        },
+    }
+    match config
+        .region()
+        .map(|r| r.to_string())
+        .or_else(|| region_of(name_for_region))
+    {
+        Some(r) => checks.push(check(Outcome::Pass, "region", r)),
+        None => {
+            checks.push(check(
+                Outcome::Fail,
+                "region",
+                "none: pass --region, set AWS_REGION, or give the queue as a URL",
+            ));
+            return None;
+        }
+    }
+    Some(config)
+}
+
+/// Checks for reading `queue` (URL, name or ARN).
+pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if basics(aws, queue, &mut checks).await.is_none() {
+        return checks;
+    }
+    let client = match super::sqs::client(aws, queue).await {
+        Ok(c) => c,
+        Err(p) => {
+            checks.push(check(Outcome::Fail, "queue", p.to_string()));
+            return checks;
+        }
+    };
+    let url = match queue_url(&client, queue).await {
+        Ok(u) => u,
+        Err(p) => {
+            checks.push(check(Outcome::Fail, "queue", p.to_string()));
+            return checks;
+        }
+    };
+    let attrs = match client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+    {
+        Ok(out) => out.attributes.unwrap_or_default(),
+        Err(e) => {
+            checks.push(check(
+                Outcome::Fail,
+                "queue",
+                format!("{url}: {}", classify(&e)),
+            ));
+            return checks;
+        }
+    };
+    let get = |a: QueueAttributeName| attrs.get(&a).cloned().unwrap_or_default();
+    checks.push(check(
+        Outcome::Pass,
+        "queue",
+        format!(
+            "{url}: {} waiting, {} in flight (sqs:GetQueueAttributes allowed)",
+            get(QueueAttributeName::ApproximateNumberOfMessages),
+            get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        ),
+    ));
+    checks.push(match attrs.get(&QueueAttributeName::RedrivePolicy) {
+        Some(policy) => {
+            let v: serde_json::Value = serde_json::from_str(policy).unwrap_or_default();
+            let max = v.get("maxReceiveCount").map(|m| m.to_string().trim_matches('"').to_string()).unwrap_or_default();
+            let dlq = v.get("deadLetterTargetArn").and_then(|d| d.as_str()).unwrap_or("?");
+            check(
+                Outcome::Warn,
+                "redrive",
+                format!("after {max} receives a message moves to {dlq}: every peek (--peek) and every message a filter skips counts as a receive"),
+            )
+        }
+        None => check(Outcome::Info, "redrive", "no redrive policy: peeking never moves messages anywhere"),
+    });
+
+    // Receive (visibility 0: the messages stay visible) and give back: two permissions, and a
+    // look at what the events are like.
+    let received = client
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .visibility_timeout(0)
+        .wait_time_seconds(0)
+        .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+        .send()
+        .await;
+    let messages = match received {
+        Ok(out) => {
+            checks.push(check(
+                Outcome::Pass,
+                "receive",
+                "sqs:ReceiveMessage allowed",
+            ));
+            out.messages.unwrap_or_default()
+        }
+        Err(e) => {
+            checks.push(check(Outcome::Fail, "receive", classify(&e).to_string()));
+            Vec::new()
+        }
+    };
+    match messages.first().and_then(|m| m.receipt_handle.clone()) {
+        Some(receipt) => match client
+            .change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle(receipt)
+            .visibility_timeout(0)
+            .send()
+            .await
+        {
+            Ok(_) => checks.push(check(
+                Outcome::Pass,
+                "release",
+                "sqs:ChangeMessageVisibility allowed (peek and early stops)",
+            )),
+            Err(e) => checks.push(check(Outcome::Fail, "release", classify(&e).to_string())),
+        },
+        None => checks.push(check(
+            Outcome::Info,
+            "release",
+            "sqs:ChangeMessageVisibility not checked (the queue is empty)",
+        )),
+    }
+    checks.push(check(
+        Outcome::Info,
+        "delete",
+        "sqs:DeleteMessage not checked (it would delete); consume mode needs it, --peek does not",
+    ));
+    let legacy = messages
+        .iter()
+        .filter_map(|m| m.body.clone())
+        .map(|body| {
+            decode(Received {
+                body: body.into_bytes(),
+                message_id: None,
+                received_at: jiff::Timestamp::now(),
+            })
+        })
+        .filter(|e| e.format == Format::Legacy)
+        .count();
+    checks.push(match (messages.len(), legacy) {
+        (0, _) => check(Outcome::Info, "format", "the queue is empty: the event format is not checked"),
+        (n, 0) => check(Outcome::Pass, "format", format!("{n} recent messages, none from the retired Events Connector")),
+        (n, l) => check(
+            Outcome::Warn,
+            "format",
+            format!(
+                "{l} of {n} recent messages are Events Connector events (`detail.ticket_event`): that connector stopped \
+                 delivering on 1 Dec 2025; set up Zendesk webhooks relayed onto the bus (README, 'What zdwatch decodes')"
+            ),
+        ),
+    });
+
+    let arn = get(QueueAttributeName::QueueArn);
+    checks.push(attached(aws, &arn).await);
+    checks
+}
+
+/// Whether any rule on any bus of the region targets the queue (else no event ever arrives).
+async fn attached(aws: &AwsOptions, queue_arn: &str) -> Check {
+    let config = sdk_config(aws).await;
+    let mut builder = aws_sdk_eventbridge::config::Builder::from(&config);
+    if config.region().is_none() {
+        if let Some(r) = region_of(queue_arn) {
+            builder = builder.region(aws_config::Region::new(r));
+        }
+    }
+    let eb = aws_sdk_eventbridge::Client::from_conf(builder.build());
+    let buses = match eb.list_event_buses().send().await {
+        Ok(out) => out.event_buses.unwrap_or_default(),
+        Err(e) => {
+            return check(
+                Outcome::Warn,
+                "attached",
+                format!(
+                    "cannot list event buses ({}): not checked",
+                    classify(&e).detail
+                ),
+            );
+        }
+    };
+    let mut rules = Vec::new();
+    for bus in buses.iter().filter_map(|b| b.name.clone()) {
+        if let Ok(out) = eb
+            .list_rule_names_by_target()
+            .target_arn(queue_arn)
+            .event_bus_name(&bus)
+            .send()
+            .await
+        {
+            rules.extend(
+                out.rule_names
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| format!("rule {r} on bus {bus}")),
+            );
+        }
+    }
+    if rules.is_empty() {
+        check(
+            Outcome::Fail,
+            "attached",
+            "no rule on any event bus of the region targets this queue: no event will arrive (or use --bus)",
+        )
+    } else {
+        check(Outcome::Pass, "attached", rules.join(", "))
+    }
+}
+
+/// Checks for `--bus NAME`.
+pub async fn bus(aws: &AwsOptions, bus: &str) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if basics(aws, bus, &mut checks).await.is_none() {
+        return checks;
+    }
+    let clients = match super::bus::Clients::new(aws, bus).await {
+        Ok(c) => c,
+        Err(p) => {
+            checks.push(check(Outcome::Fail, "bus", p.to_string()));
+            return checks;
+        }
+    };
+    match clients.eb.describe_event_bus().name(bus).send().await {
+        Ok(out) => checks.push(check(
+            Outcome::Pass,
+            "bus",
+            out.arn.unwrap_or_else(|| bus.to_string()),
+        )),
+        Err(e) => {
+            checks.push(check(Outcome::Fail, "bus", classify(&e).to_string()));
+            return checks;
+        }
+    }
+    match clients.eb.list_rules().event_bus_name(bus).send().await {
+        Ok(out) => {
+            let rules = out.rules.unwrap_or_default();
+            let ours = rules
+                .iter()
+                .filter(|r| {
+                    r.name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(super::bus::PREFIX))
+                })
+                .count();
+            checks.push(check(
+                Outcome::Pass,
+                "rules",
+                format!(
+                    "{} rules on the bus (events:ListRules allowed){}",
+                    rules.len(),
+                    if ours > 0 {
+                        format!("; {ours} left by zdwatch: `zdwatch gc`")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+        Err(e) => checks.push(check(Outcome::Fail, "rules", classify(&e).to_string())),
+    }
+    checks.push(check(
+        Outcome::Info,
+        "attach",
+        "creating the personal queue and rule is not tried here (README, 'AWS permissions', lists what --bus needs)",
+    ));
+    checks
+}

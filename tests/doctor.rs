@@ -1,0 +1,95 @@
+//! `zdwatch doctor` against moto_server: an attached queue passes; a queue no rule targets, a
+//! missing queue and a missing bus fail with a reason; connector events are pointed out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Moto, create_queue, run, samples, send_bodies};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn line<'a>(out: &'a str, what: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(what))
+        .unwrap_or_else(|| panic!("no {what} line in:\n{out}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attached_queue_passes_and_an_unattached_one_fails() {
+    let moto = Moto::start();
+    let (sqs, eb) = (moto.sqs(), moto.eventbridge());
+    let url = create_queue(&sqs, "zendesk-debug").await;
+    let lonely = create_queue(&sqs, "lonely").await;
+    eb.create_event_bus().name("zendesk").send().await.unwrap();
+    let pattern = r#"{"source": [{"prefix": ""}]}"#;
+    common::route_to_queue(&eb, &sqs, "zendesk", "to-debug", pattern, &url).await;
+    // A connector event and a webhook event waiting in the queue.
+    let bodies: Vec<String> = samples()
+        .into_iter()
+        .filter(|(n, _)| n == "legacy/status_changed.json" || n == "webhook/status_changed.json")
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .collect();
+    send_bodies(&sqs, &url, &bodies).await;
+
+    let out = run(moto.zdwatch(&["doctor", "--queue", "zendesk-debug"]), LIMIT);
+    let text = out.stdout_text();
+    assert!(out.status.success(), "{text}\n{}", out.stderr);
+    for what in ["credentials", "region", "queue", "receive", "release"] {
+        assert!(line(&text, what).starts_with('✓'), "{what}: {text}");
+    }
+    assert!(
+        line(&text, "attached").contains("rule to-debug on bus zendesk"),
+        "{text}"
+    );
+    let format = line(&text, "format");
+    assert!(
+        format.starts_with('!') && format.contains("1 Dec 2025"),
+        "{format}"
+    );
+    assert!(
+        line(&text, "delete").starts_with('·'),
+        "not tried: it would delete"
+    );
+    let (visible, _) = common::queue_depth(&sqs, &url).await;
+    assert_eq!(visible, 2, "doctor leaves the messages where they were");
+
+    let out = run(moto.zdwatch(&["doctor", "--queue", &lonely]), LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        line(&out.stdout_text(), "attached").starts_with('✗'),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_queue_and_bus_fail_with_a_reason() {
+    let moto = Moto::start();
+    let eb = moto.eventbridge();
+    let out = run(moto.zdwatch(&["doctor", "--queue", "nope"]), LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        line(&out.stdout_text(), "queue").starts_with('✗'),
+        "{}",
+        out.stdout_text()
+    );
+
+    let out = run(moto.zdwatch(&["doctor", "--bus", "nope"]), LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        line(&out.stdout_text(), "bus").starts_with('✗'),
+        "{}",
+        out.stdout_text()
+    );
+
+    eb.create_event_bus().name("zendesk").send().await.unwrap();
+    let out = run(moto.zdwatch(&["doctor", "--bus", "zendesk"]), LIMIT);
+    assert!(out.status.success(), "{}", out.stdout_text());
+    assert!(
+        line(&out.stdout_text(), "bus").starts_with('✓'),
+        "{}",
+        out.stdout_text()
+    );
+}
