@@ -369,6 +369,11 @@ pub struct InputArgs {
     #[arg(long)]
     pub keep: bool,
 
+    /// With --bus: replay this much history (2h, 1d) from the bus's archive into the personal
+    /// queue, to this rule alone.
+    #[arg(long, value_name = "DURATION", value_parser = crate::filter::parse_duration, requires = "bus")]
+    pub replay_since: Option<jiff::SignedDuration>,
+
     /// Never delete: release each message at once so other consumers still get it.
     #[arg(long)]
     pub peek: bool,

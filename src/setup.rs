@@ -67,6 +67,7 @@ pub(crate) async fn read_files(
         file: files.into(),
         bus: Vec::new(),
         keep: false,
+        replay_since: None,
         peek: true,
         pollers: None,
     };
@@ -196,6 +197,18 @@ pub(crate) async fn start_sources(
             sanitize::sanitize(bus),
             sanitize::sanitize(&a.name)
         );
+        if let Some(back) = input.replay_since {
+            let now = jiff::Timestamp::now();
+            let from = now.checked_sub(back).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            // No history is no reason not to show what comes next.
+            match a.replay(from, now).await {
+                Ok(archive) => eprintln!(
+                    "zdwatch: replaying the last {back:#} of archive {} into it",
+                    sanitize::sanitize(&archive)
+                ),
+                Err(problem) => eprintln!("zdwatch: no replay: {problem}"),
+            }
+        }
         journal_names.insert(builder.len(), format!("bus/{bus}"));
         let started = source::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
         attached.push(a);

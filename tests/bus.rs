@@ -236,3 +236,71 @@ async fn the_monitor_on_a_bus_shows_its_events_and_cleans_up_on_quit() {
     assert!(zdwatch_rules(&eb, "zendesk").await.is_empty());
     assert!(zdwatch_queues(&sqs).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_since_brings_the_archive_s_history_into_the_personal_queue() {
+    let moto = Moto::start();
+    let (eb, sqs) = (moto.eventbridge(), moto.sqs());
+    let bus_arn = eb
+        .create_event_bus()
+        .name("zendesk")
+        .send()
+        .await
+        .unwrap()
+        .event_bus_arn
+        .unwrap();
+    eb.create_archive()
+        .archive_name("zendesk-history")
+        .event_source_arn(&bus_arn)
+        .send()
+        .await
+        .unwrap();
+    // History: events put before zdwatch attaches.
+    let entries = webhook_entries("zendesk");
+    let n = 5;
+    eb.put_events()
+        .set_entries(Some(entries[..n].to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--bus",
+            "zendesk",
+            "--no-journal",
+            "--replay-since",
+            "1h",
+            "--max-events",
+            &n.to_string(),
+        ]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("replaying the last 1h of archive zendesk-history"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.lines().len(), n, "{}", out.stderr);
+    assert!(zdwatch_queues(&sqs).await.is_empty());
+
+    // A bus without an archive: said, and reading goes on.
+    eb.create_event_bus().name("plain").send().await.unwrap();
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--bus",
+            "plain",
+            "--no-journal",
+            "--replay-since",
+            "1h",
+            "--idle-exit",
+            "1",
+        ]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("has no archive"), "{}", out.stderr);
+}

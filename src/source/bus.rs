@@ -63,6 +63,7 @@ pub struct Attachment {
     pub bus: String,
     pub name: String,
     pub queue_url: String,
+    rule_arn: String,
     clients: Clients,
     /// What exists so far (a failed attach removes just that).
     rule_created: bool,
@@ -117,6 +118,7 @@ impl Attachment {
             bus: bus.to_string(),
             name,
             queue_url,
+            rule_arn: String::new(),
             clients,
             rule_created: false,
             target_added: false,
@@ -164,6 +166,7 @@ impl Attachment {
             .map_err(|e| classify(&e))?;
         self.rule_created = true;
         let rule_arn = rule.rule_arn.unwrap_or_default();
+        self.rule_arn = rule_arn.clone();
         let policy = serde_json::json!({
             "Version": "2012-10-17",
             "Statement": [{
@@ -259,6 +262,63 @@ impl Attachment {
             self.name,
             self.queue_url
         ))
+    }
+
+    /// `--replay-since`: replays `[from, to)` of the bus's archive to this attachment's rule only
+    /// (StartReplay with FilterArns), so the history arrives in this queue alone. Returns the
+    /// archive's name.
+    pub async fn replay(&self, from: Timestamp, to: Timestamp) -> Result<String, Problem> {
+        let eb = &self.clients.eb;
+        let bus_arn = eb
+            .describe_event_bus()
+            .name(&self.bus)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?
+            .arn
+            .unwrap_or_default();
+        let archives = eb
+            .list_archives()
+            .event_source_arn(&bus_arn)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?
+            .archives
+            .unwrap_or_default();
+        let Some(archive) = archives.into_iter().find_map(|a| a.archive_name) else {
+            return Err(Problem::new(
+                ProblemKind::Other,
+                format!(
+                    "bus {} has no archive: there is no history to replay",
+                    self.bus
+                ),
+            ));
+        };
+        let archive_arn = eb
+            .describe_archive()
+            .archive_name(&archive)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?
+            .archive_arn
+            .unwrap_or_default();
+        let destination = aws_sdk_eventbridge::types::ReplayDestination::builder()
+            .arn(&bus_arn)
+            .filter_arns(&self.rule_arn)
+            .build()
+            .map_err(|e| Problem::new(ProblemKind::Other, e.to_string()))?;
+        let seconds =
+            |t: Timestamp| aws_sdk_eventbridge::primitives::DateTime::from_secs(t.as_second());
+        eb.start_replay()
+            .replay_name(&self.name)
+            .event_source_arn(archive_arn)
+            .event_start_time(seconds(from))
+            .event_end_time(seconds(to))
+            .destination(destination)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(archive)
     }
 
     /// `--keep`: what stays, and how to use it again.
