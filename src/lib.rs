@@ -29,8 +29,8 @@ use anyhow::Context;
 
 use cli::{Cli, Command, ExportArgs, MonitorArgs, ReportArgs, TailArgs};
 use setup::{
-    Reading, detach, filter_flag, print_status, read_files, resolve_pattern, start_reading,
-    start_sources, the_default_journal,
+    Reading, detach, filter_flag, print_status, read_files, resolve_pattern, selection,
+    start_reading, start_sources, the_default_journal,
 };
 use source::Delivery;
 
@@ -87,12 +87,8 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         );
         return Ok(ExitCode::from(EXIT_USAGE));
     }
-    let filter = match filter_flag(&args.filter) {
-        Ok(f) => f,
-        Err(code) => return Ok(code),
-    };
-    let pattern = match resolve_pattern(&args.patterns, aws).await {
-        Ok(p) => p,
+    let (filter, pattern) = match selection(&args.filter, &args.patterns, aws).await {
+        Ok(s) => s,
         Err(code) => return Ok(code),
     };
     let reads_queues = !args.input.queue.is_empty() || !args.input.bus.is_empty();
@@ -206,12 +202,8 @@ async fn shutdown_signal() {
 }
 
 async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    let filter = match filter_flag(&args.filter) {
-        Ok(f) => f,
-        Err(code) => return Ok(code),
-    };
-    let pattern = match resolve_pattern(&args.patterns, aws).await {
-        Ok(p) => p,
+    let (filter, pattern) = match selection(&args.filter, &args.patterns, aws).await {
+        Ok(s) => s,
         Err(code) => return Ok(code),
     };
     let delivery = if args.input.peek {
@@ -340,12 +332,8 @@ async fn export(args: ExportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
 
 /// `zdwatch report`: read everything (queues: until idle, never deleting), then print the figures.
 async fn report(args: ReportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    let filter = match filter_flag(&args.filter) {
-        Ok(f) => f,
-        Err(code) => return Ok(code),
-    };
-    let pattern = match resolve_pattern(&args.patterns, aws).await {
-        Ok(p) => p,
+    let (filter, pattern) = match selection(&args.filter, &args.patterns, aws).await {
+        Ok(s) => s,
         Err(code) => return Ok(code),
     };
     let when = |flag: &str, v: &Option<String>| -> Result<Option<jiff::Timestamp>, ExitCode> {

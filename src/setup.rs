@@ -10,6 +10,16 @@ use crate::source::sqs::{AwsOptions, SqsOptions};
 use crate::source::{self, Delivery, SourceSetBuilder, SourceStatus};
 use crate::{DEMO_HISTORY, DEMO_SEED, EXIT_USAGE, headless, pattern, sanitize, store};
 
+/// `--filter` and `--pattern` (or `--rule-from-bus`) together: what an event must pass.
+pub(crate) async fn selection(
+    filter: &str,
+    patterns: &cli::PatternArgs,
+    aws: &cli::AwsArgs,
+) -> Result<(Filter, Option<pattern::Pattern>), ExitCode> {
+    let filter = filter_flag(filter)?;
+    Ok((filter, resolve_pattern(patterns, aws).await?))
+}
+
 /// `--pattern JSON|@FILE` or `--rule-from-bus BUS --rule NAME`: compiled, or why not on stderr
 /// (EventBridge's reason for an invalid pattern) and an exit code.
 pub(crate) async fn resolve_pattern(
