@@ -379,3 +379,16 @@ fn a_recording_is_shown_up_to_its_newest_event_with_absolute_filters() {
     assert_eq!(app.stream.visible.len(), in_hour);
     assert!(in_hour > 0);
 }
+
+#[test]
+fn a_live_dashboard_forgets_aggregates_older_than_it_can_show() {
+    // The legacy samples happened in 2019, the webhook ones an hour before `now`.
+    let mut app = loaded();
+    let day = |t: &str| t.parse::<Timestamp>().unwrap();
+    let old = (day("2019-01-01T00:00:00Z"), day("2020-01-01T00:00:00Z"));
+    let recent = (day("2025-01-08T00:00:00Z"), now());
+    assert!(app.stats.summary(old.0, old.1).total > 0);
+    dashboard(&mut app);
+    assert_eq!(app.stats.summary(old.0, old.1).total, 0, "forgotten");
+    assert!(app.stats.summary(recent.0, recent.1).total > 0, "kept");
+}
