@@ -52,7 +52,8 @@ pub enum Command {
     Send(SendArgs),
     /// Remove the personal queues and rules that `--bus` runs left behind (a crash, --keep).
     Gc(GcArgs),
-    /// Check what reading a queue or a bus needs: credentials, region, permissions, attachment.
+    /// Check what reading a queue or a bus needs: credentials, identity, region, permissions, attachment
+    /// (for a bus, a personal queue and rule are created and removed again).
     Doctor(DoctorArgs),
     /// Print a shell completion script: `zdwatch completions bash > /etc/bash_completion.d/zdwatch`.
     Completions {

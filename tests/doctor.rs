@@ -36,9 +36,21 @@ async fn an_attached_queue_passes_and_an_unattached_one_fails() {
     let out = run(moto.zdwatch(&["doctor", "--queue", "zendesk-debug"]), LIMIT);
     let text = out.stdout_text();
     assert!(out.status.success(), "{text}\n{}", out.stderr);
-    for what in ["credentials", "region", "queue", "receive", "release"] {
+    for what in [
+        "credentials",
+        "region",
+        "identity",
+        "queue",
+        "receive",
+        "release",
+    ] {
         assert!(line(&text, what).starts_with('✓'), "{what}: {text}");
     }
+    // moto's account, from STS GetCallerIdentity.
+    assert!(
+        line(&text, "identity").contains("(account 123456789012)"),
+        "{text}"
+    );
     assert!(
         line(&text, "attached").contains("rule to-debug on bus zendesk"),
         "{text}"
@@ -86,10 +98,30 @@ async fn missing_queue_and_bus_fail_with_a_reason() {
 
     eb.create_event_bus().name("zendesk").send().await.unwrap();
     let out = run(moto.zdwatch(&["doctor", "--bus", "zendesk"]), LIMIT);
-    assert!(out.status.success(), "{}", out.stdout_text());
+    let text = out.stdout_text();
+    assert!(out.status.success(), "{text}");
+    for what in ["bus", "rules", "attach"] {
+        assert!(line(&text, what).starts_with('✓'), "{what}: {text}");
+    }
     assert!(
-        line(&out.stdout_text(), "bus").starts_with('✓'),
-        "{}",
-        out.stdout_text()
+        line(&text, "attach").contains("created and removed queue and rule zdwatch-"),
+        "{text}"
     );
+    // What it tried with is gone again.
+    let sqs = moto.sqs();
+    let queues = sqs
+        .list_queues()
+        .send()
+        .await
+        .unwrap()
+        .queue_urls
+        .unwrap_or_default();
+    assert!(queues.iter().all(|q| !q.contains("zdwatch-")), "{queues:?}");
+    let rules = eb
+        .list_rules()
+        .event_bus_name("zendesk")
+        .send()
+        .await
+        .unwrap();
+    assert!(rules.rules.unwrap_or_default().is_empty());
 }

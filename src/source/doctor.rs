@@ -1,10 +1,12 @@
 //! `zdwatch doctor`: what stands between this machine and a working debug queue or bus, one
-//! line per check. Nothing is deleted; the only side effect is one receive of up to ten
-//! messages with a visibility timeout of zero (they stay visible; it counts as a receive).
+//! line per check. No message is deleted. For a queue, the only side effect is one receive of up
+//! to ten messages with a visibility timeout of zero (they stay visible; it counts as a receive);
+//! for a bus, a personal queue and rule are created and removed, as `--bus` would.
 
 use aws_sdk_sqs::config::ProvideCredentials;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 
+use super::ProblemKind;
 use super::sqs::{AwsOptions, classify, queue_url, region_of, sdk_config};
 use crate::event::{Format, Received, decode};
 
@@ -71,12 +73,15 @@ async fn basics(
             }
         },
     }
-    match config
+    let region = match config
         .region()
         .map(|r| r.to_string())
         .or_else(|| region_of(name_for_region))
     {
-        Some(r) => checks.push(check(Outcome::Pass, "region", r)),
+        Some(r) => {
+            checks.push(check(Outcome::Pass, "region", r.clone()));
+            r
+        }
         None => {
             checks.push(check(
                 Outcome::Fail,
@@ -85,8 +90,51 @@ async fn basics(
             ));
             return None;
         }
-    }
+    };
+    checks.push(identity(&config, region).await);
     Some(config)
+}
+
+/// Who the credentials belong to (STS GetCallerIdentity, which needs no permission): the
+/// account and role people most often get wrong.
+async fn identity(config: &aws_config::SdkConfig, region: String) -> Check {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(config)
+            .region(aws_config::Region::new(region))
+            .build(),
+    );
+    match sts.get_caller_identity().send().await {
+        Ok(who) => check(
+            Outcome::Pass,
+            "identity",
+            format!(
+                "{} (account {})",
+                who.arn().unwrap_or("?"),
+                who.account().unwrap_or("?")
+            ),
+        ),
+        Err(e) => {
+            let problem = classify(&e);
+            match problem.kind {
+                ProblemKind::AccessDenied
+                | ProblemKind::ExpiredCredentials
+                | ProblemKind::NoCredentials => check(
+                    Outcome::Fail,
+                    "identity",
+                    format!(
+                        "the credentials are refused ({}): refresh them (`aws sso login`) or check the profile",
+                        problem.detail
+                    ),
+                ),
+                // STS out of reach (a VPC with only an SQS endpoint) does not stop zdwatch.
+                _ => check(
+                    Outcome::Warn,
+                    "identity",
+                    format!("could not ask STS: {problem}"),
+                ),
+            }
+        }
+    }
 }
 
 /// Checks for reading `queue` (URL, name or ARN).
@@ -334,10 +382,34 @@ pub async fn bus(aws: &AwsOptions, bus: &str) -> Vec<Check> {
         }
         Err(e) => checks.push(check(Outcome::Fail, "rules", classify(&e).to_string())),
     }
-    checks.push(check(
-        Outcome::Info,
-        "attach",
-        "creating the personal queue and rule is not tried here (README, 'AWS permissions', lists what --bus needs)",
-    ));
+    checks.push(attach(aws, bus).await);
     checks
+}
+
+/// What `--bus` does, done once: a personal queue and rule are created and removed again. The
+/// only sure check of the permissions (SQS and EventBridge have no dry run).
+async fn attach(aws: &AwsOptions, bus: &str) -> Check {
+    let a = match super::bus::Attachment::attach(aws, bus, None).await {
+        Ok(a) => a,
+        Err(p) => {
+            return check(
+                Outcome::Fail,
+                "attach",
+                format!(
+                    "could not create a personal queue and rule ({p}); README, 'AWS permissions', lists what --bus needs"
+                ),
+            );
+        }
+    };
+    let name = a.name.clone();
+    match a.detach().await {
+        Ok(()) => check(
+            Outcome::Pass,
+            "attach",
+            format!(
+                "created and removed queue and rule {name} (sqs:CreateQueue, sqs:SetQueueAttributes, events:PutRule, events:PutTargets and their removal allowed)"
+            ),
+        ),
+        Err(left) => check(Outcome::Fail, "detach", left),
+    }
 }
