@@ -124,6 +124,7 @@ fn reopen(c: &mut Criterion) {
                     live: vec![true],
                     utc: true,
                     zendesk_subdomain: None,
+                    order: zdwatch::app::Order::Arrival,
                     max_events: held,
                 };
                 let mut app =

@@ -132,6 +132,12 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         utc: args.utc,
         zendesk_subdomain: args.zendesk_subdomain.clone(),
         max_events: args.max_events.max(1),
+        // Several sources, or history replayed behind live events, only make sense merged.
+        order: if sources.names.len() > 1 || args.input.replay_since.is_some() {
+            app::Order::Occurred
+        } else {
+            app::Order::Arrival
+        },
     };
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
     app.set_pattern(pattern);

@@ -207,26 +207,31 @@ pub(crate) async fn start_sources(
             sanitize::sanitize(bus),
             sanitize::sanitize(&a.name)
         );
+        let id = builder.len();
+        journal_names.insert(id, format!("bus/{bus}"));
+        let started = source::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
+        if let Err(problem) = started {
+            attached.push(a);
+            eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+            detach(attached, false).await;
+            return Ok(Err(ExitCode::FAILURE));
+        }
         if let Some(back) = input.replay_since {
             let now = jiff::Timestamp::now();
             let from = now.checked_sub(back).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
             // No history is no reason not to show what comes next.
             match a.replay(from, now).await {
-                Ok(archive) => eprintln!(
-                    "zdwatch: replaying the last {back:#} of archive {} into it",
-                    sanitize::sanitize(&archive)
-                ),
+                Ok(archive) => {
+                    eprintln!(
+                        "zdwatch: replaying the last {back:#} of archive {} into it",
+                        sanitize::sanitize(&archive)
+                    );
+                    a.watch_replay(builder.context(id));
+                }
                 Err(problem) => eprintln!("zdwatch: no replay: {problem}"),
             }
         }
-        journal_names.insert(builder.len(), format!("bus/{bus}"));
-        let started = source::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
         attached.push(a);
-        if let Err(problem) = started {
-            eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
-            detach(attached, false).await;
-            return Ok(Err(ExitCode::FAILURE));
-        }
     }
     let mut set = builder.build();
     set.attachments = attached;
@@ -270,6 +275,7 @@ pub(crate) fn print_status(source: &str, status: &SourceStatus) {
         }
         SourceStatus::Warning(w) => format!("zdwatch: {source}: warning: {w}"),
         SourceStatus::Failed(why) => format!("zdwatch: {source}: failed: {why}"),
+        SourceStatus::Replay(progress) => format!("zdwatch: {source}: {progress}"),
         // Only the dashboard asks for the depth.
         SourceStatus::Depth { .. } => return,
     };

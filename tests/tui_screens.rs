@@ -628,3 +628,101 @@ fn several_sources_get_a_column_and_a_filter_term() {
         "{one_source}"
     );
 }
+
+/// A webhook body for ticket 1 that happened at `minute` past ten.
+fn at_minute(id: &str, minute: u32) -> Vec<u8> {
+    format!(
+        r#"{{"type":"zen:event-type:ticket.created","id":"{id}","time":"2026-01-01T10:{minute:02}:00Z","detail":{{"id":"1"}}}}"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn two_sources_are_merged_by_when_events_happened_and_s_switches_to_arrival() {
+    let mut app = App::new(
+        Config {
+            sources: vec!["live-queue".into(), "replayed".into()],
+            live: vec![true, true],
+            order: zdwatch::app::Order::Occurred,
+            ..config(Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    // Live events first, then older history from the other source, then one more live event.
+    let batches: [&[(usize, &str, u32)]; 3] = [
+        &[(0, "live-a", 30), (0, "live-b", 31)],
+        &[(1, "old-a", 5), (1, "old-b", 20)],
+        &[(0, "live-c", 32)],
+    ];
+    for (n, batch) in batches.iter().enumerate() {
+        let messages = batch
+            .iter()
+            .enumerate()
+            .map(|(i, (source, id, minute))| Message {
+                source: *source,
+                ..message(&at_minute(id, *minute), n * 10 + i)
+            })
+            .collect();
+        app.update(Msg::Batch(messages), now());
+    }
+    let ids = |app: &App| -> Vec<String> {
+        app.stream
+            .visible
+            .iter()
+            .map(|s| app.store.get(*s).unwrap().event_id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&app), ["old-a", "old-b", "live-a", "live-b", "live-c"]);
+    assert_eq!(app.stream.list.selected, 4, "following the newest");
+    let text = screen(&mut app, 140, 20);
+    assert!(text.contains("by time"), "{text}");
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("01-01")).collect();
+    assert!(
+        rows[0].contains("replayed") && rows[4].contains("live-queue"),
+        "{text}"
+    );
+
+    // Select old-b, then switch to arrival order: still selected, now after the live ones.
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(ids(&app), ["live-a", "live-b", "old-a", "old-b", "live-c"]);
+    assert_eq!(app.stream.visible[app.stream.list.selected], 3, "old-b");
+    assert!(screen(&mut app, 140, 20).contains("stream by arrival"));
+}
+
+#[test]
+fn the_status_line_shows_a_replay_s_progress() {
+    use zdwatch::source::{ReplayProgress, SourceStatus};
+    let mut app = loaded();
+    let progress = |state: &str, percent, reason: Option<&str>| {
+        Msg::Status(
+            0,
+            SourceStatus::Replay(ReplayProgress {
+                state: state.into(),
+                percent,
+                reason: reason.map(String::from),
+            }),
+        )
+    };
+    app.update(Msg::Status(0, SourceStatus::Connected), now());
+    app.update(progress("RUNNING", Some(40), None), now());
+    let text = screen(&mut app, 160, 30);
+    let status = text.lines().last().unwrap();
+    assert!(
+        status.contains("zendesk-debug replay running 40%"),
+        "{status}"
+    );
+    app.update(progress("COMPLETED", Some(100), None), now());
+    let status = screen(&mut app, 160, 30);
+    assert!(status.contains("replay completed"), "{status}");
+    app.update(
+        progress("FAILED", None, Some("archive \x1b[31mgone")),
+        now(),
+    );
+    let status = screen(&mut app, 160, 30);
+    assert!(status.contains("replay failed: archive"), "{status}");
+    assert!(!status.contains('\x1b'), "escaped");
+}

@@ -139,6 +139,10 @@ impl App {
                 return;
             }
             SourceStatus::Failed(why) => SourceState::Failed(why),
+            SourceStatus::Replay(progress) => {
+                source.replay = Some(progress);
+                return;
+            }
         };
     }
 }

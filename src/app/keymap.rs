@@ -51,6 +51,8 @@ pub enum Action {
     Help,
     TogglePause,
     ToggleUtc,
+    /// The stream by arrival / by when events happened.
+    ToggleOrder,
     NextMatch,
     PrevMatch,
     ClearFilter,
@@ -378,6 +380,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "Space",
         action: Action::TogglePause,
         help: "pause / resume the display (nothing is lost meanwhile)",
+    },
+    Binding {
+        screens: &[Stream],
+        keys: &[key('s')],
+        label: "s",
+        action: Action::ToggleOrder,
+        help: "order: by arrival / by time (sources merged)",
     },
     Binding {
         screens: VIEWS,

@@ -9,6 +9,7 @@ mod ingest;
 pub mod keymap;
 mod pattern;
 mod prompt;
+mod stream;
 mod view;
 
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
@@ -26,6 +27,7 @@ pub use dashboard::{
 use keymap::{Action, Screen};
 pub use pattern::{ActivePattern, PatternEditor};
 pub use prompt::{Prompt, PromptKind};
+pub use stream::{Order, StreamView};
 pub use view::{ListView, Rate};
 
 /// How the monitor was started.
@@ -41,6 +43,8 @@ pub struct Config {
     pub utc: bool,
     pub zendesk_subdomain: Option<String>,
     pub max_events: usize,
+    /// The stream's order at start (several sources and replays read best by time).
+    pub order: Order,
 }
 
 /// Everything that can happen to the app.
@@ -86,6 +90,8 @@ pub enum SourceState {
 pub struct SourceView {
     pub name: String,
     pub state: SourceState,
+    /// `--replay-since`: the archive replay into this source's queue.
+    pub replay: Option<crate::source::ReplayProgress>,
 }
 
 /// A screen on the stack; the stream is always at the bottom.
@@ -111,22 +117,6 @@ pub enum Mode {
     Help {
         scroll: u16,
     },
-}
-
-/// The filtered, live list of events on the stream screen.
-#[derive(Clone, Debug, Default)]
-pub struct StreamView {
-    /// Matching events, in arrival order.
-    pub visible: Vec<Seq>,
-    /// Every event before this one has been looked at by the filter.
-    pub scanned: Seq,
-    pub list: ListView,
-    /// Keep the newest event selected as events arrive.
-    pub follow: bool,
-    /// Matching events that arrived while not following.
-    pub unseen: usize,
-    /// Display frozen (events are still stored).
-    pub paused: bool,
 }
 
 pub struct App {
@@ -179,6 +169,7 @@ impl App {
             .map(|n| SourceView {
                 name: n.clone(),
                 state: SourceState::Connecting,
+                replay: None,
             })
             .collect();
         let health = (0..config.sources.len())
@@ -203,6 +194,7 @@ impl App {
             stats: Stats::default(),
             stream: StreamView {
                 follow: true,
+                order: config.order,
                 ..StreamView::default()
             },
             filter,
@@ -311,11 +303,7 @@ impl App {
             p.catch_up(&self.store);
         }
         let first = self.store.first_seq();
-        if self.stream.visible.first().is_some_and(|s| *s < first) {
-            let cut = self.stream.visible.partition_point(|s| *s < first);
-            self.stream.visible.drain(..cut);
-            self.stream.list.selected = self.stream.list.selected.saturating_sub(cut);
-        }
+        self.stream.drop_evicted(first);
         let now = self.now;
         let before = self.stream.visible.len();
         let pattern = self.pattern.as_ref().filter(|p| !p.highlight_only);
@@ -326,6 +314,7 @@ impl App {
         }
         self.stream.scanned = self.store.next_seq();
         let added = self.stream.visible.len() - before;
+        self.stream.place(before, &self.store);
         if self.stream.follow {
             self.stream.list.selected = self.stream.visible.len().saturating_sub(1);
         } else {
@@ -346,7 +335,7 @@ impl App {
         self.stream.unseen = 0;
         if !follow {
             if let Some(seq) = keep {
-                let i = self.stream.visible.partition_point(|s| *s < seq);
+                let i = self.stream.position(seq, &self.store);
                 self.stream.list.selected = i.min(self.stream.visible.len().saturating_sub(1));
             }
         }
@@ -452,6 +441,11 @@ impl App {
                 }
             }
             Action::ToggleUtc => self.utc = !self.utc,
+            Action::ToggleOrder => {
+                self.stream.order = self.stream.order.toggled();
+                self.refilter();
+                self.notice = Some(format!("stream {}", self.stream.order.label()));
+            }
             Action::NextMatch => self.jump_to_highlight(true),
             Action::PrevMatch => self.jump_to_highlight(false),
             Action::Copy => {

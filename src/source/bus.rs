@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 
 use super::sqs::{AwsOptions, classify, sdk_config};
-use super::{Problem, ProblemKind};
+use super::{Problem, ProblemKind, ReplayProgress, SourceContext, SourceEvent, SourceStatus};
 
 /// Every Zendesk event, in either format: the retired connector's partner source, or a webhook
 /// relayed with its `zen:event-type:` type as the detail-type.
@@ -321,12 +321,74 @@ impl Attachment {
         Ok(archive)
     }
 
+    /// Follows the replay started by [`Attachment::replay`] (DescribeReplay every two seconds) and
+    /// reports each change as the source's status, until it ends or the source stops.
+    pub fn watch_replay(&self, ctx: SourceContext) {
+        let eb = self.clients.eb.clone();
+        let name = self.name.clone();
+        ctx.tasks.clone().spawn(async move {
+            let mut last: Option<ReplayProgress> = None;
+            loop {
+                let progress = match eb.describe_replay().replay_name(&name).send().await {
+                    Ok(out) => replay_progress(&out),
+                    Err(e) => ReplayProgress {
+                        state: "UNKNOWN".into(),
+                        percent: None,
+                        reason: Some(classify(&e).detail),
+                    },
+                };
+                if last.as_ref() != Some(&progress) {
+                    let status = SourceStatus::Replay(progress.clone());
+                    if ctx
+                        .tx
+                        .send(SourceEvent::Status(ctx.id, status))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                if progress.ended() {
+                    return;
+                }
+                last = Some(progress);
+                tokio::select! {
+                    () = ctx.cancel.cancelled() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                }
+            }
+        });
+    }
+
     /// `--keep`: what stays, and how to use it again.
     pub fn kept(&self) -> String {
         format!(
             "kept rule {} on bus {} and queue {}: read it again with `zdwatch --queue {}`; remove both with `zdwatch gc --bus {}`",
             self.name, self.bus, self.queue_url, self.queue_url, self.bus
         )
+    }
+}
+
+fn replay_progress(
+    out: &aws_sdk_eventbridge::operation::describe_replay::DescribeReplayOutput,
+) -> ReplayProgress {
+    let time = |t: Option<&aws_sdk_eventbridge::primitives::DateTime>| {
+        t.and_then(|t| Timestamp::from_second(t.secs()).ok())
+    };
+    let percent = match (
+        time(out.event_start_time()),
+        time(out.event_end_time()),
+        time(out.event_last_replayed_time()),
+    ) {
+        (Some(start), Some(end), Some(last)) => Some(ReplayProgress::percent_of(start, end, last)),
+        _ => None,
+    };
+    ReplayProgress {
+        state: out
+            .state()
+            .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string()),
+        percent,
+        reason: out.state_reason().map(str::to_string),
     }
 }
 

@@ -66,6 +66,53 @@ pub enum SourceStatus {
         visible: u64,
         in_flight: u64,
     },
+    /// `--replay-since`: how far the bus archive's replay into this queue has got.
+    Replay(ReplayProgress),
+}
+
+/// A replay's state as DescribeReplay reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayProgress {
+    /// STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED.
+    pub state: String,
+    /// How much of the replayed stretch has been sent, when the service says.
+    pub percent: Option<u8>,
+    /// Why it failed or was cancelled.
+    pub reason: Option<String>,
+}
+
+impl ReplayProgress {
+    /// Whether nothing more will happen to it.
+    pub fn ended(&self) -> bool {
+        matches!(self.state.as_str(), "COMPLETED" | "CANCELLED" | "FAILED")
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self.state.as_str(), "CANCELLED" | "FAILED")
+    }
+
+    /// How far `last` (the newest event replayed so far) is through `[start, end)`.
+    pub fn percent_of(start: Timestamp, end: Timestamp, last: Timestamp) -> u8 {
+        let whole = end.as_millisecond().saturating_sub(start.as_millisecond());
+        if whole <= 0 {
+            return 100;
+        }
+        let done = last.as_millisecond().saturating_sub(start.as_millisecond());
+        u8::try_from((done.clamp(0, whole) * 100) / whole).unwrap_or(100)
+    }
+}
+
+impl fmt::Display for ReplayProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "replay {}", self.state.to_lowercase())?;
+        if let (Some(p), false) = (self.percent, self.ended()) {
+            write!(f, " {p}%")?;
+        }
+        if let Some(r) = &self.reason {
+            write!(f, ": {r}")?;
+        }
+        Ok(())
+    }
 }
 
 /// What the core decided about a message.
@@ -247,6 +294,16 @@ impl SourceSetBuilder {
         }
     }
 
+    /// The context of source `id`, registered before, for a second task working for it.
+    pub fn context(&self, id: SourceId) -> SourceContext {
+        SourceContext {
+            id,
+            tx: self.tx.clone(),
+            cancel: self.cancel.clone(),
+            tasks: self.tasks.clone(),
+        }
+    }
+
     /// How many sources so far (the next one's id).
     pub fn len(&self) -> usize {
         self.names.len()
@@ -303,5 +360,45 @@ impl SourceSet {
         self.events.close();
         self.tasks.close();
         self.tasks.wait().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_progress_reads_as_a_user_expects() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap_or_else(|e| panic!("{e}"));
+        let (start, end) = (t("2026-01-01T10:00:00Z"), t("2026-01-01T12:00:00Z"));
+        assert_eq!(ReplayProgress::percent_of(start, end, start), 0);
+        assert_eq!(
+            ReplayProgress::percent_of(start, end, t("2026-01-01T10:30:00Z")),
+            25
+        );
+        assert_eq!(ReplayProgress::percent_of(start, end, end), 100);
+        assert_eq!(
+            ReplayProgress::percent_of(start, end, t("2026-01-02T00:00:00Z")),
+            100
+        );
+        assert_eq!(
+            ReplayProgress::percent_of(end, start, start),
+            100,
+            "empty stretch"
+        );
+        let running = ReplayProgress {
+            state: "RUNNING".into(),
+            percent: Some(25),
+            reason: None,
+        };
+        assert_eq!(running.to_string(), "replay running 25%");
+        assert!(!running.ended());
+        let failed = ReplayProgress {
+            state: "FAILED".into(),
+            percent: Some(25),
+            reason: Some("archive deleted".into()),
+        };
+        assert_eq!(failed.to_string(), "replay failed: archive deleted");
+        assert!(failed.ended() && failed.failed());
     }
 }

@@ -28,6 +28,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         if !detail.is_empty() {
             spans.push(Span::styled(format!(" {}", safe(&detail)), style));
         }
+        if let Some(r) = &s.replay {
+            let style = if r.failed() {
+                theme::ERROR
+            } else if r.ended() {
+                theme::DIM
+            } else {
+                theme::WARN
+            };
+            spans.push(Span::styled(format!(" {}", safe(&r.to_string())), style));
+        }
         spans.push(Span::raw("  "));
     }
     let mode = match app.config.delivery {
@@ -57,6 +67,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     if app.utc {
         parts.push("UTC".into());
+    }
+    if app.stream.order != crate::app::Order::Arrival {
+        parts.push(app.stream.order.label().into());
     }
     spans.push(Span::styled(parts.join(" │ "), theme::DIM));
     if app.stream.paused {

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use zdwatch::app::{App, Config, Effect, Msg};
+use zdwatch::app::{App, Config, Effect, Msg, Order};
 use zdwatch::source::{Delivery, Message};
 
 pub fn now() -> Timestamp {
@@ -21,6 +21,7 @@ pub fn config(delivery: Delivery) -> Config {
         utc: true,
         zendesk_subdomain: Some("acme".into()),
         max_events: 10_000,
+        order: Order::Arrival,
     }
 }
 
