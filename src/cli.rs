@@ -109,6 +109,28 @@ pub struct DoctorArgs {
     pub bus: Option<String>,
 }
 
+fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse()
+        .map_err(|e| format!("{e}: a time is RFC 3339 with an offset, e.g. 2026-11-28T09:00:00Z"))
+}
+
+impl InputArgs {
+    /// The stretch of the bus archive to replay (`--replay-since`, or `--replay-from/--replay-to`).
+    pub fn replay_window(
+        &self,
+        now: jiff::Timestamp,
+    ) -> Option<(jiff::Timestamp, jiff::Timestamp)> {
+        if let Some(back) = self.replay_since {
+            return Some((
+                now.checked_sub(back).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+                now,
+            ));
+        }
+        self.replay_from
+            .map(|from| (from, self.replay_to.unwrap_or(now)))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct GcArgs {
     /// The bus whose zdwatch rules to remove (queues are found by name and tag in the region).
@@ -375,6 +397,14 @@ pub struct InputArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::filter::parse_duration, requires = "bus")]
     pub replay_since: Option<jiff::SignedDuration>,
 
+    /// With --bus: replay the archive from this time (RFC 3339, e.g. 2026-11-28T09:00:00Z)…
+    #[arg(long, value_name = "TIME", value_parser = parse_time, requires = "bus", conflicts_with = "replay_since")]
+    pub replay_from: Option<jiff::Timestamp>,
+
+    /// …to this time (default: now).
+    #[arg(long, value_name = "TIME", value_parser = parse_time, requires = "replay_from")]
+    pub replay_to: Option<jiff::Timestamp>,
+
     /// Never delete: release each message at once so other consumers still get it.
     #[arg(long)]
     pub peek: bool,
@@ -394,4 +424,52 @@ pub enum OutputFormat {
     Raw,
     /// Comma-separated values with a header line (columns in README).
     Csv,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn window(args: &[&str]) -> Option<(jiff::Timestamp, jiff::Timestamp)> {
+        let now: jiff::Timestamp = "2026-11-28T12:00:00Z".parse().ok()?;
+        let cli = Cli::try_parse_from(["zdwatch", "tail", "--bus", "b"].iter().chain(args))
+            .unwrap_or_else(|e| panic!("{e}"));
+        match cli.command {
+            Some(Command::Tail(t)) => t.input.replay_window(now),
+            _ => panic!("not tail"),
+        }
+    }
+
+    #[test]
+    fn the_replay_window_ends_now_unless_told() {
+        let t = |s: &str| s.parse::<jiff::Timestamp>().ok();
+        assert_eq!(window(&[]), None);
+        assert_eq!(
+            window(&["--replay-since", "2h"]),
+            Some((
+                t("2026-11-28T10:00:00Z").unwrap(),
+                t("2026-11-28T12:00:00Z").unwrap()
+            ))
+        );
+        assert_eq!(
+            window(&["--replay-from", "2026-11-28T09:00:00+01:00"]),
+            Some((
+                t("2026-11-28T08:00:00Z").unwrap(),
+                t("2026-11-28T12:00:00Z").unwrap()
+            ))
+        );
+        assert_eq!(
+            window(&[
+                "--replay-from",
+                "2026-11-27T00:00:00Z",
+                "--replay-to",
+                "2026-11-27T06:00:00Z"
+            ]),
+            Some((
+                t("2026-11-27T00:00:00Z").unwrap(),
+                t("2026-11-27T06:00:00Z").unwrap()
+            ))
+        );
+    }
 }

@@ -133,7 +133,9 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         zendesk_subdomain: args.zendesk_subdomain.clone(),
         max_events: args.max_events.max(1),
         // Several sources, or history replayed behind live events, only make sense merged.
-        order: if sources.names.len() > 1 || args.input.replay_since.is_some() {
+        order: if sources.names.len() > 1
+            || args.input.replay_window(jiff::Timestamp::now()).is_some()
+        {
             app::Order::Occurred
         } else {
             app::Order::Arrival

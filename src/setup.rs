@@ -78,6 +78,8 @@ pub(crate) async fn read_files(
         bus: Vec::new(),
         keep: false,
         replay_since: None,
+        replay_from: None,
+        replay_to: None,
         peek: true,
         pollers: None,
     };
@@ -216,14 +218,14 @@ pub(crate) async fn start_sources(
             detach(attached, false).await;
             return Ok(Err(ExitCode::FAILURE));
         }
-        if let Some(back) = input.replay_since {
-            let now = jiff::Timestamp::now();
-            let from = now.checked_sub(back).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        if let Some((from, to)) = input.replay_window(jiff::Timestamp::now()) {
             // No history is no reason not to show what comes next.
-            match a.replay(from, now).await {
+            match a.replay(from, to).await {
                 Ok(archive) => {
                     eprintln!(
-                        "zdwatch: replaying the last {back:#} of archive {} into it",
+                        "zdwatch: replaying {} to {} from archive {} into it",
+                        from.round(jiff::Unit::Second).unwrap_or(from),
+                        to.round(jiff::Unit::Second).unwrap_or(to),
                         sanitize::sanitize(&archive)
                     );
                     a.watch_replay(builder.context(id));

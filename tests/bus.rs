@@ -279,8 +279,7 @@ async fn replay_since_brings_the_archive_s_history_into_the_personal_queue() {
     );
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("replaying the last 1h of archive zendesk-history"),
+        out.stderr.contains(" from archive zendesk-history into it"),
         "{}",
         out.stderr
     );
@@ -297,8 +296,10 @@ async fn replay_since_brings_the_archive_s_history_into_the_personal_queue() {
             "--bus",
             "plain",
             "--no-journal",
-            "--replay-since",
-            "1h",
+            "--replay-from",
+            "2026-11-28T09:00:00Z",
+            "--replay-to",
+            "2026-11-28T10:00:00+01:00",
             "--idle-exit",
             "1",
         ]),
@@ -306,4 +307,20 @@ async fn replay_since_brings_the_archive_s_history_into_the_personal_queue() {
     );
     assert!(out.status.success(), "{}", out.stderr);
     assert!(out.stderr.contains("has no archive"), "{}", out.stderr);
+
+    // One way of saying the stretch at a time.
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--bus",
+            "plain",
+            "--replay-since",
+            "1h",
+            "--replay-from",
+            "2026-11-28T09:00:00Z",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
