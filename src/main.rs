@@ -4,6 +4,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// Decoding builds and drops a JSON tree per event: mimalloc makes that a third cheaper than
+/// glibc's allocator (BENCHMARKS.md, "tail against jq and jaq").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = zdwatch::cli::Cli::parse();
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at

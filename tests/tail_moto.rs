@@ -256,6 +256,45 @@ async fn a_filter_in_consume_mode_deletes_only_what_it_printed() {
         3,
         "the three events the filter skipped stay in the queue"
     );
+
+    // Without a journal, bodies that cannot match are not even decoded (the prefilter): they
+    // stay in the queue all the same, and peek gives them back at once.
+    for (queue, mode) in [("zd-pre-consume", None), ("zd-pre-peek", Some("--peek"))] {
+        let url = create_queue(&sqs, queue).await;
+        send_bodies(&sqs, &url, &bodies).await;
+        let mut args = vec![
+            "tail",
+            "--queue",
+            queue,
+            "--no-journal",
+            "--filter",
+            "status:*->solved",
+            "--idle-exit",
+            "3",
+            "--format",
+            "text",
+        ];
+        args.extend(mode);
+        let out = run(moto.zdwatch(&args), LIMIT);
+        assert!(out.status.success(), "{}", out.stderr);
+        let text = out.stdout_text();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("open → solved"), "{text}");
+        let (visible, in_flight) = queue_depth(&sqs, &url).await;
+        if mode.is_some() {
+            assert_eq!(
+                (visible, in_flight),
+                (5, 0),
+                "{queue}: all visible again at once"
+            );
+        } else {
+            assert_eq!(
+                visible + in_flight,
+                4,
+                "{queue}: only the printed one deleted"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

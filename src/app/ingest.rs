@@ -2,7 +2,7 @@
 //! journal, and the sources' state and health.
 
 use super::{App, Effect, SourceState};
-use crate::event::{Received, TicketEvent, decode};
+use crate::event::{Received, TicketEvent, decode_many};
 use crate::source::{Delivery, Disposition, Message, ProblemKind, SourceId, SourceStatus};
 use crate::store::journal::StoredEvent;
 
@@ -10,7 +10,8 @@ impl App {
     pub(super) fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
         let mut release: Vec<(SourceId, String)> = Vec::new();
         let mut held: Vec<(SourceId, String)> = Vec::new();
-        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
+        let mut ids: Vec<SourceId> = Vec::with_capacity(batch.len());
+        let mut bodies: Vec<Received> = Vec::with_capacity(batch.len());
         for m in batch {
             let seen = |id: &String| !self.peeked.insert(id);
             if self.config.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
@@ -18,15 +19,22 @@ impl App {
                 release.extend(m.receipt.map(|r| (m.source, r)));
                 continue;
             }
-            let mut event = decode(Received {
+            held.extend(m.receipt.map(|r| (m.source, r)));
+            ids.push(m.source);
+            bodies.push(Received {
                 body: m.body,
                 message_id: m.message_id,
                 received_at: m.received_at,
             });
-            event.source = self.source_names.get(m.source).cloned();
-            held.extend(m.receipt.map(|r| (m.source, r)));
-            events.push((m.source, event));
         }
+        let events: Vec<(SourceId, TicketEvent)> = ids
+            .into_iter()
+            .zip(decode_many(bodies))
+            .map(|(source, mut event)| {
+                event.source = self.source_names.get(source).cloned();
+                (source, event)
+            })
+            .collect();
         // The journal first: a message may be deleted only once its event is on disk.
         if self.journal_error.is_none() && !self.journals.is_empty() {
             if let Err(e) = self.journals.append(events.iter().map(|(s, e)| (*s, e))) {
@@ -149,47 +157,30 @@ impl App {
 
 /// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
 /// keeping their order.
-fn decode_all(mut history: Vec<StoredEvent>) -> Vec<TicketEvent> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let size = history.len().div_ceil(threads).max(1);
-    let mut parts = Vec::with_capacity(threads);
-    while history.len() > size {
-        let rest = history.split_off(size);
-        parts.push(std::mem::replace(&mut history, rest));
+fn decode_all(history: Vec<StoredEvent>) -> Vec<TicketEvent> {
+    let mut sources = Vec::with_capacity(history.len());
+    let bodies = history
+        .into_iter()
+        .map(|h| {
+            sources.push(h.source);
+            Received {
+                body: h.raw,
+                message_id: h.message_id,
+                received_at: h.received_at,
+            }
+        })
+        .collect();
+    // One shared name per source, not one per event.
+    let mut names: std::collections::HashMap<String, std::sync::Arc<str>> =
+        std::collections::HashMap::new();
+    let mut events = decode_many(bodies);
+    for (e, source) in events.iter_mut().zip(sources) {
+        e.source = source.map(|s| {
+            names
+                .entry(s)
+                .or_insert_with_key(|s| crate::source::short_name(s).into())
+                .clone()
+        });
     }
-    parts.push(history);
-    let decode_part = |part: Vec<StoredEvent>| -> Vec<TicketEvent> {
-        // One shared name per source, not one per event.
-        let mut names: std::collections::HashMap<String, std::sync::Arc<str>> =
-            std::collections::HashMap::new();
-        part.into_iter()
-            .map(|h| {
-                let mut e = decode(Received {
-                    body: h.raw,
-                    message_id: h.message_id,
-                    received_at: h.received_at,
-                });
-                e.source = h.source.map(|s| {
-                    names
-                        .entry(s)
-                        .or_insert_with_key(|s| crate::source::short_name(s).into())
-                        .clone()
-                });
-                e
-            })
-            .collect()
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || decode_part(part)))
-            .collect();
-        // decode never panics; a thread that did would only lose its part of the history view.
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+    events
 }

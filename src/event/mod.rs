@@ -11,7 +11,7 @@ mod legacy;
 mod summary;
 mod webhook;
 
-pub use decode::{Received, decode};
+pub use decode::{Received, decode, decode_many};
 pub use kinds::{KNOWN_KINDS, Kind};
 pub use summary::summary;
 

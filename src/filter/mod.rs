@@ -6,6 +6,7 @@
 
 mod eval;
 mod parse;
+mod prefilter;
 
 use std::fmt;
 use std::ops::Range;
@@ -15,6 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::event::{Format, TicketEvent};
 
 pub use parse::parse;
+pub use prefilter::Prefilter;
 
 /// A compiled filter; the empty filter matches everything.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,6 +7,7 @@ pub mod test_pattern;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -16,7 +17,7 @@ pub use format::{write_csv, write_csv_header, write_event, write_ndjson, write_r
 
 use crate::cli::OutputFormat;
 use crate::event::{Format, Received, TicketEvent, decode};
-use crate::filter::Filter;
+use crate::filter::{Filter, Prefilter};
 use crate::source::{
     Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus, short_name,
 };
@@ -68,11 +69,13 @@ pub async fn tail(
     out: &mut impl Write,
     mut on_status: impl FnMut(&str, &SourceStatus),
 ) -> io::Result<TailReport> {
+    let prefilter = Prefilter::new(&opts.filter);
     let mut state = Tail {
         names: sources.names.iter().map(|n| short_name(n).into()).collect(),
         opts,
         dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
         peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
+        prefilter,
         report: TailReport::default(),
     };
     let idle = state.opts.idle_exit;
@@ -151,10 +154,74 @@ struct Tail {
     dedupe: Dedupe,
     /// Peek: SQS message ids already handled (a released message comes straight back).
     peeked: Dedupe,
+    /// Which bodies are not worth decoding for the filter.
+    prefilter: Prefilter,
     report: TailReport,
 }
 
 type Acks = HashMap<(SourceId, Disposition), Vec<String>>;
+
+/// What became of a message before the filter looked at its event.
+enum Item {
+    /// Its event (or `None`: the prefilter saw it cannot match) is next among the decoded ones.
+    Decoded,
+    /// Peek: the same message again.
+    Again,
+}
+
+/// Below this many bodies, one thread does them all (sharing the work would cost more).
+const PARALLEL_FROM: usize = 256;
+
+/// An event decoded, judged and, when selected, already written out.
+struct Judged {
+    event: TicketEvent,
+    selected: bool,
+    line: Vec<u8>,
+}
+
+/// What a body goes through before the one-at-a-time part (dedupe, output, acks).
+struct Judge<'a> {
+    prefilter: &'a Prefilter,
+    filter: &'a Filter,
+    pattern: Option<&'a crate::pattern::Pattern>,
+    format: OutputFormat,
+    to_terminal: bool,
+    now: Timestamp,
+}
+
+impl Judge<'_> {
+    /// `None` when the body may be skipped and the prefilter sees it cannot match.
+    fn judge(&self, body: Received, may_skip: bool, name: Option<Arc<str>>) -> Option<Judged> {
+        if may_skip && !self.prefilter.may_match(&body.body) {
+            return None;
+        }
+        let mut event = decode(body);
+        event.source = name;
+        let selected = self.filter.matches(&event, self.now)
+            && self.pattern.is_none_or(|p| p.matches_event(&event));
+        let mut line = Vec::new();
+        if selected {
+            // Writing to memory cannot fail.
+            let _ = write_event(&mut line, &event, self.format, self.to_terminal);
+        }
+        Some(Judged {
+            event,
+            selected,
+            line,
+        })
+    }
+
+    /// Judges every body on every core (rayon's pool, whose threads and memory stay warm),
+    /// keeping the order.
+    fn all(&self, bodies: Vec<(Received, bool, Option<Arc<str>>)>) -> Vec<Option<Judged>> {
+        use rayon::prelude::*;
+        let one = |(body, may_skip, name)| self.judge(body, may_skip, name);
+        if bodies.len() < PARALLEL_FROM {
+            return bodies.into_iter().map(one).collect();
+        }
+        bodies.into_par_iter().with_min_len(64).map(one).collect()
+    }
+}
 
 impl Tail {
     /// Writes a batch and flushes; returns the acks that are now safe to send.
@@ -168,25 +235,69 @@ impl Tail {
         let mut written_here: Vec<(SourceId, Option<String>)> = Vec::new();
         let mut to_store: Vec<(SourceId, TicketEvent)> = Vec::new();
         let mut stop = Stop::Continue;
-        let mut messages = batch.into_iter();
-        for m in messages.by_ref() {
-            let (source, receipt) = (m.source, m.receipt);
+        // Bodies the filter cannot match (a look at the raw text) are not decoded at all, unless a
+        // journal wants every event; the look and the decoding run on every core, in order.
+        let mut items: Vec<(SourceId, Option<String>, Item)> = Vec::with_capacity(batch.len());
+        let mut bodies: Vec<(Received, bool, Option<Arc<str>>)> = Vec::new();
+        for m in batch {
             let seen = |id: &String| !self.peeked.insert(id);
-            if self.opts.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
+            let item = if self.opts.delivery == Delivery::Peek
+                && m.message_id.as_ref().is_some_and(seen)
+            {
+                Item::Again
+            } else {
+                let may_skip = !self.opts.journals.covers(m.source);
+                bodies.push((
+                    Received {
+                        body: m.body,
+                        message_id: m.message_id,
+                        received_at: m.received_at,
+                    },
+                    may_skip,
+                    self.names.get(m.source).cloned(),
+                ));
+                Item::Decoded
+            };
+            items.push((m.source, m.receipt, item));
+        }
+        let judge = Judge {
+            prefilter: &self.prefilter,
+            filter: &self.opts.filter,
+            pattern: self.opts.pattern.as_ref(),
+            format: self.opts.format,
+            to_terminal: self.opts.to_terminal,
+            now,
+        };
+        let mut decoded = judge.all(bodies).into_iter();
+        let mut messages = items.into_iter();
+        for (source, receipt, item) in messages.by_ref() {
+            let event = match item {
+                Item::Decoded => decoded.next().flatten(),
                 // The same message again, not a duplicate event: give it back once more.
-                if let Some(r) = receipt {
+                Item::Again => {
+                    if let Some(r) = receipt {
+                        acks.entry((source, Disposition::Release))
+                            .or_default()
+                            .push(r);
+                    }
+                    continue;
+                }
+            };
+            // The prefilter saw it cannot match: as for an event the filter refuses (below).
+            let Some(Judged {
+                event,
+                selected,
+                line,
+            }) = event
+            else {
+                self.report.filtered_out += 1;
+                if let (Some(r), Delivery::Peek) = (receipt, self.opts.delivery) {
                     acks.entry((source, Disposition::Release))
                         .or_default()
                         .push(r);
                 }
                 continue;
-            }
-            let mut event = decode(Received {
-                body: m.body,
-                message_id: m.message_id,
-                received_at: m.received_at,
-            });
-            event.source = self.names.get(source).cloned();
+            };
             let mut ack = |disposition| {
                 if let Some(r) = receipt.clone() {
                     acks.entry((source, disposition)).or_default().push(r);
@@ -197,12 +308,6 @@ impl Tail {
                 ack(handled);
                 continue;
             }
-            let selected = self.opts.filter.matches(&event, now)
-                && self
-                    .opts
-                    .pattern
-                    .as_ref()
-                    .is_none_or(|p| p.matches_event(&event));
             if !selected {
                 self.report.filtered_out += 1;
                 if self.opts.journals.covers(source) {
@@ -215,7 +320,7 @@ impl Tail {
                 }
                 continue;
             }
-            match self.write(out, &event) {
+            match out.write_all(&line) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                     self.report.broken_pipe = true;
@@ -239,9 +344,9 @@ impl Tail {
             }
         }
         // Messages after the last one wanted were not looked at: give them back at once.
-        for m in messages {
-            if let Some(r) = m.receipt {
-                acks.entry((m.source, Disposition::Release))
+        for (source, receipt, _) in messages {
+            if let Some(r) = receipt {
+                acks.entry((source, Disposition::Release))
                     .or_default()
                     .push(r);
             }
@@ -278,10 +383,6 @@ impl Tail {
             }
         }
         Ok((stop, acks))
-    }
-
-    fn write(&self, out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
-        write_event(out, e, self.opts.format, self.opts.to_terminal)
     }
 
     fn count(&mut self, e: &TicketEvent) {

@@ -1,0 +1,197 @@
+//! The prefilter (`tail` skips bodies that cannot match before decoding them) never skips a body
+//! whose event the filter selects: checked over demo events in both formats, SNS-wrapped, and
+//! rewritten the ways producers write the same values differently (upper case, ids as strings
+//! or floats, `\u` escapes), with filters built from the events' own values. It must also skip:
+//! a prefilter that decodes everything would pass the first check and help nobody.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+use zdwatch::event::{Received, TicketEvent, decode};
+use zdwatch::filter::{Filter, Prefilter};
+use zdwatch::source::demo::Simulator;
+
+fn demo_bodies() -> Vec<Vec<u8>> {
+    let start: Timestamp = "2026-03-01T08:00:00Z".parse().unwrap();
+    let mut sim = Simulator::new(11, start);
+    sim.advance(start + SignedDuration::from_mins(40))
+        .into_iter()
+        .map(|d| d.body)
+        .take(1500)
+        .collect()
+}
+
+fn decoded(body: &[u8]) -> TicketEvent {
+    decode(Received {
+        body: body.to_vec(),
+        message_id: None,
+        received_at: Timestamp::UNIX_EPOCH,
+    })
+}
+
+/// Rewrites every string and number of a body's JSON (and of an SNS message inside it).
+fn rewrite(v: &mut Value, how: &dyn Fn(&mut Value)) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "Message" {
+                    if let Some(inner) = x
+                        .as_str()
+                        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                    {
+                        let mut inner = inner;
+                        rewrite(&mut inner, how);
+                        *x = Value::String(inner.to_string());
+                        continue;
+                    }
+                }
+                rewrite(x, how);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| rewrite(x, how)),
+        _ => how(v),
+    }
+}
+
+/// The same events written otherwise.
+fn variants(body: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![body.to_vec()];
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return out;
+    };
+    let upper = |x: &mut Value| {
+        if let Value::String(s) = x {
+            if !s.contains(':') && !s.contains('-') {
+                *s = s.to_uppercase();
+            }
+        }
+    };
+    let ids_as_strings = |x: &mut Value| {
+        if let Some(n) = x.as_u64() {
+            *x = Value::String(n.to_string());
+        }
+    };
+    for how in [&upper as &dyn Fn(&mut Value), &ids_as_strings] {
+        let mut w = v.clone();
+        rewrite(&mut w, how);
+        out.push(w.to_string().into_bytes());
+    }
+    // Numbers as floats with an exponent (serde_json writes them out, so edit the text).
+    let text = v.to_string();
+    let mut floats = String::new();
+    let mut digits = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if !in_string && c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            if digits.len() > 1 {
+                floats.push_str(&format!(
+                    "{}.{}e{}",
+                    &digits[..1],
+                    &digits[1..],
+                    digits.len() - 1
+                ));
+            } else {
+                floats.push_str(&digits);
+            }
+            digits.clear();
+        }
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else {
+            in_string = c == '"';
+        }
+        floats.push(c);
+    }
+    out.push(floats.trim_end().as_bytes().to_vec());
+    // One letter of every status, priority and tag escaped.
+    let escaped = text
+        .replace("\"open\"", "\"\\u006fpen\"")
+        .replace("\"solved\"", "\"\\u0073olved\"")
+        .replace("\"urgent\"", "\"urg\\u0065nt\"")
+        .replace("\"payment_failed\"", "\"payment\\u005ffailed\"");
+    out.push(escaped.into_bytes());
+    out
+}
+
+/// Filters made of the event's own values (so that many match), alone and combined.
+fn filters(e: &TicketEvent) -> Vec<String> {
+    let mut f = vec!["reopened".to_string(), "status:solved,closed->open".into()];
+    if let Some(t) = e.ticket_id {
+        f.push(format!("#{t}"));
+        f.push(format!("ticket:{},{}", t + 1, t));
+    }
+    if let (Some(p), Some(c)) = (&e.previous, &e.current) {
+        f.push(format!("status:{p}->{c}"));
+        f.push(format!("status:*->{c} -tag:nothing"));
+    }
+    if let Some(s) = &e.ticket.status {
+        f.push(format!("status:{s}"));
+    }
+    if let Some(p) = &e.ticket.priority {
+        f.push(format!("priority:{p} or #1"));
+    }
+    if let Some(tag) = e.ticket.tags.first() {
+        f.push(format!("tag:{tag}"));
+        f.push(format!("tag:{}*", &tag[..tag.len().min(3)]));
+    }
+    if let Some(tag) = e.tags_added.first() {
+        f.push(format!("tag+:{tag}"));
+    }
+    if let Some(g) = e.ticket.group_id {
+        f.push(format!("group:{g} (type:status_changed or tag:vip)"));
+    }
+    if let Some(a) = e.actor_id {
+        f.push(format!("actor:{a}"));
+    }
+    f
+}
+
+#[test]
+fn the_prefilter_never_skips_an_event_the_filter_selects_and_skips_many_that_it_does_not() {
+    let bodies = demo_bodies();
+    let events: Vec<TicketEvent> = bodies.iter().map(|b| decoded(b)).collect();
+    let now = Timestamp::UNIX_EPOCH;
+    let (mut checked, mut selected, mut skipped) = (0u64, 0u64, 0u64);
+    let written: Vec<(Vec<u8>, TicketEvent)> = bodies
+        .iter()
+        .step_by(5)
+        .flat_map(|b| variants(b))
+        .map(|v| {
+            let e = decoded(&v);
+            (v, e)
+        })
+        .collect();
+    // Filters from every 25th event, over every fifth body and its variants.
+    for source in events.iter().step_by(25) {
+        for text in filters(source) {
+            let filter = Filter::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let pre = Prefilter::new(&filter);
+            for (body, event) in &written {
+                let matches = filter.matches(event, now);
+                let may = pre.may_match(body);
+                assert!(
+                    may || !matches,
+                    "{text} selects this body but the prefilter skips it:\n{}",
+                    String::from_utf8_lossy(body)
+                );
+                checked += 1;
+                selected += u64::from(matches);
+                skipped += u64::from(!may);
+            }
+        }
+    }
+    assert!(
+        selected > 1000,
+        "the filters select something ({selected} of {checked})"
+    );
+    assert!(
+        skipped * 2 > checked,
+        "most bodies are skipped ({skipped} of {checked})"
+    );
+}
