@@ -270,6 +270,11 @@ pub struct ExportArgs {
     /// Output format: raw bodies can be read back with `--file` or sent to a queue again.
     #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson)]
     pub format: OutputFormat,
+
+    /// Hide customer data (subjects, comments, descriptions, names, e-mail addresses, phone
+    /// numbers); ids, statuses and tags stay.
+    #[arg(long, env = "ZDWATCH_MASK")]
+    pub mask: bool,
 }
 
 /// The usual AWS flags; the AWS_* environment variables and profiles work through aws-config.
@@ -319,6 +324,11 @@ pub struct MonitorArgs {
     #[arg(long)]
     pub utc: bool,
 
+    /// Start with customer data hidden (subjects, comments, names, e-mails, phones; toggle with
+    /// `M`); ids, statuses and tags stay.
+    #[arg(long, env = "ZDWATCH_MASK")]
+    pub mask: bool,
+
     /// Events held in memory; the oldest are dropped beyond this.
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub max_events: usize,
@@ -358,6 +368,11 @@ pub struct TailArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson)]
     pub format: OutputFormat,
+
+    /// Hide customer data in what is written (subjects, comments, descriptions, names, e-mail
+    /// addresses, phone numbers); ids, statuses and tags stay. The journal keeps the originals.
+    #[arg(long, env = "ZDWATCH_MASK")]
+    pub mask: bool,
 
     /// Stop after writing this many events.
     #[arg(long)]

@@ -143,6 +143,7 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
     };
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
     app.set_pattern(pattern);
+    app.mask = args.mask;
     let since = jiff::Timestamp::now()
         .checked_sub(args.history)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -246,6 +247,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64),
         to_terminal: std::io::stdout().is_terminal(),
+        mask: args.mask,
         journals,
     };
     let written = write_events(sources, opts).await;
@@ -333,6 +335,7 @@ async fn export(args: ExportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
         max_events: None,
         idle_exit: None,
         to_terminal: std::io::stdout().is_terminal(),
+        mask: args.mask,
         journals: store::journal::Journals::default(),
     };
     write_events(sources, opts).await

@@ -240,6 +240,7 @@ async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
         max_events: None,
         idle_exit: None,
         to_terminal: false,
+        mask: false,
         journals: Default::default(),
     };
     let mut out = Vec::new();
@@ -343,4 +344,39 @@ fn several_files_at_once_and_source_picks_one() {
     let lines = one.lines();
     assert_eq!(lines.len(), 1, "{}", one.stderr);
     assert_eq!(lines[0]["format"], "webhook");
+}
+
+#[test]
+fn mask_hides_customer_data_in_every_format_and_keeps_ids() {
+    let sample = common::samples_dir().join("webhook/comment_added.json");
+    let path = sample.to_str().unwrap();
+    for format in ["ndjson", "text", "csv", "raw"] {
+        let out = zdwatch(&["tail", "--file", path, "--format", format, "--mask"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        for secret in [
+            "Cannot log in",
+            "Still broken",
+            "Ana Souza",
+            "Customer cannot",
+        ] {
+            assert!(!text.contains(secret), "{format}: {secret} in {text}");
+        }
+        assert!(
+            text.contains("5158"),
+            "{format}: the ticket id stays: {text}"
+        );
+        let unmasked = zdwatch(&["tail", "--file", path, "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&unmasked.stdout).contains("Still broken") || format == "csv"
+        );
+    }
 }

@@ -726,3 +726,54 @@ fn the_status_line_shows_a_replay_s_progress() {
     assert!(status.contains("replay failed: archive"), "{status}");
     assert!(!status.contains('\x1b'), "escaped");
 }
+
+#[test]
+fn m_masks_customer_data_on_every_screen_and_in_what_is_copied() {
+    let mut app = loaded();
+    let secrets = ["Cannot log in", "Still broken", "Ana Souza"];
+    let before = screen(&mut app, 160, 40);
+    assert!(secrets.iter().any(|s| before.contains(s)), "{before}");
+    key(&mut app, KeyCode::Char('M'));
+    assert!(app.mask);
+    let stream = screen(&mut app, 160, 40);
+    assert!(stream.contains("masked"), "{stream}");
+    // The comment event: its timeline and detail (with the raw body) are masked too.
+    let comment = app
+        .stream
+        .visible
+        .iter()
+        .position(|s| app.store.get(*s).unwrap().event_id == "a8b9c1d2-3e4f-5a6b-7c8d-9e0f1a2b0005")
+        .unwrap();
+    app.stream.follow = false;
+    app.stream.list.selected = comment;
+    let mut seen = vec![stream];
+    key(&mut app, KeyCode::Enter);
+    seen.push(screen(&mut app, 160, 40));
+    key(&mut app, KeyCode::Char('d'));
+    let detail = screen(&mut app, 160, 80);
+    assert!(
+        detail.contains("5158") && detail.contains("8447388090495"),
+        "ids stay: {detail}"
+    );
+    seen.push(detail);
+    let effects = key(&mut app, KeyCode::Char('y'));
+    let copied = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Copy(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        })
+        .unwrap();
+    seen.push(copied);
+    for text in &seen {
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{secret} shown while masked:\n{text}"
+            );
+        }
+    }
+    // M again shows them.
+    key(&mut app, KeyCode::Char('M'));
+    assert!(screen(&mut app, 160, 80).contains("Ana Souza"));
+}

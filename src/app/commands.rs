@@ -67,8 +67,8 @@ impl App {
             .open(path)?;
         let mut out = std::io::BufWriter::new(file);
         let mut n = 0;
-        for e in seqs.iter().filter_map(|s| self.store.get(*s)) {
-            crate::headless::write_raw(&mut out, e, false)?;
+        for e in seqs.iter().filter_map(|s| self.shown(*s)) {
+            crate::headless::write_raw(&mut out, &e, false)?;
             n += 1;
         }
         std::io::Write::flush(&mut out)?;

@@ -53,6 +53,8 @@ pub enum Action {
     ToggleUtc,
     /// The stream by arrival / by when events happened.
     ToggleOrder,
+    /// Customer data hidden / shown.
+    ToggleMask,
     NextMatch,
     PrevMatch,
     ClearFilter,
@@ -387,6 +389,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "s",
         action: Action::ToggleOrder,
         help: "order: by arrival / by time (sources merged)",
+    },
+    Binding {
+        screens: &[Stream, Dashboard, Timeline, Detail, Explain],
+        keys: &[key('M'), shift('M')],
+        label: "M",
+        action: Action::ToggleMask,
+        help: "mask / show customer data (texts, names, e-mails)",
     },
     Binding {
         screens: VIEWS,

@@ -126,6 +126,8 @@ pub struct App {
     pub dashboard: DashboardView,
     /// Per source: depth, lag, errors (the dashboard's queue health).
     pub health: Vec<SourceHealth>,
+    /// `--mask` / `M`: customer data hidden on screen and in what is copied or saved.
+    pub mask: bool,
     /// Per source: its short name, given to its events (the filter's `source:`).
     source_names: Vec<std::sync::Arc<str>>,
     /// Where events from queues are stored before their messages are deleted.
@@ -187,6 +189,7 @@ impl App {
             dashboard: DashboardView::default(),
             health,
             source_names,
+            mask: false,
             store: EventStore::new(config.max_events),
             peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
             journals: Journals::default(),
@@ -342,6 +345,27 @@ impl App {
         self.keep_selection_visible();
     }
 
+    /// An event as the screen shows it: with customer data hidden while masking.
+    pub fn shown(&self, seq: Seq) -> Option<std::borrow::Cow<'_, crate::event::TicketEvent>> {
+        let e = self.store.get(seq)?;
+        Some(if self.mask {
+            std::borrow::Cow::Owned(crate::event::mask::event(e))
+        } else {
+            std::borrow::Cow::Borrowed(e)
+        })
+    }
+
+    /// A user's name when known (and not masked).
+    pub fn user_name(&self, user: u64) -> Option<&str> {
+        self.store.name(user).filter(|_| !self.mask)
+    }
+
+    /// `Tom Becker` when the name is known and not masked, else the id.
+    pub fn user_label(&self, user: u64) -> String {
+        self.user_name(user)
+            .map_or_else(|| user.to_string(), str::to_string)
+    }
+
     pub fn selected_seq(&self) -> Option<Seq> {
         match self.mode() {
             Mode::Timeline { ticket, list } => Timeline::build(&self.store, *ticket)
@@ -448,8 +472,19 @@ impl App {
             }
             Action::NextMatch => self.jump_to_highlight(true),
             Action::PrevMatch => self.jump_to_highlight(false),
+            Action::ToggleMask => {
+                self.mask = !self.mask;
+                self.notice = Some(
+                    if self.mask {
+                        "customer data masked (M shows it)"
+                    } else {
+                        "customer data shown (M masks it)"
+                    }
+                    .into(),
+                );
+            }
             Action::Copy => {
-                if let Some(e) = self.selected_seq().and_then(|s| self.store.get(s)) {
+                if let Some(e) = self.selected_seq().and_then(|s| self.shown(s)) {
                     effects.push(Effect::Copy(e.raw.clone()));
                     self.notice = Some(format!(
                         "copied the raw event ({} bytes) to the clipboard",

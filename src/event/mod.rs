@@ -8,6 +8,7 @@ mod decode;
 pub mod json;
 pub mod kinds;
 mod legacy;
+pub mod mask;
 mod summary;
 mod webhook;
 

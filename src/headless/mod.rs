@@ -34,6 +34,8 @@ pub struct TailOptions {
     pub idle_exit: Option<Duration>,
     /// Whether stdout is a terminal (raw bodies are then sanitised).
     pub to_terminal: bool,
+    /// `--mask`: customer data hidden in what is written (the journal keeps the original).
+    pub mask: bool,
     /// Where events from queues are stored before their messages are deleted (may be empty).
     pub journals: Journals,
 }
@@ -186,6 +188,7 @@ struct Judge<'a> {
     pattern: Option<&'a crate::pattern::Pattern>,
     format: OutputFormat,
     to_terminal: bool,
+    mask: bool,
     now: Timestamp,
 }
 
@@ -201,8 +204,13 @@ impl Judge<'_> {
             && self.pattern.is_none_or(|p| p.matches_event(&event));
         let mut line = Vec::new();
         if selected {
+            let shown = if self.mask {
+                std::borrow::Cow::Owned(crate::event::mask::event(&event))
+            } else {
+                std::borrow::Cow::Borrowed(&event)
+            };
             // Writing to memory cannot fail.
-            let _ = write_event(&mut line, &event, self.format, self.to_terminal);
+            let _ = write_event(&mut line, &shown, self.format, self.to_terminal);
         }
         Some(Judged {
             event,
@@ -266,6 +274,7 @@ impl Tail {
             pattern: self.opts.pattern.as_ref(),
             format: self.opts.format,
             to_terminal: self.opts.to_terminal,
+            mask: self.opts.mask,
             now,
         };
         let mut decoded = judge.all(bodies).into_iter();

@@ -445,7 +445,7 @@ fn subject(app: &App, ticket: u64) -> String {
         .ticket(ticket)
         .iter()
         .rev()
-        .filter_map(|s| app.store.get(*s))
+        .filter_map(|s| app.shown(*s))
         .find_map(|e| e.ticket.subject.clone())
         .unwrap_or_default()
 }

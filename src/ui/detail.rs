@@ -13,14 +13,14 @@ use crate::sanitize::sanitize_bytes;
 use crate::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
-    let Some(e) = app.store.get(seq) else {
+    let Some(e) = app.shown(seq) else {
         frame.render_widget(
             Paragraph::new("This event is no longer held (evicted by --max-events)."),
             area,
         );
         return;
     };
-    let mut lines = fields(e, app);
+    let mut lines = fields(&e, app);
     lines.push(Line::from(""));
     lines.push(Line::styled("raw body", theme::HEADER));
     lines.extend(raw_lines(&e.raw));
@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
 
 fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
     let utc = app.utc;
-    let user = |id: u64| match app.store.name(id) {
+    let user = |id: u64| match app.user_name(id) {
         Some(name) => format!("{id} ({name})"),
         None => id.to_string(),
     };

@@ -13,7 +13,8 @@ use crate::pattern::explain::Mark;
 use crate::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
-    let (Some(e), Some(active)) = (app.store.get(seq), &app.pattern) else {
+    // Masked, the explanation is of the masked event: what the screen shows, nothing more.
+    let (Some(e), Some(active)) = (app.shown(seq), &app.pattern) else {
         frame.render_widget(
             Paragraph::new("No pattern, or the event is no longer held."),
             area,
@@ -59,7 +60,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     };
     let ticket = e.ticket_id.map(|t| format!("#{t} ")).unwrap_or_default();
     let block = Block::bordered()
-        .title(format!(" {ticket}{}:{title}", safe(e.kind.as_str())))
+        .title(format!(
+            " {ticket}{}:{title}{}",
+            safe(e.kind.as_str()),
+            if app.mask {
+                "(masked: M shows the values) "
+            } else {
+                ""
+            }
+        ))
         .title_bottom(Line::styled(" p edit the pattern · q back ", theme::DIM));
     frame.render_widget(
         Paragraph::new(lines)

@@ -68,6 +68,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.utc {
         parts.push("UTC".into());
     }
+    if app.mask {
+        parts.push("masked".into());
+    }
     if app.stream.order != crate::app::Order::Arrival {
         parts.push(app.stream.order.label().into());
     }

@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .skip(list.offset)
         .take(rows_room)
         .filter_map(|(i, seq)| {
-            let e = app.store.get(*seq)?;
+            let e = app.shown(*seq)?;
             let mut style = if app.is_highlighted(*seq) {
                 theme::HIGHLIGHT
             } else {
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             if i == list.selected {
                 style = style.patch(theme::SELECTED);
             }
-            Some(row(e, app.utc, wide, medium, several).style(style))
+            Some(row(&e, app.utc, wide, medium, several).style(style))
         });
     let (time_w, ticket_w, kind_w) = if medium { (14, 9, 24) } else { (8, 7, 16) };
     let mut widths = vec![

@@ -32,17 +32,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
         .skip(list.offset)
         .take(rows_room)
         .filter_map(|(i, entry)| {
-            let e = app.store.get(entry.seq)?;
+            let e = app.shown(entry.seq)?;
             let mark = match entry.group {
                 Group::Alone => " ",
                 Group::First => "┌",
                 Group::Middle => "│",
                 Group::Last => "└",
             };
-            let actor = e
-                .actor_id
-                .map(|a| app.store.user_label(a))
-                .unwrap_or_default();
+            let actor = e.actor_id.map(|a| app.user_label(a)).unwrap_or_default();
             let mut style = if app.is_highlighted(entry.seq) {
                 theme::HIGHLIGHT
             } else {
@@ -55,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
                 Cell::from(mark).style(theme::DIM),
                 Cell::from(short_time(entry.at, app.utc, narrow)).style(theme::DIM),
                 Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
-                Cell::from(safe(&summary(e)).into_owned()),
+                Cell::from(safe(&summary(&e)).into_owned()),
             ];
             if !narrow {
                 cells.push(Cell::from(safe(&actor).into_owned()).style(theme::DIM));
@@ -92,7 +89,7 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
         facts.push(format!("priority {p}"));
     }
     facts.push(match c.assignee_id {
-        Some(a) => format!("assignee {}", app.store.user_label(a)),
+        Some(a) => format!("assignee {}", app.user_label(a)),
         None => "unassigned".into(),
     });
     if let Some(g) = c.group_id {
@@ -128,6 +125,13 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
     let subject = c
         .subject
         .as_deref()
+        .map(|s| {
+            if app.mask {
+                crate::event::mask::MASKED
+            } else {
+                s
+            }
+        })
         .map(|s| format!("“{}”  ", safe(s)))
         .unwrap_or_default();
     let tags = Line::from(vec![

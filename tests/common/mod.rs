@@ -134,6 +134,7 @@ impl Drop for Moto {
 pub fn zdwatch(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zdwatch"));
     cmd.args(args)
+        .env_remove("ZDWATCH_MASK")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_REGION")

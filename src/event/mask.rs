@@ -1,0 +1,266 @@
+//! `--mask` and the `M` key: customer data hidden before it reaches a screen, a share or a file,
+//! so that a screen can be shared during an incident. Hidden: subjects, descriptions, comment
+//! bodies, names, e-mail addresses, phone numbers, attachment file names and free-text field
+//! values. Kept: ids, statuses, priorities, tags, channels, kinds and times, so that tickets can
+//! still be followed.
+
+use serde_json::Value;
+
+use super::{Kind, TicketEvent};
+
+/// What a hidden value reads as.
+pub const MASKED: &str = "‹masked›";
+const EMAIL: &str = "‹email›";
+const PHONE: &str = "‹phone›";
+
+/// Keys whose string values are personal whatever they hold (lower case).
+const PERSONAL_KEYS: &[&str] = &[
+    "subject",
+    "description",
+    "body",
+    "html_body",
+    "plain_body",
+    "name",
+    "author_name",
+    "display_name",
+    "email",
+    "phone",
+    "filename",
+    "file_name",
+    "external_id",
+    "recipient",
+    "signature",
+    "details",
+    "notes",
+    "alias",
+];
+
+/// The event as `--mask` shows it; the original stays as it was (the `M` key shows it again).
+pub fn event(e: &TicketEvent) -> TicketEvent {
+    let mut m = e.clone();
+    let hide = |s: &mut Option<String>| {
+        if s.is_some() {
+            *s = Some(MASKED.to_string());
+        }
+    };
+    hide(&mut m.ticket.subject);
+    hide(&mut m.ticket.external_id);
+    if let Some(c) = &mut m.comment {
+        hide(&mut c.body);
+        c.author_name = None;
+    }
+    if let Some(a) = &mut m.attachment {
+        hide(&mut a.filename);
+    }
+    // The before and after of free-text changes (a subject, a description, a custom field).
+    if matches!(
+        m.kind,
+        Kind::SubjectChanged | Kind::DescriptionChanged | Kind::CustomFieldChanged
+    ) {
+        hide(&mut m.previous);
+        hide(&mut m.current);
+    } else {
+        m.previous = m.previous.as_deref().map(text);
+        m.current = m.current.as_deref().map(text);
+    }
+    m.problem = m.problem.as_deref().map(text);
+    m.raw = body(&e.raw);
+    m
+}
+
+/// A message body with its personal values hidden: JSON stays JSON (also inside an SNS
+/// `Message` string); anything else is masked as text.
+pub fn body(raw: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(mut v) => {
+            json(&mut v);
+            v.to_string().into_bytes()
+        }
+        Err(_) => text(&String::from_utf8_lossy(raw)).into_bytes(),
+    }
+}
+
+/// Hides personal values in a JSON document, in place.
+pub fn json(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                let key = key.to_ascii_lowercase();
+                match value {
+                    // An SNS notification carries the next layer as a JSON string.
+                    Value::String(s) if key == "message" && s.trim_start().starts_with('{') => {
+                        if let Ok(mut inner) = serde_json::from_str::<Value>(s) {
+                            json(&mut inner);
+                            *s = inner.to_string();
+                        } else {
+                            *s = text(s);
+                        }
+                    }
+                    Value::String(s) if PERSONAL_KEYS.contains(&key.as_str()) => {
+                        // A webhook's `subject` names the resource (`zen:ticket:35436`): an id.
+                        if !s.is_empty() && !s.starts_with("zen:") {
+                            *s = MASKED.to_string();
+                        }
+                    }
+                    other => json(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(json),
+        Value::String(s) => *s = text(s),
+        _ => {}
+    }
+}
+
+/// Free text with e-mail addresses and phone numbers hidden; a word without spaces (an id, a
+/// status, a tag) is kept unless it is an e-mail address.
+pub fn text(s: &str) -> String {
+    if !s.contains(char::is_whitespace) {
+        return if is_email(s) {
+            EMAIL.to_string()
+        } else {
+            s.to_string()
+        };
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Words (split at whitespace) are e-mail addresses or not; digit runs are phones or not.
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        // Punctuation around an address (`<ana@example.com>,`) stays.
+        let start = word.find(char::is_alphanumeric).unwrap_or(0);
+        let stop = word
+            .rfind(char::is_alphanumeric)
+            .map_or(word.len(), |i| i + 1);
+        if start < stop && is_email(&word[start..stop]) {
+            out.push_str(&word[..start]);
+            out.push_str(EMAIL);
+            out.push_str(&word[stop..]);
+        } else {
+            out.push_str(word);
+        }
+        let space = tail.len() - tail.trim_start().len();
+        out.push_str(&tail[..space]);
+        rest = &tail[space..];
+    }
+    phones(&out)
+}
+
+fn is_email(word: &str) -> bool {
+    let Some((local, domain)) = word.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".-".contains(c))
+}
+
+/// Runs of digits with phone punctuation between them (`+1 (415) 555-0100`, `030 1234567`)
+/// holding at least seven digits become ‹phone›; shorter numbers (ticket ids) stay.
+fn phones(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            || (chars[i] == '+' || chars[i] == '(')
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '(');
+        if !starts {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits and the punctuation phone numbers are written with.
+        let mut j = i;
+        let mut digits = 0;
+        let mut last_digit = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || " +-().".contains(chars[j])) {
+            if chars[j].is_ascii_digit() {
+                digits += 1;
+                last_digit = j;
+            }
+            j += 1;
+        }
+        if digits >= 7 {
+            out.push_str(PHONE);
+            i = last_digit + 1;
+        } else {
+            out.extend(&chars[i..=last_digit.max(i)]);
+            i = last_digit.max(i) + 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Received, decode};
+
+    #[test]
+    fn free_text_loses_addresses_and_phone_numbers_but_keeps_ids() {
+        assert_eq!(
+            text("Call me on +1 (415) 555-0100 or mail ana.lopez@example.com, ticket 35436."),
+            "Call me on ‹phone› or mail ‹email›, ticket 35436."
+        );
+        assert_eq!(text("030 1234567"), "‹phone›");
+        assert_eq!(text("ana@example.com"), "‹email›");
+        assert_eq!(text("open"), "open");
+        assert_eq!(text("360001234567"), "360001234567", "one word: an id");
+        assert_eq!(text("order 12-34 of 2026"), "order 12-34 of 2026");
+        assert_eq!(text("a@b"), "a@b");
+    }
+
+    #[test]
+    fn a_comment_event_keeps_its_ids_and_loses_its_words() {
+        let body = br#"{"Type":"Notification","MessageId":"m1","Message":"{\"detail-type\":\"zen:event-type:ticket.comment_added\",\"detail\":{\"type\":\"zen:event-type:ticket.comment_added\",\"id\":\"e1\",\"subject\":\"zen:ticket:35436\",\"time\":\"2026-01-01T10:00:00Z\",\"detail\":{\"id\":\"35436\",\"subject\":\"Refund for Ana Lopez\",\"requester_id\":\"945680\",\"tags\":[\"vip\"]},\"event\":{\"comment\":{\"id\":\"77\",\"body\":\"Hi, I am Ana (ana@example.com, +44 20 7946 0958)\",\"author\":{\"id\":\"945680\",\"name\":\"Ana Lopez\",\"is_staff\":false},\"is_public\":true}}}}"}"#;
+        let e = decode(Received {
+            body: body.to_vec(),
+            message_id: None,
+            received_at: jiff::Timestamp::UNIX_EPOCH,
+        });
+        assert_eq!(e.ticket.subject.as_deref(), Some("Refund for Ana Lopez"));
+        let m = event(&e);
+        assert_eq!(m.ticket_id, Some(35436));
+        assert_eq!(m.ticket.tags, ["vip"]);
+        assert_eq!(m.ticket.subject.as_deref(), Some(MASKED));
+        let c = m.comment.as_ref().unwrap_or_else(|| panic!("a comment"));
+        assert_eq!(
+            (c.body.as_deref(), c.author_name.as_deref(), c.author_id),
+            (Some(MASKED), None, Some(945680))
+        );
+        let raw = String::from_utf8(m.raw.clone()).unwrap_or_default();
+        for gone in ["Ana", "ana@example.com", "7946", "Refund"] {
+            assert!(!raw.contains(gone), "{gone} in {raw}");
+        }
+        for kept in [
+            "35436",
+            "945680",
+            "vip",
+            "zen:ticket:35436",
+            "comment_added",
+        ] {
+            assert!(raw.contains(kept), "{kept} lost from {raw}");
+        }
+        // Still the same event when decoded again.
+        let again = decode(Received {
+            body: m.raw.clone(),
+            message_id: None,
+            received_at: jiff::Timestamp::UNIX_EPOCH,
+        });
+        assert_eq!(
+            (again.event_id, again.ticket_id, again.kind),
+            (e.event_id, e.ticket_id, e.kind)
+        );
+    }
+}
