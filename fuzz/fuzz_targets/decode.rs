@@ -1,0 +1,6 @@
+//! See fuzz/checks.rs.
+#![no_main]
+
+include!("../checks.rs");
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| decode_body(data));
