@@ -77,6 +77,12 @@ pub async fn start(
     let url = queue_url(&client, queue).await?;
     let (ack_tx, ack_rx) = mpsc::channel::<Ack>(super::CHANNEL_CAPACITY);
     let ctx = sources.add(url.clone(), Some(ack_tx), true);
+    if let Some(warning) = other_region(aws, queue).await {
+        let _ = ctx
+            .tx
+            .send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning)))
+            .await;
+    }
 
     if opts.warn_redrive {
         if let Some(warning) = redrive_warning(&client, &url, opts.delivery).await {
@@ -120,22 +126,34 @@ pub async fn start(
     Ok(())
 }
 
-/// An SQS client for `queue`, taking the region from a queue URL or ARN when none is configured.
+/// An SQS client for `queue`. A queue URL or ARN names its region, and that region is used even
+/// when another one is configured (the queue is only there); a name needs a configured region.
 pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
     let config = sdk_config(aws).await;
     let mut builder = aws_sdk_sqs::config::Builder::from(&config);
-    if config.region().is_none() {
-        match region_of(queue) {
-            Some(r) => builder = builder.region(aws_config::Region::new(r)),
-            None => {
-                return Err(Problem::new(
-                    ProblemKind::NoRegion,
-                    "no AWS region configured",
-                ));
-            }
+    match (region_of(queue), config.region()) {
+        (Some(r), _) => builder = builder.region(aws_config::Region::new(r)),
+        (None, Some(_)) => {}
+        (None, None) => {
+            return Err(Problem::new(
+                ProblemKind::NoRegion,
+                "no AWS region configured",
+            ));
         }
     }
     Ok(Client::from_conf(builder.build()))
+}
+
+/// When the queue's URL or ARN names another region than the one configured: which is used.
+pub async fn other_region(aws: &AwsOptions, queue: &str) -> Option<String> {
+    let named = region_of(queue)?;
+    let config = sdk_config(aws).await;
+    let configured = config.region()?.to_string();
+    (configured != named).then(|| {
+        format!(
+            "the queue is in {named} (its URL or ARN says so), not in the configured region {configured}: reading it in {named}"
+        )
+    })
 }
 
 /// The AWS configuration from the flags, the environment and the profile (any AWS service).

@@ -96,6 +96,9 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
 }
 
 /// Pretty JSON with colours; a body that is not JSON is shown escaped as it is.
+/// Levels of indentation shown; deeper levels stay at this one.
+const MAX_INDENT: usize = 32;
+
 fn raw_lines(raw: &[u8]) -> Vec<Line<'static>> {
     let pretty = std::str::from_utf8(raw)
         .ok()
@@ -114,7 +117,8 @@ fn raw_lines(raw: &[u8]) -> Vec<Line<'static>> {
 fn reindent(json: &str) -> String {
     fn newline(out: &mut String, depth: usize) {
         out.push('\n');
-        out.extend(std::iter::repeat_n("  ", depth));
+        // Capped, so that a body nested 10,000 deep is not 10,000 lines of up to 20,000 spaces.
+        out.extend(std::iter::repeat_n("  ", depth.min(MAX_INDENT)));
     }
     let mut out = String::with_capacity(json.len() * 2);
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
@@ -217,12 +221,24 @@ fn string_end(s: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::reindent;
+    use super::{MAX_INDENT, reindent};
 
     #[test]
     fn reindent_keeps_key_order_and_strings() {
         let raw = r#"{"z":1,"a":{"b":[1, 2],"e":{},"f":[]},"s":"x, {y}: \"q\""}"#;
         let want = "{\n  \"z\": 1,\n  \"a\": {\n    \"b\": [\n      1,\n      2\n    ],\n    \"e\": {},\n    \"f\": []\n  },\n  \"s\": \"x, {y}: \\\"q\\\"\"\n}";
         assert_eq!(reindent(raw), want);
+    }
+
+    #[test]
+    fn deep_nesting_is_indented_only_so_far() {
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let pretty = reindent(&deep);
+        // Linear in the input: 20,001 lines of at most 64 spaces and a bracket or the 1.
+        assert_eq!(pretty.lines().count(), 20_001);
+        assert!(
+            pretty.lines().all(|l| l.len() <= 2 * MAX_INDENT + 1),
+            "capped"
+        );
     }
 }
