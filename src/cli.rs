@@ -30,8 +30,9 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "warn", env = "ZDWATCH_LOG")]
     pub log_level: String,
 
-    /// Write the diagnostic log to this file (created private, 0600). The monitor owns the
-    /// terminal, so without this file it keeps no log; `tail` logs to stderr.
+    /// Write the diagnostic log to this file (created private, 0600). Without it, the monitor
+    /// (which owns the terminal) logs to a daily file in the state directory (the path is at the
+    /// end of --help and in the help screen); the other commands log to stderr.
     #[arg(long, global = true, value_name = "PATH", env = "ZDWATCH_LOG_FILE")]
     pub log_file: Option<PathBuf>,
 }

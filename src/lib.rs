@@ -75,7 +75,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => Err(e).context("writing to stdout"),
             }
         }
-        None => monitor(cli.monitor, &cli.aws).await,
+        None => {
+            ui::help::set_log_place(match &cli.log_file {
+                Some(path) => path.display().to_string(),
+                None => private::log_dir().map_or_else(
+                    || "none (no home directory)".into(),
+                    |d| d.join("zdwatch.YYYY-MM-DD.log").display().to_string(),
+                ),
+            });
+            monitor(cli.monitor, &cli.aws).await
+        }
     }
 }
 

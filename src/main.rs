@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use tracing_subscriber::EnvFilter;
 
 /// Decoding builds and drops a JSON tree per event: mimalloc makes that a third cheaper than
@@ -10,7 +10,20 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = zdwatch::cli::Cli::parse();
+    let log_dir = zdwatch::private::log_dir();
+    let shown = log_dir.as_ref().map_or_else(
+        || "none (no home directory)".to_string(),
+        |d| format!("{}/zdwatch.YYYY-MM-DD.log (daily, 7 kept)", d.display()),
+    );
+    let matches = zdwatch::cli::Cli::command()
+        .after_help(format!(
+            "The monitor's log: {shown}; --log-file PATH puts it elsewhere."
+        ))
+        .get_matches();
+    let cli = match zdwatch::cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
     // error unless a directive names it or the level is debug or trace.
     let level = cli.log_level.trim();
@@ -38,8 +51,16 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        // The monitor draws on the terminal: log lines on stderr would scribble over the screen.
-        (None, None) => log.with_writer(std::io::sink).init(),
+        // The monitor draws on the terminal: log lines on stderr would scribble over the screen,
+        // so they go to a file in the state directory (in a 0700 directory), rotated daily.
+        (None, None) => match log_dir.as_deref().map(rolling) {
+            Some(Ok(appender)) => log.with_writer(appender).with_ansi(false).init(),
+            Some(Err(e)) => {
+                eprintln!("zdwatch: no log file ({e})");
+                log.with_writer(std::io::sink).init()
+            }
+            None => log.with_writer(std::io::sink).init(),
+        },
         (None, Some(_)) => log
             .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
@@ -63,4 +84,18 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `<dir>/zdwatch.YYYY-MM-DD.log`, a new file each day, the newest seven kept.
+fn rolling(
+    dir: &std::path::Path,
+) -> Result<tracing_appender::rolling::RollingFileAppender, String> {
+    zdwatch::private::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("zdwatch")
+        .filename_suffix("log")
+        .max_log_files(7)
+        .build(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))
 }

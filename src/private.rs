@@ -13,6 +13,17 @@ pub fn options() -> OpenOptions {
     options
 }
 
+/// Where the monitor's log goes: `<state dir>/zdwatch/logs` (Linux: `~/.local/state`), else the
+/// local data directory. Files there are rotated daily, the newest 7 kept.
+pub fn log_dir() -> Option<std::path::PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "zdwatch")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .join("logs"),
+    )
+}
+
 /// Creates `dir` and its missing parents 0700 (an existing directory is left as it is).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     if dir.exists() {

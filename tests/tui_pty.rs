@@ -242,25 +242,25 @@ async fn queue_on_moto_consumes_into_the_journal_reloads_history_and_peeks_on_re
     wait_total(&sqs, &peek_url, bodies.len() as u64).await;
 }
 
+/// Nothing listens on port 1: every receive fails and is logged at debug level.
+const UNREACHABLE_DEBUG: [&str; 8] = [
+    "--queue",
+    "http://127.0.0.1:1/123456789012/unreachable",
+    "--endpoint-url",
+    "http://127.0.0.1:1",
+    "--region",
+    common::REGION,
+    "--log-level",
+    "debug",
+];
+
 #[test]
 fn the_monitor_logs_to_its_log_file_never_onto_its_screen() {
     let dir = write_capture("pty-log", b"");
     let log = dir.with_file_name("zdwatch.log");
     let _ = std::fs::remove_file(&log);
-    // Nothing listens on port 1: every receive fails and is logged at debug level.
-    let url = "http://127.0.0.1:1/123456789012/unreachable";
-    let args = [
-        "--queue",
-        url,
-        "--endpoint-url",
-        "http://127.0.0.1:1",
-        "--region",
-        common::REGION,
-        "--log-level",
-        "debug",
-        "--log-file",
-        log.to_str().unwrap(),
-    ];
+    let mut args = UNREACHABLE_DEBUG.to_vec();
+    args.extend(["--log-file", log.to_str().unwrap()]);
     let aws = [
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -293,6 +293,59 @@ fn the_monitor_logs_to_its_log_file_never_onto_its_screen() {
             std::fs::metadata(&log).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+}
+
+#[test]
+fn without_log_file_the_monitor_logs_to_a_daily_file_in_the_state_directory() {
+    let state = write_capture("pty-state", b"").with_file_name("state");
+    let _ = std::fs::remove_dir_all(&state);
+    let args = UNREACHABLE_DEBUG;
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("XDG_STATE_HOME", state.to_str().unwrap()),
+    ];
+    let mut pty = Pty::spawn(&args, &env, 120, 70);
+    pty.wait_for("retrying in", WAIT);
+    let logs = state.join("zdwatch/logs");
+    let start = Instant::now();
+    let logged = || {
+        std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|f| {
+                f.file_name().to_string_lossy().starts_with("zdwatch.")
+                    && std::fs::read_to_string(f.path())
+                        .unwrap_or_default()
+                        .contains("receive failed")
+            })
+    };
+    while !logged() {
+        assert!(
+            start.elapsed() < WAIT,
+            "nothing logged in {}",
+            logs.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The help screen says where.
+    pty.send("?");
+    pty.wait_for("Log: ", WAIT);
+    assert!(
+        pty.screen().contains("zdwatch/logs/zdwatch."),
+        "{}",
+        pty.screen()
+    );
+    pty.send("q");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&logs).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the log directory is private");
     }
 }
 

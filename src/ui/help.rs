@@ -5,10 +5,17 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::theme;
+use super::{safe, theme};
 use crate::app::keymap::{self, Screen};
 
 /// How many lines the help for `screen` cannot show at once on a terminal of `size`.
+/// Where the monitor's log goes, shown at the end of every help screen (set once at start).
+static LOG_PLACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn set_log_place(place: String) {
+    let _ = LOG_PLACE.set(place);
+}
+
 pub fn overflow(screen: Screen, size: (u16, u16)) -> u16 {
     let room = super::layout::areas(size).main.height.saturating_sub(2);
     u16::try_from(lines(screen).len())
@@ -58,6 +65,10 @@ fn lines(screen: Screen) -> Vec<Line<'static>> {
         ] {
             lines.push(Line::raw(format!("  {ex}")));
         }
+    }
+    if let Some(place) = LOG_PLACE.get() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(format!("Log: {}", safe(place)), theme::DIM));
     }
     lines
 }

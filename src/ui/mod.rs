@@ -4,7 +4,7 @@
 mod dashboard;
 mod detail;
 mod explain;
-mod help;
+pub mod help;
 pub mod layout;
 mod pattern_editor;
 mod prompt;
