@@ -10,6 +10,7 @@ pub mod cli;
 pub mod event;
 pub mod filter;
 pub mod headless;
+mod parallel;
 pub mod pattern;
 pub mod private;
 pub mod sanitize;
@@ -76,13 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         None => {
-            ui::help::set_log_place(match &cli.log_file {
-                Some(path) => path.display().to_string(),
-                None => private::log_dir().map_or_else(
-                    || "none (no home directory)".into(),
-                    |d| d.join("zdwatch.YYYY-MM-DD.log").display().to_string(),
-                ),
-            });
+            ui::help::set_log_place(private::log_place(cli.log_file.as_deref()));
             monitor(cli.monitor, &cli.aws).await
         }
     }

@@ -29,21 +29,9 @@ enum Payload {
     Unknown(String),
 }
 
-/// Below this many bodies, one thread decodes them all (sharing the work would cost more).
-const DECODE_IN_PARALLEL_FROM: usize = 256;
-
-/// Decodes bodies on every core (rayon's pool, whose threads live on: new threads per batch
-/// would each start with cold, freshly mapped memory), keeping their order.
+/// Decodes bodies on every core, keeping their order.
 pub fn decode_many(bodies: Vec<Received>) -> Vec<TicketEvent> {
-    use rayon::prelude::*;
-    if bodies.len() < DECODE_IN_PARALLEL_FROM {
-        return bodies.into_iter().map(decode).collect();
-    }
-    bodies
-        .into_par_iter()
-        .with_min_len(64)
-        .map(decode)
-        .collect()
+    crate::parallel::map_in_order(bodies, decode)
 }
 
 /// Decodes one body. Never fails: what cannot be read becomes an unrecognized or malformed event.

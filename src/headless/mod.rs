@@ -171,9 +171,6 @@ enum Item {
     Again,
 }
 
-/// Below this many bodies, one thread does them all (sharing the work would cost more).
-const PARALLEL_FROM: usize = 256;
-
 /// An event decoded, judged and, when selected, already written out.
 struct Judged {
     event: TicketEvent,
@@ -219,15 +216,11 @@ impl Judge<'_> {
         })
     }
 
-    /// Judges every body on every core (rayon's pool, whose threads and memory stay warm),
-    /// keeping the order.
+    /// Judges every body on every core, keeping the order.
     fn all(&self, bodies: Vec<(Received, bool, Option<Arc<str>>)>) -> Vec<Option<Judged>> {
-        use rayon::prelude::*;
-        let one = |(body, may_skip, name)| self.judge(body, may_skip, name);
-        if bodies.len() < PARALLEL_FROM {
-            return bodies.into_iter().map(one).collect();
-        }
-        bodies.into_par_iter().with_min_len(64).map(one).collect()
+        crate::parallel::map_in_order(bodies, |(body, may_skip, name)| {
+            self.judge(body, may_skip, name)
+        })
     }
 }
 
