@@ -49,11 +49,6 @@ impl Prefilter {
         }
         need.found(body)
     }
-
-    /// Whether the filter lets any body be skipped at all.
-    pub fn is_useful(&self) -> bool {
-        self.need.is_some()
-    }
 }
 
 impl Need {

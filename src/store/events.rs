@@ -137,12 +137,6 @@ impl EventStore {
         self.names.get(&user).map(String::as_str)
     }
 
-    /// `Tom Becker` when the name is known, else the id.
-    pub fn user_label(&self, user: u64) -> String {
-        self.name(user)
-            .map_or_else(|| user.to_string(), str::to_string)
-    }
-
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
