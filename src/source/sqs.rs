@@ -73,11 +73,11 @@ pub async fn start(
     opts: SqsOptions,
     sources: &mut SourceSetBuilder,
 ) -> Result<(), Problem> {
-    let client = client(aws, queue).await?;
+    let (client, other_region) = client_and_warning(aws, queue).await?;
     let url = queue_url(&client, queue).await?;
     let (ack_tx, ack_rx) = mpsc::channel::<Ack>(super::CHANNEL_CAPACITY);
     let ctx = sources.add(url.clone(), Some(ack_tx), true);
-    if let Some(warning) = other_region(aws, queue).await {
+    if let Some(warning) = other_region {
         let _ = ctx
             .tx
             .send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning)))
@@ -129,31 +129,36 @@ pub async fn start(
 /// An SQS client for `queue`. A queue URL or ARN names its region, and that region is used even
 /// when another one is configured (the queue is only there); a name needs a configured region.
 pub async fn client(aws: &AwsOptions, queue: &str) -> Result<Client, Problem> {
+    Ok(client_and_warning(aws, queue).await?.0)
+}
+
+/// [`client`], and what to tell the user when the queue's URL or ARN names another region than
+/// the configured one.
+async fn client_and_warning(
+    aws: &AwsOptions,
+    queue: &str,
+) -> Result<(Client, Option<String>), Problem> {
     let config = sdk_config(aws).await;
     let mut builder = aws_sdk_sqs::config::Builder::from(&config);
-    match (region_of(queue), config.region()) {
-        (Some(r), _) => builder = builder.region(aws_config::Region::new(r)),
-        (None, Some(_)) => {}
+    let configured = config.region().map(|r| r.to_string());
+    let warning = match (region_of(queue), configured) {
+        (Some(named), configured) => {
+            builder = builder.region(aws_config::Region::new(named.clone()));
+            configured.filter(|c| *c != named).map(|c| {
+                format!(
+                    "the queue is in {named} (its URL or ARN says so), not in the configured region {c}: reading it in {named}"
+                )
+            })
+        }
+        (None, Some(_)) => None,
         (None, None) => {
             return Err(Problem::new(
                 ProblemKind::NoRegion,
                 "no AWS region configured",
             ));
         }
-    }
-    Ok(Client::from_conf(builder.build()))
-}
-
-/// When the queue's URL or ARN names another region than the one configured: which is used.
-pub async fn other_region(aws: &AwsOptions, queue: &str) -> Option<String> {
-    let named = region_of(queue)?;
-    let config = sdk_config(aws).await;
-    let configured = config.region()?.to_string();
-    (configured != named).then(|| {
-        format!(
-            "the queue is in {named} (its URL or ARN says so), not in the configured region {configured}: reading it in {named}"
-        )
-    })
+    };
+    Ok((Client::from_conf(builder.build()), warning))
 }
 
 /// The AWS configuration from the flags, the environment and the profile (any AWS service).
