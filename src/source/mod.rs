@@ -286,12 +286,7 @@ impl SourceSetBuilder {
         self.acks.push(acks);
         self.endless += usize::from(endless);
         self.live.push(endless);
-        SourceContext {
-            id,
-            tx: self.tx.clone(),
-            cancel: self.cancel.clone(),
-            tasks: self.tasks.clone(),
-        }
+        self.context(id)
     }
 
     /// The context of source `id`, registered before, for a second task working for it.
