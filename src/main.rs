@@ -11,10 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let log_dir = zdwatch::private::log_dir();
-    let shown = log_dir.as_ref().map_or_else(
-        || "none (no home directory)".to_string(),
-        |d| format!("{}/zdwatch.YYYY-MM-DD.log (daily, 7 kept)", d.display()),
-    );
+    let shown = zdwatch::private::log_place(None);
     let matches = zdwatch::cli::Cli::command()
         .after_help(format!(
             "The monitor's log: {shown}; --log-file PATH puts it elsewhere."

@@ -24,6 +24,18 @@ pub fn log_dir() -> Option<std::path::PathBuf> {
     )
 }
 
+/// Where the monitor's log goes, as the help says it: the file given, else the daily files.
+pub fn log_place(log_file: Option<&Path>) -> String {
+    match (log_file, log_dir()) {
+        (Some(path), _) => path.display().to_string(),
+        (None, Some(dir)) => format!(
+            "{} (daily, 7 kept)",
+            dir.join("zdwatch.YYYY-MM-DD.log").display()
+        ),
+        (None, None) => "none (no home directory)".to_string(),
+    }
+}
+
 /// Creates `dir` and its missing parents 0700 (an existing directory is left as it is).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     if dir.exists() {
