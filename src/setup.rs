@@ -269,9 +269,13 @@ pub(crate) fn print_status(source: &str, status: &SourceStatus) {
     let source = sanitize::sanitize(source);
     let line = match status {
         SourceStatus::Connected => format!("zdwatch: {source}: connected"),
-        SourceStatus::Retrying { wait, problem } => {
+        SourceStatus::Retrying {
+            wait,
+            problem,
+            failures,
+        } => {
             format!(
-                "zdwatch: {source}: retrying in {:.1}s: {problem}",
+                "zdwatch: {source}: retrying in {:.1}s (failure {failures} in a row): {problem}",
                 wait.as_secs_f64()
             )
         }

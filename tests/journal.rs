@@ -6,39 +6,21 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pty::Pty;
-use common::{Moto, queue_depth, run, samples, send_bodies, write_capture, zdwatch};
+use common::{
+    Moto, queue_depth, queue_with_visibility, run, samples, send_bodies, temp_dir, write_capture,
+    zdwatch,
+};
 use jiff::{SignedDuration, Timestamp};
 use rand::{Rng, SeedableRng};
 use zdwatch::event::{Received, decode};
 use zdwatch::store::Journal;
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-/// An empty directory of this test process.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A queue whose in-flight messages come back after `visibility` seconds.
-async fn queue(sqs: &aws_sdk_sqs::Client, name: &str, visibility: u32) -> String {
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    sqs.create_queue()
-        .queue_name(name)
-        .attributes(A::VisibilityTimeout, visibility.to_string())
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
-}
 
 async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64, limit: Duration) {
     let start = Instant::now();
@@ -106,7 +88,7 @@ fn moto_tail(moto: &Moto, url: &str, extra: &[&str]) -> Command {
 async fn tail_stores_every_event_before_deleting_and_the_journal_reads_back() {
     let moto = Moto::start();
     let sqs = moto.sqs();
-    let url = queue(&sqs, "journal-roundtrip", 30).await;
+    let url = queue_with_visibility(&sqs, "journal-roundtrip", 30).await;
     let mut bodies = ticket_texts();
     bodies.extend(bodies[..5].to_vec()); // redeliveries
     send_bodies(&sqs, &url, &bodies).await;
@@ -149,7 +131,7 @@ async fn tail_stores_every_event_before_deleting_and_the_journal_reads_back() {
 async fn a_full_journal_stops_deletion_and_says_why() {
     let moto = Moto::start();
     let sqs = moto.sqs();
-    let url = queue(&sqs, "journal-full", 30).await;
+    let url = queue_with_visibility(&sqs, "journal-full", 30).await;
     let bodies = ticket_texts();
     send_bodies(&sqs, &url, &bodies).await;
     let journal = temp_dir("journal-full").join("j.db");
@@ -172,7 +154,7 @@ async fn a_full_journal_stops_deletion_and_says_why() {
 async fn an_unwritable_journal_path_is_refused_before_anything_is_deleted() {
     let moto = Moto::start();
     let sqs = moto.sqs();
-    let url = queue(&sqs, "journal-unwritable", 30).await;
+    let url = queue_with_visibility(&sqs, "journal-unwritable", 30).await;
     let bodies = ticket_texts();
     send_bodies(&sqs, &url, &bodies).await;
     // Under a regular file: no directory can be made there, not even by root.
@@ -238,8 +220,8 @@ async fn two_processes_share_one_journal_safely() {
     let moto = Moto::start();
     let sqs = moto.sqs();
     let (a, b) = (
-        queue(&sqs, "journal-share-a", 30).await,
-        queue(&sqs, "journal-share-b", 30).await,
+        queue_with_visibility(&sqs, "journal-share-a", 30).await,
+        queue_with_visibility(&sqs, "journal-share-b", 30).await,
     );
     let bodies = demo_bodies(11, 400);
     let (first, second) = bodies.split_at(200);
@@ -355,7 +337,7 @@ async fn kill_and_restart(
 async fn tail_killed_at_random_moments_loses_nothing() {
     let moto = Moto::start();
     let sqs = moto.sqs();
-    let url = queue(&sqs, "journal-kill-tail", 2).await;
+    let url = queue_with_visibility(&sqs, "journal-kill-tail", 2).await;
     let bodies = demo_bodies(2024, 2000);
     let journal = temp_dir("journal-kill-tail").join("j.db");
     let j = journal.to_str().unwrap().to_string();
@@ -398,7 +380,7 @@ async fn tail_killed_at_random_moments_loses_nothing() {
 async fn monitor_killed_at_random_moments_loses_nothing() {
     let moto = Moto::start();
     let sqs = moto.sqs();
-    let url = queue(&sqs, "journal-kill-tui", 2).await;
+    let url = queue_with_visibility(&sqs, "journal-kill-tui", 2).await;
     let bodies = demo_bodies(4048, 2000);
     let journal = temp_dir("journal-kill-tui").join("j.db");
     let j = journal.to_str().unwrap().to_string();
@@ -574,7 +556,7 @@ async fn export_writes_ndjson_raw_and_csv_from_a_journal() {
 async fn the_monitor_says_when_its_journal_is_full_and_stops_deleting() {
     let moto = Moto::start();
     let sqs = moto.sqs();
-    let url = queue(&sqs, "journal-full-tui", 30).await;
+    let url = queue_with_visibility(&sqs, "journal-full-tui", 30).await;
     let bodies = ticket_texts();
     send_bodies(&sqs, &url, &bodies).await;
     let journal = temp_dir("journal-full-tui").join("j.db");

@@ -298,13 +298,14 @@ fn sources_show_depth_lag_errors_and_throttles() {
     let mut app = demo_app();
     let throttled = Problem::new(ProblemKind::Throttled, "ThrottlingException: slow down");
     let unreachable = Problem::new(ProblemKind::Unreachable, "connection refused");
-    for problem in [throttled.clone(), throttled, unreachable] {
+    for (failures, problem) in (1..).zip([throttled.clone(), throttled, unreachable]) {
         app.update(
             Msg::Status(
                 0,
                 SourceStatus::Retrying {
                     wait: std::time::Duration::from_secs(1),
                     problem,
+                    failures,
                 },
             ),
             now(),

@@ -127,7 +127,11 @@ impl App {
         };
         source.state = match status {
             SourceStatus::Connected => SourceState::Connected,
-            SourceStatus::Retrying { wait, problem } => {
+            SourceStatus::Retrying {
+                wait,
+                problem,
+                failures,
+            } => {
                 health.errors += 1;
                 if problem.kind == ProblemKind::Throttled {
                     health.throttles += 1;
@@ -135,6 +139,7 @@ impl App {
                 SourceState::Retrying {
                     until: self.now.checked_add(wait).unwrap_or(self.now),
                     problem: problem.to_string(),
+                    failures,
                 }
             }
             SourceStatus::Depth { visible, in_flight } => {

@@ -81,7 +81,12 @@ pub enum Effect {
 pub enum SourceState {
     Connecting,
     Connected,
-    Retrying { until: Timestamp, problem: String },
+    Retrying {
+        until: Timestamp,
+        problem: String,
+        /// Requests that failed in a row.
+        failures: u32,
+    },
     Finished,
     Failed(String),
 }

@@ -55,6 +55,8 @@ pub enum SourceStatus {
     Retrying {
         wait: Duration,
         problem: Problem,
+        /// Requests that failed in a row so far (1 for the first).
+        failures: u32,
     },
     /// Something the user should know that does not stop the source.
     Warning(String),

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 
 use super::{
     Ack, Delivery, Disposition, Message, Problem, ProblemKind, SourceContext, SourceEvent,
-    SourceId, SourceSetBuilder, SourceStatus,
+    SourceSetBuilder, SourceStatus,
 };
 
 /// How zdwatch reaches AWS: the usual flags, on top of aws-config's environment and profile chain.
@@ -64,6 +64,8 @@ impl Default for SqsOptions {
 const WAIT_SECONDS: i32 = 20;
 pub const DEPTH_EVERY: Duration = Duration::from_secs(5);
 const MAX_MESSAGES: i32 = 10;
+/// Tries for one batch of acknowledgements before its messages are left to come back.
+const ACK_ATTEMPTS: u32 = 6;
 
 /// Resolves the queue, checks it, and starts its pollers and ack task.
 /// Errors here (no such queue, no credentials) stop zdwatch before anything runs.
@@ -93,25 +95,11 @@ pub async fn start(
         }
     }
 
-    if opts.watch_depth {
-        ctx.tasks.spawn(watch_depth(
-            client.clone(),
-            url.clone(),
-            ctx.id,
-            ctx.tx.clone(),
-            ctx.cancel.clone(),
-        ));
-    }
-    ctx.tasks.spawn(acknowledge(
-        client.clone(),
-        url.clone(),
-        ack_rx,
-        ctx.id,
-        ctx.tx.clone(),
-    ));
     let fixed = opts.pollers.map(|n| n.max(1));
     let shared = Arc::new(Shared {
-        client,
+        client: RwLock::new(without_retries(&client)),
+        aws: aws.clone(),
+        queue: queue.to_string(),
         url,
         delivery: opts.delivery,
         adaptive: fixed.is_none(),
@@ -120,10 +108,25 @@ pub async fn start(
         seen: Mutex::new(HashSet::new()),
         ctx,
     });
+    if opts.watch_depth {
+        shared.ctx.tasks.spawn(watch_depth(shared.clone()));
+    }
+    shared.ctx.tasks.spawn(acknowledge(shared.clone(), ack_rx));
     for _ in 0..fixed.unwrap_or(1) {
         spawn_poller(&shared);
     }
     Ok(())
+}
+
+/// The pollers and acks retry by themselves, with backoff and jitter, and show every failure;
+/// the SDK's own silent retries would hide an outage or throttling for a minute.
+fn without_retries(client: &Client) -> Client {
+    let config = client
+        .config()
+        .to_builder()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
 }
 
 /// An SQS client for `queue`. A queue URL or ARN names its region, and that region is used even
@@ -257,17 +260,13 @@ async fn redrive_warning(client: &Client, url: &str, delivery: Delivery) -> Opti
 
 /// Sends the queue's approximate depth now and every [`DEPTH_EVERY`]. A failed request is only
 /// logged: the pollers report the same problems with their retries.
-async fn watch_depth(
-    client: Client,
-    url: String,
-    id: SourceId,
-    tx: mpsc::Sender<SourceEvent>,
-    cancel: tokio_util::sync::CancellationToken,
-) {
+async fn watch_depth(shared: Arc<Shared>) {
+    let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
     loop {
-        let request = client
+        let request = shared
+            .client()
             .get_queue_attributes()
-            .queue_url(&url)
+            .queue_url(&shared.url)
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
             .send();
@@ -293,7 +292,7 @@ async fn watch_depth(
                 }
             }
             Err(e) => {
-                tracing::debug!(queue = %url, error = %DisplayErrorContext(&e), "queue attributes failed")
+                tracing::debug!(queue = %shared.url, error = %DisplayErrorContext(&e), "queue attributes failed")
             }
         }
         tokio::select! {
@@ -304,7 +303,11 @@ async fn watch_depth(
 }
 
 struct Shared {
-    client: Client,
+    /// Replaced when the credentials expire, so that refreshed ones are read again.
+    client: RwLock<Client>,
+    /// How the client was made (to make it again).
+    aws: AwsOptions,
+    queue: String,
     url: String,
     delivery: Delivery,
     adaptive: bool,
@@ -313,6 +316,33 @@ struct Shared {
     /// Peek mode: message ids already received, to slow down when only old messages come back.
     seen: Mutex<HashSet<String>>,
     ctx: SourceContext,
+}
+
+impl Shared {
+    fn client(&self) -> Client {
+        match self.client.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// After an expired-credentials answer: a new client reads the credentials again (the
+    /// profile, the SSO cache, the environment), so that `aws sso login` is enough.
+    async fn reload_credentials(&self) {
+        match client_and_warning(&self.aws, &self.queue).await {
+            Ok((client, _)) => {
+                let client = without_retries(&client);
+                match self.client.write() {
+                    Ok(mut c) => *c = client,
+                    Err(poisoned) => *poisoned.into_inner() = client,
+                }
+                tracing::info!(queue = %self.url, "AWS configuration and credentials loaded again");
+            }
+            Err(problem) => {
+                tracing::debug!(queue = %self.url, %problem, "reloading the AWS configuration failed")
+            }
+        }
+    }
 }
 
 fn spawn_poller(shared: &Arc<Shared>) {
@@ -329,7 +359,7 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
         loop {
             let receive = shared
-                .client
+                .client()
                 .receive_message()
                 .queue_url(&shared.url)
                 .max_number_of_messages(MAX_MESSAGES)
@@ -347,10 +377,16 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                     tracing::debug!(queue = %shared.url, error = %DisplayErrorContext(&e), "receive failed");
                     connected = false;
                     let wait = backoff.next(problem.needs_user());
+                    let expired = problem.kind == ProblemKind::ExpiredCredentials;
+                    let failures = backoff.attempt;
                     if tx
                         .send(SourceEvent::Status(
                             id,
-                            SourceStatus::Retrying { wait, problem },
+                            SourceStatus::Retrying {
+                                wait,
+                                problem,
+                                failures,
+                            },
                         ))
                         .await
                         .is_err()
@@ -359,8 +395,13 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                     }
                     tokio::select! {
                         _ = cancel.cancelled() => break,
-                        _ = tokio::time::sleep(wait) => continue,
+                        _ = tokio::time::sleep(wait) => {}
                     }
+                    if expired {
+                        // Read at the last moment: the user may have refreshed them meanwhile.
+                        shared.reload_credentials().await;
+                    }
+                    continue;
                 }
             };
             backoff = Backoff::default();
@@ -446,19 +487,14 @@ fn retire(active: &AtomicUsize) -> bool {
 }
 
 /// Deletes or releases messages as the core decides, ten per request.
-async fn acknowledge(
-    client: Client,
-    url: String,
-    mut acks: mpsc::Receiver<Ack>,
-    id: super::SourceId,
-    tx: mpsc::Sender<SourceEvent>,
-) {
+async fn acknowledge(shared: Arc<Shared>, mut acks: mpsc::Receiver<Ack>) {
+    let (id, tx) = (shared.ctx.id, &shared.ctx.tx);
     while let Some(ack) = acks.recv().await {
         for chunk in ack.receipts.chunks(MAX_MESSAGES as usize) {
             let mut backoff = Backoff::default();
             let pending: Vec<&String> = chunk.iter().collect();
-            for attempt in 1..=6 {
-                match send_ack(&client, &url, &pending, ack.disposition).await {
+            for attempt in 1..=ACK_ATTEMPTS {
+                match send_ack(&shared.client(), &shared.url, &pending, ack.disposition).await {
                     Ok(failed) if failed.is_empty() => break,
                     Ok(failed) => {
                         // Typically an expired receipt handle: the message comes back and is deduplicated.
@@ -473,15 +509,19 @@ async fn acknowledge(
                             .await;
                         break;
                     }
-                    Err(problem) if attempt < 6 => {
+                    Err(problem) if attempt < ACK_ATTEMPTS => {
                         let wait = backoff.next(false);
-                        let _ = tx
-                            .send(SourceEvent::Status(
-                                id,
-                                SourceStatus::Retrying { wait, problem },
-                            ))
-                            .await;
+                        let expired = problem.kind == ProblemKind::ExpiredCredentials;
+                        let status = SourceStatus::Retrying {
+                            wait,
+                            problem,
+                            failures: attempt,
+                        };
+                        let _ = tx.send(SourceEvent::Status(id, status)).await;
                         tokio::time::sleep(wait).await;
+                        if expired {
+                            shared.reload_credentials().await;
+                        }
                     }
                     Err(problem) => {
                         let verb = if ack.disposition == Disposition::Delete {

@@ -17,9 +17,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             SourceState::Connecting => ("◌", theme::WARN, "connecting".to_string()),
             SourceState::Connected => ("●", theme::OK, String::new()),
             SourceState::Finished => ("✓", theme::OK, "read".to_string()),
-            SourceState::Retrying { until, problem } => {
+            SourceState::Retrying {
+                until,
+                problem,
+                failures,
+            } => {
                 let secs = until.duration_since(app.now).as_secs().max(0);
-                ("⟳", theme::ERROR, format!("retrying in {secs}s: {problem}"))
+                let detail = format!("retrying in {secs}s ({failures} failed): {problem}");
+                ("⟳", theme::ERROR, detail)
             }
             SourceState::Failed(why) => ("✗", theme::ERROR, why.clone()),
         };

@@ -3,6 +3,7 @@
 //! Without moto the tests fail and say how to install it; they never skip.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod proxy;
 pub mod pty;
 pub mod screens;
 
@@ -267,6 +268,31 @@ pub fn capture(bodies: &[Vec<u8>]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// An empty directory of this test process.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A queue whose in-flight messages come back after `visibility` seconds.
+pub async fn queue_with_visibility(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    visibility: u32,
+) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    sqs.create_queue()
+        .queue_name(name)
+        .attributes(A::VisibilityTimeout, visibility.to_string())
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
 }
 
 /// Creates a queue and returns its URL.

@@ -1,0 +1,278 @@
+//! A small HTTP-aware TCP proxy between zdwatch and moto_server that injects network faults:
+//! the server going away (connections refused, a request whose answer is lost), a black hole,
+//! throttling and server errors, and expired credentials.
+//!
+//! One request per connection: the proxy forwards each request on a fresh upstream connection
+//! and answers with `Connection: close`, so that it always knows where a request ends.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Requests and answers pass through.
+    None,
+    /// The server is gone: connections are refused and open ones are cut.
+    Down,
+    /// Connections are accepted and requests read, but never answered.
+    BlackHole,
+    /// The next requests are answered with these HTTP statuses and AWS error codes, in turn.
+    Fail(Vec<(u16, &'static str)>),
+    /// Requests signed with this access key id are refused as expired; others pass.
+    ExpiredKey(String),
+    /// The next `n` requests pass; then one reaches the server but its answer is lost, and the
+    /// server is gone ([`Fault::Down`]) until the test says otherwise.
+    CutAfter(usize),
+}
+
+struct State {
+    upstream: SocketAddr,
+    fault: Mutex<Fault>,
+    /// Client connections open now, by the client's address (cut when the server goes down).
+    open: Mutex<Vec<(SocketAddr, TcpStream)>>,
+    /// Requests answered with an injected fault (or swallowed).
+    injected: AtomicUsize,
+    /// Requests that reached the server.
+    forwarded: AtomicUsize,
+    stop: AtomicBool,
+}
+
+pub struct FaultProxy {
+    pub endpoint: String,
+    state: Arc<State>,
+}
+
+impl FaultProxy {
+    /// A proxy on a free 127.0.0.1 port in front of `upstream` (`http://127.0.0.1:PORT`).
+    pub fn start(upstream: &str) -> FaultProxy {
+        let upstream: SocketAddr = upstream
+            .trim_start_matches("http://")
+            .parse()
+            .expect("upstream address");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy port");
+        let port = listener.local_addr().expect("proxy address").port();
+        let state = Arc::new(State {
+            upstream,
+            fault: Mutex::new(Fault::None),
+            open: Mutex::new(Vec::new()),
+            injected: AtomicUsize::new(0),
+            forwarded: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+        });
+        let accept_state = state.clone();
+        std::thread::spawn(move || accept_loop(listener, port, accept_state));
+        FaultProxy {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            state,
+        }
+    }
+
+    pub fn set(&self, fault: Fault) {
+        *self.state.fault.lock().unwrap() = fault;
+    }
+
+    pub fn fault(&self) -> Fault {
+        self.state.fault.lock().unwrap().clone()
+    }
+
+    /// How many requests got an injected fault (so that a test knows its faults happened).
+    pub fn injected(&self) -> usize {
+        self.state.injected.load(Ordering::SeqCst)
+    }
+
+    pub fn forwarded(&self) -> usize {
+        self.state.forwarded.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::SeqCst);
+        cut_open_connections(&self.state);
+    }
+}
+
+fn cut_open_connections(state: &State) {
+    for (_, s) in state.open.lock().unwrap().drain(..) {
+        let _ = s.shutdown(Shutdown::Both);
+    }
+}
+
+/// Accepts while the server is "up"; while it is down the port is closed (connections refused).
+fn accept_loop(listener: TcpListener, port: u16, state: Arc<State>) {
+    let mut listener = Some(listener);
+    while !state.stop.load(Ordering::SeqCst) {
+        let down = *state.fault.lock().unwrap() == Fault::Down;
+        if down && listener.is_some() {
+            listener = None;
+            cut_open_connections(&state);
+        } else if !down && listener.is_none() {
+            // std sets SO_REUSEADDR: the same port can be bound again at once.
+            listener = TcpListener::bind(("127.0.0.1", port)).ok();
+        }
+        let Some(l) = &listener else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        l.set_nonblocking(true).expect("nonblocking listener");
+        match l.accept() {
+            Ok((client, peer)) => {
+                let _ = client.set_nonblocking(false);
+                if let Ok(c) = client.try_clone() {
+                    state.open.lock().unwrap().push((peer, c));
+                }
+                let state = state.clone();
+                std::thread::spawn(move || {
+                    handle(client, &state);
+                    state.open.lock().unwrap().retain(|(p, _)| *p != peer);
+                });
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+/// Reads one HTTP request: the head (up to the blank line) and a Content-Length body.
+fn read_request(client: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = client.read(&mut byte).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&byte[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = client.read(&mut byte).ok()?;
+        if n == 0 {
+            return None;
+        }
+        body.extend_from_slice(&byte[..n]);
+    }
+    Some((head, body))
+}
+
+/// The head with its `Connection` header replaced by `Connection: close`.
+fn closing(head: &str) -> String {
+    let mut out = String::new();
+    for line in head.split("\r\n").filter(|l| !l.is_empty()) {
+        let is_connection = line
+            .split_once(':')
+            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("connection"));
+        if !is_connection {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out
+}
+
+/// What to do with one request, decided (and counted down) under the lock.
+enum Plan {
+    Forward,
+    Swallow,
+    Answer(u16, &'static str),
+    ForwardAndCut,
+}
+
+fn plan(state: &State, head: &str) -> Plan {
+    let mut fault = state.fault.lock().unwrap();
+    match &mut *fault {
+        Fault::None => Plan::Forward,
+        Fault::Down | Fault::BlackHole => Plan::Swallow,
+        Fault::Fail(answers) => {
+            let (status, code) = answers.remove(0);
+            if answers.is_empty() {
+                *fault = Fault::None;
+            }
+            Plan::Answer(status, code)
+        }
+        Fault::ExpiredKey(key) if head.contains(&format!("Credential={key}/")) => {
+            Plan::Answer(400, "ExpiredToken")
+        }
+        Fault::ExpiredKey(_) => Plan::Forward,
+        Fault::CutAfter(0) => {
+            *fault = Fault::Down;
+            Plan::ForwardAndCut
+        }
+        Fault::CutAfter(n) => {
+            *n -= 1;
+            Plan::Forward
+        }
+    }
+}
+
+fn handle(mut client: TcpStream, state: &State) {
+    let Some((head, body)) = read_request(&mut client) else {
+        return;
+    };
+    match plan(state, &head) {
+        Plan::Swallow => {
+            state.injected.fetch_add(1, Ordering::SeqCst);
+            // Never answer; wait until the client gives up (or the proxy cuts the connection).
+            let mut sink = [0u8; 1024];
+            while matches!(client.read(&mut sink), Ok(n) if n > 0) {}
+        }
+        Plan::Answer(status, code) => {
+            state.injected.fetch_add(1, Ordering::SeqCst);
+            let message = if code == "ExpiredToken" {
+                "The security token included in the request is expired"
+            } else {
+                "injected by the zdwatch test proxy"
+            };
+            let body = format!(r#"{{"__type":"com.amazonaws.sqs#{code}","message":"{message}"}}"#);
+            let answer = format!(
+                "HTTP/1.1 {status} Injected\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                 x-amzn-query-error: {code};Sender\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = client.write_all(answer.as_bytes());
+        }
+        plan @ (Plan::Forward | Plan::ForwardAndCut) => {
+            let Ok(mut upstream) = TcpStream::connect(state.upstream) else {
+                return;
+            };
+            let mut request = closing(&head).into_bytes();
+            request.extend_from_slice(&body);
+            if upstream.write_all(&request).is_err() {
+                return;
+            }
+            let mut response = Vec::new();
+            if upstream.read_to_end(&mut response).is_err() {
+                return;
+            }
+            state.forwarded.fetch_add(1, Ordering::SeqCst);
+            if matches!(plan, Plan::ForwardAndCut) {
+                // The server did the work; its answer never arrives.
+                state.injected.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+            let split = response
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(response.len(), |i| i + 4);
+            let head = String::from_utf8_lossy(&response[..split]).into_owned();
+            let _ = client.write_all(closing(&head).as_bytes());
+            let _ = client.write_all(&response[split..]);
+        }
+    }
+    let _ = client.shutdown(Shutdown::Both);
+}

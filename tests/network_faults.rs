@@ -1,0 +1,445 @@
+//! Failing networks, end to end: `zdwatch tail` reads a real moto_server through a proxy that
+//! injects faults (tests/common/proxy.rs). Whatever the network does, every event ends up in the
+//! journal and on stdout exactly once, nothing is deleted before it is stored, the user is told
+//! what is happening, and zdwatch recovers by itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::proxy::{Fault, FaultProxy};
+use common::pty::Pty;
+use common::{Moto, queue_depth, queue_with_visibility, run, send_bodies, temp_dir, zdwatch};
+use jiff::Timestamp;
+use zdwatch::event::{Received, decode};
+use zdwatch::store::Journal;
+
+const LIMIT: Duration = Duration::from_secs(240);
+
+/// `n` demo bodies of seed `seed` (duplicate deliveries included, as the simulator makes them).
+fn demo_bodies(n: usize, seed: u64) -> Vec<String> {
+    let out = run(
+        zdwatch(&[
+            "demo",
+            "--emit",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    out.stdout_text().lines().map(str::to_string).collect()
+}
+
+fn event_id(body: &str) -> String {
+    decode(Received {
+        body: body.as_bytes().to_vec(),
+        message_id: None,
+        received_at: Timestamp::now(),
+    })
+    .event_id
+}
+
+/// A `zdwatch tail` run in the background, its output in files the test can read as it goes.
+struct Background {
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Background {
+    fn spawn(mut cmd: Command, dir: &Path) -> Background {
+        let (stdout, stderr) = (dir.join("stdout"), dir.join("stderr"));
+        cmd.stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .stdin(Stdio::null());
+        Background {
+            child: cmd.spawn().expect("start zdwatch"),
+            stdout,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn stdout_ids(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.stdout)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["event_id"].as_str().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    /// Waits until `what` holds (checked every 100 ms), failing with the stderr after `limit`.
+    fn wait_until(&self, what: &str, limit: Duration, mut done: impl FnMut(&Self) -> bool) {
+        let start = Instant::now();
+        while !done(self) {
+            assert!(
+                start.elapsed() < limit,
+                "waited {limit:?} for {what}; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Ctrl-C: zdwatch stops reading, finishes its acknowledgements and exits.
+    fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self, limit: Duration) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "exit {status}; stderr:\n{}",
+                    self.stderr()
+                );
+                return;
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!(
+                    "zdwatch still running after {limit:?}; stderr:\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `zdwatch tail` on `url` through the proxy, journaling to `journal`.
+fn tail_through(proxy: &FaultProxy, url: &str, journal: &Path, idle: &str) -> Command {
+    let mut cmd = zdwatch(&[
+        "tail",
+        "--queue",
+        url,
+        "--journal",
+        journal.to_str().unwrap(),
+        "--idle-exit",
+        idle,
+    ]);
+    cmd.args([
+        "--endpoint-url",
+        &proxy.endpoint,
+        "--region",
+        common::REGION,
+    ])
+    .env("AWS_ACCESS_KEY_ID", "testing")
+    .env("AWS_SECRET_ACCESS_KEY", "testing");
+    cmd
+}
+
+/// Every event of `bodies` exactly once in the journal and on stdout, and the queue empty.
+async fn assert_exactly_once(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    bodies: &[String],
+    journal: &Path,
+    tail: &Background,
+) {
+    let want: BTreeSet<String> = bodies.iter().map(|b| event_id(b)).collect();
+    let stored = Journal::open_read_only(journal)
+        .unwrap()
+        .event_ids()
+        .unwrap();
+    let stored_set: BTreeSet<String> = stored.iter().cloned().collect();
+    assert_eq!(stored.len(), stored_set.len(), "an event stored twice");
+    assert_eq!(stored_set, want, "the journal holds every event");
+    let mut printed: BTreeMap<String, usize> = BTreeMap::new();
+    for id in tail.stdout_ids() {
+        *printed.entry(id).or_default() += 1;
+    }
+    let twice: Vec<_> = printed.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "printed more than once: {twice:?}");
+    assert_eq!(
+        printed.keys().cloned().collect::<BTreeSet<_>>(),
+        want,
+        "every event printed"
+    );
+    // Deletes lost with the connection leave messages that come back; zdwatch deletes them then.
+    let start = Instant::now();
+    loop {
+        let depth = queue_depth(sqs, url).await;
+        if depth == (0, 0) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "queue still holds {depth:?}; stderr:\n{}",
+            tail.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_dies_mid_stream_and_comes_back_and_every_event_arrives_exactly_once() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-restart", 3).await;
+    let first = demo_bodies(150, 11);
+    send_bodies(&sqs, &url, &first).await;
+    let dir = temp_dir("faults-restart");
+    let journal = dir.join("journal.sqlite");
+    // A few requests get through; then one reaches the server and its answer is lost (ten
+    // messages received that zdwatch never sees), and the server is gone.
+    proxy.set(Fault::CutAfter(4));
+    let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "12"), &dir);
+    tail.wait_until("the cut", LIMIT, |_| proxy.fault() == Fault::Down);
+    tail.wait_until("a retry shown", LIMIT, |t| t.stderr().contains("retrying"));
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        tail.stderr().contains("Connection refused") || tail.stderr().contains("connection"),
+        "says why: {}",
+        tail.stderr()
+    );
+    proxy.set(Fault::None);
+    let second = demo_bodies(100, 12);
+    send_bodies(&sqs, &url, &second).await;
+    tail.wait_exit(LIMIT);
+
+    assert!(proxy.injected() >= 1, "the answer to one request was lost");
+    let stderr = tail.stderr();
+    assert!(stderr.contains("connected"), "says it is back: {stderr}");
+    let all = [first, second].concat();
+    assert_exactly_once(&sqs, &url, &all, &journal, &tail).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_black_hole_times_out_says_so_and_nothing_unstored_is_deleted() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-black-hole", 3).await;
+    let first = demo_bodies(60, 21);
+    send_bodies(&sqs, &url, &first).await;
+    let dir = temp_dir("faults-black-hole");
+    let journal = dir.join("journal.sqlite");
+    // No --idle-exit to speak of: the black hole lasts longer than any sensible one.
+    let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "600"), &dir);
+    let wanted: BTreeSet<String> = first.iter().map(|b| event_id(b)).collect();
+    tail.wait_until("the first events", LIMIT, |t| {
+        t.stdout_ids().into_iter().collect::<BTreeSet<_>>() == wanted
+    });
+    // Requests now hang: each must end with a timeout (bounded), shown to the user. (The long
+    // poll already waiting at the server ends first, empty.)
+    proxy.set(Fault::BlackHole);
+    tail.wait_until("a timeout", Duration::from_secs(120), |t| {
+        t.stderr().contains("timed out")
+    });
+    let second = demo_bodies(60, 22);
+    send_bodies(&sqs, &url, &second).await;
+    std::thread::sleep(Duration::from_secs(3));
+    let stored_during = Journal::open_read_only(&journal)
+        .unwrap()
+        .event_ids()
+        .unwrap()
+        .len();
+    // The second wave is still there (and deletes of the first that the hole swallowed leave
+    // those messages to come back, to be recognised as duplicates later).
+    let (visible, in_flight) = queue_depth(&sqs, &url).await;
+    assert!(
+        visible + in_flight >= second.len() as u64,
+        "{visible} + {in_flight}"
+    );
+    assert_eq!(stored_during, wanted.len(), "nothing got through the hole");
+    proxy.set(Fault::None);
+    let all_ids: BTreeSet<String> = first.iter().chain(&second).map(|b| event_id(b)).collect();
+    tail.wait_until("every event", LIMIT, |t| {
+        t.stdout_ids().into_iter().collect::<BTreeSet<_>>() == all_ids
+    });
+    tail.interrupt();
+    tail.wait_exit(LIMIT);
+    assert!(proxy.injected() >= 1);
+    let all = [first, second].concat();
+    assert_exactly_once(&sqs, &url, &all, &journal, &tail).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_and_server_errors_back_off_visibly_and_recover() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-throttled", 5).await;
+    let bodies = demo_bodies(120, 31);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("faults-throttled");
+    let journal = dir.join("journal.sqlite");
+    let throttled = (400, "ThrottlingException");
+    let unavailable = (503, "ServiceUnavailable");
+    // Five failures in a row: waits of up to 0.5 + 1 + 2 + 4 + 8 s, then --idle-exit's 20 s.
+    proxy.set(Fault::Fail(vec![
+        throttled,
+        throttled,
+        throttled,
+        unavailable,
+        unavailable,
+    ]));
+    let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "20"), &dir);
+    tail.wait_exit(LIMIT);
+    let stderr = tail.stderr();
+    assert_eq!(
+        proxy.fault(),
+        Fault::None,
+        "every injected error was met:\n{stderr}"
+    );
+    assert_eq!(
+        count(&stderr, "retrying in"),
+        proxy.injected(),
+        "every failed request is shown (no silent retries):\n{stderr}"
+    );
+    assert!(count(&stderr, "ThrottlingException") >= 3, "{stderr}");
+    assert!(
+        stderr.contains("backs off"),
+        "the hint says what happens: {stderr}"
+    );
+    assert!(count(&stderr, "ServiceUnavailable") >= 2, "{stderr}");
+    assert!(
+        stderr.contains("failure 2 in a row"),
+        "the counter grows while failures go on: {stderr}"
+    );
+    // Backoff: consecutive waits grow (with jitter, each within its doubling bound).
+    let waits: Vec<f64> = stderr
+        .lines()
+        .filter(|l| l.contains("ThrottlingException"))
+        .filter_map(|l| {
+            l.split("retrying in ")
+                .nth(1)?
+                .split('s')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(waits.iter().all(|w| *w <= 30.0), "{waits:?}");
+    assert_exactly_once(&sqs, &url, &bodies, &journal, &tail).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_credentials_are_explained_and_fresh_ones_picked_up_without_a_restart() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-expired", 5).await;
+    let bodies = demo_bodies(80, 41);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("faults-expired");
+    let journal = dir.join("journal.sqlite");
+    // Short-lived session credentials in a credentials file, as `aws sso login` or a
+    // credential helper leaves them.
+    let credentials = dir.join("credentials");
+    let write_credentials = |key: &str| {
+        std::fs::write(
+            &credentials,
+            format!(
+                "[default]\naws_access_key_id = {key}\naws_secret_access_key = secret\naws_session_token = token-of-{key}\n"
+            ),
+        )
+        .unwrap()
+    };
+    write_credentials("ASIAOLDSESSION");
+    proxy.set(Fault::ExpiredKey("ASIAOLDSESSION".into()));
+    let mut cmd = tail_through(&proxy, &url, &journal, "600");
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+    let mut tail = Background::spawn(cmd, &dir);
+    tail.wait_until("the expiry explained", LIMIT, |t| {
+        t.stderr().contains("expired")
+    });
+    let stderr = tail.stderr();
+    assert!(
+        stderr.contains("aws sso login"),
+        "says what to do: {stderr}"
+    );
+    assert!(
+        tail.stdout_ids().is_empty(),
+        "nothing read with expired credentials"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(tail.stdout_ids().is_empty());
+    let refused = proxy.injected();
+    assert!(refused >= 2, "zdwatch keeps trying: {refused}");
+
+    write_credentials("ASIANEWSESSION");
+    let all_ids: BTreeSet<String> = bodies.iter().map(|b| event_id(b)).collect();
+    tail.wait_until("every event", LIMIT, |t| {
+        t.stdout_ids().into_iter().collect::<BTreeSet<_>>() == all_ids
+    });
+    tail.interrupt();
+    tail.wait_exit(LIMIT);
+    assert_exactly_once(&sqs, &url, &bodies, &journal, &tail).await;
+    assert!(tail.stderr().contains("connected"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_monitor_shows_the_outage_and_the_recovery() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-monitor", 5).await;
+    let bodies = demo_bodies(40, 51);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("faults-monitor");
+    let journal = dir.join("journal.sqlite");
+    proxy.set(Fault::Down);
+    let args = [
+        "--queue",
+        url.as_str(),
+        "--endpoint-url",
+        proxy.endpoint.as_str(),
+        "--region",
+        common::REGION,
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let mut pty = Pty::spawn(&args, &aws, 160, 30);
+    let wait = Duration::from_secs(60);
+    pty.wait_for("⟳ faults-monitor retrying in", wait);
+    pty.wait_for("failed): ", wait);
+    pty.wait_for("cannot reach the SQS endpoint", wait);
+    proxy.set(Fault::None);
+    pty.wait_for("● faults-monitor", wait);
+    let unique: BTreeSet<String> = bodies.iter().map(|b| event_id(b)).collect();
+    pty.wait_for(&format!("{} events", unique.len()), wait);
+    pty.send("\t");
+    pty.wait_for("throttled", wait);
+    pty.send("q");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(wait), 0);
+    pty.assert_terminal_restored();
+}
