@@ -126,6 +126,7 @@ fn reopen(c: &mut Criterion) {
                     zendesk_subdomain: None,
                     order: zdwatch::app::Order::Arrival,
                     max_events: held,
+                    saved_filters: Vec::new(),
                 };
                 let mut app =
                     App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));

@@ -35,6 +35,11 @@ pub struct Cli {
     /// end of --help and in the help screen); the other commands log to stderr.
     #[arg(long, global = true, value_name = "PATH", env = "ZDWATCH_LOG_FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// The config file (default: config.toml in the platform's config directory, e.g.
+    /// ~/.config/zdwatch/config.toml; `zdwatch config` says where). Flags and environment beat it.
+    #[arg(long, global = true, value_name = "PATH", env = "ZDWATCH_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +68,15 @@ pub enum Command {
     },
     /// Print the manual page (roff): `zdwatch man | man -l -`.
     Man,
+    /// Where the config file is and whether it is valid; or a commented default to start from.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print a commented default config file (`zdwatch config --print-default > ~/.config/zdwatch/config.toml`).
+    #[arg(long)]
+    pub print_default: bool,
 }
 
 #[derive(Debug, Args)]
@@ -424,6 +438,11 @@ pub struct InputArgs {
     /// Never delete: release each message at once so other consumers still get it.
     #[arg(long)]
     pub peek: bool,
+
+    /// Delete each message once its event is stored (the default; overrides `delivery = "peek"`
+    /// in the config file).
+    #[arg(long, conflicts_with = "peek")]
+    pub consume: bool,
 
     /// Pollers per queue (default: adapts, 1 to 8, more while batches come back full).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]

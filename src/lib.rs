@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod event;
 pub mod filter;
 pub mod headless;
@@ -45,9 +46,28 @@ pub(crate) const DEMO_HISTORY: Duration = Duration::from_secs(30 * 60);
 /// Exit code for usage errors (bad flags, bad filter), as clap uses.
 pub const EXIT_USAGE: u8 = 2;
 
-/// Runs the command line; the binary's `main` only sets up logging and the runtime.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs the command line (with the config file's settings already in `cli`); the binary's
+/// `main` only reads the config, sets up logging and the runtime.
+pub async fn run(mut cli: Cli, config: config::Config) -> anyhow::Result<ExitCode> {
+    // `-f @name`: a filter saved in the config file.
+    let filter = match &mut cli.command {
+        None => Some(&mut cli.monitor.filter),
+        Some(Command::Tail(a)) => Some(&mut a.filter),
+        Some(Command::Export(a)) => Some(&mut a.filter),
+        Some(Command::Report(a)) => Some(&mut a.filter),
+        _ => None,
+    };
+    if let Some(text) = filter {
+        match config.expand_filter(text) {
+            Ok(expanded) => *text = expanded,
+            Err(why) => {
+                eprintln!("zdwatch: invalid --filter: {}", sanitize::sanitize(&why));
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+        }
+    }
     match cli.command {
+        Some(Command::Config(args)) => Ok(config_command(&args, cli.config.as_deref())),
         Some(Command::Tail(args)) => tail(args, &cli.aws).await,
         Some(Command::Export(args)) => export(args, &cli.aws).await,
         Some(Command::Report(args)) => report(args, &cli.aws).await,
@@ -78,13 +98,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             ui::help::set_log_place(private::log_place(cli.log_file.as_deref()));
-            monitor(cli.monitor, &cli.aws).await
+            ui::theme::install(config.palette.clone());
+            app::keymap::install(config.keymap.clone());
+            monitor(cli.monitor, &cli.aws, &config).await
+        }
+    }
+}
+
+/// `zdwatch config`: where the file is and whether it is valid, or the commented default.
+fn config_command(args: &cli::ConfigArgs, explicit: Option<&std::path::Path>) -> ExitCode {
+    if args.print_default {
+        print!("{}", config::DEFAULT);
+        return ExitCode::SUCCESS;
+    }
+    let Some(path) = explicit
+        .map(|p| p.to_path_buf())
+        .or_else(config::default_path)
+    else {
+        eprintln!("zdwatch: no config directory on this system (no home directory?)");
+        return ExitCode::FAILURE;
+    };
+    let shown = sanitize::sanitize(&path.display().to_string()).into_owned();
+    if explicit.is_none() && !path.exists() {
+        println!(
+            "{shown}: no file (the built-in defaults apply); start from `zdwatch config --print-default > {shown}`"
+        );
+        return ExitCode::SUCCESS;
+    }
+    match config::load(Some(&path)) {
+        Ok(c) => {
+            println!("{shown}: valid ({})", c.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("zdwatch: {e}");
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }
 
 /// The interactive monitor.
-async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
+async fn monitor(
+    args: MonitorArgs,
+    aws: &cli::AwsArgs,
+    settings: &config::Config,
+) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "zdwatch: the monitor needs a terminal; for pipes and scripts use `zdwatch tail` (same flags and filters)"
@@ -144,6 +202,7 @@ async fn monitor(args: MonitorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCo
         } else {
             app::Order::Arrival
         },
+        saved_filters: settings.filters.clone(),
     };
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
     app.set_pattern(pattern);

@@ -17,10 +17,23 @@ fn main() -> ExitCode {
             "The monitor's log: {shown}; --log-file PATH puts it elsewhere."
         ))
         .get_matches();
-    let cli = match zdwatch::cli::Cli::from_arg_matches(&matches) {
+    let mut cli = match zdwatch::cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // `zdwatch config` reports a broken file itself; everything else stops on one, before anything runs.
+    let config = if matches!(cli.command, Some(zdwatch::cli::Command::Config(_))) {
+        zdwatch::config::Config::default()
+    } else {
+        match zdwatch::config::load(cli.config.as_deref()) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("zdwatch: {e}");
+                return ExitCode::from(zdwatch::EXIT_USAGE);
+            }
+        }
+    };
+    config.apply(&mut cli, &matches);
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
     // error unless a directive names it or the level is debug or trace.
     let level = cli.log_level.trim();
@@ -74,7 +87,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(zdwatch::run(cli)) {
+    match runtime.block_on(zdwatch::run(cli, config)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("zdwatch: {e:#}");

@@ -81,6 +81,7 @@ pub(crate) async fn read_files(
         replay_from: None,
         replay_to: None,
         peek: true,
+        consume: false,
         pollers: None,
     };
     start_sources(

@@ -84,6 +84,8 @@ pub enum Action {
     ClearInput,
     HistoryPrev,
     HistoryNext,
+    /// Filter bar: the next filter saved in the config file.
+    NextSavedFilter,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -467,29 +469,251 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::HistoryNext,
         help: "newer entry from history",
     },
+    Binding {
+        screens: &[Prompt],
+        keys: &[code(KeyCode::Tab)],
+        label: "Tab",
+        action: Action::NextSavedFilter,
+        help: "filter bar: next saved filter (config [filters])",
+    },
 ];
 
-/// The action bound to `event` on `screen`, if any.
-pub fn action_for(screen: Screen, event: &KeyEvent) -> Option<Action> {
-    // Terminals report shifted letters with or without SHIFT; compare without it for characters.
-    let mods = match event.code {
-        KeyCode::Char(_) => event.modifiers - KeyModifiers::SHIFT,
-        _ => event.modifiers,
-    };
-    BINDINGS
-        .iter()
-        .filter(|b| b.screens.contains(&screen))
-        .find(|b| {
-            b.keys
-                .iter()
-                .any(|k| k.code == event.code && (k.mods - KeyModifiers::SHIFT) == mods)
-        })
-        .map(|b| b.action)
+impl Action {
+    /// Every action a key can be bound to, by the name the config file's `[keys]` uses.
+    pub const NAMED: &'static [(&'static str, Action)] = &[
+        ("quit", Action::Quit),
+        ("back", Action::Back),
+        ("up", Action::Up),
+        ("down", Action::Down),
+        ("page-up", Action::PageUp),
+        ("page-down", Action::PageDown),
+        ("top", Action::Top),
+        ("bottom", Action::Bottom),
+        ("filter", Action::OpenFilter),
+        ("command", Action::OpenCommand),
+        ("timeline", Action::OpenTimeline),
+        ("detail", Action::OpenDetail),
+        ("help", Action::Help),
+        ("pause", Action::TogglePause),
+        ("utc", Action::ToggleUtc),
+        ("order", Action::ToggleOrder),
+        ("mask", Action::ToggleMask),
+        ("next-match", Action::NextMatch),
+        ("previous-match", Action::PrevMatch),
+        ("clear-filter", Action::ClearFilter),
+        ("copy", Action::Copy),
+        ("open-in-zendesk", Action::OpenInZendesk),
+        ("save", Action::Save),
+        ("dashboard", Action::ToggleDashboard),
+        ("left", Action::Left),
+        ("right", Action::Right),
+        ("window-5m", Action::Window(0)),
+        ("window-15m", Action::Window(1)),
+        ("window-1h", Action::Window(2)),
+        ("window-24h", Action::Window(3)),
+        ("apply-selection", Action::ApplySelection),
+        ("edit-pattern", Action::EditPattern),
+        ("pattern-mode", Action::TogglePatternMode),
+        ("explain", Action::Explain),
+        ("apply-pattern", Action::ApplyPattern),
+        ("accept", Action::Accept),
+        ("cancel", Action::Cancel),
+        ("clear-input", Action::ClearInput),
+        ("history-previous", Action::HistoryPrev),
+        ("history-next", Action::HistoryNext),
+        ("saved-filter", Action::NextSavedFilter),
+    ];
+
+    pub fn named(name: &str) -> Option<Action> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| *a)
+    }
 }
 
-/// The bindings shown on the help screen for `screen`.
-pub fn help_for(screen: Screen) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.screens.contains(&screen))
+impl Key {
+    /// `x`, `X`, `Ctrl-x`, `Alt-x`, `Enter`, `Esc`, `Tab`, `Backspace`, `Space`, `Up`, `Down`,
+    /// `Left`, `Right`, `PgUp`, `PgDn`, `Home`, `End`, `Delete`, `F1`…`F12`.
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let (mods, rest) = if let Some(r) = text.strip_prefix("Ctrl-") {
+            (KeyModifiers::CONTROL, r)
+        } else if let Some(r) = text.strip_prefix("Alt-") {
+            (KeyModifiers::ALT, r)
+        } else {
+            (KeyModifiers::NONE, text)
+        };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() && c != ' ' => KeyCode::Char(c),
+            _ => match rest {
+                "Enter" => KeyCode::Enter,
+                "Esc" => KeyCode::Esc,
+                "Tab" => KeyCode::Tab,
+                "Backspace" => KeyCode::Backspace,
+                "Space" => KeyCode::Char(' '),
+                "Up" => KeyCode::Up,
+                "Down" => KeyCode::Down,
+                "Left" => KeyCode::Left,
+                "Right" => KeyCode::Right,
+                "PgUp" => KeyCode::PageUp,
+                "PgDn" => KeyCode::PageDown,
+                "Home" => KeyCode::Home,
+                "End" => KeyCode::End,
+                "Delete" => KeyCode::Delete,
+                f if f.starts_with('F') => match f[1..].parse::<u8>() {
+                    Ok(n @ 1..=12) => KeyCode::F(n),
+                    _ => return Err(Self::invalid(text)),
+                },
+                _ => return Err(Self::invalid(text)),
+            },
+        };
+        Ok(Key { code, mods })
+    }
+
+    fn invalid(text: &str) -> String {
+        format!(
+            "'{}' is not a key: use one character (x, X, ?), Ctrl-x, Alt-x, Enter, Esc, Tab, Backspace, \
+             Space, Up, Down, Left, Right, PgUp, PgDn, Home, End, Delete or F1…F12",
+            crate::sanitize::sanitize(text)
+        )
+    }
+}
+
+/// A binding in effect: the built-in one, or its keys as the config file sets them.
+#[derive(Clone, Debug)]
+pub struct ActiveBinding {
+    pub screens: &'static [Screen],
+    pub keys: Vec<Key>,
+    pub label: String,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+/// The key bindings in effect.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    bindings: Vec<ActiveBinding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: BINDINGS
+                .iter()
+                .map(|b| ActiveBinding {
+                    screens: b.screens,
+                    keys: b.keys.to_vec(),
+                    label: b.label.to_string(),
+                    action: b.action,
+                    help: b.help,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The built-in keymap with these actions on other keys (written as in the config file).
+    /// Every binding of an action takes the new keys, except that Ctrl-c always quits.
+    /// A key that would do two things on one screen is refused, saying which.
+    pub fn with(overrides: &[(Action, Vec<String>)]) -> Result<Keymap, String> {
+        let mut map = Keymap::default();
+        for (action, texts) in overrides {
+            let keys = texts
+                .iter()
+                .map(|t| Key::parse(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            for b in map.bindings.iter_mut().filter(|b| b.action == *action) {
+                if b.keys == [ctrl('c')] {
+                    continue;
+                }
+                b.keys = keys.clone();
+                b.label = texts.join("/");
+            }
+        }
+        for &screen in SCREENS {
+            let on: Vec<&ActiveBinding> = map.help_for(screen).collect();
+            for (i, a) in on.iter().enumerate() {
+                for b in &on[i + 1..] {
+                    if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                        return Err(format!(
+                            "key {} would do two things on the {} screen: '{}' and '{}'",
+                            label_of(k),
+                            screen.title(),
+                            a.help,
+                            b.help
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// The action bound to `event` on `screen`, if any.
+    pub fn action_for(&self, screen: Screen, event: &KeyEvent) -> Option<Action> {
+        // Terminals report shifted letters with or without SHIFT; compare without it for characters.
+        let mods = match event.code {
+            KeyCode::Char(_) => event.modifiers - KeyModifiers::SHIFT,
+            _ => event.modifiers,
+        };
+        self.bindings
+            .iter()
+            .filter(|b| b.screens.contains(&screen))
+            .find(|b| {
+                b.keys
+                    .iter()
+                    .any(|k| k.code == event.code && (k.mods - KeyModifiers::SHIFT) == mods)
+            })
+            .map(|b| b.action)
+    }
+
+    /// The bindings shown on the help screen for `screen`.
+    pub fn help_for(&self, screen: Screen) -> impl Iterator<Item = &ActiveBinding> {
+        self.bindings
+            .iter()
+            .filter(move |b| b.screens.contains(&screen))
+    }
+}
+
+/// How a key is written (for messages about keys).
+fn label_of(key: &Key) -> String {
+    let name = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if key.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{name}")
+    } else if key.mods.contains(KeyModifiers::ALT) {
+        format!("Alt-{name}")
+    } else {
+        name
+    }
+}
+
+static ACTIVE: std::sync::OnceLock<Keymap> = std::sync::OnceLock::new();
+
+/// Puts the config file's keymap in effect (once, at start; before that the built-in one is).
+pub fn install(keymap: Keymap) {
+    let _ = ACTIVE.set(keymap);
+}
+
+/// The keymap in effect.
+pub fn active() -> &'static Keymap {
+    ACTIVE.get_or_init(Keymap::default)
+}
+
+/// The action bound to `event` on `screen` in the keymap in effect.
+pub fn action_for(screen: Screen, event: &KeyEvent) -> Option<Action> {
+    active().action_for(screen, event)
+}
+
+/// The bindings in effect for `screen`, as the help screen shows them.
+pub fn help_for(screen: Screen) -> impl Iterator<Item = &'static ActiveBinding> {
+    active().help_for(screen)
 }
 
 /// The key bindings as markdown tables, one per screen (README.md carries a copy; a test keeps it true).
@@ -500,7 +724,7 @@ pub fn markdown() -> String {
             "**{}**\n\n| key | does |\n|---|---|\n",
             screen.title()
         ));
-        for b in help_for(screen) {
+        for b in BINDINGS.iter().filter(|b| b.screens.contains(&screen)) {
             let label = b.label.replace('|', "\\|");
             out.push_str(&format!("| `{label}` | {} |\n", b.help));
         }

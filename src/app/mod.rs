@@ -45,6 +45,8 @@ pub struct Config {
     pub max_events: usize,
     /// The stream's order at start (several sources and replays read best by time).
     pub order: Order,
+    /// Named filters from the config file, offered in the filter bar (Tab), by name.
+    pub saved_filters: Vec<(String, String)>,
 }
 
 /// Everything that can happen to the app.
@@ -556,7 +558,8 @@ impl App {
             | Action::Cancel
             | Action::ClearInput
             | Action::HistoryPrev
-            | Action::HistoryNext => {}
+            | Action::HistoryNext
+            | Action::NextSavedFilter => {}
         }
     }
 
@@ -731,6 +734,23 @@ impl App {
             }
             Action::HistoryPrev | Action::HistoryNext if prompt.kind == PromptKind::Filter => {
                 prompt.walk_history(&self.history, action == Action::HistoryPrev);
+                self.prompt_changed();
+            }
+            Action::NextSavedFilter if prompt.kind == PromptKind::Filter => {
+                let saved = &self.config.saved_filters;
+                if saved.is_empty() {
+                    self.notice = Some(
+                        "no saved filters: add them under [filters] in the config file (zdwatch config)"
+                            .into(),
+                    );
+                    return;
+                }
+                // The one after the filter in the bar, or the first.
+                let next = saved
+                    .iter()
+                    .position(|(_, f)| f == prompt.text())
+                    .map_or(0, |i| (i + 1) % saved.len());
+                prompt.set(&saved[next].1);
                 self.prompt_changed();
             }
             _ => {}

@@ -126,15 +126,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 fn header(d: &DashboardView, width: u16) -> Line<'static> {
     let mut spans = vec![
-        Span::styled("Dashboard", theme::HEADER),
+        Span::styled("Dashboard", theme::header()),
         Span::raw("  window "),
     ];
     for (i, w) in Window::ALL.iter().enumerate() {
         let text = format!("{}:{}", i + 1, w.label());
         let style = if *w == d.window {
-            theme::SELECTED
+            theme::selected()
         } else {
-            theme::DIM
+            theme::dim()
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw(" "));
@@ -145,11 +145,11 @@ fn header(d: &DashboardView, width: u16) -> Line<'static> {
     } else {
         format!(" recording, up to {}", f.end.strftime("%Y-%m-%d %H:%M UTC"))
     };
-    spans.push(Span::styled(scope, theme::DIM));
+    spans.push(Span::styled(scope, theme::dim()));
     if width >= 110 {
         spans.push(Span::styled(
             "   ←→ panel  ↑↓ row  Enter: show in stream  Tab: stream",
-            theme::DIM,
+            theme::dim(),
         ));
     }
     Line::from(spans)
@@ -159,9 +159,9 @@ fn header(d: &DashboardView, width: u16) -> Line<'static> {
 fn panel<'a>(d: &DashboardView, which: Panel, title: String) -> Block<'a> {
     let focused = d.panel == which;
     let (border, title_style) = if focused {
-        (theme::FOCUS, theme::HEADER)
+        (theme::focus(), theme::header())
     } else {
-        (theme::DIM, theme::DIM)
+        (theme::dim(), theme::dim())
     };
     Block::bordered()
         .border_style(border)
@@ -175,7 +175,7 @@ fn first_row(selected: usize, rows: usize) -> usize {
 
 fn selected_style(d: &DashboardView, which: Panel, row: usize) -> Style {
     if d.panel == which && d.row(which) == row {
-        theme::SELECTED
+        theme::selected()
     } else {
         Style::new()
     }
@@ -185,11 +185,11 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
     let f = &d.figures;
     let share = f.last_minute * 100 / CEILING_PER_MINUTE;
     let rate_style = if share >= 80 {
-        theme::ERROR
+        theme::error()
     } else if share >= 50 {
-        theme::WARN
+        theme::warn()
     } else {
-        theme::OK
+        theme::ok()
     };
     let narrow = area.width < super::NARROW;
     let (title, detail) = if narrow {
@@ -209,7 +209,7 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
     let block = panel(d, Panel::Rates, title.into()).title_top(
         Line::from(vec![
             Span::styled(format!(" {}/min", count(f.last_minute)), rate_style),
-            Span::styled(detail, theme::DIM),
+            Span::styled(detail, theme::dim()),
         ])
         .right_aligned(),
     );
@@ -230,7 +230,7 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
     {
         let y = inner.y + u16::try_from(i - first_row(selected, rows)).unwrap_or(0);
         let (name, style) = match &r.kind {
-            None => ("all events".to_string(), theme::HEADER),
+            None => ("all events".to_string(), theme::header()),
             Some(k) => (safe(k.as_str()).into_owned(), theme::kind(k)),
         };
         let line = Line::styled(name, style).style(selected_style(d, Panel::Rates, i));
@@ -254,7 +254,7 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
             format!("{}/min", count(last))
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(numbers, theme::DIM).right_aligned()),
+            Paragraph::new(Line::styled(numbers, theme::dim()).right_aligned()),
             Rect::new(inner.x + label_w + spark_w + 2, y, number_w, 1),
         );
     }
@@ -273,7 +273,10 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
     frame.render_widget(block, area);
     if f.created.is_empty() {
         frame.render_widget(
-            Paragraph::new(Line::styled("no ticket created in the window", theme::DIM)),
+            Paragraph::new(Line::styled(
+                "no ticket created in the window",
+                theme::dim(),
+            )),
             inner,
         );
         return;
@@ -292,7 +295,7 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
             if before_w > 0 { "before" } else { "" },
             "change"
         ),
-        theme::HEADER,
+        theme::header(),
     )];
     let selected = d.row(Panel::Created);
     let first = first_row(selected, rows);
@@ -326,19 +329,19 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
 fn change(now: u64, before: u64) -> (String, Style) {
     match (now, before) {
         (0, 0) => ("".into(), Style::new()),
-        (_, 0) => ("new".into(), theme::WARN),
+        (_, 0) => ("new".into(), theme::warn()),
         (n, b) if n >= 2 * b => {
             let ratio = n as f64 / b as f64;
             let style = if ratio >= 5.0 {
-                theme::ERROR
+                theme::error()
             } else {
-                theme::WARN
+                theme::warn()
             };
             (format!("×{ratio:.1}"), style)
         }
         (n, b) => {
             let pct = (n as f64 - b as f64) * 100.0 / b as f64;
-            (format!("{pct:+.0}%"), theme::DIM)
+            (format!("{pct:+.0}%"), theme::dim())
         }
     }
 }
@@ -356,7 +359,7 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView) {
     let n = f.statuses.len();
     if n == 0 {
         frame.render_widget(
-            Paragraph::new(Line::styled("no status change in the window", theme::DIM)),
+            Paragraph::new(Line::styled("no status change in the window", theme::dim())),
             inner,
         );
         return;
@@ -367,7 +370,7 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView) {
     for s in &f.statuses {
         header.push(Span::styled(
             format!("{:>cell_w$}", abbreviate(&safe(s), cell_w - 1)),
-            theme::status(s).patch(theme::HEADER),
+            theme::status(s).patch(theme::header()),
         ));
     }
     let mut lines = vec![Line::from(header)];
@@ -387,9 +390,9 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView) {
         for (c, to) in f.statuses.iter().enumerate() {
             let n = f.transitions(from, to);
             let text = if n == 0 { "·".to_string() } else { count(n) };
-            let mut style = if n == 0 { theme::DIM } else { Style::new() };
+            let mut style = if n == 0 { theme::dim() } else { Style::new() };
             if d.panel == Panel::Transitions && r == selected && c == d.column {
-                style = theme::SELECTED;
+                style = theme::selected();
             }
             spans.push(Span::styled(format!("{text:>cell_w$}"), style));
         }
@@ -412,7 +415,7 @@ fn draw_tickets(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if rows.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled("none", theme::DIM)), inner);
+        frame.render_widget(Paragraph::new(Line::styled("none", theme::dim())), inner);
         return;
     }
     let room = usize::from(inner.height);
@@ -432,7 +435,7 @@ fn draw_tickets(
             let style = selected_style(d, which, i);
             Line::from(vec![
                 Span::styled(format!("{label:<9}{figure:>9} "), style),
-                Span::styled(safe(&subject).into_owned(), theme::DIM.patch(style)),
+                Span::styled(safe(&subject).into_owned(), theme::dim().patch(style)),
             ])
         })
         .collect();
@@ -461,7 +464,7 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             "{:<name_w$}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
             "source", "waiting", "in flight", "lag p50", "lag p95", "oldest", "errors", "throttled"
         ),
-        theme::HEADER,
+        theme::header(),
     )];
     let figures: &Figures = &app.dashboard.figures;
     for (i, (s, h)) in app.sources.iter().zip(&app.health).enumerate() {
@@ -474,7 +477,7 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             _ => ("—".into(), "—".into(), "—".into()),
         };
         let state_style = match s.state {
-            SourceState::Retrying { .. } | SourceState::Failed(_) => theme::ERROR,
+            SourceState::Retrying { .. } | SourceState::Failed(_) => theme::error(),
             _ => Style::new(),
         }
         .patch(selected_style(d, Panel::Sources, i));
@@ -487,7 +490,11 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             )),
             Span::styled(
                 format!("{:>10}{:>10}", count(h.errors), count(h.throttles)),
-                if h.errors > 0 { theme::WARN } else { problems },
+                if h.errors > 0 {
+                    theme::warn()
+                } else {
+                    problems
+                },
             ),
         ]));
     }

@@ -22,12 +22,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     };
     let mut lines = fields(&e, app);
     lines.push(Line::from(""));
-    lines.push(Line::styled("raw body", theme::HEADER));
+    lines.push(Line::styled("raw body", theme::header()));
     lines.extend(raw_lines(&e.raw));
     let title = format!(" event {} ", safe(&e.event_id));
     let block = Block::bordered().title(title).title_bottom(Line::styled(
         " y copy · o open in Zendesk · q back ",
-        theme::DIM,
+        theme::dim(),
     ));
     frame.render_widget(
         Paragraph::new(lines)
@@ -88,7 +88,7 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
     rows.into_iter()
         .map(|(k, v)| {
             Line::from(vec![
-                Span::styled(format!("{k:>12}  "), theme::DIM),
+                Span::styled(format!("{k:>12}  "), theme::dim()),
                 Span::raw(safe(&v).into_owned()),
             ])
         })

@@ -27,16 +27,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
         None => {
             lines.push(Line::styled(
                 "The body is not JSON: no pattern can match it.",
-                theme::ERROR,
+                theme::error(),
             ));
             " no match ".to_string()
         }
         Some(x) => {
             for l in &x.lines {
                 let (mark, style) = match l.mark {
-                    Mark::Pass => ("✓ ", theme::OK),
-                    Mark::Fail => ("✗ ", theme::ERROR),
-                    Mark::Note => ("  ", theme::DIM),
+                    Mark::Pass => ("✓ ", theme::ok()),
+                    Mark::Fail => ("✗ ", theme::error()),
+                    Mark::Note => ("  ", theme::dim()),
                 };
                 lines.push(Line::from(vec![
                     Span::raw("  ".repeat(l.depth)),
@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
                     Span::styled(
                         safe(&l.text).into_owned(),
                         if l.mark == Mark::Note {
-                            theme::WARN
+                            theme::warn()
                         } else {
                             Default::default()
                         },
@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
                 ""
             }
         ))
-        .title_bottom(Line::styled(" p edit the pattern · q back ", theme::DIM));
+        .title_bottom(Line::styled(" p edit the pattern · q back ", theme::dim()));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

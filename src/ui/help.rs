@@ -47,17 +47,17 @@ pub fn draw(frame: &mut Frame, area: Rect, screen: Screen, scroll: u16) {
 fn lines(screen: Screen) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
     for s in [screen, Screen::Prompt] {
-        lines.push(Line::styled(s.title(), theme::HEADER));
+        lines.push(Line::styled(s.title(), theme::header()));
         for b in keymap::help_for(s) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<12}", b.label), theme::OK),
+                Span::styled(format!("  {:<12}", b.label), theme::ok()),
                 Span::raw(b.help),
             ]));
         }
         lines.push(Line::from(""));
     }
     if screen == Screen::Stream {
-        lines.push(Line::styled("Filter examples", theme::HEADER));
+        lines.push(Line::styled("Filter examples", theme::header()));
         for ex in [
             "status:open->solved   tag:vip   tag+:payment_failed   #35436",
             "reopened since:1h     type:comment -format:legacy",
@@ -68,7 +68,7 @@ fn lines(screen: Screen) -> Vec<Line<'static>> {
     }
     if let Some(place) = LOG_PLACE.get() {
         lines.push(Line::from(""));
-        lines.push(Line::styled(format!("Log: {}", safe(place)), theme::DIM));
+        lines.push(Line::styled(format!("Log: {}", safe(place)), theme::dim()));
     }
     lines
 }

@@ -57,7 +57,7 @@ fn table<'a>(
     titles: &[&'static str],
 ) -> ratatui::widgets::Table<'a> {
     use ratatui::widgets::{Cell, Row, Table};
-    let header = titles.iter().map(|t| Cell::from(*t).style(theme::HEADER));
+    let header = titles.iter().map(|t| Cell::from(*t).style(theme::header()));
     Table::new(rows, widths)
         .header(Row::new(header))
         .column_spacing(1)

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
         .title(" EventBridge event pattern ")
         .title_bottom(Line::styled(
             " Ctrl-s use it (empty: none) · Esc cancel · Ctrl-u clear ",
-            theme::DIM,
+            theme::dim(),
         ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
@@ -37,11 +37,11 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
     if editor.text().is_empty() {
         lines.push(Line::styled(
             r#"   e.g. {"detail-type": ["Support Ticket: Status Changed"]}"#,
-            theme::DIM,
+            theme::dim(),
         ));
     }
     for (i, text) in editor.lines.iter().enumerate().skip(first).take(rows) {
-        let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), theme::DIM)];
+        let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), theme::dim())];
         match error_at {
             Some((line, column)) if line == i + 1 => {
                 let chars: Vec<char> = text.chars().collect();
@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
                 spans.push(Span::raw(safe(&before).into_owned()));
                 spans.push(Span::styled(
                     safe(&here).into_owned(),
-                    theme::ERROR.patch(theme::SELECTED),
+                    theme::error().patch(theme::selected()),
                 ));
                 spans.push(Span::raw(safe(&after).into_owned()));
             }
@@ -63,14 +63,14 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
     frame.render_widget(Paragraph::new(lines), text_area);
 
     let verdict = match &editor.verdict {
-        None => Line::styled("empty: Ctrl-s removes the pattern", theme::DIM),
-        Some(Ok(_)) => Line::styled("✓ valid", theme::OK),
+        None => Line::styled("empty: Ctrl-s removes the pattern", theme::dim()),
+        Some(Ok(_)) => Line::styled("✓ valid", theme::ok()),
         Some(Err(e)) => {
             let at = e
                 .position
                 .map(|(l, c)| format!(" (line {l}, column {c})"))
                 .unwrap_or_default();
-            Line::styled(format!("✗ {}{at}", safe(&e.to_string())), theme::ERROR)
+            Line::styled(format!("✗ {}{at}", safe(&e.to_string())), theme::error())
         }
     };
     frame.render_widget(

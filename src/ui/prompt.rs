@@ -15,7 +15,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
         PromptKind::Save => "save to: ",
     };
     let text = p.text();
-    let mut spans = vec![Span::styled(lead, theme::HEADER)];
+    let mut spans = vec![Span::styled(lead, theme::header())];
     match &p.error {
         Some(err) => {
             // The offending part in red; the rest as typed.
@@ -24,12 +24,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
             spans.push(Span::raw(safe(&text[..start]).into_owned()));
             spans.push(Span::styled(
                 safe(&text[start..end]).into_owned(),
-                theme::ERROR,
+                theme::error(),
             ));
             spans.push(Span::raw(safe(&text[end..]).into_owned()));
             spans.push(Span::styled(
                 format!("   ✗ {} (previous filter still active)", safe(&err.message)),
-                theme::ERROR,
+                theme::error(),
             ));
         }
         None => {
@@ -41,8 +41,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                         app.stream.visible.len(),
                         app.store.len()
                     ),
-                    theme::DIM,
+                    theme::dim(),
                 ));
+                let saved = &app.config.saved_filters;
+                if let Some(i) = saved.iter().position(|(_, f)| f == text) {
+                    let name = &saved[i].0;
+                    spans.push(Span::styled(
+                        format!(
+                            "   saved filter {} of {}: {}",
+                            i + 1,
+                            saved.len(),
+                            safe(name)
+                        ),
+                        theme::header(),
+                    ));
+                } else if !saved.is_empty() {
+                    spans.push(Span::styled("   Tab: saved filters", theme::dim()));
+                }
             }
         }
     }

@@ -14,9 +14,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     for s in &app.sources {
         let name = crate::source::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
-            SourceState::Connecting => ("◌", theme::WARN, "connecting".to_string()),
-            SourceState::Connected => ("●", theme::OK, String::new()),
-            SourceState::Finished => ("✓", theme::OK, "read".to_string()),
+            SourceState::Connecting => ("◌", theme::warn(), "connecting".to_string()),
+            SourceState::Connected => ("●", theme::ok(), String::new()),
+            SourceState::Finished => ("✓", theme::ok(), "read".to_string()),
             SourceState::Retrying {
                 until,
                 problem,
@@ -24,9 +24,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             } => {
                 let secs = until.duration_since(app.now).as_secs().max(0);
                 let detail = format!("retrying in {secs}s ({failures} failed): {problem}");
-                ("⟳", theme::ERROR, detail)
+                ("⟳", theme::error(), detail)
             }
-            SourceState::Failed(why) => ("✗", theme::ERROR, why.clone()),
+            SourceState::Failed(why) => ("✗", theme::error(), why.clone()),
         };
         spans.push(Span::styled(format!("{mark} "), style));
         spans.push(Span::raw(safe(&name).into_owned()));
@@ -35,11 +35,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         if let Some(r) = &s.replay {
             let style = if r.failed() {
-                theme::ERROR
+                theme::error()
             } else if r.ended() {
-                theme::DIM
+                theme::dim()
             } else {
-                theme::WARN
+                theme::warn()
             };
             spans.push(Span::styled(format!(" {}", safe(&r.to_string())), style));
         }
@@ -79,19 +79,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.stream.order != crate::app::Order::Arrival {
         parts.push(app.stream.order.label().into());
     }
-    spans.push(Span::styled(parts.join(" │ "), theme::DIM));
+    spans.push(Span::styled(parts.join(" │ "), theme::dim()));
     if app.stream.paused {
-        spans.push(Span::styled("  ⏸ paused (space)", theme::WARN));
+        spans.push(Span::styled("  ⏸ paused (space)", theme::warn()));
     } else if !app.stream.follow && app.stream.unseen > 0 {
         spans.push(Span::styled(
             format!("  ↓ {} new (G)", app.stream.unseen),
-            theme::WARN,
+            theme::warn(),
         ));
     }
     if !app.filter_text.is_empty() {
         spans.push(Span::styled(
             format!("  filter: {}", safe(&app.filter_text)),
-            theme::HEADER,
+            theme::header(),
         ));
     }
     if let Some(p) = &app.pattern {
@@ -103,24 +103,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(
             format!("  pattern {how} ({} match)", p.count()),
             if p.highlight_only {
-                theme::HIGHLIGHT
+                theme::highlight()
             } else {
-                theme::HEADER
+                theme::header()
             },
         ));
     }
     if !app.highlight_text.is_empty() {
         spans.push(Span::styled(
             format!("  highlight: {}", safe(&app.highlight_text)),
-            theme::HIGHLIGHT,
+            theme::highlight(),
         ));
     }
     if let Some(e) = &app.journal_error {
-        spans.push(Span::styled(format!("  {}", safe(e)), theme::ERROR));
+        spans.push(Span::styled(format!("  {}", safe(e)), theme::error()));
     }
     if let Some(n) = &app.notice {
-        spans.push(Span::styled(format!("  {}", safe(n)), theme::WARN));
+        spans.push(Span::styled(format!("  {}", safe(n)), theme::warn()));
     }
-    spans.push(Span::styled("  ? help", theme::DIM));
+    spans.push(Span::styled("  ? help", theme::dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

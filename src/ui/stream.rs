@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         let lines = vec![
             header_line(area.width),
             Line::from(""),
-            Line::styled(safe(&text).into_owned(), theme::DIM),
+            Line::styled(safe(&text).into_owned(), theme::dim()),
         ];
         frame.render_widget(Paragraph::new(lines), area);
         return;
@@ -54,12 +54,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .filter_map(|(i, seq)| {
             let e = app.shown(*seq)?;
             let mut style = if app.is_highlighted(*seq) {
-                theme::HIGHLIGHT
+                theme::highlight()
             } else {
                 Default::default()
             };
             if i == list.selected {
-                style = style.patch(theme::SELECTED);
+                style = style.patch(theme::selected());
             }
             Some(row(&e, app.utc, wide, medium, several).style(style))
         });
@@ -92,7 +92,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn header_line(_width: u16) -> Line<'static> {
     Line::styled(
         "time           ticket    kind                     change",
-        theme::HEADER,
+        theme::header(),
     )
 }
 
@@ -103,7 +103,7 @@ fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool, several: bool) -> R
         _ => "-".into(),
     };
     let mut cells = vec![
-        Cell::from(short_time(e.order_time(), utc, !medium)).style(theme::DIM),
+        Cell::from(short_time(e.order_time(), utc, !medium)).style(theme::dim()),
         Cell::from(safe(&who).into_owned()),
         Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
         Cell::from(change(e)),
@@ -112,18 +112,18 @@ fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool, several: bool) -> R
         let p = e.ticket.priority.as_deref().unwrap_or("");
         cells.push(Cell::from(safe(p).into_owned()).style(theme::priority(p)));
         let tags = e.ticket.tags.join(" ");
-        cells.push(Cell::from(safe(&tags).into_owned()).style(theme::DIM));
+        cells.push(Cell::from(safe(&tags).into_owned()).style(theme::dim()));
     }
     if wide {
         cells.insert(
             5,
             Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default())
-                .style(theme::DIM),
+                .style(theme::dim()),
         );
     }
     if several {
         let source = e.source.as_deref().unwrap_or("");
-        cells.insert(1, Cell::from(safe(source).into_owned()).style(theme::DIM));
+        cells.insert(1, Cell::from(safe(source).into_owned()).style(theme::dim()));
     }
     Row::new(cells)
 }

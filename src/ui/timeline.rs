@@ -41,21 +41,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
             };
             let actor = e.actor_id.map(|a| app.user_label(a)).unwrap_or_default();
             let mut style = if app.is_highlighted(entry.seq) {
-                theme::HIGHLIGHT
+                theme::highlight()
             } else {
                 Default::default()
             };
             if i == list.selected {
-                style = style.patch(theme::SELECTED);
+                style = style.patch(theme::selected());
             }
             let mut cells = vec![
-                Cell::from(mark).style(theme::DIM),
-                Cell::from(short_time(entry.at, app.utc, narrow)).style(theme::DIM),
+                Cell::from(mark).style(theme::dim()),
+                Cell::from(short_time(entry.at, app.utc, narrow)).style(theme::dim()),
                 Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
                 Cell::from(safe(&summary(&e)).into_owned()),
             ];
             if !narrow {
-                cells.push(Cell::from(safe(&actor).into_owned()).style(theme::DIM));
+                cells.push(Cell::from(safe(&actor).into_owned()).style(theme::dim()));
             }
             Some(Row::new(cells).style(style))
         });
@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
 fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
     let c = &t.current;
     let mut state = vec![
-        Span::styled(format!("Ticket #{}", t.ticket_id), theme::HEADER),
+        Span::styled(format!("Ticket #{}", t.ticket_id), theme::header()),
         Span::raw("  "),
     ];
     if let Some(s) = &c.status {
@@ -101,7 +101,7 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
     facts.push(format!("{} events", t.entries.len()));
     state.push(Span::raw(format!("  {}", safe(&facts.join(" · ")))));
 
-    let mut statuses: Vec<Span<'static>> = vec![Span::styled("time in status: ", theme::DIM)];
+    let mut statuses: Vec<Span<'static>> = vec![Span::styled("time in status: ", theme::dim())];
     for (i, p) in t.statuses.iter().enumerate() {
         if i > 0 {
             statuses.push(Span::raw(" → "));
@@ -116,10 +116,10 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
             None if p.status == "closed" => continue,
             None => format!("{} so far", short_duration(app.now.duration_since(p.from))),
         };
-        statuses.push(Span::styled(format!(" {d}"), theme::DIM));
+        statuses.push(Span::styled(format!(" {d}"), theme::dim()));
     }
     if t.statuses.is_empty() {
-        statuses.push(Span::styled("no status seen yet", theme::DIM));
+        statuses.push(Span::styled("no status seen yet", theme::dim()));
     }
 
     let subject = c
@@ -136,12 +136,12 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
         .unwrap_or_default();
     let tags = Line::from(vec![
         Span::raw(subject),
-        Span::styled(format!("tags: {}", safe(&c.tags.join(" "))), theme::DIM),
+        Span::styled(format!("tags: {}", safe(&c.tags.join(" "))), theme::dim()),
     ]);
     vec![
         Line::from(state),
         Line::from(statuses),
         tags,
-        Line::styled("─".repeat(200), theme::DIM),
+        Line::styled("─".repeat(200), theme::dim()),
     ]
 }

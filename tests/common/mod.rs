@@ -136,6 +136,7 @@ pub fn zdwatch(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zdwatch"));
     cmd.args(args)
         .env_remove("ZDWATCH_MASK")
+        .env_remove("ZDWATCH_ZENDESK_SUBDOMAIN")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_REGION")
@@ -151,8 +152,16 @@ pub fn zdwatch(args: &[&str]) -> Command {
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("XDG_DATA_HOME", data_home())
+        .env_remove("ZDWATCH_CONFIG")
+        .env("XDG_CONFIG_HOME", config_home())
         .stdin(Stdio::null());
     cmd
+}
+
+/// The config directory the binary sees in tests: empty unless a test writes a config there
+/// (never the user's own config).
+pub fn config_home() -> PathBuf {
+    std::env::temp_dir().join(format!("zdwatch-test-{}-config", std::process::id()))
 }
 
 /// The data directory the binary sees in tests (default journals go there, never in the real home).

@@ -42,6 +42,8 @@ impl Pty {
             "AWS_SESSION_TOKEN",
             "ZDWATCH_LOG",
             "ZDWATCH_ZENDESK_SUBDOMAIN",
+            "ZDWATCH_CONFIG",
+            "ZDWATCH_MASK",
         ] {
             cmd.env_remove(var);
         }
@@ -54,6 +56,7 @@ impl Pty {
         cmd.env("TERM", "xterm-256color");
         cmd.env("TZ", "UTC");
         cmd.env("XDG_DATA_HOME", super::data_home());
+        cmd.env("XDG_CONFIG_HOME", super::config_home());
         for (k, v) in env {
             cmd.env(k, v);
         }

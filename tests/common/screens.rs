@@ -22,6 +22,7 @@ pub fn config(delivery: Delivery) -> Config {
         zendesk_subdomain: Some("acme".into()),
         max_events: 10_000,
         order: Order::Arrival,
+        saved_filters: Vec::new(),
     }
 }
 
