@@ -711,6 +711,14 @@ pub fn action_for(screen: Screen, event: &KeyEvent) -> Option<Action> {
     active().action_for(screen, event)
 }
 
+/// The first key in effect for `action` on `screen`, as written in hints on screen (`-`: none).
+pub fn label(screen: Screen, action: Action) -> String {
+    help_for(screen)
+        .find(|b| b.action == action)
+        .and_then(|b| b.keys.first())
+        .map_or_else(|| "-".to_string(), label_of)
+}
+
 /// The bindings in effect for `screen`, as the help screen shows them.
 pub fn help_for(screen: Screen) -> impl Iterator<Item = &'static ActiveBinding> {
     active().help_for(screen)

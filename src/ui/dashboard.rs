@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 
 use super::{safe, theme};
+use crate::app::keymap::{self, Action, Screen};
 use crate::app::{App, CEILING_PER_MINUTE, DashboardView, Figures, Panel, SourceState, Window};
 use crate::stats::Dimension;
 
@@ -148,7 +149,11 @@ fn header(d: &DashboardView, width: u16) -> Line<'static> {
     spans.push(Span::styled(scope, theme::dim()));
     if width >= 110 {
         spans.push(Span::styled(
-            "   ←→ panel  ↑↓ row  Enter: show in stream  Tab: stream",
+            format!(
+                "   ←→ panel  ↑↓ row  {}: show in stream  {}: stream",
+                keymap::label(Screen::Dashboard, Action::ApplySelection),
+                keymap::label(Screen::Dashboard, Action::ToggleDashboard)
+            ),
             theme::dim(),
         ));
     }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{safe, theme};
+use crate::app::keymap::{self, Action, Screen};
 use crate::app::{App, Prompt, PromptKind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
@@ -56,7 +57,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                         theme::header(),
                     ));
                 } else if !saved.is_empty() {
-                    spans.push(Span::styled("   Tab: saved filters", theme::dim()));
+                    let key = keymap::label(Screen::Prompt, Action::NextSavedFilter);
+                    spans.push(Span::styled(
+                        format!("   {key}: saved filters"),
+                        theme::dim(),
+                    ));
                 }
             }
         }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{safe, theme};
+use crate::app::keymap::{self, Action, Screen};
 use crate::app::{App, SourceState};
 use crate::source::Delivery;
 
@@ -81,10 +82,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     spans.push(Span::styled(parts.join(" │ "), theme::dim()));
     if app.stream.paused {
-        spans.push(Span::styled("  ⏸ paused (space)", theme::warn()));
+        let key = keymap::label(Screen::Stream, Action::TogglePause);
+        spans.push(Span::styled(format!("  ⏸ paused ({key})"), theme::warn()));
     } else if !app.stream.follow && app.stream.unseen > 0 {
         spans.push(Span::styled(
-            format!("  ↓ {} new (G)", app.stream.unseen),
+            format!(
+                "  ↓ {} new ({})",
+                app.stream.unseen,
+                keymap::label(Screen::Stream, Action::Bottom)
+            ),
             theme::warn(),
         ));
     }
@@ -121,6 +127,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(n) = &app.notice {
         spans.push(Span::styled(format!("  {}", safe(n)), theme::warn()));
     }
-    spans.push(Span::styled("  ? help", theme::dim()));
+    let help = keymap::label(Screen::Stream, Action::Help);
+    spans.push(Span::styled(format!("  {help} help"), theme::dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
