@@ -583,3 +583,64 @@ async fn the_monitor_says_when_its_journal_is_full_and_stops_deleting() {
     assert_eq!(pty.wait_exit(LIMIT), 0);
     wait_total(&sqs, &url, bodies.len() as u64, LIMIT).await;
 }
+
+/// Events that left memory (`--max-events`) are read back from the journal for a ticket's timeline.
+#[test]
+fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
+    use common::screens::{config, feed, now, sample_bodies, screen};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use zdwatch::app::{App, Config, Msg};
+
+    let dir = temp_dir("journal-recall");
+    let bodies = sample_bodies();
+    let mut app = App::new(
+        Config {
+            max_events: 10,
+            ..config(zdwatch::source::Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    app.journals
+        .add(0, "zendesk-debug", &dir.join("journal.db"))
+        .unwrap();
+    feed(&mut app, &bodies);
+    assert_eq!(app.store.len(), 10);
+    assert!(app.store.counters().evicted > 0);
+    // The newest event's ticket: every one of its events, held or not.
+    let newest = decode(Received {
+        body: bodies.last().unwrap().clone(),
+        message_id: None,
+        received_at: now(),
+    });
+    let ticket = newest.ticket_id.unwrap();
+    let all: BTreeSet<String> = bodies
+        .iter()
+        .map(|b| {
+            decode(Received {
+                body: b.clone(),
+                message_id: None,
+                received_at: now(),
+            })
+        })
+        .filter(|e| e.ticket_id == Some(ticket))
+        .map(|e| e.event_id)
+        .collect();
+    let held = app.store.ticket(ticket).len();
+    assert!(held < all.len(), "some of the ticket's events left memory");
+
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        now(),
+    );
+    let text = screen(&mut app, 160, 40);
+    let want = format!(
+        "{} events ({} read back from the journal)",
+        all.len(),
+        all.len() - held
+    );
+    assert!(text.contains(&format!("Ticket #{ticket}")), "{text}");
+    assert!(text.contains(&want), "{want}\n{text}");
+    assert_eq!(app.store.len(), 10, "the stream still holds only 10");
+}

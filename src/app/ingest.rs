@@ -120,6 +120,20 @@ impl App {
         self.dirty = true;
     }
 
+    /// A ticket's events that are only in the journal (evicted by `--max-events`, or older than
+    /// `--history`), read back for its timeline. They do not enter the stream.
+    pub(super) fn recall_from_journal(&mut self, ticket: u64) {
+        if self.journals.is_empty() {
+            return;
+        }
+        match self.journals.ticket(ticket, RECALL_LIMIT) {
+            Ok(stored) => {
+                self.store.recall(ticket, decode_all(stored));
+            }
+            Err(e) => self.notice = Some(format!("journal: {e}")),
+        }
+    }
+
     pub(super) fn source_status(&mut self, id: SourceId, status: SourceStatus) {
         let (Some(source), Some(health)) = (self.sources.get_mut(id), self.health.get_mut(id))
         else {
@@ -159,6 +173,9 @@ impl App {
         };
     }
 }
+
+/// A ticket's timeline reads at most this many of its events back from each journal.
+const RECALL_LIMIT: usize = 5_000;
 
 /// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
 /// keeping their order.

@@ -446,6 +446,7 @@ impl App {
                 };
                 match self.store.get(seq).and_then(|e| e.ticket_id) {
                     Some(ticket) => {
+                        self.recall_from_journal(ticket);
                         let timeline = Timeline::build(&self.store, ticket);
                         let selected = timeline
                             .entries

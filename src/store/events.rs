@@ -27,7 +27,18 @@ pub struct EventStore {
     counters: Counters,
     /// User names learnt from comment authors, to show names instead of ids.
     names: HashMap<u64, String>,
+    /// Events of a ticket read back from the journal for its timeline (they left memory, or were
+    /// never loaded): numbered from [`RECALLED`] up, never part of the stream.
+    recalled: HashMap<Seq, TicketEvent>,
+    recalled_by_ticket: HashMap<u64, Vec<Seq>>,
+    next_recalled: Seq,
 }
+
+/// Where the numbers of recalled events start (far above any arrival number).
+pub const RECALLED: Seq = 1 << 62;
+
+/// At most this many recalled events are kept (those of other tickets go first).
+const RECALL_CAP: usize = 20_000;
 
 impl EventStore {
     pub fn new(capacity: usize) -> Self {
@@ -39,6 +50,9 @@ impl EventStore {
             dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY.max(capacity)),
             counters: Counters::default(),
             names: HashMap::new(),
+            recalled: HashMap::new(),
+            recalled_by_ticket: HashMap::new(),
+            next_recalled: RECALLED,
         }
     }
 
@@ -96,8 +110,57 @@ impl EventStore {
     }
 
     pub fn get(&self, seq: Seq) -> Option<&TicketEvent> {
+        if seq >= RECALLED {
+            return self.recalled.get(&seq);
+        }
         let index = usize::try_from(seq.checked_sub(self.first)?).ok()?;
         self.events.get(index)
+    }
+
+    /// Takes a ticket's events as the journal has them and keeps those not held in memory (for
+    /// the ticket's timeline; they replace what was recalled for it before). Returns how many.
+    pub fn recall(&mut self, ticket: u64, events: Vec<TicketEvent>) -> usize {
+        self.forget_recalled(ticket);
+        let held: std::collections::HashSet<&str> = self
+            .ticket(ticket)
+            .iter()
+            .filter_map(|&s| self.get(s))
+            .map(|e| e.event_id.as_str())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let missing: Vec<TicketEvent> = events
+            .into_iter()
+            .filter(|e| e.ticket_id == Some(ticket) && !held.contains(e.event_id.as_str()))
+            .filter(|e| seen.insert(e.event_id.clone()))
+            .take(RECALL_CAP)
+            .collect();
+        if self.recalled.len() + missing.len() > RECALL_CAP {
+            let others: Vec<u64> = self.recalled_by_ticket.keys().copied().collect();
+            for t in others {
+                self.forget_recalled(t);
+            }
+        }
+        let count = missing.len();
+        for event in missing {
+            let seq = self.next_recalled;
+            self.next_recalled += 1;
+            self.recalled.insert(seq, event);
+            self.recalled_by_ticket.entry(ticket).or_default().push(seq);
+        }
+        count
+    }
+
+    fn forget_recalled(&mut self, ticket: u64) {
+        for seq in self.recalled_by_ticket.remove(&ticket).unwrap_or_default() {
+            self.recalled.remove(&seq);
+        }
+    }
+
+    /// A ticket's events read back from the journal (see [`EventStore::recall`]).
+    pub fn recalled(&self, ticket: u64) -> &[Seq] {
+        self.recalled_by_ticket
+            .get(&ticket)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The sequence number the next event will get.
@@ -181,5 +244,39 @@ mod tests {
         assert_eq!(s.since(0).map(|(q, _)| q).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.since(2).count(), 1);
         assert_eq!(s.counters().evicted, 1);
+    }
+
+    #[test]
+    fn recalled_events_fill_in_a_ticket_without_entering_the_stream() {
+        let mut s = EventStore::new(2);
+        for id in ["a", "b", "c", "d"] {
+            s.insert(event(id, 1));
+        }
+        assert_eq!(s.ticket(1), &[2, 3], "a and b left memory");
+        let journal: Vec<TicketEvent> = ["a", "b", "c", "d", "a"]
+            .iter()
+            .map(|id| event(id, 1))
+            .chain([event("x", 2)])
+            .collect();
+        assert_eq!(
+            s.recall(1, journal.clone()),
+            2,
+            "only what is not held, once"
+        );
+        let recalled: Vec<&str> = s
+            .recalled(1)
+            .iter()
+            .filter_map(|&q| s.get(q))
+            .map(|e| e.event_id.as_str())
+            .collect();
+        assert_eq!(recalled, ["a", "b"]);
+        assert!(s.recalled(1).iter().all(|&q| q >= RECALLED));
+        assert_eq!(s.since(0).count(), 2, "the stream holds only what arrived");
+        assert_eq!(
+            s.recall(1, journal),
+            2,
+            "recalling again replaces, not adds"
+        );
+        assert_eq!(s.recalled(1).len(), 2);
     }
 }

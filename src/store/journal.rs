@@ -359,15 +359,27 @@ impl Journal {
             .map_err(err)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![time_text(since), limit], |r| {
-                let received: String = r.get(2)?;
-                Ok(StoredEvent {
-                    raw: r.get(0)?,
-                    message_id: r.get(1)?,
-                    received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
-                    source: r.get(3)?,
-                })
-            })
+            .query_map(params![time_text(since), limit], stored_event)
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    /// A ticket's events in arrival order (at most `limit`, the newest), for its timeline.
+    pub fn ticket(&self, ticket: u64, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
+        let err = |e| sqlite(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT raw, message_id, received_at, source FROM
+                   (SELECT seq, raw, message_id, received_at, source FROM events
+                    WHERE ticket_id = ?1 ORDER BY seq DESC LIMIT ?2)
+                 ORDER BY seq",
+            )
+            .map_err(err)?;
+        let ticket = i64::try_from(ticket).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![ticket, limit], stored_event)
             .map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
     }
@@ -386,13 +398,7 @@ impl Journal {
         let mut rows = stmt.query([]).map_err(err)?;
         let mut chunk = Vec::with_capacity(batch);
         while let Some(r) = rows.next().map_err(err)? {
-            let received: String = r.get(2).map_err(err)?;
-            chunk.push(StoredEvent {
-                raw: r.get(0).map_err(err)?,
-                message_id: r.get(1).map_err(err)?,
-                received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
-                source: r.get(3).map_err(err)?,
-            });
+            chunk.push(stored_event(r).map_err(err)?);
             if chunk.len() == batch && !f(std::mem::take(&mut chunk)) {
                 return Ok(());
             }
@@ -420,6 +426,17 @@ impl Journal {
         let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
     }
+}
+
+/// A row of `SELECT raw, message_id, received_at, source`.
+fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
+    let received: String = r.get(2)?;
+    Ok(StoredEvent {
+        raw: r.get(0)?,
+        message_id: r.get(1)?,
+        received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
+        source: r.get(3)?,
+    })
 }
 
 /// The journals of a run, by source: each queue its own file, or all in one with `--journal PATH`.
@@ -489,6 +506,15 @@ impl Journals {
             }
         }
         Ok(())
+    }
+
+    /// A ticket's events in every journal (at most `limit` from each).
+    pub fn ticket(&self, ticket: u64, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
+        let mut all = Vec::new();
+        for j in &self.journals {
+            all.extend(j.ticket(ticket, limit)?);
+        }
+        Ok(all)
     }
 
     /// The events received since `since` in every journal, oldest first (at most `limit`).

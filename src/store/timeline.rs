@@ -46,6 +46,7 @@ impl Timeline {
         let mut events: Vec<(Seq, &TicketEvent)> = store
             .ticket(ticket_id)
             .iter()
+            .chain(store.recalled(ticket_id))
             .filter_map(|&s| store.get(s).map(|e| (s, e)))
             .collect();
         events.sort_by(|(sa, a), (sb, b)| {

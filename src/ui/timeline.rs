@@ -98,7 +98,13 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
     if let Some(ch) = &c.channel {
         facts.push(format!("via {ch}"));
     }
-    facts.push(format!("{} events", t.entries.len()));
+    match app.store.recalled(t.ticket_id).len() {
+        0 => facts.push(format!("{} events", t.entries.len())),
+        n => facts.push(format!(
+            "{} events ({n} read back from the journal)",
+            t.entries.len()
+        )),
+    }
     state.push(Span::raw(format!("  {}", safe(&facts.join(" · ")))));
 
     let mut statuses: Vec<Span<'static>> = vec![Span::styled("time in status: ", theme::dim())];

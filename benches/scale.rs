@@ -1,0 +1,137 @@
+//! The monitor at scale (performance issue): what holding 10k, 100k and 1M events costs in memory,
+//! and how long the interactive operations take with that many held — changing the filter,
+//! opening a ticket's timeline, drawing a frame. Run with `scripts/bench scale`; results go in
+//! BENCHMARKS.md ("The monitor at scale").
+//!
+//! Memory is the process's resident set before and after loading, per event held, printed once per
+//! size (it is a size, not a time, so criterion does not measure it). Inputs are demo events with a
+//! fixed seed, loaded the way a restart loads the journal (`App::load_history`).
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jiff::{SignedDuration, Timestamp};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use zdwatch::app::{App, Config, Msg};
+use zdwatch::filter::Filter;
+use zdwatch::source::Delivery;
+use zdwatch::source::demo::Simulator;
+use zdwatch::store::journal::StoredEvent;
+
+/// As in the binary: the allocator shapes the resident memory measured here.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const SIZES: &[usize] = &[10_000, 100_000, 1_000_000];
+
+fn bodies(n: usize) -> Vec<StoredEvent> {
+    let start: Timestamp = "2026-01-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut sim = Simulator::new(7, start);
+    let mut out = Vec::with_capacity(n);
+    let mut t = start;
+    while out.len() < n {
+        t += SignedDuration::from_mins(1);
+        out.extend(sim.advance(t).into_iter().map(|d| StoredEvent {
+            raw: d.body,
+            message_id: None,
+            received_at: d.at,
+            source: Some("https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()),
+        }));
+    }
+    out.truncate(n);
+    out
+}
+
+/// Resident memory of this process, in bytes (Linux: /proc/self/statm).
+fn resident() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn loaded(n: usize) -> (App, u64) {
+    let history = bodies(n);
+    let config = Config {
+        sources: vec!["https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()],
+        delivery: Delivery::Consume,
+        reads_queues: true,
+        live: vec![true],
+        utc: true,
+        zendesk_subdomain: None,
+        max_events: n,
+        order: zdwatch::app::Order::Arrival,
+        saved_filters: Vec::new(),
+    };
+    let before = resident();
+    let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
+    app.load_history(history);
+    let held = resident().saturating_sub(before);
+    assert_eq!(app.store.len(), n, "every event held");
+    app.update(Msg::Resize(160, 45), Timestamp::now());
+    (app, held)
+}
+
+fn scale(c: &mut Criterion) {
+    for &n in SIZES {
+        let (mut app, held) = loaded(n);
+        println!(
+            "memory: {n} events held: {:.0} MB resident more, {:.0} bytes per event",
+            held as f64 / 1e6,
+            held as f64 / n as f64
+        );
+        let mut group = c.benchmark_group(format!("monitor with {n} events"));
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
+        // The two filters alternate, so that every iteration really changes the filter.
+        let filters = [
+            Filter::parse("status:open->solved").unwrap_or_else(|e| panic!("{e:?}")),
+            Filter::parse("tag:payment_failed priority:urgent").unwrap_or_else(|e| panic!("{e:?}")),
+        ];
+        let mut i = 0;
+        group.bench_function("change the filter (refilter all)", |b| {
+            b.iter(|| {
+                i += 1;
+                app.filter = filters[i % 2].clone();
+                app.refilter();
+                app.stream.visible.len()
+            })
+        });
+        app.filter = Filter::parse("").unwrap_or_else(|e| panic!("{e:?}"));
+        app.refilter();
+        let ticket = app
+            .stream
+            .visible
+            .last()
+            .and_then(|&s| app.store.get(s))
+            .and_then(|e| e.ticket_id)
+            .unwrap_or(35436);
+        group.bench_function("open a ticket's timeline", |b| {
+            b.iter(|| {
+                zdwatch::store::Timeline::build(&app.store, ticket)
+                    .entries
+                    .len()
+            })
+        });
+        let mut terminal =
+            Terminal::new(TestBackend::new(160, 45)).unwrap_or_else(|e| panic!("{e}"));
+        group.bench_function("draw a frame (stream, 160x45)", |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| zdwatch::ui::draw(f, &app))
+                    .map(|_| ())
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, scale);
+criterion_main!(benches);
