@@ -9,14 +9,15 @@
 
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Msg};
+use zdwatch::event::{Received, decode};
 use zdwatch::filter::Filter;
-use zdwatch::source::Delivery;
 use zdwatch::source::demo::Simulator;
+use zdwatch::source::{Delivery, Message};
 use zdwatch::store::journal::StoredEvent;
 
 /// As in the binary: the allocator shapes the resident memory measured here.
@@ -107,7 +108,8 @@ fn scale(c: &mut Criterion) {
         app.filter = Filter::parse("").unwrap_or_else(|e| panic!("{e:?}"));
         app.refilter();
         // The ticket with the most events: the timeline's worst case.
-        let mut per_ticket: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut per_ticket: std::collections::HashMap<u64, usize> =
+            std::collections::HashMap::new();
         for (_, e) in app.store.since(0) {
             if let Some(t) = e.ticket_id {
                 *per_ticket.entry(t).or_default() += 1;
@@ -134,6 +136,48 @@ fn scale(c: &mut Criterion) {
                     .map(|_| ())
                     .unwrap_or_else(|e| panic!("{e}"))
             })
+        });
+        // Keys wait for at most one update: the event loop merges up to 64 receives (640 messages)
+        // into one before it looks at the keyboard again.
+        let template: Vec<(Vec<u8>, String)> = bodies(700)
+            .into_iter()
+            .map(|b| {
+                let id = decode(Received {
+                    body: b.raw.clone(),
+                    message_id: None,
+                    received_at: b.received_at,
+                })
+                .event_id;
+                (b.raw, id)
+            })
+            .filter(|(_, id)| id.len() >= 8 && !id.starts_with("xxh3:"))
+            .take(640)
+            .collect();
+        let mut round = 0u64;
+        group.bench_function("take in 640 new events (one merged update)", |b| {
+            b.iter_batched(
+                || {
+                    round += 1;
+                    // New event ids each round, so that none is a duplicate.
+                    template
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (raw, id))| {
+                            let fresh = format!("{round:08x}{}", &id[8..]);
+                            let body = String::from_utf8_lossy(raw).replace(id.as_str(), &fresh);
+                            Message {
+                                source: 0,
+                                body: body.into_bytes(),
+                                message_id: Some(format!("m-{round}-{i}")),
+                                receipt: None,
+                                received_at: Timestamp::now(),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |batch| app.update(Msg::Batch(batch), Timestamp::now()).len(),
+                BatchSize::SmallInput,
+            )
         });
         group.finish();
     }
