@@ -21,8 +21,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    // `zdwatch config` reports a broken file itself; everything else stops on one, before anything runs.
-    let config = if matches!(cli.command, Some(zdwatch::cli::Command::Config(_))) {
+    // `zdwatch config` reports a broken file itself, and the generated texts do not depend on it;
+    // everything else stops on a broken file before anything runs.
+    use zdwatch::cli::Command;
+    let config = if matches!(
+        cli.command,
+        Some(Command::Config(_) | Command::Completions { .. } | Command::Man)
+    ) {
         zdwatch::config::Config::default()
     } else {
         match zdwatch::config::load(cli.config.as_deref()) {

@@ -100,6 +100,15 @@ fn a_mistake_stops_every_command_with_the_file_the_line_and_the_choices() {
         assert!(out.stderr.contains("header, selected"), "{}", out.stderr);
         assert!(out.stdout.is_empty());
     }
+    // What is generated from the flags alone still works, to help fix the file.
+    for args in [
+        vec!["man"],
+        vec!["completions", "bash"],
+        vec!["config", "--print-default"],
+    ] {
+        let out = run(with_config(&args, &path), LIMIT);
+        assert!(out.status.success(), "{args:?}: {}", out.stderr);
+    }
     let missing = run(
         zdwatch(&["tail", "--config", "/nonexistent/zdwatch.toml", "--demo"]),
         LIMIT,

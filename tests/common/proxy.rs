@@ -103,6 +103,9 @@ fn cut_open_connections(state: &State) {
 
 /// Accepts while the server is "up"; while it is down the port is closed (connections refused).
 fn accept_loop(listener: TcpListener, port: u16, state: Arc<State>) {
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
     let mut listener = Some(listener);
     while !state.stop.load(Ordering::SeqCst) {
         let down = *state.fault.lock().unwrap() == Fault::Down;
@@ -111,13 +114,14 @@ fn accept_loop(listener: TcpListener, port: u16, state: Arc<State>) {
             cut_open_connections(&state);
         } else if !down && listener.is_none() {
             // std sets SO_REUSEADDR: the same port can be bound again at once.
-            listener = TcpListener::bind(("127.0.0.1", port)).ok();
+            listener = TcpListener::bind(("127.0.0.1", port))
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .ok();
         }
         let Some(l) = &listener else {
             std::thread::sleep(Duration::from_millis(10));
             continue;
         };
-        l.set_nonblocking(true).expect("nonblocking listener");
         match l.accept() {
             Ok((client, peer)) => {
                 let _ = client.set_nonblocking(false);
