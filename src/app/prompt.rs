@@ -3,7 +3,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::{Input, InputRequest};
 
-use crate::filter::FilterError;
+use super::keymap::Action;
+use crate::filter::{Filter, FilterError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PromptKind {
@@ -91,6 +92,106 @@ impl Prompt {
         self.history_pos = next;
         let text = next.map_or(self.original.clone(), |i| history[i].clone());
         self.set(&text);
+    }
+}
+
+/// What the App does with the bar: live filtering, history, saved filters, Enter and Esc.
+impl super::App {
+    pub(super) fn prompt_action(&mut self, action: Action) {
+        let Some(prompt) = &mut self.prompt else {
+            return;
+        };
+        match action {
+            Action::Accept => {
+                let prompt = self.prompt.take();
+                if let Some(p) = prompt {
+                    self.accept_prompt(p);
+                }
+            }
+            Action::Cancel => {
+                if let Some(p) = self.prompt.take() {
+                    if p.kind == PromptKind::Filter && p.original != self.filter_text {
+                        // Esc restores the filter that was active before the bar opened.
+                        if let Ok(f) = Filter::parse(&p.original) {
+                            self.filter = f;
+                            self.filter_text = p.original;
+                            self.refilter();
+                        }
+                    }
+                }
+            }
+            Action::ClearInput => {
+                prompt.set("");
+                self.prompt_changed();
+            }
+            Action::HistoryPrev | Action::HistoryNext if prompt.kind == PromptKind::Filter => {
+                prompt.walk_history(&self.history, action == Action::HistoryPrev);
+                self.prompt_changed();
+            }
+            Action::NextSavedFilter if prompt.kind == PromptKind::Filter => {
+                let saved = &self.config.saved_filters;
+                if saved.is_empty() {
+                    self.notice = Some(
+                        "no saved filters: add them under [filters] in the config file (zdwatch config)"
+                            .into(),
+                    );
+                    return;
+                }
+                // The one after the filter in the bar, or the first.
+                let next = saved
+                    .iter()
+                    .position(|(_, f)| f == prompt.text())
+                    .map_or(0, |i| (i + 1) % saved.len());
+                prompt.set(&saved[next].1);
+                self.prompt_changed();
+            }
+            _ => {}
+        }
+    }
+
+    /// The filter applies live as it is typed; an invalid filter keeps the previous one active.
+    pub(super) fn prompt_changed(&mut self) {
+        let Some(p) = &mut self.prompt else { return };
+        if p.kind != PromptKind::Filter {
+            p.error = None;
+            return;
+        }
+        let text = p.text().to_string();
+        match Filter::parse(&text) {
+            Ok(f) => {
+                p.error = None;
+                if text != self.filter_text {
+                    self.filter = f;
+                    self.filter_text = text;
+                    self.refilter();
+                }
+            }
+            Err(e) => p.error = Some(e),
+        }
+    }
+
+    fn accept_prompt(&mut self, p: Prompt) {
+        match p.kind {
+            PromptKind::Filter => {
+                if p.error.is_some() {
+                    self.notice =
+                        Some("the filter has an error; the previous filter is still active".into());
+                }
+                let text = p.text().trim().to_string();
+                if !text.is_empty() {
+                    self.history.retain(|h| *h != text);
+                    self.history.push(text);
+                }
+            }
+            PromptKind::Command => self.command(p.text().trim()),
+            PromptKind::Save => {
+                let path = p.text().trim().to_string();
+                self.notice = Some(match self.save(std::path::Path::new(&path)) {
+                    Ok(n) => format!("saved {n} events to {path}"),
+                    Err(e) => format!("could not save to {path}: {e}"),
+                });
+            }
+        }
     }
 }
 
