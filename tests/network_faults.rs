@@ -211,8 +211,8 @@ async fn the_server_dies_mid_stream_and_comes_back_and_every_event_arrives_exact
     send_bodies(&sqs, &url, &first).await;
     let dir = temp_dir("faults-restart");
     let journal = dir.join("journal.sqlite");
-    // A few requests get through; then one reaches the server and its answer is lost (ten
-    // messages received that zdwatch never sees), and the server is gone.
+    // A few requests get through; then one reaches the server and its answer is lost (a receive
+    // or a delete that zdwatch never hears back from), and the server is gone.
     proxy.set(Fault::CutAfter(4));
     let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "12"), &dir);
     tail.wait_until("the cut", LIMIT, |_| proxy.fault() == Fault::Down);
