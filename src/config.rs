@@ -256,55 +256,64 @@ fn given(matches: &ArgMatches, id: &str) -> bool {
         )
 }
 
+/// The file's value, when it has one, for a flag the user did not set.
+fn fill<T>(matches: &ArgMatches, id: &str, flag: &mut T, file: Option<T>) {
+    if let (false, Some(value)) = (given(matches, id), file) {
+        *flag = value;
+    }
+}
+
 impl Config {
     /// Fills in what neither the command line nor the environment set.
     pub fn apply(&self, cli: &mut Cli, matches: &ArgMatches) {
-        if !given(matches, "log_level") {
-            if let Some(level) = &self.log_level {
-                cli.log_level = level.clone();
-            }
-        }
+        fill(
+            matches,
+            "log_level",
+            &mut cli.log_level,
+            self.log_level.clone(),
+        );
+        fill(
+            matches,
+            "profile",
+            &mut cli.aws.profile,
+            self.profile.clone().map(Some),
+        );
         // aws-config reads AWS_REGION itself; the file only applies when that is not set either.
         let env_region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
             .iter()
             .any(|v| std::env::var_os(v).is_some());
-        if !given(matches, "profile") {
-            cli.aws.profile = cli.aws.profile.take().or(self.profile.clone());
+        if !env_region {
+            fill(
+                matches,
+                "region",
+                &mut cli.aws.region,
+                self.region.clone().map(Some),
+            );
         }
-        if !given(matches, "region") && !env_region {
-            cli.aws.region = cli.aws.region.take().or(self.region.clone());
-        }
-        if !given(matches, "endpoint_url") {
-            cli.aws.endpoint_url = cli.aws.endpoint_url.take().or(self.endpoint_url.clone());
-        }
+        let endpoint = self.endpoint_url.clone().map(Some);
+        fill(matches, "endpoint_url", &mut cli.aws.endpoint_url, endpoint);
         let sub = matches.subcommand().map(|(_, m)| m).unwrap_or(matches);
         match &mut cli.command {
             None => {
                 let args = &mut cli.monitor;
                 self.apply_input(&mut args.input, sub);
-                if !given(sub, "zendesk_subdomain") {
-                    args.zendesk_subdomain = self.zendesk_subdomain.clone();
-                }
-                if !given(sub, "mask") {
-                    args.mask = self.mask.unwrap_or(args.mask);
-                }
-                if !given(sub, "utc") {
-                    args.utc = self.utc.unwrap_or(args.utc);
-                }
-                if !given(sub, "max_events") {
-                    args.max_events = self.max_events.unwrap_or(args.max_events);
-                }
+                let subdomain = self.zendesk_subdomain.clone().map(Some);
+                fill(
+                    sub,
+                    "zendesk_subdomain",
+                    &mut args.zendesk_subdomain,
+                    subdomain,
+                );
+                fill(sub, "mask", &mut args.mask, self.mask);
+                fill(sub, "utc", &mut args.utc, self.utc);
+                fill(sub, "max_events", &mut args.max_events, self.max_events);
             }
             Some(Command::Tail(args)) => {
                 self.apply_input(&mut args.input, sub);
-                if !given(sub, "mask") {
-                    args.mask = self.mask.unwrap_or(args.mask);
-                }
+                fill(sub, "mask", &mut args.mask, self.mask);
             }
             Some(Command::Report(args)) => self.apply_input(&mut args.input, sub),
-            Some(Command::Export(args)) if !given(sub, "mask") => {
-                args.mask = self.mask.unwrap_or(args.mask);
-            }
+            Some(Command::Export(args)) => fill(sub, "mask", &mut args.mask, self.mask),
             _ => {}
         }
     }
@@ -318,8 +327,8 @@ impl Config {
             input.queue = self.queues.clone();
             input.bus = self.buses.clone();
         }
-        if !given(matches, "peek") && !given(matches, "consume") {
-            input.peek = self.peek.unwrap_or(input.peek);
+        if !given(matches, "consume") {
+            fill(matches, "peek", &mut input.peek, self.peek);
         }
     }
 
