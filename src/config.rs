@@ -93,11 +93,13 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Both may quote the file's own text, control characters included.
         let path = crate::sanitize::sanitize(&self.path.display().to_string()).into_owned();
+        let message = crate::sanitize::sanitize(&self.message);
         if self.line == 0 {
-            write!(f, "{path}: {}", self.message)
+            write!(f, "{path}: {message}")
         } else {
-            write!(f, "{path}, line {}: {}", self.line, self.message)
+            write!(f, "{path}, line {}: {message}", self.line)
         }
     }
 }
@@ -474,6 +476,10 @@ mod tests {
             }
             assert!(e.to_string().starts_with("config.toml, line "), "{e}");
         }
+        let e = check("[theme]\nok = \"\\u001b[31mred\"\n")
+            .err()
+            .unwrap_or_else(|| panic!("an escape sequence is no colour"));
+        assert!(!e.to_string().contains('\u{1b}'), "escaped: {e}");
     }
 
     #[test]
