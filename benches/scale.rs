@@ -15,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Msg};
 use zdwatch::event::{Received, decode};
-use zdwatch::filter::Filter;
+use zdwatch::filter::{Fields, Filter};
 use zdwatch::source::demo::Simulator;
 use zdwatch::source::{Delivery, Message};
 use zdwatch::store::journal::StoredEvent;
@@ -83,10 +83,15 @@ fn loaded(n: usize) -> (App, u64) {
 fn scale(c: &mut Criterion) {
     for &n in SIZES {
         let (mut app, held) = loaded(n);
+        let f = app.store.footprint();
         println!(
-            "memory: {n} events held: {:.0} MB resident more, {:.0} bytes per event",
+            "memory: {n} events held: {:.0} MB resident more, {:.0} bytes per event \
+             (records {:.0} B, compressed bodies {:.0} B per event; {} distinct strings)",
             held as f64 / 1e6,
-            held as f64 / n as f64
+            held as f64 / n as f64,
+            f.records as f64 / n as f64,
+            f.bodies as f64 / n as f64,
+            f.strings
         );
         let mut group = c.benchmark_group(format!("monitor with {n} events"));
         group.sample_size(10);
@@ -105,13 +110,23 @@ fn scale(c: &mut Criterion) {
                 app.stream.visible.len()
             })
         });
+        // A bare word searches the summary, subject and comment: text held only in the compressed
+        // body, so every event is decoded again (the one filter that does).
+        let word = Filter::parse("refund").unwrap_or_else(|e| panic!("{e:?}"));
+        group.bench_function("filter by a word (decodes every event)", |b| {
+            b.iter(|| {
+                app.filter = word.clone();
+                app.refilter();
+                app.stream.visible.len()
+            })
+        });
         app.filter = Filter::parse("").unwrap_or_else(|e| panic!("{e:?}"));
         app.refilter();
         // The ticket with the most events: the timeline's worst case.
         let mut per_ticket: std::collections::HashMap<u64, usize> =
             std::collections::HashMap::new();
-        for (_, e) in app.store.since(0) {
-            if let Some(t) = e.ticket_id {
+        for e in app.store.since(0) {
+            if let Some(t) = e.ticket_id() {
                 *per_ticket.entry(t).or_default() += 1;
             }
         }

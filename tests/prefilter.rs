@@ -5,6 +5,8 @@
 //! a prefilter that decodes everything would pass the first check and help nobody.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use zdwatch::event::{Received, TicketEvent, decode};
@@ -119,39 +121,6 @@ fn variants(body: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// Filters made of the event's own values (so that many match), alone and combined.
-fn filters(e: &TicketEvent) -> Vec<String> {
-    let mut f = vec!["reopened".to_string(), "status:solved,closed->open".into()];
-    if let Some(t) = e.ticket_id {
-        f.push(format!("#{t}"));
-        f.push(format!("ticket:{},{}", t + 1, t));
-    }
-    if let (Some(p), Some(c)) = (&e.previous, &e.current) {
-        f.push(format!("status:{p}->{c}"));
-        f.push(format!("status:*->{c} -tag:nothing"));
-    }
-    if let Some(s) = &e.ticket.status {
-        f.push(format!("status:{s}"));
-    }
-    if let Some(p) = &e.ticket.priority {
-        f.push(format!("priority:{p} or #1"));
-    }
-    if let Some(tag) = e.ticket.tags.first() {
-        f.push(format!("tag:{tag}"));
-        f.push(format!("tag:{}*", &tag[..tag.len().min(3)]));
-    }
-    if let Some(tag) = e.tags_added.first() {
-        f.push(format!("tag+:{tag}"));
-    }
-    if let Some(g) = e.ticket.group_id {
-        f.push(format!("group:{g} (type:status_changed or tag:vip)"));
-    }
-    if let Some(a) = e.actor_id {
-        f.push(format!("actor:{a}"));
-    }
-    f
-}
-
 #[test]
 fn the_prefilter_never_skips_an_event_the_filter_selects_and_skips_many_that_it_does_not() {
     let bodies = demo_bodies();
@@ -169,7 +138,7 @@ fn the_prefilter_never_skips_an_event_the_filter_selects_and_skips_many_that_it_
         .collect();
     // Filters from every 25th event, over every fifth body and its variants.
     for source in events.iter().step_by(25) {
-        for text in filters(source) {
+        for text in common::filters::from_event(source) {
             let filter = Filter::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             let pre = Prefilter::new(&filter);
             for (body, event) in &written {

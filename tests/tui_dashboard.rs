@@ -18,10 +18,10 @@ fn dashboard(app: &mut App) {
 }
 
 /// Every event held, whatever the stream's filter.
-fn events(app: &App) -> Vec<&TicketEvent> {
+fn events(app: &App) -> Vec<TicketEvent> {
     app.store
         .since(app.store.first_seq())
-        .map(|(_, e)| e)
+        .filter_map(|held| app.store.get(held.seq))
         .collect()
 }
 
@@ -39,7 +39,7 @@ fn shown_in_window(app: &App) -> u64 {
     app.stream
         .visible
         .iter()
-        .filter(|s| in_window(app, app.store.get(**s).unwrap()))
+        .filter(|s| in_window(app, &app.store.get(**s).unwrap()))
         .count() as u64
 }
 
@@ -88,7 +88,7 @@ fn figures_equal_direct_counts_over_the_events() {
         key(&mut app, KeyCode::Char(window.chars().next().unwrap()));
         let all = events(&app);
         let f = &app.dashboard.figures;
-        let inside: Vec<&&TicketEvent> = all.iter().filter(|e| in_window(&app, e)).collect();
+        let inside: Vec<&TicketEvent> = all.iter().filter(|e| in_window(&app, e)).collect();
         assert_eq!(f.current.total, inside.len() as u64, "window {window}");
         for from in &f.statuses {
             for to in &f.statuses {
@@ -148,7 +148,7 @@ fn enter_on_a_matrix_cell_filters_the_stream() {
     assert_eq!(app.mode(), &Mode::Stream);
     assert_eq!(app.filter_text, "status:open->solved since:15m");
     assert!(app.history.contains(&app.filter_text));
-    let shown: Vec<&TicketEvent> = app
+    let shown: Vec<TicketEvent> = app
         .stream
         .visible
         .iter()

@@ -23,7 +23,8 @@ fn ctrl_s(app: &mut App) {
 fn legacy_status_changes(app: &App) -> usize {
     app.store
         .since(app.store.first_seq())
-        .filter(|(_, e)| e.format == Format::Legacy && e.kind.as_str() == "status_changed")
+        .filter_map(|held| app.store.get(held.seq))
+        .filter(|e| e.format == Format::Legacy && e.kind.as_str() == "status_changed")
         .count()
 }
 

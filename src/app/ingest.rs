@@ -81,8 +81,8 @@ impl App {
 
     /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
     pub(super) fn hold(&mut self, event: TicketEvent) {
-        if let Some(e) = self.store.insert(event).and_then(|seq| self.store.get(seq)) {
-            self.stats.add(e);
+        if self.store.insert(&event).is_some() {
+            self.stats.add(&event);
             self.dashboard.stale = true;
         }
     }
@@ -113,8 +113,16 @@ impl App {
             }
         }
         self.store.reserve(history.len());
-        for event in decode_all(history) {
-            self.hold(event);
+        // In slices, so that only a slice is ever decoded at once (held events are far smaller).
+        let mut history = history.into_iter();
+        loop {
+            let slice: Vec<StoredEvent> = history.by_ref().take(HISTORY_SLICE).collect();
+            if slice.is_empty() {
+                break;
+            }
+            for event in decode_all(slice) {
+                self.hold(event);
+            }
         }
         self.scan_new();
         self.dirty = true;
@@ -176,6 +184,9 @@ impl App {
 
 /// A ticket's timeline reads at most this many of its events back from each journal.
 const RECALL_LIMIT: usize = 5_000;
+
+/// How many stored events are decoded at once when history is loaded.
+const HISTORY_SLICE: usize = 16_384;
 
 /// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
 /// keeping their order.

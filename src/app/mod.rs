@@ -15,7 +15,7 @@ mod view;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
-use crate::filter::Filter;
+use crate::filter::{Fields, Filter};
 use crate::source::{Delivery, Disposition, Message, SourceId, SourceStatus};
 use crate::stats::Stats;
 use crate::store::journal::Journals;
@@ -317,9 +317,9 @@ impl App {
         let now = self.now;
         let before = self.stream.visible.len();
         let pattern = self.pattern.as_ref().filter(|p| !p.highlight_only);
-        for (seq, e) in self.store.since(self.stream.scanned.max(first)) {
-            if self.filter.matches(e, now) && pattern.is_none_or(|p| p.matches(seq)) {
-                self.stream.visible.push(seq);
+        for e in self.store.since(self.stream.scanned.max(first)) {
+            if self.filter.matches(&e, now) && pattern.is_none_or(|p| p.matches(e.seq)) {
+                self.stream.visible.push(e.seq);
             }
         }
         self.stream.scanned = self.store.next_seq();
@@ -353,12 +353,12 @@ impl App {
     }
 
     /// An event as the screen shows it: with customer data hidden while masking.
-    pub fn shown(&self, seq: Seq) -> Option<std::borrow::Cow<'_, crate::event::TicketEvent>> {
+    pub fn shown(&self, seq: Seq) -> Option<crate::event::TicketEvent> {
         let e = self.store.get(seq)?;
         Some(if self.mask {
-            std::borrow::Cow::Owned(crate::event::mask::event(e))
+            crate::event::mask::event(&e)
         } else {
-            std::borrow::Cow::Borrowed(e)
+            e
         })
     }
 
@@ -444,7 +444,7 @@ impl App {
                 let Some(seq) = self.selected_seq() else {
                     return;
                 };
-                match self.store.get(seq).and_then(|e| e.ticket_id) {
+                match self.store.held(seq).and_then(|e| e.ticket_id()) {
                     Some(ticket) => {
                         self.recall_from_journal(ticket);
                         let timeline = Timeline::build(&self.store, ticket);
@@ -503,8 +503,8 @@ impl App {
             Action::OpenInZendesk => {
                 let ticket = self
                     .selected_seq()
-                    .and_then(|s| self.store.get(s))
-                    .and_then(|e| e.ticket_id);
+                    .and_then(|s| self.store.held(s))
+                    .and_then(|e| e.ticket_id());
                 match (&self.config.zendesk_subdomain, ticket) {
                     (Some(sub), Some(id)) => effects.push(Effect::OpenUrl(format!(
                         "https://{sub}.zendesk.com/agent/tickets/{id}"
@@ -662,8 +662,8 @@ impl App {
         };
         let hits = |i: &usize| {
             seqs.get(*i)
-                .and_then(|s| self.store.get(*s))
-                .is_some_and(|e| h.matches(e, self.now))
+                .and_then(|s| self.store.held(*s))
+                .is_some_and(|e| h.matches(&e, self.now))
         };
         let found = if forward {
             (current + 1..seqs.len()).find(hits)
@@ -708,12 +708,13 @@ impl App {
 
     /// Whether the event should be drawn highlighted (`:highlight`, or a highlighting pattern).
     pub fn is_highlighted(&self, seq: Seq) -> bool {
-        self.highlight
+        self.highlight.as_ref().is_some_and(|h| {
+            self.store
+                .held(seq)
+                .is_some_and(|e| h.matches(&e, self.now))
+        }) || self
+            .pattern
             .as_ref()
-            .is_some_and(|h| self.store.get(seq).is_some_and(|e| h.matches(e, self.now)))
-            || self
-                .pattern
-                .as_ref()
-                .is_some_and(|p| p.highlight_only && p.matches(seq))
+            .is_some_and(|p| p.highlight_only && p.matches(seq))
     }
 }

@@ -36,9 +36,12 @@ impl ActivePattern {
     /// Checks the events that arrived since the last call (each body is read once per pattern).
     pub fn catch_up(&mut self, store: &EventStore) {
         let first = store.first_seq();
-        for (seq, e) in store.since(self.checked.max(first)) {
-            if self.pattern.matches_event(e) {
-                self.hits.insert(seq);
+        for held in store.since(self.checked.max(first)) {
+            if store
+                .body(held.seq)
+                .is_some_and(|body| self.pattern.matches_body(&body))
+            {
+                self.hits.insert(held.seq);
             }
         }
         self.checked = store.next_seq();

@@ -152,7 +152,7 @@ mod tests {
             let start = view.visible.len();
             for m in *batch {
                 let seq = store
-                    .insert(event(
+                    .insert(&event(
                         &format!("e{n}"),
                         &format!("2026-01-01T10:{m:02}:00Z"),
                     ))

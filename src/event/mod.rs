@@ -156,7 +156,11 @@ impl TicketEvent {
     /// A `solved`/`closed` → `open`/`new` status change.
     pub fn is_reopen(&self) -> bool {
         self.kind == Kind::StatusChanged
-            && matches!(self.previous.as_deref(), Some("solved" | "closed"))
-            && matches!(self.current.as_deref(), Some("open" | "new"))
+            && reopens(self.previous.as_deref(), self.current.as_deref())
     }
+}
+
+/// Whether a status change from `previous` to `current` reopens the ticket.
+pub fn reopens(previous: Option<&str>, current: Option<&str>) -> bool {
+    matches!(previous, Some("solved" | "closed")) && matches!(current, Some("open" | "new"))
 }

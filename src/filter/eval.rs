@@ -1,11 +1,10 @@
-//! Evaluating a parsed filter against one event.
+//! Evaluating a parsed filter against one event (decoded, or as the monitor holds it).
 
 use jiff::Timestamp;
 
-use super::{Expr, IdField, TagScope, Term, When};
-use crate::event::{TicketEvent, summary};
+use super::{Expr, Fields, Term, When};
 
-pub(super) fn eval(expr: &Expr, e: &TicketEvent, now: Timestamp) -> bool {
+pub(super) fn eval<E: Fields + ?Sized>(expr: &Expr, e: &E, now: Timestamp) -> bool {
     match expr {
         Expr::And(all) => all.iter().all(|x| eval(x, e, now)),
         Expr::Or(any) => any.iter().any(|x| eval(x, e, now)),
@@ -14,64 +13,36 @@ pub(super) fn eval(expr: &Expr, e: &TicketEvent, now: Timestamp) -> bool {
     }
 }
 
-fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
+fn term<E: Fields + ?Sized>(t: &Term, e: &E, now: Timestamp) -> bool {
     let one_of = |values: &[String], v: Option<&str>| {
         v.is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v)))
     };
     match t {
         Term::Kind(names) => {
-            let kind = e.kind.as_str();
+            let kind = e.kind_name();
             names
                 .iter()
                 .any(|n| kind.eq_ignore_ascii_case(n) || starts_with_ignore_case(kind, n))
         }
         Term::Transition { from, to } => {
-            e.kind == crate::event::Kind::StatusChanged
-                && from
-                    .as_ref()
-                    .is_none_or(|f| one_of(f, e.previous.as_deref()))
-                && to.as_ref().is_none_or(|t| one_of(t, e.current.as_deref()))
+            e.is_status_change()
+                && from.as_ref().is_none_or(|f| one_of(f, e.previous()))
+                && to.as_ref().is_none_or(|t| one_of(t, e.current()))
         }
-        Term::Status(values) => one_of(values, e.ticket.status.as_deref()),
+        Term::Status(values) => one_of(values, e.status()),
         Term::Tag(scope, patterns) => {
-            let tags = match scope {
-                TagScope::Has => &e.ticket.tags,
-                TagScope::Added => &e.tags_added,
-                TagScope::Removed => &e.tags_removed,
-            };
-            // A tag added by this event is on the ticket even when the snapshot is missing.
-            let extra = if *scope == TagScope::Has {
-                e.tags_added.as_slice()
-            } else {
-                &[]
-            };
-            patterns
-                .iter()
-                .any(|p| tags.iter().chain(extra).any(|tag| glob(p, tag)))
+            e.any_tag(*scope, &mut |tag| patterns.iter().any(|p| glob(p, tag)))
         }
-        Term::Ticket(ids) => e.ticket_id.is_some_and(|id| ids.contains(&id)),
-        Term::Priority(values) => one_of(values, e.ticket.priority.as_deref()),
-        Term::Id(field, ids) => {
-            let value = match field {
-                IdField::Group => e.ticket.group_id,
-                IdField::Assignee => e.ticket.assignee_id,
-                IdField::Requester => e.ticket.requester_id,
-                IdField::Organization => e.ticket.organization_id,
-                IdField::Brand => e.ticket.brand_id,
-                IdField::Actor => e.actor_id,
-            };
-            ids.contains(&value)
-        }
+        Term::Ticket(ids) => e.ticket_id().is_some_and(|id| ids.contains(&id)),
+        Term::Priority(values) => one_of(values, e.priority()),
+        Term::Id(field, ids) => ids.contains(&e.id(*field)),
         // `none` is an unset channel (as the dashboard and report count it).
-        Term::Channel(values) => values.iter().any(|v| match e.ticket.channel.as_deref() {
+        Term::Channel(values) => values.iter().any(|v| match e.channel() {
             Some(c) => glob(v, c),
             None => v == "none",
         }),
-        Term::Format(formats) => formats.contains(&e.format),
-        Term::Source(names) => e
-            .source
-            .as_deref()
-            .is_some_and(|s| names.iter().any(|n| glob(n, s))),
+        Term::Format(formats) => formats.contains(&e.format()),
+        Term::Source(names) => e.source().is_some_and(|s| names.iter().any(|n| glob(n, s))),
         Term::Reopened => e.is_reopen(),
         Term::Since(d) => now
             .checked_sub(*d)
@@ -79,20 +50,9 @@ fn term(t: &Term, e: &TicketEvent, now: Timestamp) -> bool {
         Term::From(t) => e.order_time() >= *t,
         Term::Until(When::At(t)) => e.order_time() < *t,
         Term::Until(When::Ago(d)) => now.checked_sub(*d).is_ok_and(|end| e.order_time() < end),
-        Term::Text(word) => {
-            let hay = [
-                Some(summary(e)),
-                e.ticket.subject.clone(),
-                e.comment.as_ref().and_then(|c| c.body.clone()),
-                Some(e.kind.as_str().to_string()),
-            ];
-            hay.iter()
-                .flatten()
-                .any(|h| h.to_lowercase().contains(word.as_str()))
-        }
+        Term::Text(word) => e.contains_text(word),
     }
 }
-
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len()
         && s.is_char_boundary(prefix.len())

@@ -5,6 +5,7 @@
 //! commas inside a value mean "any of". Parse errors carry the byte span of the offending text.
 
 mod eval;
+mod fields;
 mod parse;
 mod prefilter;
 
@@ -13,8 +14,9 @@ use std::ops::Range;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::event::{Format, TicketEvent};
+use crate::event::Format;
 
+pub use fields::Fields;
 pub use parse::parse;
 pub use prefilter::Prefilter;
 
@@ -117,7 +119,7 @@ impl Filter {
     }
 
     /// Whether `event` passes; `now` anchors `since:` terms.
-    pub fn matches(&self, event: &TicketEvent, now: Timestamp) -> bool {
+    pub fn matches<E: Fields + ?Sized>(&self, event: &E, now: Timestamp) -> bool {
         self.expr.as_ref().is_none_or(|e| eval::eval(e, event, now))
     }
 }

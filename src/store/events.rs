@@ -1,10 +1,18 @@
 //! The in-memory event store the TUI shows: events in arrival order, each with a sequence
 //! number that never changes, an index by ticket, and a bound on how many are kept.
+//!
+//! Events are held as compact [`Record`]s (see `compact.rs`): the filter runs on them directly
+//! ([`Held`]), and [`EventStore::get`] decodes the full event again from its body when one is shown.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use jiff::Timestamp;
 
 use super::Dedupe;
-use crate::event::{Format, TicketEvent};
+use super::bodies::Bodies;
+use super::compact::{Interner, Record};
+use crate::event::{Format, Received, TicketEvent, decode};
+use crate::filter::{Fields, IdField, TagScope};
 
 /// Position of an event in arrival order; stays valid (and unique) after older events are evicted.
 pub type Seq = u64;
@@ -19,17 +27,24 @@ pub struct Counters {
 }
 
 pub struct EventStore {
-    events: VecDeque<TicketEvent>,
+    events: VecDeque<Record>,
     first: Seq,
     by_ticket: HashMap<u64, Vec<Seq>>,
     capacity: usize,
     dedupe: Dedupe,
     counters: Counters,
+    strings: Interner,
+    bodies: Bodies,
+    /// Bytes of the compressed bodies held in `events`.
+    body_bytes: usize,
+    /// Evictions since the interned strings were last rebuilt, and how many there were then.
+    turnover: usize,
+    strings_at_rebuild: usize,
     /// User names learnt from comment authors, to show names instead of ids.
     names: HashMap<u64, String>,
     /// Events of a ticket read back from the journal for its timeline (they left memory, or were
     /// never loaded): numbered from [`RECALLED`] up, never part of the stream.
-    recalled: HashMap<Seq, TicketEvent>,
+    recalled: HashMap<Seq, Record>,
     recalled_by_ticket: HashMap<u64, Vec<Seq>>,
     next_recalled: Seq,
 }
@@ -49,6 +64,11 @@ impl EventStore {
             capacity: capacity.max(1),
             dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY.max(capacity)),
             counters: Counters::default(),
+            strings: Interner::default(),
+            bodies: Bodies::default(),
+            body_bytes: 0,
+            turnover: 0,
+            strings_at_rebuild: 0,
             names: HashMap::new(),
             recalled: HashMap::new(),
             recalled_by_ticket: HashMap::new(),
@@ -64,7 +84,7 @@ impl EventStore {
     }
 
     /// Adds an event unless its id was seen before; returns its sequence number.
-    pub fn insert(&mut self, event: TicketEvent) -> Option<Seq> {
+    pub fn insert(&mut self, event: &TicketEvent) -> Option<Seq> {
         if self.dedupe.is_duplicate(&event.event_id) {
             self.counters.duplicates += 1;
             return None;
@@ -87,7 +107,9 @@ impl EventStore {
                 }
             }
         }
-        self.events.push_back(event);
+        let record = Record::new(event, &mut self.strings, &mut self.bodies);
+        self.body_bytes += record.body_size();
+        self.events.push_back(record);
         if self.events.len() > self.capacity {
             self.evict_oldest();
         }
@@ -96,7 +118,8 @@ impl EventStore {
 
     fn evict_oldest(&mut self) {
         if let Some(old) = self.events.pop_front() {
-            if let Some(ticket) = old.ticket_id {
+            self.body_bytes -= old.body_size();
+            if let Some(ticket) = old.ticket_id() {
                 if let Some(seqs) = self.by_ticket.get_mut(&ticket) {
                     seqs.retain(|s| *s != self.first);
                     if seqs.is_empty() {
@@ -106,10 +129,21 @@ impl EventStore {
             }
             self.first += 1;
             self.counters.evicted += 1;
+            self.turnover += 1;
+        }
+        // Once every event held has turned over and the strings have doubled, drop those of
+        // evicted events: memory stays bounded however many distinct tags pass through.
+        if self.turnover >= self.capacity
+            && self.strings.len() > 2 * self.strings_at_rebuild.max(4096)
+        {
+            let records = self.events.iter_mut().chain(self.recalled.values_mut());
+            self.strings = self.strings.rebuild(records);
+            self.strings_at_rebuild = self.strings.len();
+            self.turnover = 0;
         }
     }
 
-    pub fn get(&self, seq: Seq) -> Option<&TicketEvent> {
+    fn record(&self, seq: Seq) -> Option<&Record> {
         if seq >= RECALLED {
             return self.recalled.get(&seq);
         }
@@ -117,17 +151,44 @@ impl EventStore {
         self.events.get(index)
     }
 
+    /// An event as held: what the filter reads, without decoding it.
+    pub fn held(&self, seq: Seq) -> Option<Held<'_>> {
+        self.record(seq).map(|record| Held {
+            seq,
+            record,
+            store: self,
+        })
+    }
+
+    /// The whole event, decoded again from the body it arrived with (a few microseconds).
+    pub fn get(&self, seq: Seq) -> Option<TicketEvent> {
+        let record = self.record(seq)?;
+        let (message_id, body) = record.body(&self.bodies)?;
+        let mut event = decode(Received {
+            body,
+            message_id,
+            received_at: record.received_at,
+        });
+        event.source = self.strings.shared(record.source).cloned();
+        Some(event)
+    }
+
+    /// The body of an event as it arrived (for EventBridge patterns).
+    pub fn body(&self, seq: Seq) -> Option<Vec<u8>> {
+        self.record(seq)?.body(&self.bodies).map(|(_, body)| body)
+    }
+
     /// Takes a ticket's events as the journal has them and keeps those not held in memory (for
     /// the ticket's timeline; they replace what was recalled for it before). Returns how many.
     pub fn recall(&mut self, ticket: u64, events: Vec<TicketEvent>) -> usize {
         self.forget_recalled(ticket);
-        let held: std::collections::HashSet<&str> = self
+        let held: HashSet<String> = self
             .ticket(ticket)
             .iter()
             .filter_map(|&s| self.get(s))
-            .map(|e| e.event_id.as_str())
+            .map(|e| e.event_id)
             .collect();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let missing: Vec<TicketEvent> = events
             .into_iter()
             .filter(|e| e.ticket_id == Some(ticket) && !held.contains(e.event_id.as_str()))
@@ -144,7 +205,8 @@ impl EventStore {
         for event in missing {
             let seq = self.next_recalled;
             self.next_recalled += 1;
-            self.recalled.insert(seq, event);
+            let record = Record::new(&event, &mut self.strings, &mut self.bodies);
+            self.recalled.insert(seq, record);
             self.recalled_by_ticket.entry(ticket).or_default().push(seq);
         }
         count
@@ -172,14 +234,18 @@ impl EventStore {
         self.first
     }
 
-    /// Events from `from` (inclusive) to the newest.
-    pub fn since(&self, from: Seq) -> impl Iterator<Item = (Seq, &TicketEvent)> {
+    /// Events from `from` (inclusive) to the newest, as held.
+    pub fn since(&self, from: Seq) -> impl Iterator<Item = Held<'_>> {
         let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(usize::MAX);
         self.events
             .iter()
             .enumerate()
             .skip(skip)
-            .map(move |(i, e)| (self.first + i as u64, e))
+            .map(move |(i, record)| Held {
+                seq: self.first + i as u64,
+                record,
+                store: self,
+            })
     }
 
     /// The events of one ticket still held, in arrival order.
@@ -203,6 +269,97 @@ impl EventStore {
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
+
+    /// What the held events take (for the benchmarks and the dashboard).
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            records: self.events.len() * std::mem::size_of::<Record>(),
+            bodies: self.body_bytes,
+            strings: self.strings.len(),
+        }
+    }
+}
+
+/// The size of the held events: fixed-size records, compressed bodies, interned strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Footprint {
+    pub records: usize,
+    pub bodies: usize,
+    /// Distinct strings and tag lists.
+    pub strings: usize,
+}
+
+/// An event as the store holds it: the filter's fields, read without decoding.
+#[derive(Clone, Copy)]
+pub struct Held<'a> {
+    pub seq: Seq,
+    record: &'a Record,
+    store: &'a EventStore,
+}
+
+impl Held<'_> {
+    fn name(&self, sym: u32) -> Option<&str> {
+        self.store.strings.name(sym)
+    }
+}
+
+impl Fields for Held<'_> {
+    fn kind_name(&self) -> &str {
+        self.name(self.record.kind).unwrap_or("")
+    }
+    fn is_status_change(&self) -> bool {
+        self.record.status_change
+    }
+    fn previous(&self) -> Option<&str> {
+        self.name(self.record.previous)
+    }
+    fn current(&self) -> Option<&str> {
+        self.name(self.record.current)
+    }
+    fn status(&self) -> Option<&str> {
+        self.name(self.record.status)
+    }
+    fn priority(&self) -> Option<&str> {
+        self.name(self.record.priority)
+    }
+    fn channel(&self) -> Option<&str> {
+        self.name(self.record.channel)
+    }
+    fn any_tag(&self, scope: TagScope, test: &mut dyn FnMut(&str) -> bool) -> bool {
+        let strings = &self.store.strings;
+        let r = self.record;
+        let lists: &[u32] = match scope {
+            // A tag added by this event is on the ticket even when the snapshot is missing.
+            TagScope::Has => &[r.tags, r.tags_added],
+            TagScope::Added => &[r.tags_added],
+            TagScope::Removed => &[r.tags_removed],
+        };
+        lists
+            .iter()
+            .flat_map(|&l| strings.list(l))
+            .any(|&tag| strings.name(tag).is_some_and(&mut *test))
+    }
+    fn ticket_id(&self) -> Option<u64> {
+        self.record.ticket_id()
+    }
+    fn id(&self, field: IdField) -> Option<u64> {
+        self.record.id(field)
+    }
+    fn format(&self) -> Format {
+        self.record.format
+    }
+    fn source(&self) -> Option<&str> {
+        self.name(self.record.source)
+    }
+    fn order_time(&self) -> Timestamp {
+        self.record.order_time
+    }
+    /// Words are searched in the decoded event (its summary, subject and comment).
+    fn contains_text(&self, word: &str) -> bool {
+        self.store
+            .get(self.seq)
+            .is_some_and(|e| e.contains_text(word))
+    }
 }
 
 #[cfg(test)]
@@ -224,9 +381,9 @@ mod tests {
     #[test]
     fn duplicates_are_refused_and_counted() {
         let mut s = EventStore::new(10);
-        assert_eq!(s.insert(event("a", 1)), Some(0));
-        assert_eq!(s.insert(event("a", 1)), None);
-        assert_eq!(s.insert(event("b", 1)), Some(1));
+        assert_eq!(s.insert(&event("a", 1)), Some(0));
+        assert_eq!(s.insert(&event("a", 1)), None);
+        assert_eq!(s.insert(&event("b", 1)), Some(1));
         assert_eq!(s.counters().duplicates, 1);
         assert_eq!(s.ticket(1), &[0, 1]);
     }
@@ -234,23 +391,56 @@ mod tests {
     #[test]
     fn eviction_keeps_sequence_numbers_and_the_ticket_index_right() {
         let mut s = EventStore::new(2);
-        s.insert(event("a", 1));
-        s.insert(event("b", 2));
-        s.insert(event("c", 1));
+        s.insert(&event("a", 1));
+        s.insert(&event("b", 2));
+        s.insert(&event("c", 1));
         assert_eq!(s.len(), 2);
         assert!(s.get(0).is_none(), "evicted");
-        assert_eq!(s.get(2).map(|e| e.event_id.as_str()), Some("c"));
+        assert_eq!(s.get(2).map(|e| e.event_id), Some("c".to_string()));
         assert_eq!(s.ticket(1), &[2]);
-        assert_eq!(s.since(0).map(|(q, _)| q).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(s.since(0).map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.since(2).count(), 1);
         assert_eq!(s.counters().evicted, 1);
+    }
+
+    #[test]
+    fn strings_of_evicted_events_do_not_pile_up() {
+        let mut s = EventStore::new(100);
+        let mut held = Vec::new();
+        for i in 0..20_000 {
+            let body = format!(
+                r#"{{"type":"zen:event-type:ticket.tags_changed","id":"e{i}","time":"2026-01-01T00:00:00Z","detail":{{"id":"{}","tags":["vip","order_{i}"]}},"event":{{"tags_added":["order_{i}"]}}}}"#,
+                i % 7
+            );
+            let e = decode(Received {
+                body: body.into_bytes(),
+                message_id: None,
+                received_at: jiff::Timestamp::UNIX_EPOCH,
+            });
+            s.insert(&e);
+            held.push(e);
+        }
+        assert!(
+            s.footprint().strings < 10_000,
+            "{} distinct strings for 100 events held",
+            s.footprint().strings
+        );
+        let filter = crate::filter::Filter::parse("tag:order_19999 tag:vip")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        for h in s.since(0) {
+            let original = &held[h.seq as usize];
+            assert_eq!(s.get(h.seq).as_ref(), Some(original));
+            assert_eq!(filter.matches(&h, now), filter.matches(original, now));
+        }
+        assert_eq!(s.since(0).filter(|h| filter.matches(h, now)).count(), 1);
     }
 
     #[test]
     fn recalled_events_fill_in_a_ticket_without_entering_the_stream() {
         let mut s = EventStore::new(2);
         for id in ["a", "b", "c", "d"] {
-            s.insert(event(id, 1));
+            s.insert(&event(id, 1));
         }
         assert_eq!(s.ticket(1), &[2, 3], "a and b left memory");
         let journal: Vec<TicketEvent> = ["a", "b", "c", "d", "a"]
@@ -263,11 +453,11 @@ mod tests {
             2,
             "only what is not held, once"
         );
-        let recalled: Vec<&str> = s
+        let recalled: Vec<String> = s
             .recalled(1)
             .iter()
             .filter_map(|&q| s.get(q))
-            .map(|e| e.event_id.as_str())
+            .map(|e| e.event_id)
             .collect();
         assert_eq!(recalled, ["a", "b"]);
         assert!(s.recalled(1).iter().all(|&q| q >= RECALLED));

@@ -43,7 +43,7 @@ pub struct StatusPeriod {
 
 impl Timeline {
     pub fn build(store: &EventStore, ticket_id: u64) -> Timeline {
-        let mut events: Vec<(Seq, &TicketEvent)> = store
+        let mut events: Vec<(Seq, TicketEvent)> = store
             .ticket(ticket_id)
             .iter()
             .chain(store.recalled(ticket_id))
@@ -88,8 +88,8 @@ impl Timeline {
         Timeline {
             ticket_id,
             entries,
-            statuses: status_periods(events.iter().map(|(_, e)| *e)),
-            current: current_state(events.iter().map(|(_, e)| *e)),
+            statuses: status_periods(events.iter().map(|(_, e)| e)),
+            current: current_state(events.iter().map(|(_, e)| e)),
         }
     }
 }
@@ -190,7 +190,7 @@ mod tests {
     fn late_arrivals_are_placed_by_time_and_statuses_get_durations() {
         let mut store = EventStore::new(100);
         // Arrive out of order: solved first, then the earlier changes.
-        store.insert(status(
+        store.insert(&status(
             "c",
             "2026-01-01T12:14:00Z",
             "pending",
@@ -198,7 +198,7 @@ mod tests {
             None,
             "2026-01-01T12:14:00Z",
         ));
-        store.insert(status(
+        store.insert(&status(
             "a",
             "2026-01-01T10:00:00Z",
             "new",
@@ -206,7 +206,7 @@ mod tests {
             None,
             "2026-01-01T10:00:00Z",
         ));
-        store.insert(status(
+        store.insert(&status(
             "b",
             "2026-01-01T10:14:00Z",
             "open",
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn a_late_duplicate_state_does_not_roll_the_current_state_back() {
         let mut store = EventStore::new(100);
-        store.insert(status(
+        store.insert(&status(
             "new",
             "2026-01-01T11:00:00Z",
             "open",
@@ -247,7 +247,7 @@ mod tests {
             "2026-01-01T11:00:00Z",
         ));
         // Arrives later, happened earlier.
-        store.insert(status(
+        store.insert(&status(
             "old",
             "2026-01-01T10:00:00Z",
             "new",
@@ -265,9 +265,9 @@ mod tests {
     fn events_of_one_action_are_grouped() {
         let mut store = EventStore::new(100);
         let at = "2026-01-01T10:00:00Z";
-        store.insert(status("x2", at, "new", "open", Some(("S", 2)), at));
-        store.insert(status("x1", at, "new", "open", Some(("S", 1)), at));
-        store.insert(status(
+        store.insert(&status("x2", at, "new", "open", Some(("S", 2)), at));
+        store.insert(&status("x1", at, "new", "open", Some(("S", 1)), at));
+        store.insert(&status(
             "y",
             "2026-01-01T10:05:00Z",
             "open",
@@ -304,7 +304,7 @@ mod tests {
                 .join("assets/samples")
                 .join(name);
             let body = std::fs::read(path).unwrap();
-            store.insert(decode(Received {
+            store.insert(&decode(Received {
                 body,
                 message_id: None,
                 received_at: Timestamp::UNIX_EPOCH,

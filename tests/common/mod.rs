@@ -3,6 +3,7 @@
 //! Without moto the tests fail and say how to install it; they never skip.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod filters;
 pub mod proxy;
 pub mod pty;
 pub mod screens;
