@@ -777,3 +777,65 @@ fn m_masks_customer_data_on_every_screen_and_in_what_is_copied() {
     key(&mut app, KeyCode::Char('M'));
     assert!(screen(&mut app, 160, 80).contains("Ana Souza"));
 }
+
+#[test]
+fn with_many_events_held_a_word_search_waits_for_enter_and_fields_stay_live() {
+    let start: Timestamp = "2025-01-08T08:00:00Z".parse().unwrap();
+    let mut sim = zdwatch::source::demo::Simulator::new(3, start);
+    let mut app = App::new(
+        Config {
+            max_events: 200_000,
+            ..config(Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    let mut t = start;
+    let mut n = 0;
+    while app.store.len() <= zdwatch::app::LIVE_WORD_SEARCH {
+        t += jiff::SignedDuration::from_mins(20);
+        let batch: Vec<Message> = sim
+            .advance(t)
+            .into_iter()
+            .map(|d| {
+                n += 1;
+                message(&d.body, n)
+            })
+            .collect();
+        app.update(Msg::Batch(batch), now());
+    }
+    let all = app.stream.visible.len();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "status:open->solved");
+    let solved = app.stream.visible.len();
+    assert!(
+        solved > 0 && solved < all,
+        "fields filter live: {solved} of {all}"
+    );
+    type_text(&mut app, " refund");
+    assert_eq!(app.stream.visible.len(), solved, "the word waits");
+    assert!(app.prompt.as_ref().unwrap().deferred);
+    let text = screen(&mut app, 120, 20);
+    assert!(
+        text.contains(&format!(
+            "Enter: search the words in {} events",
+            app.store.len()
+        )),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Enter);
+    let found = app.stream.visible.len();
+    assert!(found < solved, "{found} of {solved}");
+    assert_eq!(app.filter_text, "status:open->solved refund");
+    for seq in &app.stream.visible {
+        let e = app.store.get(*seq).unwrap();
+        let text = format!(
+            "{} {} {}",
+            zdwatch::event::summary(&e),
+            e.ticket.subject.unwrap_or_default(),
+            e.comment.and_then(|c| c.body).unwrap_or_default()
+        );
+        assert!(text.to_lowercase().contains("refund"), "{text}");
+    }
+}

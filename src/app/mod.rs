@@ -24,9 +24,10 @@ pub use dashboard::{
     CEILING_PER_MINUTE, CreatedRow, DashboardView, Figures, Panel, RateRow, SPARK_MINUTES,
     SourceHealth, Window,
 };
+pub use ingest::HISTORY_SLICE;
 use keymap::{Action, Screen};
 pub use pattern::{ActivePattern, PatternEditor};
-pub use prompt::{Prompt, PromptKind};
+pub use prompt::{LIVE_WORD_SEARCH, Prompt, PromptKind};
 pub use stream::{Order, StreamView};
 pub use view::{ListView, Rate};
 

@@ -22,6 +22,9 @@ pub struct Prompt {
     pub error: Option<FilterError>,
     /// The text when the prompt opened, restored by Esc.
     pub original: String,
+    /// The text is a valid filter that searches words, waiting for Enter: with many events held,
+    /// a word search decodes them all, too slow to run at every key.
+    pub deferred: bool,
     /// Position while walking the history (None: not walking).
     history_pos: Option<usize>,
 }
@@ -33,6 +36,7 @@ impl Prompt {
             input: Input::new(text.to_string()),
             error: None,
             original: text.to_string(),
+            deferred: false,
             history_pos: None,
         }
     }
@@ -94,6 +98,9 @@ impl Prompt {
         self.set(&text);
     }
 }
+
+/// Beyond this many events held, a filter that searches words applies on Enter, not as it is typed.
+pub const LIVE_WORD_SEARCH: usize = 50_000;
 
 /// What the App does with the bar: live filtering, history, saved filters, Enter and Esc.
 impl super::App {
@@ -160,19 +167,30 @@ impl super::App {
         match Filter::parse(&text) {
             Ok(f) => {
                 p.error = None;
-                if text != self.filter_text {
+                p.deferred = f.searches_text() && self.store.len() > LIVE_WORD_SEARCH;
+                if text != self.filter_text && !p.deferred {
                     self.filter = f;
                     self.filter_text = text;
                     self.refilter();
                 }
             }
-            Err(e) => p.error = Some(e),
+            Err(e) => {
+                p.error = Some(e);
+                p.deferred = false;
+            }
         }
     }
 
     fn accept_prompt(&mut self, p: Prompt) {
         match p.kind {
             PromptKind::Filter => {
+                if p.deferred {
+                    if let Ok(f) = Filter::parse(p.text()) {
+                        self.filter = f;
+                        self.filter_text = p.text().to_string();
+                        self.refilter();
+                    }
+                }
                 if p.error.is_some() {
                     self.notice =
                         Some("the filter has an error; the previous filter is still active".into());

@@ -14,7 +14,7 @@ mod webhook;
 
 pub use decode::{Received, decode, decode_many};
 pub use kinds::{KNOWN_KINDS, Kind};
-pub use summary::summary;
+pub use summary::{OWN_WORDS, summary};
 
 use jiff::Timestamp;
 

@@ -118,6 +118,19 @@ impl Filter {
         self.expr.is_none()
     }
 
+    /// Whether the filter searches words (bare words or phrases), the one kind of term that
+    /// reads an event's text rather than its fields.
+    pub fn searches_text(&self) -> bool {
+        fn any(e: &Expr) -> bool {
+            match e {
+                Expr::And(all) | Expr::Or(all) => all.iter().any(any),
+                Expr::Not(x) => any(x),
+                Expr::Term(t) => matches!(t, Term::Text(_)),
+            }
+        }
+        self.expr.as_ref().is_some_and(any)
+    }
+
     /// Whether `event` passes; `now` anchors `since:` terms.
     pub fn matches<E: Fields + ?Sized>(&self, event: &E, now: Timestamp) -> bool {
         self.expr.as_ref().is_none_or(|e| eval::eval(e, event, now))

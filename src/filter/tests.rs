@@ -204,3 +204,17 @@ fn a_dash_inside_a_word_does_not_negate() {
         Expr::Term(Term::Tag(TagScope::Has, vec!["a-b".into()]))
     );
 }
+
+#[test]
+fn a_filter_says_whether_it_searches_words() {
+    for (text, words) in [
+        ("", false),
+        ("status:open->solved tag:vip", false),
+        ("refund", true),
+        ("tag:vip (#1 or -\"cannot log in\")", true),
+        ("-type:comment", false),
+    ] {
+        let f = Filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(f.searches_text(), words, "{text}");
+    }
+}

@@ -164,13 +164,17 @@ impl EventStore {
     pub fn get(&self, seq: Seq) -> Option<TicketEvent> {
         let record = self.record(seq)?;
         let (message_id, body) = record.body(&self.bodies)?;
+        Some(self.decode(record, message_id, body))
+    }
+
+    fn decode(&self, record: &Record, message_id: Option<String>, body: Vec<u8>) -> TicketEvent {
         let mut event = decode(Received {
             body,
             message_id,
             received_at: record.received_at,
         });
         event.source = self.strings.shared(record.source).cloned();
-        Some(event)
+        event
     }
 
     /// The body of an event as it arrived (for EventBridge patterns).
@@ -289,6 +293,30 @@ pub struct Footprint {
     pub strings: usize,
 }
 
+/// Whether the text a word search looks at (summary, subject, comment, kind) could contain
+/// `word` (lower case), judged from the body: false only when the word is plain (letters and
+/// a few marks: no digits, which the decoder may write otherwise than the body, say 1e3) and
+/// the body is plain ASCII JSON without `\u` escapes (so the decoded text is the body's own
+/// letters) and does not contain it, whatever the case, nor does the kind name or a word the
+/// summary writes itself.
+fn could_contain(held: &Held<'_>, body: &[u8], word: &str) -> bool {
+    let plain_word = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'@' | b'\'' | b'-'));
+    let decoded_as_is = matches!(held.record.format, Format::Legacy | Format::Webhook)
+        && body.is_ascii()
+        && memchr::memmem::find(body, b"\\u").is_none();
+    if !plain_word
+        || !decoded_as_is
+        || held.kind_name().contains(word)
+        || crate::event::OWN_WORDS.iter().any(|w| w.contains(word))
+    {
+        return true;
+    }
+    memchr::memmem::find(&body.to_ascii_lowercase(), word.as_bytes()).is_some()
+}
+
 /// An event as the store holds it: the filter's fields, read without decoding.
 #[derive(Clone, Copy)]
 pub struct Held<'a> {
@@ -354,11 +382,18 @@ impl Fields for Held<'_> {
     fn order_time(&self) -> Timestamp {
         self.record.order_time
     }
-    /// Words are searched in the decoded event (its summary, subject and comment).
+    /// Words are searched in the decoded event (its summary, subject and comment), but most
+    /// events are ruled out from their body alone, without decoding it.
     fn contains_text(&self, word: &str) -> bool {
+        let Some((message_id, body)) = self.record.body(&self.store.bodies) else {
+            return false;
+        };
+        if !could_contain(self, &body, word) {
+            return false;
+        }
         self.store
-            .get(self.seq)
-            .is_some_and(|e| e.contains_text(word))
+            .decode(self.record, message_id, body)
+            .contains_text(word)
     }
 }
 

@@ -35,7 +35,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
         }
         None => {
             spans.push(Span::raw(safe(text).into_owned()));
-            if p.kind == PromptKind::Filter {
+            if p.deferred {
+                let key = keymap::label(Screen::Prompt, Action::Accept);
+                spans.push(Span::styled(
+                    format!("   {key}: search the words in {} events", app.store.len()),
+                    theme::header(),
+                ));
+            } else if p.kind == PromptKind::Filter {
                 spans.push(Span::styled(
                     format!(
                         "   {} of {} match",
