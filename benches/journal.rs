@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use zdwatch::app::{App, Config};
+use zdwatch::app::{App, Config, HISTORY_SLICE};
 use zdwatch::event::{Received, TicketEvent, decode};
 use zdwatch::source::Delivery;
 use zdwatch::source::demo::Simulator;
@@ -114,9 +114,6 @@ fn reopen(c: &mut Criterion) {
         group.bench_function(format!("load the newest {held}"), |b| {
             b.iter(|| {
                 let journal = Journal::open_read_only(&path).unwrap_or_else(|e| panic!("{e}"));
-                let history = journal
-                    .recent(Timestamp::UNIX_EPOCH, held)
-                    .unwrap_or_else(|e| panic!("{e}"));
                 let config = Config {
                     sources: vec!["bench".into()],
                     delivery: Delivery::Consume,
@@ -130,7 +127,12 @@ fn reopen(c: &mut Criterion) {
                 };
                 let mut app =
                     App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
-                app.load_history(history);
+                // As the monitor does: the history a slice at a time.
+                journal
+                    .recent_each(Timestamp::UNIX_EPOCH, held, HISTORY_SLICE, |slice| {
+                        app.load_history(slice)
+                    })
+                    .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(app.store.len(), held, "every event loaded");
                 app
             });

@@ -213,9 +213,12 @@ async fn monitor(
     if !args.history.is_zero() && !journals.is_empty() {
         // Before the screen is taken over: a large history takes a moment to read.
         eprintln!("zdwatch: loading the journal's recent history (--history)…");
-        match journals.recent(since, app.config.max_events) {
-            Ok(history) => app.load_history(history),
-            Err(e) => app.notice = Some(format!("history not loaded: {e}")),
+        let load =
+            journals.recent_each(since, app.config.max_events, app::HISTORY_SLICE, |slice| {
+                app.load_history(slice)
+            });
+        if let Err(e) = load {
+            app.notice = Some(format!("history not loaded: {e}"));
         }
     }
     app.journals = journals;

@@ -185,8 +185,8 @@ impl App {
 /// A ticket's timeline reads at most this many of its events back from each journal.
 const RECALL_LIMIT: usize = 5_000;
 
-/// How many stored events are decoded at once when history is loaded.
-const HISTORY_SLICE: usize = 16_384;
+/// How many stored events are read and decoded at once when history is loaded.
+pub const HISTORY_SLICE: usize = 16_384;
 
 /// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
 /// keeping their order.

@@ -347,21 +347,41 @@ impl Journal {
 
     /// Events received at or after `since`, in arrival order (at most `limit`, the newest).
     pub fn recent(&self, since: Timestamp, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
+        let mut all = Vec::new();
+        self.recent_each(since, limit, 4096, |slice| all.extend(slice))?;
+        Ok(all)
+    }
+
+    /// As [`Journal::recent`], handed over `slice` events at a time, so that a large history is
+    /// never in memory whole (rows are read in order from the first one wanted).
+    pub fn recent_each(
+        &self,
+        since: Timestamp,
+        limit: usize,
+        slice: usize,
+        mut f: impl FnMut(Vec<StoredEvent>),
+    ) -> Result<(), JournalError> {
+        if limit == 0 {
+            return Ok(());
+        }
         let err = |e| sqlite(&self.path, e);
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT raw, message_id, received_at, source FROM
-                   (SELECT seq, raw, message_id, received_at, source FROM events
-                    WHERE received_at >= ?1 ORDER BY seq DESC LIMIT ?2)
+                "SELECT raw, message_id, received_at, source FROM events
+                 WHERE received_at >= ?1 AND seq >= (
+                   SELECT coalesce(min(seq), 0) FROM
+                     (SELECT seq FROM events WHERE received_at >= ?1 ORDER BY seq DESC LIMIT ?2))
                  ORDER BY seq",
             )
             .map_err(err)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![time_text(since), limit], stored_event)
-            .map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        let rows = stmt.query(params![time_text(since), limit]).map_err(err)?;
+        in_slices(rows, slice, |s| {
+            f(s);
+            true
+        })
+        .map_err(err)
     }
 
     /// A ticket's events in arrival order (at most `limit`, the newest), for its timeline.
@@ -388,25 +408,15 @@ impl Journal {
     pub fn each(
         &self,
         batch: usize,
-        mut f: impl FnMut(Vec<StoredEvent>) -> bool,
+        f: impl FnMut(Vec<StoredEvent>) -> bool,
     ) -> Result<(), JournalError> {
         let err = |e| sqlite(&self.path, e);
         let mut stmt = self
             .conn
             .prepare("SELECT raw, message_id, received_at, source FROM events ORDER BY seq")
             .map_err(err)?;
-        let mut rows = stmt.query([]).map_err(err)?;
-        let mut chunk = Vec::with_capacity(batch);
-        while let Some(r) = rows.next().map_err(err)? {
-            chunk.push(stored_event(r).map_err(err)?);
-            if chunk.len() == batch && !f(std::mem::take(&mut chunk)) {
-                return Ok(());
-            }
-        }
-        if !chunk.is_empty() {
-            f(chunk);
-        }
-        Ok(())
+        let rows = stmt.query([]).map_err(err)?;
+        in_slices(rows, batch, f).map_err(err)
     }
 
     pub fn count(&self) -> Result<u64, JournalError> {
@@ -429,6 +439,26 @@ impl Journal {
 }
 
 /// A row of `SELECT raw, message_id, received_at, source`.
+/// Hands `rows` to `f` `slice` at a time, until they end or `f` says stop.
+fn in_slices(
+    mut rows: rusqlite::Rows<'_>,
+    slice: usize,
+    mut f: impl FnMut(Vec<StoredEvent>) -> bool,
+) -> rusqlite::Result<()> {
+    let slice = slice.max(1);
+    let mut chunk = Vec::with_capacity(slice);
+    while let Some(r) = rows.next()? {
+        chunk.push(stored_event(r)?);
+        if chunk.len() >= slice && !f(std::mem::replace(&mut chunk, Vec::with_capacity(slice))) {
+            return Ok(());
+        }
+    }
+    if !chunk.is_empty() {
+        f(chunk);
+    }
+    Ok(())
+}
+
 fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
     let received: String = r.get(2)?;
     Ok(StoredEvent {
@@ -517,16 +547,33 @@ impl Journals {
         Ok(all)
     }
 
-    /// The events received since `since` in every journal, oldest first (at most `limit`).
-    pub fn recent(&self, since: Timestamp, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
+    /// The events received since `since` in every journal, oldest first (at most `limit`),
+    /// handed over `slice` at a time. One journal is read a slice at a time; several are read
+    /// whole, merged by time and then handed over.
+    pub fn recent_each(
+        &self,
+        since: Timestamp,
+        limit: usize,
+        slice: usize,
+        mut f: impl FnMut(Vec<StoredEvent>),
+    ) -> Result<(), JournalError> {
+        if let [only] = self.journals.as_slice() {
+            return only.recent_each(since, limit, slice, f);
+        }
         let mut all = Vec::new();
         for j in &self.journals {
             all.extend(j.recent(since, limit)?);
         }
         all.sort_by_key(|e| e.received_at);
         let excess = all.len().saturating_sub(limit);
-        all.drain(..excess);
-        Ok(all)
+        let mut all = all.into_iter().skip(excess);
+        loop {
+            let chunk: Vec<StoredEvent> = all.by_ref().take(slice.max(1)).collect();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            f(chunk);
+        }
     }
 }
 
@@ -613,6 +660,54 @@ mod tests {
             message_id: Some(format!("m-{name}")),
             received_at: Timestamp::UNIX_EPOCH,
         })
+    }
+
+    #[test]
+    fn recent_history_comes_in_slices_newest_n_in_arrival_order() {
+        let path = temp("slices");
+        let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let start: Timestamp = "2026-01-01T00:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let events: Vec<TicketEvent> = (0..10)
+            .map(|i| {
+                let body = format!(
+                    r#"{{"type":"zen:event-type:ticket.created","id":"e{i}","time":"2026-01-01T00:00:00Z","detail":{{"id":"{i}"}}}}"#
+                );
+                decode(Received {
+                    body: body.into_bytes(),
+                    message_id: Some(format!("m{i}")),
+                    received_at: start + jiff::SignedDuration::from_mins(i),
+                })
+            })
+            .collect();
+        assert_eq!(j.append("q", events.iter()).ok(), Some(10));
+        let ids = |since: Timestamp, limit: usize| {
+            let mut slices = Vec::new();
+            j.recent_each(since, limit, 3, |s| {
+                slices.push(
+                    s.iter()
+                        .map(|e| e.message_id.clone().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+            slices
+        };
+        assert_eq!(ids(start, 7), ["m3 m4 m5", "m6 m7 m8", "m9"]);
+        let since = start + jiff::SignedDuration::from_mins(8);
+        assert_eq!(
+            ids(since, 7),
+            ["m8 m9"],
+            "only since, however many are allowed"
+        );
+        assert_eq!(ids(start, 0), Vec::<String>::new());
+        assert_eq!(
+            j.recent(start, 2).unwrap_or_default().len(),
+            2,
+            "recent collects the slices"
+        );
     }
 
     #[test]
