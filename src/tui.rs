@@ -121,22 +121,41 @@ pub async fn run<B: Backend>(
     clock: impl Fn() -> Timestamp,
 ) -> io::Result<()>
 where
-    B::Error: Into<io::Error>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let mut frames = tokio::time::interval(FRAME);
     frames.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut buffer = Vec::with_capacity(64);
+    let mut keys = Vec::with_capacity(64);
     let (mut sources_open, mut input_open) = (true, true);
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize(size.width, size.height), clock());
     }
     while !app.quit {
+        // Keys first, all that are waiting, then the frame, then events: however busy the
+        // sources, a key waits for at most the update in progress.
         let pending = tokio::select! {
-            msg = input.recv(), if input_open => match msg {
-                Some(m) => app.update(m, clock()),
-                // The terminal is gone (the input thread ended): nobody can quit any more, so quit now.
-                None => { input_open = false; app.quit = true; Vec::new() }
+            biased;
+            n = input.recv_many(&mut keys, 64), if input_open => {
+                if n == 0 {
+                    // The terminal is gone (the input thread ended): nobody can quit any more.
+                    input_open = false;
+                    app.quit = true;
+                }
+                let mut out = Vec::new();
+                for m in keys.drain(..) {
+                    out.extend(app.update(m, clock()));
+                }
+                out
             },
+            _ = frames.tick() => {
+                app.update(Msg::Tick, clock());
+                if app.dirty {
+                    terminal.draw(|f| crate::ui::draw(f, app)).map_err(io::Error::other)?;
+                    app.dirty = false;
+                }
+                Vec::new()
+            }
             n = sources.events.recv_many(&mut buffer, 64), if sources_open => {
                 if n == 0 {
                     sources_open = false;
@@ -163,14 +182,6 @@ where
                 }
                 out
             },
-            _ = frames.tick() => {
-                app.update(Msg::Tick, clock());
-                if app.dirty {
-                    terminal.draw(|f| crate::ui::draw(f, app)).map_err(Into::into)?;
-                    app.dirty = false;
-                }
-                Vec::new()
-            }
         };
         for effect in pending {
             match effect {
