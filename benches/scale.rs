@@ -3,13 +3,13 @@
 //! opening a ticket's timeline, drawing a frame. Run with `scripts/bench scale`; results go in
 //! BENCHMARKS.md ("The monitor at scale").
 //!
-//! Memory is the process's resident set before and after loading, per event held, printed once per
-//! size (it is a size, not a time, so criterion does not measure it). Inputs are demo events with a
-//! fixed seed, loaded the way a restart loads the journal (`App::load_history`).
+//! Memory is measured in a child process per size: its whole resident set after loading, and its
+//! peak, printed once per size (a size, not a time, so criterion does not measure it). Inputs are
+//! demo events with a fixed seed, loaded the way a restart loads the journal (`App::load_history`).
 
 use std::time::Duration;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -46,18 +46,53 @@ fn bodies(n: usize) -> Vec<StoredEvent> {
     out
 }
 
-/// Resident memory of this process, in bytes (Linux: /proc/self/statm).
-fn resident() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
+/// A line of /proc/self/status in bytes (`VmRSS`: resident now, `VmHWM`: the peak), Linux only.
+fn status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }
 
-fn loaded(n: usize) -> (App, u64) {
+/// The memory a monitor holding `n` events takes, measured in a process of its own (a child of
+/// this one) so that nothing measured before is counted: the process's whole resident set after
+/// loading (the target), its peak while loading, and the store's own accounting.
+fn memory(n: usize) -> String {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(exe)
+        .env(MEMORY_CHILD, n.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+const MEMORY_CHILD: &str = "ZDWATCH_BENCH_MEMORY_OF";
+
+fn memory_child(n: usize) {
+    let start = status_bytes("VmRSS");
+    let app = loaded(n);
+    // Give the allocator a moment to return what loading freed (the history it was given).
+    std::thread::sleep(Duration::from_millis(500));
+    drop(bodies(1000));
+    let rss = status_bytes("VmRSS");
+    let f = app.store.footprint();
+    println!(
+        "memory: {n} events held: {:.0} MB resident in total ({:.0} MB at start), peak {:.0} MB \
+         while loading; {:.0} bytes per event; records {:.0} B + compressed bodies {:.0} B per \
+         event, {} distinct strings",
+        rss as f64 / 1e6,
+        start as f64 / 1e6,
+        status_bytes("VmHWM") as f64 / 1e6,
+        rss.saturating_sub(start) as f64 / n as f64,
+        f.records as f64 / n as f64,
+        f.bodies as f64 / n as f64,
+        f.strings
+    );
+}
+
+fn loaded(n: usize) -> App {
     // A few more than n: the demo delivers some events twice, and those are held once.
     let history = bodies(n + n / 20);
     let config = Config {
@@ -71,28 +106,17 @@ fn loaded(n: usize) -> (App, u64) {
         order: zdwatch::app::Order::Arrival,
         saved_filters: Vec::new(),
     };
-    let before = resident();
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     app.load_history(history);
-    let held = resident().saturating_sub(before);
     assert_eq!(app.store.len(), n, "every event held");
     app.update(Msg::Resize(160, 45), Timestamp::now());
-    (app, held)
+    app
 }
 
 fn scale(c: &mut Criterion) {
     for &n in SIZES {
-        let (mut app, held) = loaded(n);
-        let f = app.store.footprint();
-        println!(
-            "memory: {n} events held: {:.0} MB resident more, {:.0} bytes per event \
-             (records {:.0} B, compressed bodies {:.0} B per event; {} distinct strings)",
-            held as f64 / 1e6,
-            held as f64 / n as f64,
-            f.records as f64 / n as f64,
-            f.bodies as f64 / n as f64,
-            f.strings
-        );
+        println!("{}", memory(n));
+        let mut app = loaded(n);
         let mut group = c.benchmark_group(format!("monitor with {n} events"));
         group.sample_size(10);
         group.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
@@ -199,4 +223,15 @@ fn scale(c: &mut Criterion) {
 }
 
 criterion_group!(benches, scale);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(n) = std::env::var(MEMORY_CHILD)
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        memory_child(n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

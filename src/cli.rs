@@ -344,8 +344,8 @@ pub struct MonitorArgs {
     #[arg(long, env = "ZDWATCH_MASK")]
     pub mask: bool,
 
-    /// Events held in memory; the oldest are dropped beyond this.
-    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    /// Events held in memory (about 600 bytes each); the oldest are dropped beyond this.
+    #[arg(long, value_name = "N", default_value_t = 500_000)]
     pub max_events: usize,
 }
 

@@ -395,7 +395,7 @@ mod tests {
         assert_eq!(config.queues, ["zendesk-debug"]);
         assert_eq!(config.peek, Some(false));
         assert_eq!(config.filters.len(), 2);
-        assert_eq!(config.max_events, Some(200_000));
+        assert_eq!(config.max_events, Some(500_000));
     }
 
     #[test]
