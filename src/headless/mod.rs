@@ -173,7 +173,11 @@ enum Item {
 
 /// An event decoded, judged and, when selected, already written out.
 struct Judged {
-    event: TicketEvent,
+    event_id: String,
+    format: Format,
+    /// The whole event, kept only when a journal wants it: otherwise it is freed on the judging
+    /// thread (in parallel) rather than in the one-at-a-time part.
+    event: Option<TicketEvent>,
     selected: bool,
     line: Vec<u8>,
 }
@@ -209,8 +213,16 @@ impl Judge<'_> {
             // Writing to memory cannot fail.
             let _ = write_event(&mut line, &shown, self.format, self.to_terminal);
         }
+        // A body that may be skipped is one no journal wants (see `Tail::batch`).
+        let event_id = if may_skip {
+            std::mem::take(&mut event.event_id)
+        } else {
+            event.event_id.clone()
+        };
         Some(Judged {
-            event,
+            event_id,
+            format: event.format,
+            event: (!may_skip).then_some(event),
             selected,
             line,
         })
@@ -287,6 +299,8 @@ impl Tail {
             };
             // The prefilter saw it cannot match: as for an event the filter refuses (below).
             let Some(Judged {
+                event_id,
+                format,
                 event,
                 selected,
                 line,
@@ -305,14 +319,14 @@ impl Tail {
                     acks.entry((source, disposition)).or_default().push(r);
                 }
             };
-            if self.dedupe.is_duplicate(&event.event_id) {
+            if self.dedupe.is_duplicate(&event_id) {
                 // Its first copy is already written: the copy is handled too.
                 ack(handled);
                 continue;
             }
             if !selected {
                 self.report.filtered_out += 1;
-                if self.opts.journals.covers(source) {
+                if let Some(event) = event {
                     to_store.push((source, event));
                 }
                 // Not written, so not durable: never deleted. Peek releases it; consume leaves it
@@ -330,10 +344,10 @@ impl Tail {
                 }
                 Err(e) => return Err(e),
             }
-            self.dedupe.insert(&event.event_id);
+            self.dedupe.insert(&event_id);
             written_here.push((source, receipt));
-            self.count(&event);
-            if self.opts.journals.covers(source) {
+            self.count(format);
+            if let Some(event) = event {
                 to_store.push((source, event));
             }
             if self
@@ -387,9 +401,9 @@ impl Tail {
         Ok((stop, acks))
     }
 
-    fn count(&mut self, e: &TicketEvent) {
+    fn count(&mut self, format: Format) {
         self.report.written += 1;
-        match e.format {
+        match format {
             Format::Malformed => self.report.malformed += 1,
             Format::Unrecognized => self.report.unrecognized += 1,
             _ => {}
