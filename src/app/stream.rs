@@ -3,6 +3,7 @@
 //! them by arrival or merged by when they happened, and keeps the selected event selected while
 //! others are placed before it.
 
+use crate::filter::Fields;
 use crate::store::{EventStore, Seq};
 
 use super::ListView;
@@ -57,7 +58,8 @@ pub struct StreamView {
 fn key(store: &EventStore, order: Order, seq: Seq) -> (Option<jiff::Timestamp>, Seq) {
     match order {
         Order::Arrival => (None, seq),
-        Order::Occurred => (store.get(seq).map(|e| e.order_time()), seq),
+        // From the held record: sorting must not decode events.
+        Order::Occurred => (store.held(seq).map(|e| e.order_time()), seq),
     }
 }
 
