@@ -232,7 +232,7 @@ fn keys_theme_and_saved_filters_reach_the_monitor() {
     let path = config_file(
         "config-monitor",
         "[filters]\ncreated = \"type:created\"\nsolved = \"status:solved\"\n\
-         [keys]\ndashboard = \"D\"\n[theme]\nheader = \"#ff8800\"\n",
+         [keys]\ndashboard = \"D\"\nback = \"x\"\n[theme]\nheader = \"#ff8800\"\n",
     );
     let mut pty = Pty::spawn(
         &["--file", capture.to_str().unwrap()],
@@ -260,6 +260,8 @@ fn keys_theme_and_saved_filters_reach_the_monitor() {
     pty.wait_for("Sources", LIMIT);
     pty.send("?");
     pty.wait_for("stream / dashboard", LIMIT);
+    // The help's title names the keys in effect: `back` is x now, on every screen.
+    pty.wait_for("x to close", LIMIT);
     let help = pty.screen();
     let line = help
         .lines()
@@ -275,10 +277,10 @@ fn keys_theme_and_saved_filters_reach_the_monitor() {
         bytes.contains("38;2;255;136;0"),
         "the theme colour reaches the terminal"
     );
-    // Out of the help, out of the dashboard, and quit.
-    pty.send("q");
+    // Out of the help, out of the dashboard (x, as configured), and quit.
+    pty.send("x");
     pty.wait_for("Sources", LIMIT);
-    pty.send("q");
+    pty.send("x");
     pty.wait_for("filter: status:solved", LIMIT);
     pty.send("q");
     assert_eq!(pty.wait_exit(LIMIT), 0);

@@ -635,7 +635,8 @@ impl Keymap {
         for &screen in SCREENS {
             let on: Vec<&ActiveBinding> = map.help_for(screen).collect();
             for (i, a) in on.iter().enumerate() {
-                for b in &on[i + 1..] {
+                // Two bindings of one action (the help's `q` and `?` both close it) may share keys.
+                for b in on[i + 1..].iter().filter(|b| b.action != a.action) {
                     if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
                         return Err(format!(
                             "key {} would do two things on the {} screen: '{}' and '{}'",
@@ -713,10 +714,22 @@ pub fn action_for(screen: Screen, event: &KeyEvent) -> Option<Action> {
 
 /// The first key in effect for `action` on `screen`, as written in hints on screen (`-`: none).
 pub fn label(screen: Screen, action: Action) -> String {
-    help_for(screen)
-        .find(|b| b.action == action)
-        .and_then(|b| b.keys.first())
-        .map_or_else(|| "-".to_string(), label_of)
+    labels(screen, action)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "-".to_string())
+}
+
+/// The first key of every binding of `action` on `screen` (`q` and `?` close the help).
+pub fn labels(screen: Screen, action: Action) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for b in help_for(screen).filter(|b| b.action == action) {
+        let first = b.keys.first().map(label_of);
+        if let Some(l) = first.filter(|l| !labels.contains(l)) {
+            labels.push(l);
+        }
+    }
+    labels
 }
 
 /// The bindings in effect for `screen`, as the help screen shows them.
@@ -777,6 +790,24 @@ mod tests {
             ),
             Some(Action::PrevMatch)
         );
+    }
+
+    #[test]
+    fn back_can_be_rebound_though_the_help_has_two_bindings_of_it() {
+        let map = Keymap::with(&[(Action::Back, vec!["x".to_string()])])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+        for screen in [Screen::Help, Screen::Dashboard, Screen::Detail] {
+            assert_eq!(map.action_for(screen, &x), Some(Action::Back), "{screen:?}");
+        }
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(map.action_for(Screen::Help, &q), None);
+        // Another action on the same key is still refused.
+        let clash = Keymap::with(&[
+            (Action::Back, vec!["x".to_string()]),
+            (Action::Down, vec!["x".to_string()]),
+        ]);
+        assert!(clash.is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{safe, theme};
-use crate::app::keymap::{self, Screen};
+use crate::app::keymap::{self, Action, Screen};
 
 /// How many lines the help for `screen` cannot show at once on a terminal of `size`.
 /// Where the monitor's log goes, shown at the end of every help screen (set once at start).
@@ -29,12 +29,15 @@ pub fn draw(frame: &mut Frame, area: Rect, screen: Screen, scroll: u16) {
     let width = 72.min(area.width);
     let popup = super::layout::centered(area, width, height);
     frame.render_widget(Clear, popup);
-    // When it does not fit, j/k scroll it.
+    // When it does not fit, j/k scroll it. The keys named are those in effect ([keys] in the config).
     let overflow = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
+    let close = keymap::labels(Screen::Help, Action::Back).join(" or ");
     let title = if overflow > 0 {
-        " Help (j/k scroll, q or ? to close) "
+        let down = keymap::label(Screen::Help, Action::Down);
+        let up = keymap::label(Screen::Help, Action::Up);
+        format!(" Help ({down}/{up} scroll, {close} to close) ")
     } else {
-        " Help (q or ? to close) "
+        format!(" Help ({close} to close) ")
     };
     frame.render_widget(
         Paragraph::new(lines)
