@@ -232,7 +232,11 @@ impl Record {
             }
         };
         let id = id.map(|b| String::from_utf8_lossy(b).into_owned());
-        Some((id, raw.to_vec()))
+        // The body is the end of the buffer: drop the header in place rather than copy the body.
+        let header = framed.len() - raw.len();
+        let mut body = framed;
+        body.drain(..header);
+        Some((id, body))
     }
 
     /// Bytes of the compressed body.
