@@ -1,6 +1,6 @@
 //! Every case recorded against Amazon EventBridge's TestEventPattern API (156 of them: match,
-//! no match, and invalid with AWS's reason) must come out the same here. The cases live outside
-//! the repository; `ZDWATCH_PATTERN_CASES` names their folder (`scripts/test` and `.ci/run` set it).
+//! no match, and invalid with AWS's reason) must come out the same here. The cases are test data
+//! in tests/data/eventbridge-patterns (README.md there says where they come from).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
@@ -8,13 +8,7 @@ use zdwatch::pattern::Pattern;
 use zdwatch::pattern::event::Event;
 
 fn cases() -> Vec<Value> {
-    let dir = std::env::var("ZDWATCH_PATTERN_CASES").unwrap_or_else(|_| {
-        panic!(
-            "ZDWATCH_PATTERN_CASES is not set: point it at the folder holding cases.json \
-             (../shared/conformance/eventbridge-patterns), or run the tests with scripts/test"
-        )
-    });
-    let path = std::path::Path::new(&dir).join("cases.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eventbridge-patterns/cases.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
