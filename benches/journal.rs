@@ -8,10 +8,10 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
 use zdwatch::app::{App, Config, HISTORY_SLICE};
-use zdwatch::event::{Received, TicketEvent, decode};
-use zdwatch::source::Delivery;
-use zdwatch::source::demo::Simulator;
-use zdwatch::store::Journal;
+use zdwatch_core::event::{Received, TicketEvent, decode};
+use zdwatch_journal::Journal;
+use zdwatch_sources::Delivery;
+use zdwatch_sources::demo::Simulator;
 
 fn demo_events(seed: u64, n: usize) -> Vec<TicketEvent> {
     let start: Timestamp = "2026-01-01T00:00:00Z"

@@ -11,9 +11,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use zdwatch::pattern::event::{Event, Needs};
-use zdwatch::pattern::{Pattern, PatternSet};
-use zdwatch::source::demo::Simulator;
+use zdwatch_core::pattern::event::{Event, Needs};
+use zdwatch_core::pattern::{Pattern, PatternSet};
+use zdwatch_sources::demo::Simulator;
 
 const EVENTS: usize = 10_000;
 

@@ -15,10 +15,10 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Msg};
-use zdwatch::source::demo::Simulator;
-use zdwatch::source::{Delivery, Message, SourceEvent, SourceSetBuilder};
-use zdwatch::store::journal::{Journals, StoredEvent};
 use zdwatch::tui::Effects;
+use zdwatch_journal::{Journals, StoredEvent};
+use zdwatch_sources::demo::Simulator;
+use zdwatch_sources::{Delivery, Message, SourceEvent, SourceSetBuilder};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

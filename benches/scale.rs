@@ -14,11 +14,11 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Msg};
-use zdwatch::event::{Received, decode};
-use zdwatch::filter::{Fields, Filter};
-use zdwatch::source::demo::Simulator;
-use zdwatch::source::{Delivery, Message};
-use zdwatch::store::journal::StoredEvent;
+use zdwatch_core::event::{Received, decode};
+use zdwatch_core::filter::{Fields, Filter};
+use zdwatch_journal::StoredEvent;
+use zdwatch_sources::demo::Simulator;
+use zdwatch_sources::{Delivery, Message};
 
 /// As in the binary: the allocator shapes the resident memory measured here.
 #[global_allocator]
@@ -161,7 +161,7 @@ fn scale(c: &mut Criterion) {
         println!("timeline: ticket #{ticket} has {events} events held");
         group.bench_function("open a ticket's timeline", |b| {
             b.iter(|| {
-                zdwatch::store::Timeline::build(&app.store, ticket)
+                zdwatch_core::store::Timeline::build(&app.store, ticket)
                     .entries
                     .len()
             })

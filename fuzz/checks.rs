@@ -1,10 +1,10 @@
 // What the fuzz targets check, shared with `tests/fuzz_regressions.rs`, which replays every input
 // the fuzzer ever failed on (`tests/fuzz-regressions/TARGET/`).
 
-use zdwatch::event::{Received, decode};
-use zdwatch::filter::{Filter, Prefilter};
-use zdwatch::pattern::Pattern;
-use zdwatch::pattern::event::Event;
+use zdwatch_core::event::{Received, decode};
+use zdwatch_core::filter::{Filter, Prefilter};
+use zdwatch_core::pattern::Pattern;
+use zdwatch_core::pattern::event::Event;
 
 /// Any bytes as a message body: decoding never panics, keeps the body, names the event; the
 /// text line has no control character and the ndjson line is JSON.

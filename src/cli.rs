@@ -104,7 +104,7 @@ pub struct SendArgs {
     pub rate: String,
 
     /// With --demo: for how long (90s, 2m).
-    #[arg(long, default_value = "1m", value_parser = crate::filter::parse_duration)]
+    #[arg(long, default_value = "1m", value_parser = zdwatch_core::filter::parse_duration)]
     pub duration: jiff::SignedDuration,
 
     /// Send to a bus whose name looks like production (it has "prod", or it is a partner bus).
@@ -153,7 +153,7 @@ pub struct GcArgs {
     pub bus: String,
 
     /// Only what was created longer ago than this (2h, 1d); 0s for everything.
-    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::filter::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = zdwatch_core::filter::parse_duration)]
     pub older_than: jiff::SignedDuration,
 
     /// Say what would be removed, remove nothing.
@@ -328,7 +328,7 @@ pub struct MonitorArgs {
     pub allow_loss: bool,
 
     /// Load this much recent history from the journal at start (e.g. 90m, 24h, 7d; 0 for none).
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::filter::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = zdwatch_core::filter::parse_duration)]
     pub history: jiff::SignedDuration,
 
     /// Your Zendesk subdomain (`acme` for acme.zendesk.com): `o` opens tickets in the agent UI.
@@ -424,7 +424,7 @@ pub struct InputArgs {
 
     /// With --bus: replay this much history (2h, 1d) from the bus's archive into the personal
     /// queue, to this rule alone.
-    #[arg(long, value_name = "DURATION", value_parser = crate::filter::parse_duration, requires = "bus")]
+    #[arg(long, value_name = "DURATION", value_parser = zdwatch_core::filter::parse_duration, requires = "bus")]
     pub replay_since: Option<jiff::SignedDuration>,
 
     /// With --bus: replay the archive from this time (RFC 3339, e.g. 2026-11-28T09:00:00Z)…

@@ -15,8 +15,8 @@ use toml::Spanned;
 
 use crate::app::keymap::{Action, Keymap};
 use crate::cli::{Cli, Command, InputArgs};
-use crate::filter::Filter;
 use crate::ui::theme::Palette;
+use zdwatch_core::filter::Filter;
 
 /// The commented default configuration (`zdwatch config --print-default`).
 pub const DEFAULT: &str = include_str!("../assets/config.toml");
@@ -94,8 +94,8 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Both may quote the file's own text, control characters included.
-        let path = crate::sanitize::sanitize(&self.path.display().to_string()).into_owned();
-        let message = crate::sanitize::sanitize(&self.message);
+        let path = zdwatch_core::sanitize::sanitize(&self.path.display().to_string()).into_owned();
+        let message = zdwatch_core::sanitize::sanitize(&self.message);
         if self.line == 0 {
             write!(f, "{path}: {message}")
         } else {

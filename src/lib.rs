@@ -8,17 +8,8 @@
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod event;
-pub mod filter;
 pub mod headless;
-mod parallel;
-pub mod pattern;
-pub mod private;
-pub mod sanitize;
 mod setup;
-pub mod source;
-pub mod stats;
-pub mod store;
 mod tools;
 pub mod tui;
 pub mod ui;
@@ -34,7 +25,9 @@ use setup::{
     Reading, detach, filter_flag, print_status, read_files, resolve_pattern, selection,
     start_reading, start_sources, the_default_journal,
 };
-use source::Delivery;
+use zdwatch_core::{event, filter, sanitize};
+use zdwatch_journal::private;
+use zdwatch_sources::Delivery;
 
 pub use setup::describe_filter_error;
 
@@ -324,7 +317,7 @@ async fn tail(args: TailArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs the headless writer to stdout and turns its report into an exit code.
 async fn write_events(
-    sources: source::SourceSet,
+    sources: zdwatch_sources::SourceSet,
     opts: headless::TailOptions,
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
@@ -402,7 +395,7 @@ async fn export(args: ExportArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode
         idle_exit: None,
         to_terminal: std::io::stdout().is_terminal(),
         mask: args.mask,
-        journals: store::journal::Journals::default(),
+        journals: zdwatch_journal::Journals::default(),
     };
     write_events(sources, opts).await
 }

@@ -10,8 +10,8 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let log_dir = zdwatch::private::log_dir();
-    let shown = zdwatch::private::log_place(None);
+    let log_dir = zdwatch_journal::private::log_dir();
+    let shown = zdwatch_journal::private::log_place(None);
     let matches = zdwatch::cli::Cli::command()
         .after_help(format!(
             "The monitor's log: {shown}; --log-file PATH puts it elsewhere."
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_target(false);
     match (&cli.log_file, &cli.command) {
-        (Some(path), _) => match zdwatch::private::options()
+        (Some(path), _) => match zdwatch_journal::private::options()
             .create(true)
             .append(true)
             .open(path)
@@ -105,7 +105,7 @@ fn main() -> ExitCode {
 fn rolling(
     dir: &std::path::Path,
 ) -> Result<tracing_appender::rolling::RollingFileAppender, String> {
-    zdwatch::private::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    zdwatch_journal::private::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     tracing_appender::rolling::RollingFileAppender::builder()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("zdwatch")

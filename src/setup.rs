@@ -5,10 +5,11 @@
 use std::process::ExitCode;
 
 use crate::cli::{self, InputArgs};
-use crate::filter::{Filter, FilterError};
-use crate::source::sqs::{AwsOptions, SqsOptions};
-use crate::source::{self, Delivery, SourceSetBuilder, SourceStatus};
-use crate::{DEMO_HISTORY, DEMO_SEED, EXIT_USAGE, headless, pattern, sanitize, store};
+use crate::{DEMO_HISTORY, DEMO_SEED, EXIT_USAGE, headless};
+use zdwatch_core::filter::{Filter, FilterError};
+use zdwatch_core::{pattern, sanitize};
+use zdwatch_sources::sqs::{AwsOptions, SqsOptions};
+use zdwatch_sources::{Delivery, SourceSetBuilder, SourceStatus};
 
 /// `--filter` and `--pattern` (or `--rule-from-bus`) together: what an event must pass.
 pub(crate) async fn selection(
@@ -32,7 +33,7 @@ pub(crate) async fn resolve_pattern(
             region: aws.region.clone(),
             endpoint_url: aws.endpoint_url.clone(),
         };
-        return match source::rules::rule_pattern(&options, bus, rule).await {
+        return match zdwatch_sources::rules::rule_pattern(&options, bus, rule).await {
             Ok(text) => pattern::Pattern::compile(&text).map(Some).map_err(|e| {
                 eprintln!(
                     "zdwatch: the pattern of rule {} is not valid: {}",
@@ -70,7 +71,7 @@ pub(crate) async fn resolve_pattern(
 /// Reads captures or journals (nothing is deleted from anything).
 pub(crate) async fn read_files(
     files: impl Into<Vec<std::path::PathBuf>>,
-) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
+) -> anyhow::Result<Result<zdwatch_sources::SourceSet, ExitCode>> {
     let input = InputArgs {
         demo: false,
         queue: Vec::new(),
@@ -94,7 +95,7 @@ pub(crate) async fn read_files(
 
 /// The only journal in the data directory; otherwise says which ones there are.
 pub(crate) fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
-    let dir = store::journal::journals_dir();
+    let dir = zdwatch_journal::journals_dir();
     let mut found: Vec<std::path::PathBuf> = dir
         .as_ref()
         .and_then(|d| std::fs::read_dir(d).ok())
@@ -155,7 +156,7 @@ pub(crate) async fn start_sources(
     input: &InputArgs,
     aws: &cli::AwsArgs,
     how: Reading<'_>,
-) -> anyhow::Result<Result<source::SourceSet, ExitCode>> {
+) -> anyhow::Result<Result<zdwatch_sources::SourceSet, ExitCode>> {
     if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
         eprintln!(
             "zdwatch: nothing to read: give --queue URL|NAME, --bus NAME or --file PATH, or try --demo (see --help)"
@@ -165,12 +166,12 @@ pub(crate) async fn start_sources(
     let mut builder = SourceSetBuilder::default();
     if input.demo {
         let ctx = builder.add("demo".into(), None, true);
-        source::demo::start(DEMO_SEED, DEMO_HISTORY, ctx);
+        zdwatch_sources::demo::start(DEMO_SEED, DEMO_HISTORY, ctx);
     }
     for path in &input.file {
         let name = path.to_string_lossy().into_owned();
         let ctx = builder.add(name.clone(), None, false);
-        if let Err(e) = source::file::start(&name, ctx) {
+        if let Err(e) = zdwatch_sources::file::start(&name, ctx) {
             eprintln!("zdwatch: cannot read {}: {e}", sanitize::sanitize(&name));
             return Ok(Err(ExitCode::FAILURE));
         }
@@ -188,15 +189,17 @@ pub(crate) async fn start_sources(
         ..SqsOptions::default()
     };
     for queue in &input.queue {
-        if let Err(problem) = source::sqs::start(queue, &aws, opts.clone(), &mut builder).await {
+        if let Err(problem) =
+            zdwatch_sources::sqs::start(queue, &aws, opts.clone(), &mut builder).await
+        {
             eprintln!("zdwatch: queue {}: {problem}", sanitize::sanitize(queue));
             return Ok(Err(ExitCode::FAILURE));
         }
     }
-    let mut attached: Vec<source::bus::Attachment> = Vec::new();
+    let mut attached: Vec<zdwatch_sources::bus::Attachment> = Vec::new();
     let mut journal_names = std::collections::HashMap::new();
     for bus in &input.bus {
-        let a = match source::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
+        let a = match zdwatch_sources::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
             Ok(a) => a,
             Err(problem) => {
                 eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
@@ -212,7 +215,8 @@ pub(crate) async fn start_sources(
         );
         let id = builder.len();
         journal_names.insert(id, format!("bus/{bus}"));
-        let started = source::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
+        let started =
+            zdwatch_sources::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
         if let Err(problem) = started {
             attached.push(a);
             eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
@@ -244,7 +248,7 @@ pub(crate) async fn start_sources(
 
 /// Removes the personal queues and rules of `--bus` (or, with `--keep`, says how to reuse them);
 /// false when something could not be removed (what is left is printed).
-pub(crate) async fn detach(attachments: Vec<source::bus::Attachment>, keep: bool) -> bool {
+pub(crate) async fn detach(attachments: Vec<zdwatch_sources::bus::Attachment>, keep: bool) -> bool {
     let mut clean = true;
     for a in attachments {
         if keep {
@@ -296,7 +300,7 @@ pub(crate) async fn start_reading(
     journal: &cli::JournalArgs,
     aws: &cli::AwsArgs,
     how: Reading<'_>,
-) -> anyhow::Result<Result<(source::SourceSet, store::journal::Journals), ExitCode>> {
+) -> anyhow::Result<Result<(zdwatch_sources::SourceSet, zdwatch_journal::Journals), ExitCode>> {
     let mut sources = match start_sources(input, aws, how).await? {
         Ok(s) => s,
         Err(code) => return Ok(Err(code)),
@@ -314,10 +318,10 @@ pub(crate) async fn start_reading(
 /// Opens the journal of every queue source (one per queue, or `--journal PATH` for all).
 /// An `Err` exit code means the reason was printed.
 pub(crate) fn open_journals(
-    sources: &source::SourceSet,
+    sources: &zdwatch_sources::SourceSet,
     args: &cli::JournalArgs,
-) -> Result<store::journal::Journals, ExitCode> {
-    let mut journals = store::journal::Journals::default();
+) -> Result<zdwatch_journal::Journals, ExitCode> {
+    let mut journals = zdwatch_journal::Journals::default();
     if args.no_journal {
         return Ok(journals);
     }
@@ -328,7 +332,7 @@ pub(crate) fn open_journals(
         .filter(|(id, _)| sources.is_queue(*id))
     {
         let name = sources.journal_names.get(&id).unwrap_or(name);
-        let path = match (&args.journal, store::journal::default_path(name)) {
+        let path = match (&args.journal, zdwatch_journal::default_path(name)) {
             (Some(p), _) => p.clone(),
             (None, Some(p)) => p,
             (None, None) => {

@@ -5,19 +5,21 @@ use std::time::Duration;
 
 use crate::cli;
 use crate::setup::read_files;
-use crate::source::{self, sqs::AwsOptions};
-use crate::{DEMO_SEED, EXIT_USAGE, sanitize};
+use crate::{DEMO_SEED, EXIT_USAGE};
+use zdwatch_core::sanitize;
+use zdwatch_sources::sqs::AwsOptions;
 
 /// `zdwatch gc`: removes zdwatch's leftover rules and queues; exit 1 when some could not be.
 pub(crate) async fn gc(args: cli::GcArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
     let options = aws_options(aws);
-    let found = match source::bus::gc(&options, &args.bus, args.older_than, args.dry_run).await {
-        Ok(f) => f,
-        Err(problem) => {
-            eprintln!("zdwatch: gc: {problem}");
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let found =
+        match zdwatch_sources::bus::gc(&options, &args.bus, args.older_than, args.dry_run).await {
+            Ok(f) => f,
+            Err(problem) => {
+                eprintln!("zdwatch: gc: {problem}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
     let verb = if args.dry_run {
         "would remove"
     } else {
@@ -48,7 +50,7 @@ pub(crate) async fn gc(args: cli::GcArgs, aws: &cli::AwsArgs) -> anyhow::Result<
 
 /// `zdwatch send`: exit 0 when everything was sent, 1 when some entries were refused to the end.
 pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    use source::send::{BATCH, Sent, Target, looks_like_production, parse_rate};
+    use zdwatch_sources::send::{BATCH, Sent, Target, looks_like_production, parse_rate};
     let rate = match parse_rate(&args.rate) {
         Ok(r) => r,
         Err(e) => {
@@ -106,7 +108,7 @@ pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Res
         let mut pending: Vec<Vec<u8>> = Vec::new();
         let mut outcome = Ok(());
         while let Some(event) = sources.events.recv().await {
-            if let source::SourceEvent::Batch(batch) = event {
+            if let zdwatch_sources::SourceEvent::Batch(batch) = event {
                 pending.extend(batch.into_iter().map(|m| m.body));
                 while pending.len() >= BATCH && outcome.is_ok() {
                     let chunk: Vec<Vec<u8>> = pending.drain(..BATCH).collect();
@@ -156,7 +158,7 @@ pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Res
 /// The first `n` deliveries of the demo simulation from now.
 pub(crate) fn demo_bodies(n: usize) -> Vec<Vec<u8>> {
     let start = jiff::Timestamp::now();
-    let mut sim = source::demo::Simulator::new(DEMO_SEED, start);
+    let mut sim = zdwatch_sources::demo::Simulator::new(DEMO_SEED, start);
     let mut out = Vec::with_capacity(n);
     let mut t = start;
     while out.len() < n {
@@ -171,11 +173,11 @@ pub(crate) fn demo_bodies(n: usize) -> Vec<Vec<u8>> {
 
 /// `zdwatch doctor`: a line per check; exit 0 only when every needed check passes.
 pub(crate) async fn doctor(args: cli::DoctorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    use source::doctor::{Outcome, all_passed};
+    use zdwatch_sources::doctor::{Outcome, all_passed};
     let options = aws_options(aws);
     let checks = match (&args.queue, &args.bus) {
-        (Some(q), _) => source::doctor::queue(&options, q).await,
-        (None, Some(b)) => source::doctor::bus(&options, b).await,
+        (Some(q), _) => zdwatch_sources::doctor::queue(&options, q).await,
+        (None, Some(b)) => zdwatch_sources::doctor::bus(&options, b).await,
         (None, None) => return Ok(ExitCode::from(EXIT_USAGE)),
     };
     for c in &checks {

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use crate::app::{App, Effect, Msg};
-use crate::source::{Message, SourceEvent, SourceSet};
+use zdwatch_sources::{Message, SourceEvent, SourceSet};
 
 /// At most one frame per interval, and only when something changed.
 pub const FRAME: Duration = Duration::from_millis(33);

@@ -10,10 +10,10 @@ mod common;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use zdwatch::event::{Received, TicketEvent, decode};
-use zdwatch::filter::Filter;
-use zdwatch::source::demo::Simulator;
-use zdwatch::store::EventStore;
+use zdwatch_core::event::{Received, TicketEvent, decode};
+use zdwatch_core::filter::Filter;
+use zdwatch_core::store::EventStore;
+use zdwatch_sources::demo::Simulator;
 
 fn bodies() -> Vec<Vec<u8>> {
     let start: Timestamp = "2026-03-01T08:00:00Z".parse().unwrap();
@@ -157,7 +157,7 @@ fn the_filter_selects_the_same_events_from_held_records_as_from_decoded_events()
         if i % 97 == 0 || i + 40 > held.len() {
             let text = format!(
                 "{} {} {}",
-                zdwatch::event::summary(e),
+                zdwatch_core::event::summary(e),
                 e.ticket.subject.as_deref().unwrap_or(""),
                 e.comment
                     .as_ref()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use zdwatch::event::{KNOWN_KINDS, Received, TicketEvent, decode};
+use zdwatch_core::event::{KNOWN_KINDS, Received, TicketEvent, decode};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -13,7 +13,7 @@ use common::screens::{config, feed, key, screen};
 use common::{capture, run, write_capture, zdwatch};
 use crossterm::event::KeyCode;
 use zdwatch::app::App;
-use zdwatch::source::Delivery;
+use zdwatch_sources::Delivery;
 
 const LIMIT: Duration = Duration::from_secs(60);
 

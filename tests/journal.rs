@@ -17,8 +17,8 @@ use common::{
 };
 use jiff::{SignedDuration, Timestamp};
 use rand::{Rng, SeedableRng};
-use zdwatch::event::{Received, decode};
-use zdwatch::store::Journal;
+use zdwatch_core::event::{Received, decode};
+use zdwatch_journal::Journal;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -266,7 +266,7 @@ async fn two_processes_share_one_journal_safely() {
 }
 
 /// A journal written directly with `n` decoded demo events; returns the events.
-fn journal_of_demo(path: &Path, seed: u64, n: usize) -> Vec<zdwatch::event::TicketEvent> {
+fn journal_of_demo(path: &Path, seed: u64, n: usize) -> Vec<zdwatch_core::event::TicketEvent> {
     let events: Vec<_> = demo_bodies(seed, n)
         .into_iter()
         .map(|b| {
@@ -285,7 +285,7 @@ fn journal_of_demo(path: &Path, seed: u64, n: usize) -> Vec<zdwatch::event::Tick
 /// Demo bodies: both formats, SNS-wrapped and duplicate deliveries.
 fn demo_bodies(seed: u64, n: usize) -> Vec<String> {
     let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let mut sim = zdwatch::source::demo::Simulator::new(seed, start);
+    let mut sim = zdwatch_sources::demo::Simulator::new(seed, start);
     let mut out = Vec::new();
     let mut t = start;
     while out.len() < n {
@@ -596,7 +596,7 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
     let mut app = App::new(
         Config {
             max_events: 10,
-            ..config(zdwatch::source::Delivery::Peek)
+            ..config(zdwatch_sources::Delivery::Peek)
         },
         "",
         now(),

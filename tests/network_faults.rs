@@ -15,8 +15,8 @@ use common::proxy::{Fault, FaultProxy};
 use common::pty::Pty;
 use common::{Moto, queue_depth, queue_with_visibility, run, send_bodies, temp_dir, zdwatch};
 use jiff::Timestamp;
-use zdwatch::event::{Received, decode};
-use zdwatch::store::Journal;
+use zdwatch_core::event::{Received, decode};
+use zdwatch_journal::Journal;
 
 const LIMIT: Duration = Duration::from_secs(240);
 

@@ -4,11 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use zdwatch::pattern::Pattern;
-use zdwatch::pattern::event::Event;
+use zdwatch_core::pattern::Pattern;
+use zdwatch_core::pattern::event::Event;
 
 fn cases() -> Vec<Value> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eventbridge-patterns/cases.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/eventbridge-patterns/cases.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
@@ -89,7 +90,7 @@ fn a_pattern_set_agrees_with_each_pattern_alone() {
         .iter()
         .filter_map(|c| Pattern::compile(c["pattern"].as_str().unwrap()).ok())
         .collect();
-    let set = zdwatch::pattern::PatternSet::new(patterns.clone());
+    let set = zdwatch_core::pattern::PatternSet::new(patterns.clone());
     assert_eq!(set.len(), 118);
     let mut found = Vec::new();
     for case in &cases {

@@ -9,9 +9,9 @@ mod common;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use zdwatch::event::{Received, TicketEvent, decode};
-use zdwatch::filter::{Filter, Prefilter};
-use zdwatch::source::demo::Simulator;
+use zdwatch_core::event::{Received, TicketEvent, decode};
+use zdwatch_core::filter::{Filter, Prefilter};
+use zdwatch_sources::demo::Simulator;
 
 fn demo_bodies() -> Vec<Vec<u8>> {
     let start: Timestamp = "2026-03-01T08:00:00Z".parse().unwrap();

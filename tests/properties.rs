@@ -6,8 +6,8 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use zdwatch::pattern::Pattern;
-use zdwatch::pattern::event::Event;
+use zdwatch_core::pattern::Pattern;
+use zdwatch_core::pattern::event::Event;
 
 /// Keys from a small set with dots, so that pattern paths and event paths meet often, also
 /// across dotted keys (`a.b` in one, `a` then `b` in the other).
@@ -99,7 +99,7 @@ proptest! {
 
     #[test]
     fn any_body_decodes_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        let e = zdwatch::event::decode(zdwatch::event::Received {
+        let e = zdwatch_core::event::decode(zdwatch_core::event::Received {
             body: bytes.clone(),
             message_id: None,
             received_at: jiff::Timestamp::UNIX_EPOCH,
@@ -109,7 +109,7 @@ proptest! {
 
     #[test]
     fn any_json_decodes_without_panicking(v in event()) {
-        let e = zdwatch::event::decode(zdwatch::event::Received {
+        let e = zdwatch_core::event::decode(zdwatch_core::event::Received {
             body: v.to_string().into_bytes(),
             message_id: None,
             received_at: jiff::Timestamp::UNIX_EPOCH,
@@ -119,7 +119,7 @@ proptest! {
 
     #[test]
     fn any_filter_text_parses_or_points_at_an_error(text in "\\PC{0,60}") {
-        if let Err(e) = zdwatch::filter::Filter::parse(&text) {
+        if let Err(e) = zdwatch_core::filter::Filter::parse(&text) {
             prop_assert!(e.span.start <= e.span.end && e.span.end <= text.len(), "{:?} in {:?}", e.span, text);
         }
     }

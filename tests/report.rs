@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::{capture, run, samples_dir, write_capture, zdwatch};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
-use zdwatch::event::{Kind, Received, decode};
-use zdwatch::source::demo::Simulator;
+use zdwatch_core::event::{Kind, Received, decode};
+use zdwatch_sources::demo::Simulator;
 
 const LIMIT: Duration = Duration::from_secs(60);
 

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
-use zdwatch::event::{Kind, Received, TicketEvent, decode};
-use zdwatch::source::demo::Simulator;
-use zdwatch::stats::{Dimension, Stats};
+use zdwatch_core::event::{Kind, Received, TicketEvent, decode};
+use zdwatch_core::stats::{Dimension, Stats};
+use zdwatch_sources::demo::Simulator;
 
 fn demo_hour() -> (Vec<TicketEvent>, Timestamp) {
     let start: Timestamp = "2026-03-01T08:00:00Z".parse().unwrap();

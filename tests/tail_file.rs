@@ -206,7 +206,7 @@ fn usage_errors_exit_2_and_missing_files_exit_1() {
 /// back again without counting it as a duplicate event; a real copy (another message) is one.
 #[tokio::test(flavor = "multi_thread")]
 async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
-    use zdwatch::source::{Delivery, Disposition, Message, SourceEvent, SourceSetBuilder};
+    use zdwatch_sources::{Delivery, Disposition, Message, SourceEvent, SourceSetBuilder};
     let body = samples()
         .into_iter()
         .find(|(n, _)| n == "legacy/status_changed.json")
@@ -234,7 +234,7 @@ async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
     drop(ctx);
     let opts = zdwatch::headless::TailOptions {
         format: zdwatch::cli::OutputFormat::Raw,
-        filter: zdwatch::filter::Filter::match_all(),
+        filter: zdwatch_core::filter::Filter::match_all(),
         pattern: None,
         delivery: Delivery::Peek,
         max_events: None,

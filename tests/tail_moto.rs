@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{Moto, create_queue, queue_depth, run, samples, send_bodies};
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use zdwatch::event::{Received, TicketEvent, decode};
+use zdwatch_core::event::{Received, TicketEvent, decode};
 
 const LIMIT: Duration = Duration::from_secs(120);
 

@@ -9,8 +9,8 @@ use common::screens::*;
 use crossterm::event::KeyCode;
 use jiff::{SignedDuration, Timestamp};
 use zdwatch::app::{App, Config, Mode, Msg, Panel, Window};
-use zdwatch::event::{Kind, TicketEvent};
-use zdwatch::source::{Delivery, Problem, ProblemKind, SourceStatus};
+use zdwatch_core::event::{Kind, TicketEvent};
+use zdwatch_sources::{Delivery, Problem, ProblemKind, SourceStatus};
 
 fn dashboard(app: &mut App) {
     key(app, KeyCode::Tab);
@@ -273,13 +273,13 @@ fn figures_follow_new_events_at_most_once_a_second() {
     dashboard(&mut app);
     let before = app.dashboard.figures.current.total;
     // Another seed: the same one would replay the same events, which the store drops as duplicates.
-    let mut sim = zdwatch::source::demo::Simulator::new(7, now());
+    let mut sim = zdwatch_sources::demo::Simulator::new(7, now());
     let later = now().checked_add(SignedDuration::from_secs(20)).unwrap();
     let batch = sim
         .advance(later)
         .into_iter()
         .enumerate()
-        .map(|(i, d)| zdwatch::source::Message {
+        .map(|(i, d)| zdwatch_sources::Message {
             received_at: d.at,
             ..message(&d.body, 100_000 + i)
         })

@@ -7,7 +7,7 @@ mod common;
 use common::screens::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zdwatch::app::{App, Mode, Msg};
-use zdwatch::event::Format;
+use zdwatch_core::event::Format;
 
 const CLASSIC_MISTAKE: &str = r#"{"detail-type": ["Support Ticket:Status Changed"]}"#;
 const LEGACY_STATUS: &str = r#"{"detail-type": ["Support Ticket: Status Changed"]}"#;

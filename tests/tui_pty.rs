@@ -216,7 +216,7 @@ async fn queue_on_moto_consumes_into_the_journal_reloads_history_and_peeks_on_re
     pty.wait_for("consume → journal", WAIT);
     filter_open_timeline_and_quit(&mut pty, bodies.len());
     wait_total(&sqs, &consume_url, 0).await;
-    let stored = zdwatch::store::Journal::open_read_only(&journal).unwrap();
+    let stored = zdwatch_journal::Journal::open_read_only(&journal).unwrap();
     assert_eq!(stored.count().unwrap(), bodies.len() as u64);
 
     // Restarted on the now empty queue: the history comes back from the journal.

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Effect, Mode, Msg};
-use zdwatch::source::{Delivery, Disposition, Message};
+use zdwatch_sources::{Delivery, Disposition, Message};
 
 #[test]
 fn stream_screen() {
@@ -219,7 +219,7 @@ fn timeline_orders_by_occurred_at_and_updates_live() {
         panic!("no timeline")
     };
     let times = |app: &App| -> Vec<Timestamp> {
-        zdwatch::store::Timeline::build(&app.store, ticket)
+        zdwatch_core::store::Timeline::build(&app.store, ticket)
             .entries
             .iter()
             .map(|e| e.at)
@@ -478,7 +478,7 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     let ids: Vec<String> = saved
         .lines()
         .map(|l| {
-            zdwatch::event::decode(zdwatch::event::Received {
+            zdwatch_core::event::decode(zdwatch_core::event::Received {
                 body: l.as_bytes().to_vec(),
                 message_id: None,
                 received_at: now(),
@@ -517,10 +517,10 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
 #[test]
 fn history_from_the_journal_keeps_its_order() {
     let bodies = sample_bodies();
-    let history: Vec<zdwatch::store::journal::StoredEvent> = bodies
+    let history: Vec<zdwatch_journal::StoredEvent> = bodies
         .iter()
         .enumerate()
-        .map(|(i, b)| zdwatch::store::journal::StoredEvent {
+        .map(|(i, b)| zdwatch_journal::StoredEvent {
             raw: b.clone(),
             message_id: Some(format!("h-{i}")),
             received_at: now(),
@@ -532,7 +532,7 @@ fn history_from_the_journal_keeps_its_order() {
     let want: Vec<String> = bodies
         .iter()
         .map(|b| {
-            zdwatch::event::decode(zdwatch::event::Received {
+            zdwatch_core::event::decode(zdwatch_core::event::Received {
                 body: b.clone(),
                 message_id: None,
                 received_at: now(),
@@ -695,7 +695,7 @@ fn two_sources_are_merged_by_when_events_happened_and_s_switches_to_arrival() {
 
 #[test]
 fn the_status_line_shows_a_replay_s_progress() {
-    use zdwatch::source::{ReplayProgress, SourceStatus};
+    use zdwatch_sources::{ReplayProgress, SourceStatus};
     let mut app = loaded();
     let progress = |state: &str, percent, reason: Option<&str>| {
         Msg::Status(
@@ -781,7 +781,7 @@ fn m_masks_customer_data_on_every_screen_and_in_what_is_copied() {
 #[test]
 fn with_many_events_held_a_word_search_waits_for_enter_and_fields_stay_live() {
     let start: Timestamp = "2025-01-08T08:00:00Z".parse().unwrap();
-    let mut sim = zdwatch::source::demo::Simulator::new(3, start);
+    let mut sim = zdwatch_sources::demo::Simulator::new(3, start);
     let mut app = App::new(
         Config {
             max_events: 200_000,
@@ -832,7 +832,7 @@ fn with_many_events_held_a_word_search_waits_for_enter_and_fields_stay_live() {
         let e = app.store.get(*seq).unwrap();
         let text = format!(
             "{} {} {}",
-            zdwatch::event::summary(&e),
+            zdwatch_core::event::summary(&e),
             e.ticket.subject.unwrap_or_default(),
             e.comment.and_then(|c| c.body).unwrap_or_default()
         );

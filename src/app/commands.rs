@@ -1,8 +1,8 @@
 //! The `:` commands and Ctrl-s (saving what is on screen as a capture).
 
 use super::{App, Mode};
-use crate::filter::Filter;
-use crate::store::{Seq, Timeline};
+use zdwatch_core::filter::Filter;
+use zdwatch_core::store::{Seq, Timeline};
 
 impl App {
     pub(super) fn command(&mut self, text: &str) {
@@ -61,7 +61,7 @@ impl App {
                 .collect(),
             _ => self.stream.visible.clone(),
         };
-        let file = crate::private::options()
+        let file = zdwatch_journal::private::options()
             .write(true)
             .create_new(true)
             .open(path)?;

@@ -1,13 +1,13 @@
 //! The dashboard's state: its time window, the selected panel and row, and its figures.
 //!
-//! The figures come from the incremental aggregates ([`crate::stats`]), never from the events:
+//! The figures come from the incremental aggregates ([`zdwatch_core::stats`]), never from the events:
 //! they are recomputed when the dashboard opens, when the window changes, and at most once a
 //! second while events arrive. Drawing only reads them.
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::event::Kind;
-use crate::stats::{Dimension, LagFigures, LagSamples, Stats, Summary, Waiting};
+use zdwatch_core::event::Kind;
+use zdwatch_core::stats::{Dimension, LagFigures, LagSamples, Stats, Summary, Waiting};
 
 /// The window the figures cover; keys 1–4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -2,9 +2,9 @@
 //! journal, and the sources' state and health.
 
 use super::{App, Effect, SourceState};
-use crate::event::{Received, TicketEvent, decode_many};
-use crate::source::{Delivery, Disposition, Message, ProblemKind, SourceId, SourceStatus};
-use crate::store::journal::StoredEvent;
+use zdwatch_core::event::{Received, TicketEvent, decode_many};
+use zdwatch_journal::StoredEvent;
+use zdwatch_sources::{Delivery, Disposition, Message, ProblemKind, SourceId, SourceStatus};
 
 impl App {
     pub(super) fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
@@ -211,7 +211,7 @@ fn decode_all(history: Vec<StoredEvent>) -> Vec<TicketEvent> {
         e.source = source.map(|s| {
             names
                 .entry(s)
-                .or_insert_with_key(|s| crate::source::short_name(s).into())
+                .or_insert_with_key(|s| zdwatch_sources::short_name(s).into())
                 .clone()
         });
     }

@@ -575,7 +575,7 @@ impl Key {
         format!(
             "'{}' is not a key: use one character (x, X, ?), Ctrl-x, Alt-x, Enter, Esc, Tab, Backspace, \
              Space, Up, Down, Left, Right, PgUp, PgDn, Home, End, Delete or F1…F12",
-            crate::sanitize::sanitize(text)
+            zdwatch_core::sanitize::sanitize(text)
         )
     }
 }

@@ -15,11 +15,6 @@ mod view;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
-use crate::filter::{Fields, Filter};
-use crate::source::{Delivery, Disposition, Message, SourceId, SourceStatus};
-use crate::stats::Stats;
-use crate::store::journal::Journals;
-use crate::store::{Dedupe, EventStore, Seq, Timeline};
 pub use dashboard::{
     CEILING_PER_MINUTE, CreatedRow, DashboardView, Figures, Panel, RateRow, SPARK_MINUTES,
     SourceHealth, Window,
@@ -30,6 +25,11 @@ pub use pattern::{ActivePattern, PatternEditor};
 pub use prompt::{LIVE_WORD_SEARCH, Prompt, PromptKind};
 pub use stream::{Order, StreamView};
 pub use view::{ListView, Rate};
+use zdwatch_core::filter::{Fields, Filter};
+use zdwatch_core::stats::Stats;
+use zdwatch_core::store::{Dedupe, EventStore, Seq, Timeline};
+use zdwatch_journal::Journals;
+use zdwatch_sources::{Delivery, Disposition, Message, SourceId, SourceStatus};
 
 /// How the monitor was started.
 #[derive(Clone, Debug)]
@@ -99,7 +99,7 @@ pub struct SourceView {
     pub name: String,
     pub state: SourceState,
     /// `--replay-since`: the archive replay into this source's queue.
-    pub replay: Option<crate::source::ReplayProgress>,
+    pub replay: Option<zdwatch_sources::ReplayProgress>,
 }
 
 /// A screen on the stack; the stream is always at the bottom.
@@ -171,7 +171,7 @@ impl App {
         config: Config,
         filter_text: &str,
         now: Timestamp,
-    ) -> Result<App, crate::filter::FilterError> {
+    ) -> Result<App, zdwatch_core::filter::FilterError> {
         let filter = Filter::parse(filter_text)?;
         let sources = config
             .sources
@@ -191,7 +191,7 @@ impl App {
         let source_names = config
             .sources
             .iter()
-            .map(|n| crate::source::short_name(n).into())
+            .map(|n| zdwatch_sources::short_name(n).into())
             .collect();
         Ok(App {
             dashboard: DashboardView::default(),
@@ -354,10 +354,10 @@ impl App {
     }
 
     /// An event as the screen shows it: with customer data hidden while masking.
-    pub fn shown(&self, seq: Seq) -> Option<crate::event::TicketEvent> {
+    pub fn shown(&self, seq: Seq) -> Option<zdwatch_core::event::TicketEvent> {
         let e = self.store.get(seq)?;
         Some(if self.mask {
-            crate::event::mask::event(&e)
+            zdwatch_core::event::mask::event(&e)
         } else {
             e
         })

@@ -8,8 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::Action;
 use super::{App, Mode};
-use crate::pattern::{Pattern, PatternError};
-use crate::store::{EventStore, Seq};
+use zdwatch_core::pattern::{Pattern, PatternError};
+use zdwatch_core::store::{EventStore, Seq};
 
 /// The pattern the stream is using.
 #[derive(Clone, Debug)]

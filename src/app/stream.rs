@@ -3,8 +3,8 @@
 //! them by arrival or merged by when they happened, and keeps the selected event selected while
 //! others are placed before it.
 
-use crate::filter::Fields;
-use crate::store::{EventStore, Seq};
+use zdwatch_core::filter::Fields;
+use zdwatch_core::store::{EventStore, Seq};
 
 use super::ListView;
 
@@ -134,7 +134,7 @@ impl StreamView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Received, TicketEvent, decode};
+    use zdwatch_core::event::{Received, TicketEvent, decode};
 
     fn event(id: &str, time: &str) -> TicketEvent {
         let body = format!(

@@ -8,8 +8,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{write_csv_header, write_event};
 use crate::cli::OutputFormat;
-use crate::event::{Received, decode};
-use crate::source::demo::Simulator;
+use zdwatch_core::event::{Received, decode};
+use zdwatch_sources::demo::Simulator;
 
 /// Writes the first `n` deliveries of the simulation started at `start` with `seed`.
 pub fn emit(

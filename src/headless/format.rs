@@ -7,8 +7,8 @@ use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
-use crate::event::{Format, TicketEvent, summary};
-use crate::sanitize::{sanitize, sanitize_bytes};
+use zdwatch_core::event::{Format, TicketEvent, summary};
+use zdwatch_core::sanitize::{sanitize, sanitize_bytes};
 
 #[derive(Serialize)]
 struct Line<'a> {

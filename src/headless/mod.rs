@@ -16,19 +16,19 @@ use tokio::time::Instant;
 pub use format::{write_csv, write_csv_header, write_event, write_ndjson, write_raw, write_text};
 
 use crate::cli::OutputFormat;
-use crate::event::{Format, Received, TicketEvent, decode};
-use crate::filter::{Filter, Prefilter};
-use crate::source::{
+use zdwatch_core::event::{Format, Received, TicketEvent, decode};
+use zdwatch_core::filter::{Filter, Prefilter};
+use zdwatch_core::store::Dedupe;
+use zdwatch_journal::Journals;
+use zdwatch_sources::{
     Delivery, Disposition, Message, SourceEvent, SourceId, SourceSet, SourceStatus, short_name,
 };
-use crate::store::Dedupe;
-use crate::store::journal::Journals;
 
 pub struct TailOptions {
     pub format: OutputFormat,
     pub filter: Filter,
     /// An EventBridge pattern events must match too.
-    pub pattern: Option<crate::pattern::Pattern>,
+    pub pattern: Option<zdwatch_core::pattern::Pattern>,
     pub delivery: Delivery,
     pub max_events: Option<u64>,
     pub idle_exit: Option<Duration>,
@@ -186,7 +186,7 @@ struct Judged {
 struct Judge<'a> {
     prefilter: &'a Prefilter,
     filter: &'a Filter,
-    pattern: Option<&'a crate::pattern::Pattern>,
+    pattern: Option<&'a zdwatch_core::pattern::Pattern>,
     format: OutputFormat,
     to_terminal: bool,
     mask: bool,
@@ -206,7 +206,7 @@ impl Judge<'_> {
         let mut line = Vec::new();
         if selected {
             let shown = if self.mask {
-                std::borrow::Cow::Owned(crate::event::mask::event(&event))
+                std::borrow::Cow::Owned(zdwatch_core::event::mask::event(&event))
             } else {
                 std::borrow::Cow::Borrowed(&event)
             };
@@ -230,7 +230,7 @@ impl Judge<'_> {
 
     /// Judges every body on every core, keeping the order.
     fn all(&self, bodies: Vec<(Received, bool, Option<Arc<str>>)>) -> Vec<Option<Judged>> {
-        crate::parallel::map_in_order(bodies, |(body, may_skip, name)| {
+        zdwatch_core::parallel::map_in_order(bodies, |(body, may_skip, name)| {
             self.judge(body, may_skip, name)
         })
     }

@@ -8,12 +8,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::event::{Received, TicketEvent, decode};
-use crate::filter::Filter;
-use crate::sanitize::sanitize;
-use crate::source::{Disposition, SourceEvent, SourceId, SourceSet};
-use crate::stats::{Dimension, Durations, Stats, Summary, TimeInStatus, time_in_status};
-use crate::store::Dedupe;
+use zdwatch_core::event::{Received, TicketEvent, decode};
+use zdwatch_core::filter::Filter;
+use zdwatch_core::sanitize::sanitize;
+use zdwatch_core::stats::{Dimension, Durations, Stats, Summary, TimeInStatus, time_in_status};
+use zdwatch_core::store::Dedupe;
+use zdwatch_sources::{Disposition, SourceEvent, SourceId, SourceSet};
 
 /// Reads every source to its end (or until `idle_exit` passes without a message) and returns
 /// each event once. Queue messages are released at once: a report never deletes anything.
@@ -62,7 +62,7 @@ pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec
 pub fn select(
     events: Vec<TicketEvent>,
     filter: &Filter,
-    pattern: Option<&crate::pattern::Pattern>,
+    pattern: Option<&zdwatch_core::pattern::Pattern>,
     from: Option<Timestamp>,
     to: Option<Timestamp>,
 ) -> Vec<TicketEvent> {
@@ -212,7 +212,11 @@ impl Report {
             let f = |v: Option<i64>| {
                 v.map_or_else(
                     || "–".into(),
-                    |v| crate::store::timeline::short_duration(jiff::SignedDuration::from_secs(v)),
+                    |v| {
+                        zdwatch_core::store::timeline::short_duration(
+                            jiff::SignedDuration::from_secs(v),
+                        )
+                    },
                 )
             };
             format!("{} | {} | {}", x.count, f(x.p50), f(x.p90))

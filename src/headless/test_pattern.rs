@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use crate::cli::PatternFormat;
-use crate::event::TicketEvent;
-use crate::pattern::Pattern;
-use crate::pattern::event::with_eventbridge_event;
-use crate::sanitize::sanitize;
+use zdwatch_core::event::TicketEvent;
+use zdwatch_core::pattern::Pattern;
+use zdwatch_core::pattern::event::with_eventbridge_event;
+use zdwatch_core::sanitize::sanitize;
 
 /// A pattern from a flag: the JSON itself, or `@FILE`.
 pub fn read_pattern(arg: &str) -> Result<Pattern, String> {

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Sparkline};
 use super::{safe, theme};
 use crate::app::keymap::{self, Action, Screen};
 use crate::app::{App, CEILING_PER_MINUTE, DashboardView, Figures, Panel, SourceState, Window};
-use crate::stats::Dimension;
+use zdwatch_core::stats::Dimension;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let d = &app.dashboard;
@@ -486,7 +486,7 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             _ => Style::new(),
         }
         .patch(selected_style(d, Panel::Sources, i));
-        let name = fit(&safe(&crate::source::short_name(&s.name)), name_w - 1);
+        let name = fit(&safe(&zdwatch_sources::short_name(&s.name)), name_w - 1);
         let problems = Style::new();
         lines.push(Line::from(vec![
             Span::styled(format!("{name:<name_w$}"), state_style),

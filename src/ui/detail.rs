@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{full_time, safe, theme};
 use crate::app::App;
-use crate::event::{TicketEvent, summary};
-use crate::sanitize::sanitize_bytes;
-use crate::store::Seq;
+use zdwatch_core::event::{TicketEvent, summary};
+use zdwatch_core::sanitize::sanitize_bytes;
+use zdwatch_core::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     let Some(e) = app.shown(seq) else {

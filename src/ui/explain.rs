@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{safe, theme};
 use crate::app::App;
-use crate::pattern::event::with_eventbridge_event;
-use crate::pattern::explain::Mark;
-use crate::store::Seq;
+use zdwatch_core::pattern::event::with_eventbridge_event;
+use zdwatch_core::pattern::explain::Mark;
+use zdwatch_core::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     // Masked, the explanation is of the masked event: what the screen shows, nothing more.

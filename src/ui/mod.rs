@@ -1,5 +1,5 @@
 //! Drawing: `draw(frame, &app)` is a pure function of the app state. Every string that comes
-//! from an event passes through [`crate::sanitize`] (via [`safe`]) before it reaches a cell.
+//! from an event passes through [`zdwatch_core::sanitize`] (via [`safe`]) before it reaches a cell.
 
 mod dashboard;
 mod detail;
@@ -65,7 +65,7 @@ fn table<'a>(
 
 /// Untrusted text made safe for a cell.
 pub fn safe(text: &str) -> Cow<'_, str> {
-    crate::sanitize::sanitize(text)
+    zdwatch_core::sanitize::sanitize(text)
 }
 
 /// `06-01 12:34:56` in local time, or UTC when asked; `12:34:56` on narrow screens.

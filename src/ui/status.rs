@@ -8,12 +8,12 @@ use ratatui::widgets::Paragraph;
 use super::{safe, theme};
 use crate::app::keymap::{self, Action, Screen};
 use crate::app::{App, SourceState};
-use crate::source::Delivery;
+use zdwatch_sources::Delivery;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans: Vec<Span> = Vec::new();
     for s in &app.sources {
-        let name = crate::source::short_name(&s.name);
+        let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
             SourceState::Connecting => ("◌", theme::warn(), "connecting".to_string()),
             SourceState::Connected => ("●", theme::ok(), String::new()),

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 
 use super::{safe, short_time, theme};
 use crate::app::App;
-use crate::event::{TicketEvent, summary};
+use zdwatch_core::event::{TicketEvent, summary};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.stream.visible.is_empty() {
@@ -130,7 +130,7 @@ fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool, several: bool) -> R
 
 /// The change summary, with the new status coloured for status changes.
 fn change(e: &TicketEvent) -> Line<'static> {
-    if e.kind == crate::event::Kind::StatusChanged {
+    if e.kind == zdwatch_core::event::Kind::StatusChanged {
         let from = e.previous.as_deref().unwrap_or("–");
         let to = e.current.as_deref().unwrap_or("–");
         return Line::from(vec![

@@ -2,7 +2,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::event::Kind;
+use zdwatch_core::event::Kind;
 
 pub fn kind(kind: &Kind) -> Style {
     let color = match kind {

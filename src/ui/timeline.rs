@@ -7,9 +7,9 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 
 use super::{layout, safe, short_time, theme};
 use crate::app::{App, ListView};
-use crate::event::summary;
-use crate::store::Timeline;
-use crate::store::timeline::{Group, short_duration};
+use zdwatch_core::event::summary;
+use zdwatch_core::store::Timeline;
+use zdwatch_core::store::timeline::{Group, short_duration};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListView) {
     let timeline = Timeline::build(&app.store, ticket);
@@ -133,7 +133,7 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
         .as_deref()
         .map(|s| {
             if app.mask {
-                crate::event::mask::MASKED
+                zdwatch_core::event::mask::MASKED
             } else {
                 s
             }

@@ -1,7 +1,7 @@
 //! Filters made of an event's own values (so that many match), alone and combined: for the tests
 //! that check two ways of filtering agree (the prefilter, the compact store).
 
-use zdwatch::event::TicketEvent;
+use zdwatch_core::event::TicketEvent;
 
 pub fn from_event(e: &TicketEvent) -> Vec<String> {
     let mut f = vec!["reopened".to_string(), "status:solved,closed->open".into()];

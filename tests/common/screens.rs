@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Effect, Msg, Order};
-use zdwatch::source::{Delivery, Message};
+use zdwatch_sources::{Delivery, Message};
 
 pub fn now() -> Timestamp {
     "2025-01-08T17:00:00Z".parse().unwrap()
@@ -105,7 +105,7 @@ pub fn loaded() -> App {
 /// 40 minutes of the demo simulation (fixed seed and start), as a real queue would deliver it.
 pub fn demo_app() -> App {
     let start: Timestamp = "2025-01-08T16:20:00Z".parse().unwrap();
-    let mut sim = zdwatch::source::demo::Simulator::new(42, start);
+    let mut sim = zdwatch_sources::demo::Simulator::new(42, start);
     let mut app = App::new(
         Config {
             max_events: 100_000,

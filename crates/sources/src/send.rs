@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn entries_come_from_the_eventbridge_event_inside_sns() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
         let body = std::fs::read(dir.join("envelopes/sns-webhook.json")).unwrap();
         let e = entry(&body, "bus").unwrap();
         assert_eq!(e.source(), Some("zendesk.webhook"));

@@ -554,8 +554,8 @@ mod tests {
 
     #[test]
     fn the_default_pattern_takes_every_zendesk_event_and_nothing_else() {
-        let p = crate::pattern::Pattern::compile(DEFAULT_PATTERN).unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+        let p = zdwatch_core::pattern::Pattern::compile(DEFAULT_PATTERN).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
         for name in [
             "legacy/status_changed.json",
             "webhook/created.json",

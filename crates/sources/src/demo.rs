@@ -899,8 +899,8 @@ async fn send(ctx: &SourceContext, batch: Vec<Message>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Format, Kind, Received, decode};
     use std::collections::HashSet;
+    use zdwatch_core::event::{Format, Kind, Received, decode};
 
     fn start() -> Timestamp {
         "2026-11-28T09:00:00Z"
@@ -1031,8 +1031,9 @@ mod tests {
             })
             .filter(|e| e.kind == Kind::Created)
             .collect();
-        let minute =
-            |e: &crate::event::TicketEvent| e.order_time().duration_since(start()).as_secs() / 60;
+        let minute = |e: &zdwatch_core::event::TicketEvent| {
+            e.order_time().duration_since(start()).as_secs() / 60
+        };
         let in_incident = events
             .iter()
             .filter(|e| (4..8).contains(&minute(e)))

@@ -3,7 +3,7 @@ use crate::event::{Received, decode};
 
 fn sample(name: &str) -> TicketEvent {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/samples")
+        .join("../../assets/samples")
         .join(name);
     let body = std::fs::read(path).unwrap();
     decode(Received {

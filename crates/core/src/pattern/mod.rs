@@ -1,9 +1,9 @@
 //! EventBridge event patterns, matched the way EventBridge matches them (see
-//! `../shared/reference/eventbridge-patterns.md`): compile a pattern once, then test events
+//! README, "EventBridge patterns"): compile a pattern once, then test events
 //! against it without re-reading the pattern. Pure: no AWS, terminal or UI code.
 //!
 //! ```
-//! let p = zdwatch::pattern::Pattern::compile(r#"{"detail-type": ["Support Ticket: Status Changed"]}"#).unwrap();
+//! let p = zdwatch_core::pattern::Pattern::compile(r#"{"detail-type": ["Support Ticket: Status Changed"]}"#).unwrap();
 //! let event = serde_json::json!({"detail-type": "Support Ticket: Status Changed", "detail": {}});
 //! assert!(p.matches(&event));
 //! ```

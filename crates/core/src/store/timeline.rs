@@ -301,7 +301,7 @@ mod tests {
         let mut store = EventStore::new(100);
         for name in ["legacy/status_changed.json", "legacy/subject_changed.json"] {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("assets/samples")
+                .join("../../assets/samples")
                 .join(name);
             let body = std::fs::read(path).unwrap();
             store.insert(&decode(Received {

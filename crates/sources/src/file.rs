@@ -10,7 +10,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::{Message, SourceContext, SourceEvent, SourceStatus};
-use crate::store::journal::{self, Journal};
+use zdwatch_journal::{self as journal, Journal};
 
 /// Lines per batch sent to the core.
 const BATCH: usize = 1024;

@@ -6,6 +6,8 @@
 //! RFC 3339 in UTC with milliseconds (`2025-01-08T16:20:20.987Z`), so they sort as text and
 //! SQLite's date functions read them.
 
+pub mod private;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::event::{Format, TicketEvent};
+use zdwatch_core::event::{Format, TicketEvent};
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 1;
@@ -641,7 +643,7 @@ pub fn is_sqlite(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Received, decode};
+    use zdwatch_core::event::{Received, decode};
 
     fn temp(name: &str) -> PathBuf {
         let dir =
@@ -652,7 +654,7 @@ mod tests {
 
     fn sample(name: &str) -> TicketEvent {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("assets/samples")
+            .join("../../assets/samples")
             .join(name);
         let body = fs::read(path).unwrap_or_default();
         decode(Received {

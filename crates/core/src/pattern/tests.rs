@@ -6,7 +6,7 @@ use super::*;
 
 fn sample(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/samples")
+        .join("../../assets/samples")
         .join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -132,7 +132,7 @@ fn zendesk_patterns_in_both_formats() {
     let raw = |name: &str| {
         std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("assets/samples")
+                .join("../../assets/samples")
                 .join(name),
         )
         .unwrap()

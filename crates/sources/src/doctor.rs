@@ -8,7 +8,7 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 
 use super::ProblemKind;
 use super::sqs::{AwsOptions, classify, queue_url, region_of, sdk_config};
-use crate::event::{Format, Received, decode};
+use zdwatch_core::event::{Format, Received, decode};
 
 /// The outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

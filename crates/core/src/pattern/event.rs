@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn unwraps_sns_and_transformer_layers() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
         for name in [
             "legacy/status_changed.json",
             "envelopes/sns-legacy.json",
