@@ -124,6 +124,8 @@ fn reopen(c: &mut Criterion) {
                     order: zdwatch::app::Order::Arrival,
                     max_events: held,
                     saved_filters: Vec::new(),
+                    keymap: Default::default(),
+                    log_place: None,
                 };
                 let mut app =
                     App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));

@@ -88,6 +88,8 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
         max_events: HELD,
         order: zdwatch::app::Order::Arrival,
         saved_filters: Vec::new(),
+        keymap: Default::default(),
+        log_place: None,
     };
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     let loading = Instant::now();

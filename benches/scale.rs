@@ -105,6 +105,8 @@ fn loaded(n: usize) -> App {
         max_events: n,
         order: zdwatch::app::Order::Arrival,
         saved_filters: Vec::new(),
+        keymap: Default::default(),
+        log_place: None,
     };
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     app.load_history(history);

@@ -90,10 +90,9 @@ pub async fn run(mut cli: Cli, config: config::Config) -> anyhow::Result<ExitCod
             }
         }
         None => {
-            ui::help::set_log_place(private::log_place(cli.log_file.as_deref()));
             ui::theme::install(config.palette.clone());
-            app::keymap::install(config.keymap.clone());
-            monitor(cli.monitor, &cli.aws, &config).await
+            let log_place = private::log_place(cli.log_file.as_deref());
+            monitor(cli.monitor, &cli.aws, &config, log_place).await
         }
     }
 }
@@ -135,6 +134,7 @@ async fn monitor(
     args: MonitorArgs,
     aws: &cli::AwsArgs,
     settings: &config::Config,
+    log_place: String,
 ) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -196,6 +196,8 @@ async fn monitor(
             app::Order::Arrival
         },
         saved_filters: settings.filters.clone(),
+        keymap: settings.keymap.clone(),
+        log_place: Some(log_place),
     };
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())?;
     app.set_pattern(pattern);

@@ -80,6 +80,52 @@ fn detail_screen() {
 }
 
 #[test]
+fn every_screen_s_key_hint_names_the_keys_in_effect() {
+    use zdwatch::app::keymap::{Action, Keymap};
+    let keymap = Keymap::with(&[
+        (Action::Copy, vec!["c".to_string()]),
+        (Action::OpenInZendesk, vec!["z".to_string()]),
+        (Action::Back, vec!["x".to_string()]),
+        (Action::EditPattern, vec!["F2".to_string()]),
+        (Action::ApplyPattern, vec!["F5".to_string()]),
+    ])
+    .unwrap();
+    let mut app = App::new(
+        Config {
+            keymap,
+            ..config(Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    feed(&mut app, &sample_bodies());
+    key(&mut app, KeyCode::Char('d'));
+    let detail = screen(&mut app, 120, 40);
+    assert!(
+        detail.contains("c copy · z open in Zendesk · x back"),
+        "{detail}"
+    );
+    key(&mut app, KeyCode::Char('x'));
+    key(&mut app, KeyCode::F(2));
+    let editor = screen(&mut app, 120, 40);
+    assert!(editor.contains("F5 use it (empty: none)"), "{editor}");
+    assert!(editor.contains("empty: F5 removes the pattern"), "{editor}");
+    assert!(!editor.contains("Ctrl-s"), "{editor}");
+    type_text(&mut app, r#"{"detail-type": ["nothing"]}"#);
+    key(&mut app, KeyCode::F(5));
+    let stream = screen(&mut app, 200, 20);
+    assert!(stream.contains("F2 to edit"), "{stream}");
+    key(&mut app, KeyCode::Char('P'));
+    key(&mut app, KeyCode::Char('e'));
+    let explain = screen(&mut app, 120, 40);
+    assert!(
+        explain.contains("F2 edit the pattern · x back"),
+        "{explain}"
+    );
+}
+
+#[test]
 fn help_screen_lists_the_keys_of_the_screen_below() {
     let mut app = loaded();
     key(&mut app, KeyCode::Char('?'));

@@ -676,6 +676,26 @@ impl Keymap {
             .iter()
             .filter(move |b| b.screens.contains(&screen))
     }
+
+    /// The first key in effect for `action` on `screen`, as written in hints on screen (`-`: none).
+    pub fn label(&self, screen: Screen, action: Action) -> String {
+        self.labels(screen, action)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "-".to_string())
+    }
+
+    /// The first key of every binding of `action` on `screen` (`q` and `?` close the help).
+    pub fn labels(&self, screen: Screen, action: Action) -> Vec<String> {
+        let mut labels: Vec<String> = Vec::new();
+        for b in self.help_for(screen).filter(|b| b.action == action) {
+            let first = b.keys.first().map(label_of);
+            if let Some(l) = first.filter(|l| !labels.contains(l)) {
+                labels.push(l);
+            }
+        }
+        labels
+    }
 }
 
 /// How a key is written (for messages about keys).
@@ -693,48 +713,6 @@ fn label_of(key: &Key) -> String {
     } else {
         name
     }
-}
-
-static ACTIVE: std::sync::OnceLock<Keymap> = std::sync::OnceLock::new();
-
-/// Puts the config file's keymap in effect (once, at start; before that the built-in one is).
-pub fn install(keymap: Keymap) {
-    let _ = ACTIVE.set(keymap);
-}
-
-/// The keymap in effect.
-pub fn active() -> &'static Keymap {
-    ACTIVE.get_or_init(Keymap::default)
-}
-
-/// The action bound to `event` on `screen` in the keymap in effect.
-pub fn action_for(screen: Screen, event: &KeyEvent) -> Option<Action> {
-    active().action_for(screen, event)
-}
-
-/// The first key in effect for `action` on `screen`, as written in hints on screen (`-`: none).
-pub fn label(screen: Screen, action: Action) -> String {
-    labels(screen, action)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| "-".to_string())
-}
-
-/// The first key of every binding of `action` on `screen` (`q` and `?` close the help).
-pub fn labels(screen: Screen, action: Action) -> Vec<String> {
-    let mut labels: Vec<String> = Vec::new();
-    for b in help_for(screen).filter(|b| b.action == action) {
-        let first = b.keys.first().map(label_of);
-        if let Some(l) = first.filter(|l| !labels.contains(l)) {
-            labels.push(l);
-        }
-    }
-    labels
-}
-
-/// The bindings in effect for `screen`, as the help screen shows them.
-pub fn help_for(screen: Screen) -> impl Iterator<Item = &'static ActiveBinding> {
-    active().help_for(screen)
 }
 
 /// The key bindings as markdown tables, one per screen (README.md carries a copy; a test keeps it true).
@@ -760,6 +738,10 @@ mod tests {
 
     fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    fn action_for(screen: Screen, key: &KeyEvent) -> Option<Action> {
+        Keymap::default().action_for(screen, key)
     }
 
     #[test]
@@ -813,7 +795,9 @@ mod tests {
     #[test]
     fn no_key_is_bound_twice_on_one_screen() {
         for &screen in SCREENS {
-            let keys: Vec<Key> = help_for(screen)
+            let map = Keymap::default();
+            let keys: Vec<Key> = map
+                .help_for(screen)
                 .flat_map(|b| b.keys.iter().copied())
                 .collect();
             for (i, k) in keys.iter().enumerate() {

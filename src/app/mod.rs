@@ -5,8 +5,10 @@
 
 mod commands;
 mod dashboard;
+pub mod help;
 mod ingest;
 pub mod keymap;
+pub mod layout;
 mod pattern;
 mod prompt;
 mod stream;
@@ -48,6 +50,10 @@ pub struct Config {
     pub order: Order,
     /// Named filters from the config file, offered in the filter bar (Tab), by name.
     pub saved_filters: Vec<(String, String)>,
+    /// The key bindings in effect (built-in, with the config file's `[keys]`).
+    pub keymap: keymap::Keymap,
+    /// Where the monitor's log goes, shown at the end of the help.
+    pub log_place: Option<String>,
 }
 
 /// Everything that can happen to the app.
@@ -167,6 +173,20 @@ pub struct App {
 }
 
 impl App {
+    /// The key bindings in effect: every key hint on screen names these.
+    pub fn keymap(&self) -> &keymap::Keymap {
+        &self.config.keymap
+    }
+
+    /// The help (`?`) for `screen`.
+    pub fn help_lines(&self, screen: Screen) -> Vec<help::HelpLine> {
+        help::lines(
+            &self.config.keymap,
+            screen,
+            self.config.log_place.as_deref(),
+        )
+    }
+
     pub fn new(
         config: Config,
         filter_text: &str,
@@ -387,7 +407,7 @@ impl App {
 
     fn key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
         let screen = self.screen();
-        let action = keymap::action_for(screen, &key);
+        let action = self.config.keymap.action_for(screen, &key);
         if screen == Screen::PatternEditor {
             self.pattern_editor_key(action, &key);
             return;
@@ -412,7 +432,7 @@ impl App {
     }
 
     fn act(&mut self, action: Action, effects: &mut Vec<Effect>) {
-        let page = usize::from(crate::ui::layout::list_rows(self.mode(), self.size)).max(1);
+        let page = usize::from(layout::list_rows(self.mode(), self.size)).max(1);
         match action {
             Action::Quit => self.quit = true,
             Action::Back => {
@@ -593,8 +613,13 @@ impl App {
     }
 
     fn move_by(&mut self, delta: i64) {
-        let (subject, size) = (self.help_subject(), self.size);
-        let rows = crate::ui::layout::list_rows(self.mode(), self.size);
+        let help_overflow = match self.mode() {
+            Mode::Help { .. } => {
+                help::overflow(self.help_lines(self.help_subject()).len(), self.size)
+            }
+            _ => 0,
+        };
+        let rows = layout::list_rows(self.mode(), self.size);
         let len = self.list_len();
         match self.stack.last_mut() {
             Some(Mode::Stream) | None => {
@@ -615,7 +640,7 @@ impl App {
             }
             Some(Mode::PatternEditor(_)) => {}
             Some(Mode::Help { scroll }) => {
-                let max = crate::ui::help_overflow(subject, size);
+                let max = help_overflow;
                 let next = i64::from(*scroll)
                     .saturating_add(delta)
                     .clamp(0, i64::from(max));
@@ -632,13 +657,10 @@ impl App {
     }
 
     fn keep_selection_visible(&mut self) {
-        let rows = crate::ui::layout::list_rows(&Mode::Stream, self.size);
+        let rows = layout::list_rows(&Mode::Stream, self.size);
         let len = self.stream.visible.len();
         self.stream.list.clamp(len, rows);
-        let (tlen, trows) = (
-            self.list_len(),
-            crate::ui::layout::list_rows(self.mode(), self.size),
-        );
+        let (tlen, trows) = (self.list_len(), layout::list_rows(self.mode(), self.size));
         if let Some(Mode::Timeline { list, .. }) = self.stack.last_mut() {
             list.clamp(tlen, trows);
         }
@@ -692,7 +714,7 @@ impl App {
                 {
                     return;
                 }
-                if let Some(row) = crate::ui::layout::list_row_at(self.mode(), self.size, m.row) {
+                if let Some(row) = layout::list_row_at(self.mode(), self.size, m.row) {
                     let (offset, selected) = match self.mode() {
                         Mode::Timeline { list, .. } => (list.offset, list.selected),
                         _ => (self.stream.list.offset, self.stream.list.selected),

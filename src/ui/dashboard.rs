@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 
 use super::{safe, theme};
-use crate::app::keymap::{self, Action, Screen};
+use crate::app::keymap::{Action, Screen};
 use crate::app::{App, CEILING_PER_MINUTE, DashboardView, Figures, Panel, SourceState, Window};
 use zdwatch_core::stats::Dimension;
 
@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     frame.render_widget(
-        Paragraph::new(header(d, area.width)),
+        Paragraph::new(header(d, app, area.width)),
         Rect { height: 1, ..area },
     );
     let body = Rect {
@@ -125,7 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     draw_health(frame, health, app);
 }
 
-fn header(d: &DashboardView, width: u16) -> Line<'static> {
+fn header(d: &DashboardView, app: &App, width: u16) -> Line<'static> {
     let mut spans = vec![
         Span::styled("Dashboard", theme::header()),
         Span::raw("  window "),
@@ -151,8 +151,10 @@ fn header(d: &DashboardView, width: u16) -> Line<'static> {
         spans.push(Span::styled(
             format!(
                 "   ←→ panel  ↑↓ row  {}: show in stream  {}: stream",
-                keymap::label(Screen::Dashboard, Action::ApplySelection),
-                keymap::label(Screen::Dashboard, Action::ToggleDashboard)
+                app.keymap()
+                    .label(Screen::Dashboard, Action::ApplySelection),
+                app.keymap()
+                    .label(Screen::Dashboard, Action::ToggleDashboard)
             ),
             theme::dim(),
         ));

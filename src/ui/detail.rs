@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{full_time, safe, theme};
 use crate::app::App;
+use crate::app::keymap::{Action, Screen};
 use zdwatch_core::event::{TicketEvent, summary};
 use zdwatch_core::sanitize::sanitize_bytes;
 use zdwatch_core::store::Seq;
@@ -25,10 +26,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     lines.push(Line::styled("raw body", theme::header()));
     lines.extend(raw_lines(&e.raw));
     let title = format!(" event {} ", safe(&e.event_id));
-    let block = Block::bordered().title(title).title_bottom(Line::styled(
-        " y copy · o open in Zendesk · q back ",
-        theme::dim(),
-    ));
+    let hint = super::hints(
+        app,
+        Screen::Detail,
+        &[
+            (Action::Copy, "copy"),
+            (Action::OpenInZendesk, "open in Zendesk"),
+            (Action::Back, "back"),
+        ],
+    );
+    let block = Block::bordered()
+        .title(title)
+        .title_bottom(Line::styled(hint, theme::dim()));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{safe, theme};
 use crate::app::App;
+use crate::app::keymap::{Action, Screen};
 use zdwatch_core::pattern::event::with_eventbridge_event;
 use zdwatch_core::pattern::explain::Mark;
 use zdwatch_core::store::Seq;
@@ -64,12 +65,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
             " {ticket}{}:{title}{}",
             safe(e.kind.as_str()),
             if app.mask {
-                "(masked: M shows the values) "
+                format!(
+                    "(masked: {} shows the values) ",
+                    app.keymap().label(Screen::Explain, Action::ToggleMask)
+                )
             } else {
-                ""
+                String::new()
             }
         ))
-        .title_bottom(Line::styled(" p edit the pattern · q back ", theme::dim()));
+        .title_bottom(Line::styled(
+            super::hints(
+                app,
+                Screen::Explain,
+                &[
+                    (Action::EditPattern, "edit the pattern"),
+                    (Action::Back, "back"),
+                ],
+            ),
+            theme::dim(),
+        ));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

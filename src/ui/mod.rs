@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ratatui::Frame;
 
+use crate::app::keymap::{Action, Screen};
 use crate::app::{App, Mode};
 
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -38,8 +39,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => stream::draw(frame, areas.main, app),
     }
     match app.mode() {
-        Mode::Help { scroll } => help::draw(frame, areas.main, app.help_subject(), *scroll),
-        Mode::PatternEditor(editor) => pattern_editor::draw(frame, areas.main, editor),
+        Mode::Help { scroll } => help::draw(frame, areas.main, app, app.help_subject(), *scroll),
+        Mode::PatternEditor(editor) => pattern_editor::draw(frame, areas.main, app, editor),
         _ => {}
     }
     match &app.prompt {
@@ -47,8 +48,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
         None => status::draw(frame, areas.bottom, app),
     }
 }
-
-pub use help::overflow as help_overflow;
 
 /// A list table with the house header style.
 fn table<'a>(
@@ -64,6 +63,19 @@ fn table<'a>(
 }
 
 /// Untrusted text made safe for a cell.
+/// A screen's key hint (` y copy · q back `) with the keys in effect; actions bound to no key
+/// on that screen are left out.
+fn hints(app: &App, screen: Screen, actions: &[(Action, &str)]) -> String {
+    let parts: Vec<String> = actions
+        .iter()
+        .filter_map(|(action, does)| {
+            let key = app.keymap().labels(screen, *action).into_iter().next()?;
+            Some(format!("{key} {does}"))
+        })
+        .collect();
+    format!(" {} ", parts.join(" · "))
+}
+
 pub fn safe(text: &str) -> Cow<'_, str> {
     zdwatch_core::sanitize::sanitize(text)
 }

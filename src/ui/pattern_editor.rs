@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{safe, theme};
-use crate::app::PatternEditor;
+use crate::app::keymap::{Action, Screen};
+use crate::app::{App, PatternEditor};
 
-pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
     let width = 90.min(area.width);
     let height = (u16::try_from(editor.lines.len()).unwrap_or(u16::MAX) + 6)
         .max(10)
@@ -19,7 +20,15 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
     let block = Block::bordered()
         .title(" EventBridge event pattern ")
         .title_bottom(Line::styled(
-            " Ctrl-s use it (empty: none) · Esc cancel · Ctrl-u clear ",
+            super::hints(
+                app,
+                Screen::PatternEditor,
+                &[
+                    (Action::ApplyPattern, "use it (empty: none)"),
+                    (Action::Cancel, "cancel"),
+                    (Action::ClearInput, "clear"),
+                ],
+            ),
             theme::dim(),
         ));
     let inner = block.inner(popup);
@@ -63,7 +72,14 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &PatternEditor) {
     frame.render_widget(Paragraph::new(lines), text_area);
 
     let verdict = match &editor.verdict {
-        None => Line::styled("empty: Ctrl-s removes the pattern", theme::dim()),
+        None => Line::styled(
+            format!(
+                "empty: {} removes the pattern",
+                app.keymap()
+                    .label(Screen::PatternEditor, Action::ApplyPattern)
+            ),
+            theme::dim(),
+        ),
         Some(Ok(_)) => Line::styled("✓ valid", theme::ok()),
         Some(Err(e)) => {
             let at = e

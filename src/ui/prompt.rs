@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{safe, theme};
-use crate::app::keymap::{self, Action, Screen};
+use crate::app::keymap::{Action, Screen};
 use crate::app::{App, Prompt, PromptKind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
         None => {
             spans.push(Span::raw(safe(text).into_owned()));
             if p.deferred {
-                let key = keymap::label(Screen::Prompt, Action::Accept);
+                let key = app.keymap().label(Screen::Prompt, Action::Accept);
                 spans.push(Span::styled(
                     format!("   {key}: search the words in {} events", app.store.len()),
                     theme::header(),
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                         theme::header(),
                     ));
                 } else if !saved.is_empty() {
-                    let key = keymap::label(Screen::Prompt, Action::NextSavedFilter);
+                    let key = app.keymap().label(Screen::Prompt, Action::NextSavedFilter);
                     spans.push(Span::styled(
                         format!("   {key}: saved filters"),
                         theme::dim(),

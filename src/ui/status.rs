@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{safe, theme};
-use crate::app::keymap::{self, Action, Screen};
+use crate::app::keymap::{Action, Screen};
 use crate::app::{App, SourceState};
 use zdwatch_sources::Delivery;
 
@@ -82,14 +82,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     spans.push(Span::styled(parts.join(" │ "), theme::dim()));
     if app.stream.paused {
-        let key = keymap::label(Screen::Stream, Action::TogglePause);
+        let key = app.keymap().label(Screen::Stream, Action::TogglePause);
         spans.push(Span::styled(format!("  ⏸ paused ({key})"), theme::warn()));
     } else if !app.stream.follow && app.stream.unseen > 0 {
         spans.push(Span::styled(
             format!(
                 "  ↓ {} new ({})",
                 app.stream.unseen,
-                keymap::label(Screen::Stream, Action::Bottom)
+                app.keymap().label(Screen::Stream, Action::Bottom)
             ),
             theme::warn(),
         ));
@@ -127,7 +127,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(n) = &app.notice {
         spans.push(Span::styled(format!("  {}", safe(n)), theme::warn()));
     }
-    let help = keymap::label(Screen::Stream, Action::Help);
+    let help = app.keymap().label(Screen::Stream, Action::Help);
     spans.push(Span::styled(format!("  {help} help"), theme::dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

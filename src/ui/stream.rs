@@ -7,6 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 
 use super::{safe, short_time, theme};
 use crate::app::App;
+use crate::app::keymap::{Action, Screen};
 use zdwatch_core::event::{TicketEvent, summary};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -15,13 +16,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             "Waiting for events…".to_string()
         } else if app.pattern.as_ref().is_some_and(|p| !p.highlight_only) {
             format!(
-                "No event matches the EventBridge pattern{} ({} held). Press P to highlight instead, e on an event to see why, p to edit.",
+                "No event matches the EventBridge pattern{} ({} held). Press {} to highlight instead, {} on an event to see why, {} to edit.",
                 if app.filter_text.is_empty() {
                     String::new()
                 } else {
                     format!(" and the filter `{}`", app.filter_text)
                 },
-                app.store.len()
+                app.store.len(),
+                app.keymap()
+                    .label(Screen::Stream, Action::TogglePatternMode),
+                app.keymap().label(Screen::Stream, Action::Explain),
+                app.keymap().label(Screen::Stream, Action::EditPattern),
             )
         } else {
             format!(

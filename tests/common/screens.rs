@@ -23,6 +23,8 @@ pub fn config(delivery: Delivery) -> Config {
         max_events: 10_000,
         order: Order::Arrival,
         saved_filters: Vec::new(),
+        keymap: Default::default(),
+        log_place: None,
     }
 }
 
