@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Msg};
+use zdwatch::ingest::Durability;
 use zdwatch::tui::Effects;
 use zdwatch_journal::{Journals, StoredEvent};
 use zdwatch_sources::demo::Simulator;
@@ -96,15 +97,15 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
     app.load_history(history);
     let loaded = loading.elapsed();
     let dir = std::env::temp_dir().join(format!("zdwatch-bench-keys-{}", std::process::id()));
+    let mut journals = Journals::default();
     if journal {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let mut journals = Journals::default();
         journals
             .add(0, QUEUE, &dir.join("journal.db"))
             .unwrap_or_else(|e| panic!("{e}"));
-        app.journals = journals;
     }
+    let durability = Durability::new(journals).unwrap_or_else(|e| panic!("{e}"));
     let held_before = app.store.counters().total;
     let held_after_load = app.store.len();
 
@@ -167,16 +168,27 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
     let copies: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let mut effects = Copies(copies.clone());
     let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap_or_else(|e| panic!("{e}"));
+    let running = Instant::now();
     zdwatch::tui::run(
         &mut terminal,
         &mut app,
         sources,
+        durability,
         keys_rx,
         &mut effects,
         Timestamp::now,
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
+    // The loop returns once everything handed to the journal is on disk.
+    let ran = running.elapsed();
+    let stored = if journal {
+        zdwatch_journal::Journal::open_read_only(&dir.join("journal.db"))
+            .and_then(|j| j.count())
+            .unwrap_or_else(|e| panic!("{e}"))
+    } else {
+        0
+    };
     let _ = presser.await;
     // The feeder stops at its next send, now that the loop has dropped the channel.
     let (delivered, took) = feeder.await.unwrap_or((0, Duration::ZERO));
@@ -188,6 +200,7 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
     let taken = app.store.counters().total - held_before;
     println!(
         "{}: {} events held after loading for {:.1} s, then {} delivered in {:.1} s ({:.0}/s), {} taken in; \
+         {} stored in the journal by the end ({:.0}/s over the delivery; run {:.1} s in all); \
          {} keys, {} carried out: latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         if journal {
             "with a journal"
@@ -200,6 +213,9 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
         took.as_secs_f64(),
         delivered as f64 / took.as_secs_f64().max(1e-9),
         taken,
+        stored,
+        stored as f64 / took.as_secs_f64().max(1e-9),
+        ran.as_secs_f64(),
         sent.len(),
         done.len(),
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,

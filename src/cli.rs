@@ -461,6 +461,17 @@ pub enum OutputFormat {
     Csv,
 }
 
+impl AwsArgs {
+    /// The AWS settings the sources use.
+    pub fn options(&self) -> zdwatch_sources::sqs::AwsOptions {
+        zdwatch_sources::sqs::AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

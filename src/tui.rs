@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use crate::app::{App, Effect, Msg};
+use crate::ingest::{Durability, Settled};
 use zdwatch_sources::{Message, SourceEvent, SourceSet};
 
 /// At most one frame per interval, and only when something changed.
@@ -112,10 +113,13 @@ impl Effects for TerminalEffects {
 }
 
 /// Runs the monitor until the user quits. Sources end by themselves (files) or run until shutdown.
+/// Events are stored by `durability` (the journal's own thread); their messages are acknowledged
+/// when it says they are on disk, so the loop never waits on the disk.
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     mut sources: SourceSet,
+    mut durability: Durability,
     mut input: mpsc::Receiver<Msg>,
     effects: &mut dyn Effects,
     clock: impl Fn() -> Timestamp,
@@ -128,12 +132,14 @@ where
     let mut buffer = Vec::with_capacity(64);
     let mut keys = Vec::with_capacity(64);
     let (mut sources_open, mut input_open) = (true, true);
+    app.journaled = durability.has_journal();
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize(size.width, size.height), clock());
     }
     while !app.quit {
-        // Keys first, all that are waiting, then the frame, then events: however busy the
-        // sources, a key waits for at most the update in progress.
+        // Keys first, all that are waiting, then the frame, then the journal's word, then events:
+        // however busy the sources, a key waits for at most the update in progress.
+        let taking = sources_open && !durability.is_busy();
         let pending = tokio::select! {
             biased;
             n = input.recv_many(&mut keys, 64), if input_open => {
@@ -156,7 +162,11 @@ where
                 }
                 Vec::new()
             }
-            n = sources.events.recv_many(&mut buffer, 64), if sources_open => {
+            settled = durability.settled(), if durability.is_waiting() => {
+                settle(settled, app, &sources, &clock).await;
+                Vec::new()
+            }
+            n = sources.events.recv_many(&mut buffer, 64), if taking => {
                 if n == 0 {
                     sources_open = false;
                 }
@@ -185,11 +195,30 @@ where
         };
         for effect in pending {
             match effect {
-                Effect::Ack {
-                    source,
-                    receipts,
-                    disposition,
-                } => sources.ack(source, receipts, disposition).await,
+                Effect::Commit { events, acks } => {
+                    if let Some(settled) = durability.commit(events, acks) {
+                        settle(settled, app, &sources, &clock).await;
+                    }
+                }
+                Effect::Recall(ticket) => {
+                    durability.recall(ticket, crate::app::RECALL_LIMIT);
+                }
+                Effect::Save {
+                    path,
+                    bytes,
+                    events,
+                } => {
+                    let result = save_capture(std::path::Path::new(&path), &bytes)
+                        .map_err(|e| e.to_string());
+                    app.update(
+                        Msg::Saved {
+                            path,
+                            events,
+                            result,
+                        },
+                        clock(),
+                    );
+                }
                 Effect::Copy(bytes) => effects.copy(&bytes),
                 Effect::OpenUrl(url) => {
                     if let Err(e) = effects.open(&url) {
@@ -199,7 +228,39 @@ where
             }
         }
     }
-    crate::headless::release_unread(&mut sources).await;
+    // What is on its way to the journal is stored, and its messages acknowledged, before leaving.
+    for settled in durability.finish().await {
+        settle(settled, app, &sources, &clock).await;
+    }
     sources.shutdown().await;
     Ok(())
+}
+
+/// Writes a capture to a new file, 0600 (events hold customer data); never overwrites one.
+pub fn save_capture(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = zdwatch_journal::private::options()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Carries out what the journal settled: acks, its failure, a ticket read back.
+async fn settle(
+    settled: Settled,
+    app: &mut App,
+    sources: &SourceSet,
+    clock: &impl Fn() -> Timestamp,
+) {
+    match settled {
+        Settled::Acks(acks) => acks.send(sources).await,
+        Settled::Failed { why, acks } => {
+            app.update(Msg::JournalFailed(why), clock());
+            acks.send(sources).await;
+        }
+        Settled::Ticket { ticket, result } => {
+            app.update(Msg::Recalled { ticket, result }, clock());
+        }
+    }
 }

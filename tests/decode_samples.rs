@@ -2,6 +2,8 @@
 //! tests/fixtures/samples-expected.json (written by scripts/make-samples, independently of the decoder).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on setup failures
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -192,16 +194,8 @@ fn a_webhook_retried_through_the_relay_keeps_its_identity() {
         std::fs::read_to_string(root().join("assets/samples/webhook/status_changed.json")).unwrap();
     let mut second: Value = serde_json::from_str(&body).unwrap();
     second["id"] = json!("another-eventbridge-id");
-    let first = decode(Received {
-        body: body.into_bytes(),
-        message_id: None,
-        received_at: at,
-    });
-    let retry = decode(Received {
-        body: second.to_string().into_bytes(),
-        message_id: None,
-        received_at: at,
-    });
+    let first = common::decoded_at(body.into_bytes(), at);
+    let retry = common::decoded_at(second.to_string().into_bytes(), at);
     assert_eq!(first.event_id, retry.event_id);
     assert_ne!(first.envelope.eventbridge_id, retry.envelope.eventbridge_id);
 }

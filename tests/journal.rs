@@ -17,7 +17,6 @@ use common::{
 };
 use jiff::{SignedDuration, Timestamp};
 use rand::{Rng, SeedableRng};
-use zdwatch_core::event::{Received, decode};
 use zdwatch_journal::Journal;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -41,14 +40,7 @@ async fn wait_total(sqs: &aws_sdk_sqs::Client, url: &str, total: u64, limit: Dur
 fn unique_ids(bodies: &[String]) -> BTreeSet<String> {
     bodies
         .iter()
-        .map(|b| {
-            decode(Received {
-                body: b.clone().into_bytes(),
-                message_id: None,
-                received_at: Timestamp::now(),
-            })
-            .event_id
-        })
+        .map(|b| common::decoded(b.clone().into_bytes()).event_id)
         .collect()
 }
 
@@ -146,8 +138,68 @@ async fn a_full_journal_stops_deletion_and_says_why() {
     let out = run(moto_tail(&moto, &url, &args), LIMIT);
     assert!(out.stderr.contains("journal (full)"), "{}", out.stderr);
     assert!(out.stderr.contains("no longer deletes"), "{}", out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     // Every message is still there (visible or coming back), none was deleted.
     wait_total(&sqs, &url, bodies.len() as u64, LIMIT).await;
+}
+
+/// Unmounts the tmpfs when the test ends, whatever happened.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A real full filesystem, not a size limit: a 192 KB tmpfs (mounting needs root, as CI runs).
+/// The journal fills up part way; tail says so and exits 1, and every event whose message left
+/// the queue is in the journal.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_filesystem_stops_deletion_and_says_why() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "journal-disk-full", 2).await;
+    let bodies = demo_bodies(99, 300);
+    send_bodies(&sqs, &url, &bodies).await;
+    let mount = temp_dir("journal-disk-full").join("mnt");
+    std::fs::create_dir_all(&mount).unwrap();
+    let status = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=192k", "tmpfs"])
+        .arg(&mount)
+        .status();
+    assert!(
+        status.as_ref().is_ok_and(|s| s.success()),
+        "mounting a 192 KB tmpfs for the full-disk test needs root (CI runs as root): {status:?}"
+    );
+    let _mounted = Mounted(mount.clone());
+    let journal = mount.join("j.db");
+    let out = run(
+        moto_tail(
+            &moto,
+            &url,
+            &["--journal", journal.to_str().unwrap(), "--idle-exit", "3"],
+        ),
+        LIMIT,
+    );
+    assert!(out.stderr.contains("journal (full)"), "{}", out.stderr);
+    assert!(out.stderr.contains("no longer deletes"), "{}", out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    let stored = journal_ids(&journal);
+    let all = unique_ids(&bodies);
+    assert!(
+        !stored.is_empty() && stored.len() < all.len(),
+        "the disk filled part way: {} of {} stored",
+        stored.len(),
+        all.len()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let left = drain_ids(&sqs, &url).await;
+    let lost: Vec<&String> = all
+        .iter()
+        .filter(|id| !stored.contains(*id) && !left.contains(*id))
+        .collect();
+    assert!(lost.is_empty(), "deleted but not stored: {lost:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -269,13 +321,7 @@ async fn two_processes_share_one_journal_safely() {
 fn journal_of_demo(path: &Path, seed: u64, n: usize) -> Vec<zdwatch_core::event::TicketEvent> {
     let events: Vec<_> = demo_bodies(seed, n)
         .into_iter()
-        .map(|b| {
-            decode(Received {
-                body: b.into_bytes(),
-                message_id: None,
-                received_at: Timestamp::now(),
-            })
-        })
+        .map(|b| common::decoded(b.into_bytes()))
         .collect();
     let mut journal = Journal::open(path).unwrap();
     journal.append("demo", &events).unwrap();
@@ -300,22 +346,39 @@ fn demo_bodies(seed: u64, n: usize) -> Vec<String> {
     out
 }
 
+/// How many events a journal holds (0 before it exists).
+fn journal_count(path: &Path) -> u64 {
+    Journal::open_read_only(path)
+        .and_then(|j| j.count())
+        .unwrap_or(0)
+}
+
 /// Feeds `bodies` in waves, and for each wave starts the reader, kills it with SIGKILL at a
 /// random moment a few times, then lets one run drain the queue. `start` returns the pid.
+/// At least one kill must land mid-consume (the run had stored some events and the queue still
+/// held some), or the test proves nothing.
 async fn kill_and_restart(
     sqs: &aws_sdk_sqs::Client,
     url: &str,
+    journal: &Path,
     bodies: &[String],
     seed: u64,
     mut start: impl FnMut() -> Box<dyn FnMut() -> bool>,
 ) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut mid_consume = 0;
     for wave in bodies.chunks(500) {
         send_bodies(sqs, url, wave).await;
         for _ in 0..3 {
+            let before = journal_count(journal);
             let mut kill = start();
             std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
+            let (v, f) = queue_depth(sqs, url).await;
+            let during = journal_count(journal);
             assert!(kill(), "killed");
+            if during > before && v + f > 0 {
+                mid_consume += 1;
+            }
         }
         // Killed readers leave messages in flight: they come back after the 2 s visibility timeout.
         let deadline = Instant::now() + LIMIT;
@@ -331,100 +394,206 @@ async fn kill_and_restart(
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
+    assert!(
+        mid_consume > 0,
+        "no kill landed while events were being consumed: the test proved nothing"
+    );
+}
+
+/// Receives (and deletes) everything left on the queue; returns the event ids found.
+async fn drain_ids(sqs: &aws_sdk_sqs::Client, url: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut empty = 0;
+    while empty < 2 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            empty += 1;
+            continue;
+        }
+        empty = 0;
+        for m in messages {
+            let body = m.body.unwrap_or_default();
+            ids.insert(common::decoded(body.into_bytes()).event_id);
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle.unwrap_or_default())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    ids
+}
+
+#[derive(Clone, Copy)]
+enum Reader {
+    Tail,
+    Monitor,
+}
+
+/// Starts `zdwatch tail` or the monitor (in a pseudo-terminal) consuming `url` into `journal`;
+/// returns what kills it with SIGKILL.
+fn spawn_reader(
+    reader: Reader,
+    endpoint: &str,
+    url: &str,
+    journal: &Path,
+    env: &[(&str, &str)],
+) -> Box<dyn FnMut() -> bool> {
+    let j = journal.to_str().unwrap();
+    let common = [
+        "--queue",
+        url,
+        "--journal",
+        j,
+        "--endpoint-url",
+        endpoint,
+        "--region",
+        common::REGION,
+    ];
+    match reader {
+        Reader::Tail => {
+            let mut cmd = zdwatch(&["tail", "--format", "raw"]);
+            cmd.args(common);
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            Box::new(move || {
+                let killed = child.kill().is_ok(); // SIGKILL
+                let _ = child.wait();
+                killed
+            })
+        }
+        Reader::Monitor => {
+            let mut pty = Some(Pty::spawn(&common, env, 100, 30));
+            Box::new(move || {
+                let Some(mut pty) = pty.take() else {
+                    return false;
+                };
+                let pid = pty.pid().to_string();
+                let ok = Command::new("kill")
+                    .args(["-KILL", &pid])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                pty.wait_exit(LIMIT);
+                ok
+            })
+        }
+    }
+}
+
+/// Kills the reader while its journal's writer thread holds a commit open (the journal's
+/// failpoint), after some commits went through: every event whose message left the queue must be
+/// in the journal, and the events of the commit in flight must still be on the queue.
+async fn kill_mid_commit_with(reader: Reader, name: &str) {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, name, 3).await;
+    let bodies = demo_bodies(77, 300);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir(name);
+    let journal = dir.join("j.db");
+    let marks = dir.join("commits");
+    let env = [
+        ("ZDWATCH_FAILPOINT_COMMIT_MS", "700"),
+        ("ZDWATCH_FAILPOINT_FILE", marks.to_str().unwrap()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let mut kill = spawn_reader(reader, &moto.endpoint, &url, &journal, &env);
+    // The third commit is in flight (two went through): kill now.
+    let deadline = Instant::now() + LIMIT;
+    let in_flight =
+        |n: usize| std::fs::read_to_string(&marks).is_ok_and(|t| t.lines().count() >= n);
+    while !in_flight(3) {
+        assert!(Instant::now() < deadline, "no third commit began");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stored_before_kill = journal_count(&journal);
+    assert!(kill(), "killed");
+    let stored = journal_ids(&journal);
+    assert_eq!(
+        stored.len() as u64,
+        stored_before_kill,
+        "the commit in flight never landed"
+    );
+    assert!(
+        !stored.is_empty(),
+        "two commits went through before the kill"
+    );
+    // What the killed process had received comes back after the visibility timeout.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let left = drain_ids(&sqs, &url).await;
+    let all = unique_ids(&bodies);
+    let lost: Vec<&String> = all
+        .iter()
+        .filter(|id| !stored.contains(*id) && !left.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} events were acknowledged (deleted) but are not in the journal: {lost:?}",
+        lost.len()
+    );
+    assert!(
+        left.len() + stored.len() >= all.len() && !left.is_empty(),
+        "the commit in flight held events whose messages must still be on the queue"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tail_killed_while_a_commit_is_in_flight_loses_nothing_acknowledged() {
+    kill_mid_commit_with(Reader::Tail, "journal-mid-commit-tail").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_killed_while_a_commit_is_in_flight_loses_nothing_acknowledged() {
+    kill_mid_commit_with(Reader::Monitor, "journal-mid-commit-tui").await;
+}
+
+/// SIGKILL at random moments, again and again, then a run that drains the queue: every event in
+/// the journal exactly once.
+async fn killed_at_random_moments(reader: Reader, name: &str, bodies_seed: u64, seed: u64) {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, name, 2).await;
+    let bodies = demo_bodies(bodies_seed, 2000);
+    let journal = temp_dir(name).join("j.db");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    kill_and_restart(&sqs, &url, &journal, &bodies, seed, || {
+        spawn_reader(reader, &moto.endpoint, &url, &journal, &env)
+    })
+    .await;
+    assert_eq!(
+        journal_ids(&journal),
+        unique_ids(&bodies),
+        "every event in the journal exactly once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tail_killed_at_random_moments_loses_nothing() {
-    let moto = Moto::start();
-    let sqs = moto.sqs();
-    let url = queue_with_visibility(&sqs, "journal-kill-tail", 2).await;
-    let bodies = demo_bodies(2024, 2000);
-    let journal = temp_dir("journal-kill-tail").join("j.db");
-    let j = journal.to_str().unwrap().to_string();
-    let (endpoint, url2) = (moto.endpoint.clone(), url.clone());
-    kill_and_restart(&sqs, &url, &bodies, 7, || {
-        let mut child = zdwatch(&[
-            "tail",
-            "--queue",
-            &url2,
-            "--journal",
-            &j,
-            "--format",
-            "raw",
-            "--endpoint-url",
-            &endpoint,
-            "--region",
-            common::REGION,
-        ])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-        Box::new(move || {
-            let killed = child.kill().is_ok(); // SIGKILL
-            let _ = child.wait();
-            killed
-        })
-    })
-    .await;
-    assert_eq!(
-        journal_ids(&journal),
-        unique_ids(&bodies),
-        "every event in the journal exactly once"
-    );
+    killed_at_random_moments(Reader::Tail, "journal-kill-tail", 2024, 7).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn monitor_killed_at_random_moments_loses_nothing() {
-    let moto = Moto::start();
-    let sqs = moto.sqs();
-    let url = queue_with_visibility(&sqs, "journal-kill-tui", 2).await;
-    let bodies = demo_bodies(4048, 2000);
-    let journal = temp_dir("journal-kill-tui").join("j.db");
-    let j = journal.to_str().unwrap().to_string();
-    let (endpoint, url2) = (moto.endpoint.clone(), url.clone());
-    kill_and_restart(&sqs, &url, &bodies, 9, || {
-        let args = [
-            "--queue",
-            &url2,
-            "--journal",
-            &j,
-            "--endpoint-url",
-            &endpoint,
-            "--region",
-            common::REGION,
-        ];
-        let pty = Pty::spawn(
-            &args,
-            &[
-                ("AWS_ACCESS_KEY_ID", "testing"),
-                ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ],
-            100,
-            30,
-        );
-        let mut pty = Some(pty);
-        Box::new(move || {
-            let Some(mut pty) = pty.take() else {
-                return false;
-            };
-            let pid = pty.pid().to_string();
-            let ok = Command::new("kill")
-                .args(["-KILL", &pid])
-                .status()
-                .is_ok_and(|s| s.success());
-            pty.wait_exit(LIMIT);
-            ok
-        })
-    })
-    .await;
-    assert_eq!(
-        journal_ids(&journal),
-        unique_ids(&bodies),
-        "every event in the journal exactly once"
-    );
+    killed_at_random_moments(Reader::Monitor, "journal-kill-tui", 4048, 9).await;
 }
 
 #[test]
@@ -602,38 +771,53 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
         now(),
     )
     .unwrap();
-    app.journals
+    let mut journals = zdwatch_journal::Journals::default();
+    journals
         .add(0, "zendesk-debug", &dir.join("journal.db"))
         .unwrap();
-    feed(&mut app, &bodies);
+    app.journaled = true;
+    // What the loop does with the effects: store the events, read a ticket back.
+    for effect in feed(&mut app, &bodies) {
+        if let zdwatch::app::Effect::Commit { events, .. } = effect {
+            journals
+                .append(events.iter().map(|(s, e)| (*s, e)))
+                .unwrap();
+        }
+    }
     assert_eq!(app.store.len(), 10);
     assert!(app.store.counters().evicted > 0);
     // The newest event's ticket: every one of its events, held or not.
-    let newest = decode(Received {
-        body: bodies.last().unwrap().clone(),
-        message_id: None,
-        received_at: now(),
-    });
+    let newest = common::decoded_at(bodies.last().unwrap().clone(), now());
     let ticket = newest.ticket_id.unwrap();
     let all: BTreeSet<String> = bodies
         .iter()
-        .map(|b| {
-            decode(Received {
-                body: b.clone(),
-                message_id: None,
-                received_at: now(),
-            })
-        })
+        .map(|b| common::decoded_at(b.clone(), now()))
         .filter(|e| e.ticket_id == Some(ticket))
         .map(|e| e.event_id)
         .collect();
     let held = app.store.ticket(ticket).len();
     assert!(held < all.len(), "some of the ticket's events left memory");
 
-    app.update(
+    let effects = app.update(
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
         now(),
     );
+    let asked: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            zdwatch::app::Effect::Recall(t) => Some(*t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        vec![ticket],
+        "the timeline asks the journal for the rest"
+    );
+    let result = journals
+        .ticket(ticket, zdwatch::app::RECALL_LIMIT)
+        .map_err(|e| e.to_string());
+    app.update(Msg::Recalled { ticket, result }, now());
     let text = screen(&mut app, 160, 40);
     let want = format!(
         "{} events ({} read back from the journal)",

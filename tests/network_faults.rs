@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 use common::proxy::{Fault, FaultProxy};
 use common::pty::Pty;
 use common::{Moto, queue_depth, queue_with_visibility, run, send_bodies, temp_dir, zdwatch};
-use jiff::Timestamp;
-use zdwatch_core::event::{Received, decode};
 use zdwatch_journal::Journal;
 
 const LIMIT: Duration = Duration::from_secs(240);
@@ -37,12 +35,7 @@ fn demo_bodies(n: usize, seed: u64) -> Vec<String> {
 }
 
 fn event_id(body: &str) -> String {
-    decode(Received {
-        body: body.as_bytes().to_vec(),
-        message_id: None,
-        received_at: Timestamp::now(),
-    })
-    .event_id
+    common::decoded(body.as_bytes().to_vec()).event_id
 }
 
 /// A `zdwatch tail` run in the background, its output in files the test can read as it goes.
@@ -254,9 +247,17 @@ async fn a_black_hole_times_out_says_so_and_nothing_unstored_is_deleted() {
     // Requests now hang: each must end with a timeout (bounded), shown to the user. (The long
     // poll already waiting at the server ends first, empty.)
     proxy.set(Fault::BlackHole);
+    let holed = Instant::now();
     tail.wait_until("a timeout", Duration::from_secs(120), |t| {
         t.stderr().contains("timed out")
     });
+    // README: a request that gets no answer ends after 30 s; the long poll already waiting (at
+    // most 20 s) ends first. So the timeout shows within 50 s, give or take the polling here.
+    let took = holed.elapsed();
+    assert!(
+        took <= Duration::from_secs(56),
+        "the request timeout took {took:?}, README promises 30 s"
+    );
     let second = demo_bodies(60, 22);
     send_bodies(&sqs, &url, &second).await;
     std::thread::sleep(Duration::from_secs(3));
@@ -342,6 +343,42 @@ async fn throttling_and_server_errors_back_off_visibly_and_recover() {
         })
         .collect();
     assert!(waits.iter().all(|w| *w <= 30.0), "{waits:?}");
+    // Each wait lies within its step: failure n waits between half and all of 0.5 s × 2^(n-1)
+    // (equal jitter; shown to a tenth of a second).
+    let steps: Vec<(u32, f64)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let wait: f64 = l
+                .split("retrying in ")
+                .nth(1)?
+                .split('s')
+                .next()?
+                .parse()
+                .ok()?;
+            let n: u32 = l
+                .split("(failure ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((n, wait))
+        })
+        .collect();
+    assert_eq!(steps.len(), 5, "{stderr}");
+    for (n, wait) in &steps {
+        let ceiling = 0.5 * f64::from(1u32 << (n - 1));
+        assert!(
+            *wait >= ceiling / 2.0 - 0.05 && *wait <= ceiling + 0.05,
+            "failure {n} waited {wait} s, want {}..={ceiling} s:\n{stderr}",
+            ceiling / 2.0
+        );
+    }
+    assert_eq!(
+        steps.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5],
+        "one poller, five failures in a row: {stderr}"
+    );
     assert_exactly_once(&sqs, &url, &bodies, &journal, &tail).await;
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use zdwatch_core::event::{Received, TicketEvent, decode};
+use zdwatch_core::event::TicketEvent;
 use zdwatch_core::filter::{Filter, Prefilter};
 use zdwatch_sources::demo::Simulator;
 
@@ -24,11 +24,7 @@ fn demo_bodies() -> Vec<Vec<u8>> {
 }
 
 fn decoded(body: &[u8]) -> TicketEvent {
-    decode(Received {
-        body: body.to_vec(),
-        message_id: None,
-        received_at: Timestamp::UNIX_EPOCH,
-    })
+    common::decoded_at(body.to_vec(), Timestamp::UNIX_EPOCH)
 }
 
 /// Rewrites every string and number of a body's JSON (and of an SNS message inside it).

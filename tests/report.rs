@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{capture, run, samples_dir, write_capture, zdwatch};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
-use zdwatch_core::event::{Kind, Received, decode};
+use zdwatch_core::event::Kind;
 use zdwatch_sources::demo::Simulator;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -87,13 +87,7 @@ fn an_hour_of_demo_events_agrees_with_a_direct_count() {
     let mut seen = HashSet::new();
     let events: Vec<_> = bodies
         .iter()
-        .map(|b| {
-            decode(Received {
-                body: b.clone(),
-                message_id: None,
-                received_at: Timestamp::now(),
-            })
-        })
+        .map(|b| common::decoded(b.clone()))
         .filter(|e| seen.insert(e.event_id.clone()))
         .collect();
     // The second half hour only, and only urgent tickets.

@@ -2,10 +2,12 @@
 //! formats, duplicates, late deliveries, an incident), windows of 15 and 60 minutes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
-use zdwatch_core::event::{Kind, Received, TicketEvent, decode};
+use zdwatch_core::event::{Kind, TicketEvent};
 use zdwatch_core::stats::{Dimension, Stats};
 use zdwatch_sources::demo::Simulator;
 
@@ -17,13 +19,7 @@ fn demo_hour() -> (Vec<TicketEvent>, Timestamp) {
     let events = sim
         .advance(end)
         .into_iter()
-        .map(|d| {
-            decode(Received {
-                body: d.body,
-                message_id: None,
-                received_at: d.at,
-            })
-        })
+        .map(|d| common::decoded_at(d.body, d.at))
         // As the store does: each event once.
         .filter(|e| seen.insert(e.event_id.clone()))
         .collect();

@@ -204,59 +204,6 @@ fn usage_errors_exit_2_and_missing_files_exit_1() {
 
 /// Peek releases every message, so SQS hands the same message straight back: `tail` gives it
 /// back again without counting it as a duplicate event; a real copy (another message) is one.
-#[tokio::test(flavor = "multi_thread")]
-async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
-    use zdwatch_sources::{Delivery, Disposition, Message, SourceEvent, SourceSetBuilder};
-    let body = samples()
-        .into_iter()
-        .find(|(n, _)| n == "legacy/status_changed.json")
-        .unwrap()
-        .1;
-    let message = |id: &str, receipt: &str| Message {
-        source: 0,
-        body: body.clone(),
-        message_id: Some(id.into()),
-        receipt: Some(receipt.into()),
-        received_at: jiff::Timestamp::now(),
-    };
-    let mut builder = SourceSetBuilder::default();
-    let (ack_tx, mut ack_rx) = tokio::sync::mpsc::channel(16);
-    let ctx = builder.add("queue".into(), Some(ack_tx), false);
-    let sources = builder.build();
-    for batch in [
-        vec![message("m1", "r1")],
-        vec![message("m1", "r2")],
-        vec![message("m2", "r3")],
-    ] {
-        ctx.tx.send(SourceEvent::Batch(batch)).await.unwrap();
-    }
-    ctx.tx.send(SourceEvent::Finished(0)).await.unwrap();
-    drop(ctx);
-    let opts = zdwatch::headless::TailOptions {
-        format: zdwatch::cli::OutputFormat::Raw,
-        filter: zdwatch_core::filter::Filter::match_all(),
-        pattern: None,
-        delivery: Delivery::Peek,
-        max_events: None,
-        idle_exit: None,
-        to_terminal: false,
-        mask: false,
-        journals: Default::default(),
-    };
-    let mut out = Vec::new();
-    let report = zdwatch::headless::tail(sources, opts, &mut out, |_, _| {})
-        .await
-        .unwrap();
-    assert_eq!(report.written, 1);
-    assert_eq!(report.duplicates, 1, "m2 is a copy; m1 again is not");
-    let mut released = Vec::new();
-    while let Ok(ack) = ack_rx.try_recv() {
-        assert_eq!(ack.disposition, Disposition::Release);
-        released.extend(ack.receipts);
-    }
-    released.sort();
-    assert_eq!(released, ["r1", "r2", "r3"], "every receipt given back");
-}
 
 #[test]
 fn pretty_printed_documents_are_one_event_each_and_an_unfinished_one_is_not_lost() {

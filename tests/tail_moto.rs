@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{Moto, create_queue, queue_depth, run, samples, send_bodies};
-use jiff::Timestamp;
 use serde_json::{Value, json};
-use zdwatch_core::event::{Received, TicketEvent, decode};
+use zdwatch_core::event::TicketEvent;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -49,11 +48,7 @@ fn key_of_event(e: &TicketEvent) -> String {
 }
 
 fn local_decode(body: &[u8]) -> TicketEvent {
-    decode(Received {
-        body: body.to_vec(),
-        message_id: None,
-        received_at: Timestamp::now(),
-    })
+    common::decoded(body.to_vec())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,6 +171,53 @@ async fn peek_prints_everything_once_and_leaves_the_queue_full() {
     let (visible, in_flight) = queue_depth(&sqs, &url).await;
     assert_eq!(visible + in_flight, 20);
     assert_eq!(in_flight, 0, "peek releases at once");
+}
+
+/// Peeked messages come straight back; the source gives them back again itself, so they are
+/// neither printed again nor counted as duplicate events (tail's summary, shown on a terminal).
+#[tokio::test(flavor = "multi_thread")]
+async fn peek_does_not_count_a_message_that_comes_back_as_a_duplicate() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = create_queue(&sqs, "zd-peek-again").await;
+    let bodies: Vec<String> = samples()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("webhook/"))
+        .take(5)
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .collect();
+    send_bodies(&sqs, &url, &bodies).await;
+    let mut pty = common::pty::Pty::spawn(
+        &[
+            "tail",
+            "--queue",
+            &url,
+            "--peek",
+            "--idle-exit",
+            "4",
+            "--format",
+            "text",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--region",
+            common::REGION,
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+        200,
+        40,
+    );
+    pty.wait_for("events written", LIMIT);
+    let screen = pty.screen();
+    assert!(
+        screen.contains("5 events written, 0 duplicates suppressed"),
+        "messages that came back were counted again:\n{screen}"
+    );
+    pty.wait_exit(LIMIT);
+    let (visible, in_flight) = queue_depth(&sqs, &url).await;
+    assert_eq!((visible + in_flight, in_flight), (5, 0), "all given back");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -443,6 +443,18 @@ fn monitor_pattern_flag_filters_and_e_explains() {
     let mut pty = Pty::spawn(&["--demo", "--pattern", pattern], &[], 120, 30);
     pty.wait_for("pattern filters", WAIT);
     pty.wait_for("status_changed", WAIT);
+    // Filtered: the demo's other kinds are on the stream only once the pattern just highlights.
+    let filtered = pty.screen();
+    for other in ["comment_added", "tags_changed", "priority_changed"] {
+        assert!(
+            !filtered.contains(other),
+            "{other} passed the pattern:\n{filtered}"
+        );
+    }
+    pty.send("P");
+    pty.wait_for("comment_added", WAIT);
+    pty.send("P");
+    pty.wait_for("pattern filters", WAIT);
     pty.send("e");
     pty.wait_for("matches the pattern", WAIT);
     pty.wait_for("✓ detail-type", WAIT);

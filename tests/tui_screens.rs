@@ -301,47 +301,30 @@ fn acks_release_in_peek_and_delete_in_consume() {
         now(),
     );
     assert_eq!(
-        effects,
-        vec![Effect::Ack {
-            source: 0,
-            receipts: vec!["r-0".into(), "r-1".into(), "r-2".into()],
-            disposition: Disposition::Release
-        }]
+        acks(&effects),
+        vec![(
+            0,
+            Disposition::Release,
+            vec!["r-0".into(), "r-1".into(), "r-2".into()]
+        )]
     );
-    // Peek gives messages back, so the same message comes again: not a duplicate event.
-    let again = peek.update(Msg::Batch(vec![first]), now());
-    assert!(matches!(
-        &again[..],
-        [Effect::Ack {
-            disposition: Disposition::Release,
-            ..
-        }]
-    ));
-    assert_eq!(peek.store.counters().duplicates, 0);
+    // The events go to the journal with them (the loop stores them before it acknowledges).
+    assert!(matches!(&effects[..], [Effect::Commit { events, .. }] if events.len() == 3));
     assert_eq!(peek.store.len(), 3);
-    // The same event in another message (a redelivery by EventBridge or SNS) is one.
+    // The same event in another message (a redelivery by EventBridge or SNS) is one. (The same
+    // message again, as peek brings it back, is settled by the source: tests/tail_moto.rs.)
     peek.update(Msg::Batch(vec![message(&bodies[0], 9)]), now());
     assert_eq!(peek.store.counters().duplicates, 1);
 
     let mut consume = App::new(config(Delivery::Consume), "", now()).unwrap();
     let effects = feed(&mut consume, &bodies[..2]);
     assert_eq!(
-        effects,
-        vec![Effect::Ack {
-            source: 0,
-            receipts: vec!["r-0".into(), "r-1".into()],
-            disposition: Disposition::Delete
-        }]
+        acks(&effects),
+        vec![(0, Disposition::Delete, vec!["r-0".into(), "r-1".into()])]
     );
     // A duplicate is acked too (it is already held).
     let effects = feed(&mut consume, &bodies[..1]);
-    assert!(matches!(
-        &effects[..],
-        [Effect::Ack {
-            disposition: Disposition::Delete,
-            ..
-        }]
-    ));
+    assert!(matches!(&acks(&effects)[..], [(0, Disposition::Delete, _)]));
     assert_eq!(consume.store.counters().duplicates, 1);
 }
 
@@ -350,14 +333,13 @@ fn copy_and_open_in_zendesk() {
     let mut app = loaded();
     let effects = key(&mut app, KeyCode::Char('y'));
     let selected = app.store.get(app.selected_seq().unwrap()).unwrap();
-    assert_eq!(effects, vec![Effect::Copy(selected.raw.clone())]);
+    assert!(matches!(&effects[..], [Effect::Copy(bytes)] if *bytes == selected.raw));
     let ticket = selected.ticket_id.unwrap();
     let effects = key(&mut app, KeyCode::Char('o'));
-    assert_eq!(
-        effects,
-        vec![Effect::OpenUrl(format!(
-            "https://acme.zendesk.com/agent/tickets/{ticket}"
-        ))]
+    let url = format!("https://acme.zendesk.com/agent/tickets/{ticket}");
+    assert!(
+        matches!(&effects[..], [Effect::OpenUrl(u)] if *u == url),
+        "{effects:?}"
     );
 
     let mut no_subdomain = App::new(
@@ -515,7 +497,12 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     );
     ctrl(&mut app, 'u');
     type_text(&mut app, path.to_str().unwrap());
-    key(&mut app, KeyCode::Enter);
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        !path.exists(),
+        "the App itself writes nothing: the loop does"
+    );
+    carry_out_saves(&mut app, effects);
     assert_eq!(
         app.notice.as_deref(),
         Some(format!("saved {shown} events to {}", path.display()).as_str())
@@ -551,7 +538,8 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     ctrl(&mut app, 's');
     ctrl(&mut app, 'u');
     type_text(&mut app, path.to_str().unwrap());
-    key(&mut app, KeyCode::Enter);
+    let effects = key(&mut app, KeyCode::Enter);
+    carry_out_saves(&mut app, effects);
     assert!(
         app.notice.as_deref().unwrap().starts_with("could not save"),
         "{:?}",
@@ -599,13 +587,19 @@ fn history_from_the_journal_keeps_its_order() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.stream.visible.len(), want.len());
     key(&mut app, KeyCode::Char('\\'));
-    // Loaded history is not acknowledged, and peek does not count its messages as new.
+    // A message still on the queue whose event came back from the journal is not shown twice;
+    // peek gives it back.
+    let held = app.store.len();
     let again = Message {
         message_id: Some("h-0".into()),
         ..message(&bodies[0], 0)
     };
-    app.update(Msg::Batch(vec![again]), now());
-    assert_eq!(app.store.counters().duplicates, 0);
+    let effects = app.update(Msg::Batch(vec![again]), now());
+    assert_eq!(app.store.len(), held);
+    assert_eq!(
+        acks(&effects),
+        vec![(0, Disposition::Release, vec!["r-0".to_string()])]
+    );
 }
 
 #[test]

@@ -46,8 +46,8 @@ impl App {
     }
 
     /// The events on screen (the filtered stream, or the open timeline) as a capture: one raw
-    /// body per line. Created 0600 and never overwritten: events hold customer data.
-    pub(super) fn save(&self, path: &std::path::Path) -> std::io::Result<usize> {
+    /// body per line, and how many. The loop writes the file (`Effect::Save`).
+    pub(super) fn capture(&self) -> (Vec<u8>, usize) {
         let seqs: Vec<Seq> = match self
             .stack
             .iter()
@@ -61,17 +61,21 @@ impl App {
                 .collect(),
             _ => self.stream.visible.clone(),
         };
-        let file = zdwatch_journal::private::options()
-            .write(true)
-            .create_new(true)
-            .open(path)?;
-        let mut out = std::io::BufWriter::new(file);
+        let mut out = Vec::new();
         let mut n = 0;
         for e in seqs.iter().filter_map(|s| self.shown(*s)) {
-            crate::headless::write_raw(&mut out, &e, false)?;
+            // Writing to memory cannot fail.
+            let _ = crate::headless::write_raw(&mut out, &e, false);
             n += 1;
         }
-        std::io::Write::flush(&mut out)?;
-        Ok(n)
+        (out, n)
+    }
+
+    /// What became of a capture the loop wrote.
+    pub(super) fn saved(&mut self, path: &str, events: usize, result: Result<(), String>) {
+        self.notice = Some(match result {
+            Ok(()) => format!("saved {events} events to {path}"),
+            Err(e) => format!("could not save to {path}: {e}"),
+        });
     }
 }

@@ -139,8 +139,7 @@ pub struct Figures {
 impl Figures {
     pub fn compute(
         stats: &Stats,
-        health: &[SourceHealth],
-        sources: &[String],
+        sources: &[super::SourceView],
         window: Window,
         live: bool,
         now: Timestamp,
@@ -229,8 +228,8 @@ impl Figures {
             created,
             statuses,
             waiting: stats.tickets.waiting_unassigned(LIST_ROWS),
-            lag: health.iter().map(|h| h.lag.figures()).collect(),
-            sources: sources.to_vec(),
+            lag: sources.iter().map(|s| s.health.lag.figures()).collect(),
+            sources: sources.iter().map(|s| s.short.to_string()).collect(),
         }
     }
 
@@ -364,12 +363,11 @@ impl DashboardView {
     pub fn refresh(
         &mut self,
         stats: &Stats,
-        health: &[SourceHealth],
-        sources: &[String],
+        sources: &[super::SourceView],
         live: bool,
         now: Timestamp,
     ) {
-        self.figures = Figures::compute(stats, health, sources, self.window, live, now);
+        self.figures = Figures::compute(stats, sources, self.window, live, now);
         self.stale = false;
         self.computed = Some(now.as_second());
         for panel in Panel::ALL {
@@ -446,14 +444,7 @@ mod tests {
     #[test]
     fn windows_end_at_the_current_minute_when_live() {
         let now: Timestamp = "2026-01-01T10:07:30Z".parse().unwrap();
-        let f = Figures::compute(
-            &Stats::default(),
-            &[],
-            &[],
-            Window::FifteenMinutes,
-            true,
-            now,
-        );
+        let f = Figures::compute(&Stats::default(), &[], Window::FifteenMinutes, true, now);
         assert_eq!(f.end, "2026-01-01T10:08:00Z".parse::<Timestamp>().unwrap());
         assert_eq!(f.rates.len(), 1, "the total row is always there");
         assert_eq!(f.rates[0].series.len(), SPARK_MINUTES);
@@ -525,7 +516,7 @@ mod tests {
         let mut d = DashboardView::default();
         let t: Timestamp = "2026-01-01T10:07:30Z".parse().unwrap();
         assert!(d.due(t, true));
-        d.refresh(&Stats::default(), &[], &[], true, t);
+        d.refresh(&Stats::default(), &[], true, t);
         d.stale = true;
         assert!(!d.due(t, true), "same second");
         let later = t.checked_add(SignedDuration::from_secs(1)).unwrap();

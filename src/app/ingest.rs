@@ -1,95 +1,56 @@
-//! How events get in: batches from the sources (journal first, then acks), history from the
-//! journal, and the sources' state and health.
+//! How events get in: batches from the sources (held at once; stored, then acknowledged, by the
+//! loop), history and recalled timelines from the journal, and the sources' state and health.
 
 use super::{App, Effect, SourceState};
+use crate::ingest::AckPlan;
 use zdwatch_core::event::{Received, TicketEvent, decode_many};
 use zdwatch_journal::StoredEvent;
-use zdwatch_sources::{Delivery, Disposition, Message, ProblemKind, SourceId, SourceStatus};
+use zdwatch_sources::{Message, ProblemKind, SourceId, SourceStatus};
 
 impl App {
+    /// Holds a batch's events at once (the screen needs no disk) and asks the loop to store them
+    /// and then acknowledge their messages (`crate::ingest`).
     pub(super) fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
-        let mut release: Vec<(SourceId, String)> = Vec::new();
-        let mut held: Vec<(SourceId, String)> = Vec::new();
+        let handled = AckPlan::handled(self.config.delivery);
+        let mut acks = AckPlan::default();
         let mut ids: Vec<SourceId> = Vec::with_capacity(batch.len());
         let mut bodies: Vec<Received> = Vec::with_capacity(batch.len());
         for m in batch {
-            let seen = |id: &String| !self.peeked.insert(id);
-            if self.config.delivery == Delivery::Peek && m.message_id.as_ref().is_some_and(seen) {
-                // The same message again (peek released it), not a duplicate event.
-                release.extend(m.receipt.map(|r| (m.source, r)));
-                continue;
-            }
-            held.extend(m.receipt.map(|r| (m.source, r)));
-            ids.push(m.source);
-            bodies.push(Received {
-                body: m.body,
-                message_id: m.message_id,
-                received_at: m.received_at,
-            });
+            let source = m.source;
+            let (body, receipt) = m.into_received();
+            acks.add(source, receipt, handled);
+            ids.push(source);
+            bodies.push(body);
         }
-        let events: Vec<(SourceId, TicketEvent)> = ids
-            .into_iter()
-            .zip(decode_many(bodies))
-            .map(|(source, mut event)| {
-                event.source = self.source_names.get(source).cloned();
-                (source, event)
-            })
-            .collect();
-        // The journal first: a message may be deleted only once its event is on disk.
-        if self.journal_error.is_none() && !self.journals.is_empty() {
-            if let Err(e) = self.journals.append(events.iter().map(|(s, e)| (*s, e))) {
-                let full = if e.is_full() { " (full)" } else { "" };
-                self.journal_error =
-                    Some(format!("journal{full}: {e} — no longer deleting messages"));
-            }
-        }
-        match self.config.delivery {
-            Delivery::Peek => release.append(&mut held),
-            // Not stored: leave the messages; they come back after the visibility timeout.
-            Delivery::Consume if self.journal_error.is_some() => held.clear(),
-            Delivery::Consume => {}
-        }
-        for (source, event) in events {
+        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(ids.len());
+        for (source, mut event) in ids.into_iter().zip(decode_many(bodies)) {
             self.rate.count(self.now);
-            if let (Some(h), Some(occurred)) = (self.health.get_mut(source), event.occurred_at) {
-                if h.live {
-                    h.lag.add(occurred, event.received_at);
+            if let Some(s) = self.sources.get_mut(source) {
+                event.source = Some(s.short.clone());
+                if let (true, Some(occurred)) = (s.health.live, event.occurred_at) {
+                    s.health.lag.add(occurred, event.received_at);
                 }
             }
-            self.hold(event);
+            self.hold(&event);
+            events.push((source, event));
         }
-        for (list, disposition) in [(release, Disposition::Release), (held, Disposition::Delete)] {
-            for source in 0..self.sources.len() {
-                let receipts: Vec<String> = list
-                    .iter()
-                    .filter(|(s, _)| *s == source)
-                    .map(|(_, r)| r.clone())
-                    .collect();
-                if !receipts.is_empty() {
-                    effects.push(Effect::Ack {
-                        source,
-                        receipts,
-                        disposition,
-                    });
-                }
-            }
-        }
+        effects.push(Effect::Commit { events, acks });
         if !self.stream.paused {
             self.scan_new();
         }
     }
 
     /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
-    pub(super) fn hold(&mut self, event: TicketEvent) {
-        if self.store.insert(&event).is_some() {
-            self.stats.add(&event);
+    pub(super) fn hold(&mut self, event: &TicketEvent) {
+        if self.store.insert(event).is_some() {
+            self.stats.add(event);
             self.dashboard.stale = true;
         }
     }
 
     /// Whether any source delivers events as they happen (the dashboard's windows end now).
     pub fn is_live(&self) -> bool {
-        self.health.iter().any(|h| h.live)
+        self.sources.iter().any(|s| s.health.live)
     }
 
     pub fn refresh_dashboard(&mut self) {
@@ -100,18 +61,12 @@ impl App {
                 self.stats.forget_before(horizon);
             }
         }
-        let names: Vec<String> = self.source_names.iter().map(|n| n.to_string()).collect();
         self.dashboard
-            .refresh(&self.stats, &self.health, &names, live, self.now);
+            .refresh(&self.stats, &self.sources, live, self.now);
     }
 
     /// Events from the journal (the last `--history`), shown as if they had just arrived, without acks.
     pub fn load_history(&mut self, history: Vec<StoredEvent>) {
-        for h in &history {
-            if let Some(id) = &h.message_id {
-                self.peeked.insert(id);
-            }
-        }
         self.store.reserve(history.len());
         // In slices, so that only a slice is ever decoded at once (held events are far smaller).
         let mut history = history.into_iter();
@@ -121,7 +76,7 @@ impl App {
                 break;
             }
             for event in decode_all(slice) {
-                self.hold(event);
+                self.hold(&event);
             }
         }
         self.scan_new();
@@ -129,12 +84,16 @@ impl App {
     }
 
     /// A ticket's events that are only in the journal (evicted by `--max-events`, or older than
-    /// `--history`), read back for its timeline. They do not enter the stream.
-    pub(super) fn recall_from_journal(&mut self, ticket: u64) {
-        if self.journals.is_empty() {
-            return;
+    /// `--history`) are asked for, for its timeline; they do not enter the stream.
+    pub(super) fn recall_from_journal(&mut self, ticket: u64, effects: &mut Vec<Effect>) {
+        if self.journaled {
+            effects.push(Effect::Recall(ticket));
         }
-        match self.journals.ticket(ticket, RECALL_LIMIT) {
+    }
+
+    /// What the journal read back for a ticket's timeline.
+    pub(super) fn recalled(&mut self, ticket: u64, result: Result<Vec<StoredEvent>, String>) {
+        match result {
             Ok(stored) => {
                 self.store.recall(ticket, decode_all(stored));
             }
@@ -143,10 +102,10 @@ impl App {
     }
 
     pub(super) fn source_status(&mut self, id: SourceId, status: SourceStatus) {
-        let (Some(source), Some(health)) = (self.sources.get_mut(id), self.health.get_mut(id))
-        else {
+        let Some(source) = self.sources.get_mut(id) else {
             return;
         };
+        let health = &mut source.health;
         source.state = match status {
             SourceStatus::Connected => SourceState::Connected,
             SourceStatus::Retrying {
@@ -183,7 +142,7 @@ impl App {
 }
 
 /// A ticket's timeline reads at most this many of its events back from each journal.
-const RECALL_LIMIT: usize = 5_000;
+pub const RECALL_LIMIT: usize = 5_000;
 
 /// How many stored events are read and decoded at once when history is loaded.
 pub const HISTORY_SLICE: usize = 16_384;

@@ -1,7 +1,7 @@
 //! The TUI's state and its one way of changing: [`App::update`] takes a message (a key, a
-//! batch from a source, a tick) and returns effects for the loop to carry out (acks, clipboard,
-//! browser). Its only I/O is the journal write that must come before any ack; rendering (`ui`)
-//! only reads an `&App`.
+//! batch from a source, a tick) and returns effects for the loop to carry out (journal commits
+//! and the acks that follow them, journal reads, clipboard, browser). It does no I/O itself;
+//! rendering (`ui`) only reads an `&App`.
 
 mod commands;
 mod dashboard;
@@ -17,21 +17,23 @@ mod view;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
+use crate::ingest::AckPlan;
 pub use dashboard::{
     CEILING_PER_MINUTE, CreatedRow, DashboardView, Figures, Panel, RateRow, SPARK_MINUTES,
     SourceHealth, Window,
 };
-pub use ingest::HISTORY_SLICE;
+pub use ingest::{HISTORY_SLICE, RECALL_LIMIT};
 use keymap::{Action, Screen};
 pub use pattern::{ActivePattern, PatternEditor};
 pub use prompt::{LIVE_WORD_SEARCH, Prompt, PromptKind};
 pub use stream::{Order, StreamView};
 pub use view::{ListView, Rate};
+use zdwatch_core::event::TicketEvent;
 use zdwatch_core::filter::{Fields, Filter};
 use zdwatch_core::stats::Stats;
-use zdwatch_core::store::{Dedupe, EventStore, Seq, Timeline};
-use zdwatch_journal::Journals;
-use zdwatch_sources::{Delivery, Disposition, Message, SourceId, SourceStatus};
+use zdwatch_core::store::{EventStore, Seq, Timeline};
+use zdwatch_journal::StoredEvent;
+use zdwatch_sources::{Delivery, Message, SourceId, SourceStatus};
 
 /// How the monitor was started.
 #[derive(Clone, Debug)]
@@ -69,17 +71,39 @@ pub enum Msg {
     Tick,
     /// SIGTERM or SIGHUP: quit as if the user had.
     Shutdown,
+    /// The journal stopped taking events: nothing is deleted from now on.
+    JournalFailed(String),
+    /// A capture written (or not) after `Effect::Save`.
+    Saved {
+        path: String,
+        events: usize,
+        result: Result<(), String>,
+    },
+    /// A ticket's events read back from the journal (after `Effect::Recall`).
+    Recalled {
+        ticket: u64,
+        result: Result<Vec<StoredEvent>, String>,
+    },
 }
 
 const NO_PATTERN: &str = "no EventBridge pattern: set one with p, :pattern or --pattern";
 
 /// What the loop must do after an update.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Effect {
-    Ack {
-        source: SourceId,
-        receipts: Vec<String>,
-        disposition: Disposition,
+    /// Store these events (those of journaled sources); the acks may go once they are on disk.
+    Commit {
+        events: Vec<(SourceId, TicketEvent)>,
+        acks: AckPlan,
+    },
+    /// Read a ticket's events back from the journal (answered with `Msg::Recalled`).
+    Recall(u64),
+    /// Write a capture of `events` events to a new file (created 0600, never overwritten: events
+    /// hold customer data); answered with `Msg::Saved`.
+    Save {
+        path: String,
+        bytes: Vec<u8>,
+        events: usize,
     },
     /// Put these bytes on the clipboard (OSC 52).
     Copy(Vec<u8>),
@@ -100,10 +124,17 @@ pub enum SourceState {
     Failed(String),
 }
 
+/// One source as the monitor knows it: what it is called, how it is doing, its health.
 #[derive(Clone, Debug)]
 pub struct SourceView {
+    /// The queue URL or file path, as given.
     pub name: String,
+    /// The queue or file name: given to its events (the filter's `source:`), shown in columns.
+    pub short: std::sync::Arc<str>,
     pub state: SourceState,
+    /// Depth, lag, errors (the dashboard's queue health); `live` when it delivers events as they
+    /// happen.
+    pub health: SourceHealth,
     /// `--replay-since`: the archive replay into this source's queue.
     pub replay: Option<zdwatch_sources::ReplayProgress>,
 }
@@ -138,19 +169,13 @@ pub struct App {
     /// Aggregates by minute of occurrence, for the dashboard (each event counted once).
     pub stats: Stats,
     pub dashboard: DashboardView,
-    /// Per source: depth, lag, errors (the dashboard's queue health).
-    pub health: Vec<SourceHealth>,
     /// `--mask` / `M`: customer data hidden on screen and in what is copied or saved.
     pub mask: bool,
-    /// Per source: its short name, given to its events (the filter's `source:`).
-    source_names: Vec<std::sync::Arc<str>>,
-    /// Where events from queues are stored before their messages are deleted.
-    pub journals: Journals,
+    /// Whether events from queues are stored in a journal before their messages are deleted.
+    pub journaled: bool,
     /// Why the journal stopped taking events (nothing is deleted from then on).
     pub journal_error: Option<String>,
     pub store: EventStore,
-    /// Peek: SQS message ids already seen (a released message comes straight back).
-    peeked: Dedupe,
     pub stream: StreamView,
     pub filter: Filter,
     pub filter_text: String,
@@ -196,31 +221,23 @@ impl App {
         let sources = config
             .sources
             .iter()
-            .map(|n| SourceView {
+            .enumerate()
+            .map(|(i, n)| SourceView {
                 name: n.clone(),
+                short: zdwatch_sources::short_name(n).into(),
                 state: SourceState::Connecting,
                 replay: None,
+                health: SourceHealth {
+                    live: config.live.get(i).copied().unwrap_or(false),
+                    ..SourceHealth::default()
+                },
             })
-            .collect();
-        let health = (0..config.sources.len())
-            .map(|i| SourceHealth {
-                live: config.live.get(i).copied().unwrap_or(false),
-                ..SourceHealth::default()
-            })
-            .collect();
-        let source_names = config
-            .sources
-            .iter()
-            .map(|n| zdwatch_sources::short_name(n).into())
             .collect();
         Ok(App {
             dashboard: DashboardView::default(),
-            health,
-            source_names,
             mask: false,
             store: EventStore::new(config.max_events),
-            peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
-            journals: Journals::default(),
+            journaled: false,
             journal_error: None,
             stats: Stats::default(),
             stream: StreamView {
@@ -302,6 +319,15 @@ impl App {
                 return effects;
             }
             Msg::Shutdown => self.quit = true,
+            Msg::JournalFailed(why) => {
+                self.journal_error = Some(format!("{why} — no longer deleting messages"));
+            }
+            Msg::Recalled { ticket, result } => self.recalled(ticket, result),
+            Msg::Saved {
+                path,
+                events,
+                result,
+            } => self.saved(&path, events, result),
             Msg::Batch(batch) => self.ingest(batch, &mut effects),
             Msg::Status(id, status) => self.source_status(id, status),
             Msg::Finished(id) => {
@@ -415,7 +441,7 @@ impl App {
         if screen == Screen::Prompt {
             match action {
                 Some(Action::Quit) => self.quit = true,
-                Some(a) => self.prompt_action(a),
+                Some(a) => self.prompt_action(a, effects),
                 None => {
                     if let Some(p) = &mut self.prompt {
                         if p.edit(&key) {
@@ -467,7 +493,7 @@ impl App {
                 };
                 match self.store.held(seq).and_then(|e| e.ticket_id()) {
                     Some(ticket) => {
-                        self.recall_from_journal(ticket);
+                        self.recall_from_journal(ticket, effects);
                         let timeline = Timeline::build(&self.store, ticket);
                         let selected = timeline
                             .entries

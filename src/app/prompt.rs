@@ -104,7 +104,7 @@ pub const LIVE_WORD_SEARCH: usize = 50_000;
 
 /// What the App does with the bar: live filtering, history, saved filters, Enter and Esc.
 impl super::App {
-    pub(super) fn prompt_action(&mut self, action: Action) {
+    pub(super) fn prompt_action(&mut self, action: Action, effects: &mut Vec<super::Effect>) {
         let Some(prompt) = &mut self.prompt else {
             return;
         };
@@ -112,7 +112,7 @@ impl super::App {
             Action::Accept => {
                 let prompt = self.prompt.take();
                 if let Some(p) = prompt {
-                    self.accept_prompt(p);
+                    self.accept_prompt(p, effects);
                 }
             }
             Action::Cancel => {
@@ -181,7 +181,7 @@ impl super::App {
         }
     }
 
-    fn accept_prompt(&mut self, p: Prompt) {
+    fn accept_prompt(&mut self, p: Prompt, effects: &mut Vec<super::Effect>) {
         match p.kind {
             PromptKind::Filter => {
                 if p.deferred {
@@ -204,9 +204,11 @@ impl super::App {
             PromptKind::Command => self.command(p.text().trim()),
             PromptKind::Save => {
                 let path = p.text().trim().to_string();
-                self.notice = Some(match self.save(std::path::Path::new(&path)) {
-                    Ok(n) => format!("saved {n} events to {path}"),
-                    Err(e) => format!("could not save to {path}: {e}"),
+                let (bytes, events) = self.capture();
+                effects.push(super::Effect::Save {
+                    path,
+                    bytes,
+                    events,
                 });
             }
         }

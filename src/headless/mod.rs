@@ -5,7 +5,6 @@ mod format;
 pub mod report;
 pub mod test_pattern;
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use tokio::time::Instant;
 pub use format::{write_csv, write_csv_header, write_event, write_ndjson, write_raw, write_text};
 
 use crate::cli::OutputFormat;
+use crate::ingest::{AckPlan, Durability, Settled, stop_requested};
 use zdwatch_core::event::{Format, Received, TicketEvent, decode};
 use zdwatch_core::filter::{Filter, Prefilter};
 use zdwatch_core::store::Dedupe;
@@ -38,6 +38,13 @@ pub struct TailOptions {
     pub mask: bool,
     /// Where events from queues are stored before their messages are deleted (may be empty).
     pub journals: Journals,
+}
+
+/// What became of the batch a front end took in: stop or go on, what to store, what to ack.
+struct Taken {
+    stop: Stop,
+    to_store: Vec<(SourceId, TicketEvent)>,
+    acks: AckPlan,
 }
 
 /// What a tail run did, for the closing line on stderr and for tests.
@@ -67,22 +74,22 @@ enum Stop {
 /// Runs until the sources end, `max_events` or `idle_exit` is reached, the reader goes away, or a signal arrives.
 pub async fn tail(
     mut sources: SourceSet,
-    opts: TailOptions,
+    mut opts: TailOptions,
     out: &mut impl Write,
     mut on_status: impl FnMut(&str, &SourceStatus),
 ) -> io::Result<TailReport> {
     let prefilter = Prefilter::new(&opts.filter);
+    let mut durability = Durability::new(std::mem::take(&mut opts.journals))?;
     let mut state = Tail {
         names: sources.names.iter().map(|n| short_name(n).into()).collect(),
         opts,
         dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
-        peeked: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
         prefilter,
         report: TailReport::default(),
     };
     let idle = state.opts.idle_exit;
     let mut deadline = idle.map(|d| Instant::now() + d);
-    let mut shutdown = Box::pin(shutdown_signal());
+    let mut shutdown = Box::pin(stop_requested(true));
     let mut carried: Option<SourceEvent> = None;
     if state.opts.format == OutputFormat::Csv {
         format::write_csv_header(out)?;
@@ -95,10 +102,15 @@ pub async fn tail(
                 None => std::future::pending().await,
             }
         };
+        let taking = !durability.is_busy();
         let event = match carried.take() {
             Some(e) => Some(e),
             None => tokio::select! {
-                e = sources.events.recv() => e,
+                settled = durability.settled(), if durability.is_waiting() => {
+                    state.settle(settled, &sources, &mut on_status).await;
+                    continue;
+                }
+                e = sources.events.recv(), if taking => e,
                 _ = idle_timer => break,
                 _ = &mut shutdown => break,
             },
@@ -118,18 +130,14 @@ pub async fn tail(
                     }
                 }
                 let written_before = state.report.written;
-                let journal_ok = state.report.journal_error.is_none();
-                let (stop, acks) = state.batch(batch, out)?;
-                if let (true, Some(why)) = (journal_ok, &state.report.journal_error) {
-                    on_status("journal", &SourceStatus::Warning(why.clone()));
-                }
-                for ((source, disposition), receipts) in acks {
-                    sources.ack(source, receipts, disposition).await;
+                let taken = state.batch(batch, &durability, out)?;
+                if let Some(settled) = durability.commit(taken.to_store, taken.acks) {
+                    state.settle(settled, &sources, &mut on_status).await;
                 }
                 if state.report.written > written_before {
                     deadline = idle.map(|d| Instant::now() + d);
                 }
-                if matches!(stop, Stop::Done) {
+                if matches!(taken.stop, Stop::Done) {
                     break;
                 }
             }
@@ -143,8 +151,11 @@ pub async fn tail(
             Some(SourceEvent::Finished(_)) => {}
         }
     }
+    // What was written is stored before its messages go.
+    for settled in durability.finish().await {
+        state.settle(settled, &sources, &mut on_status).await;
+    }
     state.report.duplicates = state.dedupe.duplicates();
-    release_unread(&mut sources).await;
     sources.shutdown().await;
     Ok(state.report)
 }
@@ -154,21 +165,9 @@ struct Tail {
     names: Vec<std::sync::Arc<str>>,
     opts: TailOptions,
     dedupe: Dedupe,
-    /// Peek: SQS message ids already handled (a released message comes straight back).
-    peeked: Dedupe,
     /// Which bodies are not worth decoding for the filter.
     prefilter: Prefilter,
     report: TailReport,
-}
-
-type Acks = HashMap<(SourceId, Disposition), Vec<String>>;
-
-/// What became of a message before the filter looked at its event.
-enum Item {
-    /// Its event (or `None`: the prefilter saw it cannot match) is next among the decoded ones.
-    Decoded,
-    /// Peek: the same message again.
-    Again,
 }
 
 /// An event decoded, judged and, when selected, already written out.
@@ -237,41 +236,29 @@ impl Judge<'_> {
 }
 
 impl Tail {
-    /// Writes a batch and flushes; returns the acks that are now safe to send.
-    fn batch(&mut self, batch: Vec<Message>, out: &mut impl Write) -> io::Result<(Stop, Acks)> {
+    /// Writes a batch and flushes; returns what to store and the acks that storing allows.
+    fn batch(
+        &mut self,
+        batch: Vec<Message>,
+        durability: &Durability,
+        out: &mut impl Write,
+    ) -> io::Result<Taken> {
         let now = Timestamp::now();
-        let mut acks: Acks = HashMap::new();
-        let handled = match self.opts.delivery {
-            Delivery::Consume => Disposition::Delete,
-            Delivery::Peek => Disposition::Release,
-        };
-        let mut written_here: Vec<(SourceId, Option<String>)> = Vec::new();
+        let mut acks = AckPlan::default();
+        let handled = AckPlan::handled(self.opts.delivery);
+        let peek = self.opts.delivery == Delivery::Peek;
         let mut to_store: Vec<(SourceId, TicketEvent)> = Vec::new();
         let mut stop = Stop::Continue;
         // Bodies the filter cannot match (a look at the raw text) are not decoded at all, unless a
         // journal wants every event; the look and the decoding run on every core, in order.
-        let mut items: Vec<(SourceId, Option<String>, Item)> = Vec::with_capacity(batch.len());
-        let mut bodies: Vec<(Received, bool, Option<Arc<str>>)> = Vec::new();
+        let mut receipts: Vec<(SourceId, Option<String>)> = Vec::with_capacity(batch.len());
+        let mut bodies: Vec<(Received, bool, Option<Arc<str>>)> = Vec::with_capacity(batch.len());
         for m in batch {
-            let seen = |id: &String| !self.peeked.insert(id);
-            let item = if self.opts.delivery == Delivery::Peek
-                && m.message_id.as_ref().is_some_and(seen)
-            {
-                Item::Again
-            } else {
-                let may_skip = !self.opts.journals.covers(m.source);
-                bodies.push((
-                    Received {
-                        body: m.body,
-                        message_id: m.message_id,
-                        received_at: m.received_at,
-                    },
-                    may_skip,
-                    self.names.get(m.source).cloned(),
-                ));
-                Item::Decoded
-            };
-            items.push((m.source, m.receipt, item));
+            let source = m.source;
+            let (body, receipt) = m.into_received();
+            let may_skip = !durability.covers(source);
+            bodies.push((body, may_skip, self.names.get(source).cloned()));
+            receipts.push((source, receipt));
         }
         let judge = Judge {
             prefilter: &self.prefilter,
@@ -282,21 +269,9 @@ impl Tail {
             mask: self.opts.mask,
             now,
         };
-        let mut decoded = judge.all(bodies).into_iter();
-        let mut messages = items.into_iter();
-        for (source, receipt, item) in messages.by_ref() {
-            let event = match item {
-                Item::Decoded => decoded.next().flatten(),
-                // The same message again, not a duplicate event: give it back once more.
-                Item::Again => {
-                    if let Some(r) = receipt {
-                        acks.entry((source, Disposition::Release))
-                            .or_default()
-                            .push(r);
-                    }
-                    continue;
-                }
-            };
+        let decoded = judge.all(bodies);
+        let mut messages = receipts.into_iter().zip(decoded);
+        for ((source, receipt), judged) in messages.by_ref() {
             // The prefilter saw it cannot match: as for an event the filter refuses (below).
             let Some(Judged {
                 event_id,
@@ -304,35 +279,26 @@ impl Tail {
                 event,
                 selected,
                 line,
-            }) = event
+            }) = judged
             else {
                 self.report.filtered_out += 1;
-                if let (Some(r), Delivery::Peek) = (receipt, self.opts.delivery) {
-                    acks.entry((source, Disposition::Release))
-                        .or_default()
-                        .push(r);
+                if peek {
+                    acks.add(source, receipt, Disposition::Release);
                 }
                 continue;
             };
-            let mut ack = |disposition| {
-                if let Some(r) = receipt.clone() {
-                    acks.entry((source, disposition)).or_default().push(r);
-                }
-            };
             if self.dedupe.is_duplicate(&event_id) {
-                // Its first copy is already written: the copy is handled too.
-                ack(handled);
+                // Its first copy is already written (and stored, or on its way: the ack waits).
+                acks.add(source, receipt, handled);
                 continue;
             }
             if !selected {
                 self.report.filtered_out += 1;
-                if let Some(event) = event {
-                    to_store.push((source, event));
-                }
+                to_store.extend(event.map(|e| (source, e)));
                 // Not written, so not durable: never deleted. Peek releases it; consume leaves it
                 // to reappear after the visibility timeout for whoever wants it.
-                if self.opts.delivery == Delivery::Peek {
-                    ack(Disposition::Release);
+                if peek {
+                    acks.add(source, receipt, Disposition::Release);
                 }
                 continue;
             }
@@ -340,16 +306,18 @@ impl Tail {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                     self.report.broken_pipe = true;
-                    return Ok((Stop::Done, HashMap::new()));
+                    return Ok(Taken {
+                        stop: Stop::Done,
+                        to_store: Vec::new(),
+                        acks: AckPlan::default(),
+                    });
                 }
                 Err(e) => return Err(e),
             }
             self.dedupe.insert(&event_id);
-            written_here.push((source, receipt));
+            acks.add(source, receipt, handled);
             self.count(format);
-            if let Some(event) = event {
-                to_store.push((source, event));
-            }
+            to_store.extend(event.map(|e| (source, e)));
             if self
                 .opts
                 .max_events
@@ -360,45 +328,47 @@ impl Tail {
             }
         }
         // Messages after the last one wanted were not looked at: give them back at once.
-        for (source, receipt, _) in messages {
-            if let Some(r) = receipt {
-                acks.entry((source, Disposition::Release))
-                    .or_default()
-                    .push(r);
-            }
+        for ((source, receipt), _) in messages {
+            acks.add(source, receipt, Disposition::Release);
         }
         match out.flush() {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                 self.report.broken_pipe = true;
-                return Ok((Stop::Done, HashMap::new()));
+                return Ok(Taken {
+                    stop: Stop::Done,
+                    to_store: Vec::new(),
+                    acks: AckPlan::default(),
+                });
             }
             Err(e) => return Err(e),
         }
-        // Flushed; stored too when there is a journal: only then may their messages go.
-        if self.report.journal_error.is_none() && !to_store.is_empty() {
-            if let Err(e) = self
-                .opts
-                .journals
-                .append(to_store.iter().map(|(s, e)| (*s, e)))
-            {
-                let hint = if e.is_full() { " (full)" } else { "" };
-                self.report.journal_error = Some(format!(
-                    "journal{hint}: {e}; zdwatch no longer deletes messages (they stay on the queue)"
-                ));
+        // Flushed: the acks go once the journal (if any) has stored the events too.
+        Ok(Taken {
+            stop,
+            to_store,
+            acks,
+        })
+    }
+
+    /// Carries out what the journal settled: acks, and the warning when it stopped.
+    async fn settle(
+        &mut self,
+        settled: Settled,
+        sources: &SourceSet,
+        on_status: &mut impl FnMut(&str, &SourceStatus),
+    ) {
+        match settled {
+            Settled::Acks(acks) => acks.send(sources).await,
+            Settled::Failed { why, acks } => {
+                let why =
+                    format!("{why}; zdwatch no longer deletes messages (they stay on the queue)");
+                on_status("journal", &SourceStatus::Warning(why.clone()));
+                self.report.journal_error = Some(why);
+                acks.send(sources).await;
             }
+            Settled::Ticket { .. } => {}
         }
-        if self.report.journal_error.is_some() && handled == Disposition::Delete {
-            // Not stored: nothing may be deleted, not even copies of events in this batch.
-            acks.retain(|(_, disposition), _| *disposition != Disposition::Delete);
-            return Ok((stop, acks));
-        }
-        for (source, receipt) in written_here {
-            if let Some(r) = receipt {
-                acks.entry((source, handled)).or_default().push(r);
-            }
-        }
-        Ok((stop, acks))
     }
 
     fn count(&mut self, format: Format) {
@@ -408,46 +378,5 @@ impl Tail {
             Format::Unrecognized => self.report.unrecognized += 1,
             _ => {}
         }
-    }
-}
-
-/// Messages received but never looked at go back to the queue at once instead of after the visibility timeout.
-pub async fn release_unread(sources: &mut SourceSet) {
-    sources.events.close();
-    let mut unread: HashMap<SourceId, Vec<String>> = HashMap::new();
-    while let Ok(event) = sources.events.try_recv() {
-        if let SourceEvent::Batch(batch) = event {
-            for m in batch {
-                if let Some(r) = m.receipt {
-                    unread.entry(m.source).or_default().push(r);
-                }
-            }
-        }
-    }
-    for (source, receipts) in unread {
-        sources.ack(source, receipts, Disposition::Release).await;
-    }
-}
-
-/// Ctrl-C or SIGTERM: stop reading, let acks finish, exit cleanly.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

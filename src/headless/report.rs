@@ -1,19 +1,19 @@
 //! `zdwatch report`: the figures of a time range, as JSON (stable keys, README "Report") or as
 //! markdown ready to paste into an incident review. Every figure comes from `stats`.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use zdwatch_core::event::{Received, TicketEvent, decode};
+use crate::ingest::AckPlan;
+use zdwatch_core::event::{TicketEvent, decode};
 use zdwatch_core::filter::Filter;
 use zdwatch_core::sanitize::sanitize;
 use zdwatch_core::stats::{Dimension, Durations, Stats, Summary, TimeInStatus, time_in_status};
 use zdwatch_core::store::Dedupe;
-use zdwatch_sources::{Disposition, SourceEvent, SourceId, SourceSet};
+use zdwatch_sources::{Disposition, SourceEvent, SourceSet};
 
 /// Reads every source to its end (or until `idle_exit` passes without a message) and returns
 /// each event once. Queue messages are released at once: a report never deletes anything.
@@ -32,27 +32,21 @@ pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec
         };
         let Some(event) = next else { break };
         if let SourceEvent::Batch(batch) = event {
-            let mut release: HashMap<SourceId, Vec<String>> = HashMap::new();
+            // Peek only: every message goes back at once (nothing is stored, nothing deleted).
+            let mut release = AckPlan::default();
             for m in batch {
-                if let Some(r) = m.receipt {
-                    release.entry(m.source).or_default().push(r);
-                }
-                let e = decode(Received {
-                    body: m.body,
-                    message_id: m.message_id,
-                    received_at: m.received_at,
-                });
+                let source = m.source;
+                let (body, receipt) = m.into_received();
+                release.add(source, receipt, Disposition::Release);
+                let e = decode(body);
                 if dedupe.insert(&e.event_id) {
                     events.push(e);
                     deadline = idle_exit.map(|d| tokio::time::Instant::now() + d);
                 }
             }
-            for (source, receipts) in release {
-                sources.ack(source, receipts, Disposition::Release).await;
-            }
+            release.send(&sources).await;
         }
     }
-    super::release_unread(&mut sources).await;
     sources.shutdown().await;
     events
 }

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ..area
     };
     let h = body.height;
-    let sources = u16::try_from(app.health.len()).unwrap_or(u16::MAX);
+    let sources = u16::try_from(app.sources.len()).unwrap_or(u16::MAX);
     // The sources keep a row each even on small screens (their state matters most).
     let health_h = sources.saturating_add(3).min((h / 4).max(4)).min(h);
     let rates_h = u16::try_from(f.rates.len().min(5) + 2)
@@ -474,7 +474,7 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
         theme::header(),
     )];
     let figures: &Figures = &app.dashboard.figures;
-    for (i, (s, h)) in app.sources.iter().zip(&app.health).enumerate() {
+    for (i, (s, h)) in app.sources.iter().map(|s| (s, &s.health)).enumerate() {
         let (visible, in_flight) = match h.depth {
             Some((v, f)) => (count(v), count(f)),
             None => ("—".into(), "—".into()),

@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mode = match app.config.delivery {
         Delivery::Peek => "peek",
         // Deleted only once stored: say where.
-        Delivery::Consume if !app.journals.is_empty() => "consume → journal",
+        Delivery::Consume if app.journaled => "consume → journal",
         Delivery::Consume => "consume (memory only)",
     };
     let c = app.store.counters();

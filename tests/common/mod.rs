@@ -155,6 +155,7 @@ pub fn zdwatch(args: &[&str]) -> Command {
         .env("XDG_DATA_HOME", data_home())
         .env_remove("ZDWATCH_CONFIG")
         .env("XDG_CONFIG_HOME", config_home())
+        .env("XDG_STATE_HOME", state_home())
         .stdin(Stdio::null());
     cmd
 }
@@ -163,6 +164,12 @@ pub fn zdwatch(args: &[&str]) -> Command {
 /// (never the user's own config).
 pub fn config_home() -> PathBuf {
     std::env::temp_dir().join(format!("zdwatch-test-{}-config", std::process::id()))
+}
+
+/// The state directory the binary sees in tests: the monitor's daily logs go there, never into
+/// the real `~/.local/state`.
+pub fn state_home() -> PathBuf {
+    std::env::temp_dir().join(format!("zdwatch-test-{}-state", std::process::id()))
 }
 
 /// The data directory the binary sees in tests (default journals go there, never in the real home).
@@ -414,4 +421,22 @@ pub async fn route_to_queue(
         .send()
         .await
         .expect("put targets");
+}
+
+/// The one test-event builder: a body decoded as if it arrived at `at` without an SQS message id
+/// (so that its event id comes from the body alone).
+pub fn decoded_at(
+    body: impl Into<Vec<u8>>,
+    at: jiff::Timestamp,
+) -> zdwatch_core::event::TicketEvent {
+    zdwatch_core::event::decode(zdwatch_core::event::Received {
+        body: body.into(),
+        message_id: None,
+        received_at: at,
+    })
+}
+
+/// [`decoded_at`] now.
+pub fn decoded(body: impl Into<Vec<u8>>) -> zdwatch_core::event::TicketEvent {
+    decoded_at(body, jiff::Timestamp::now())
 }

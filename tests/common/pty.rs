@@ -57,6 +57,7 @@ impl Pty {
         cmd.env("TZ", "UTC");
         cmd.env("XDG_DATA_HOME", super::data_home());
         cmd.env("XDG_CONFIG_HOME", super::config_home());
+        cmd.env("XDG_STATE_HOME", super::state_home());
         for (k, v) in env {
             cmd.env(k, v);
         }

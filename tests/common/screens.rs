@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Effect, Msg, Order};
-use zdwatch_sources::{Delivery, Message};
+use zdwatch_sources::{Delivery, Disposition, Message};
 
 pub fn now() -> Timestamp {
     "2025-01-08T17:00:00Z".parse().unwrap()
@@ -128,4 +128,38 @@ pub fn demo_app() -> App {
         .collect();
     app.update(Msg::Batch(batch), now());
     app
+}
+
+/// The acks an update asked for (they go out once the loop has stored the events).
+pub fn acks(effects: &[Effect]) -> Vec<(usize, Disposition, Vec<String>)> {
+    effects
+        .iter()
+        .flat_map(|e| match e {
+            Effect::Commit { acks, .. } => acks.groups(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Carries out a capture the App asked for, as the event loop does, and tells the App.
+pub fn carry_out_saves(app: &mut App, effects: Vec<Effect>) {
+    for e in effects {
+        if let Effect::Save {
+            path,
+            bytes,
+            events,
+        } = e
+        {
+            let result = zdwatch::tui::save_capture(std::path::Path::new(&path), &bytes)
+                .map_err(|e| e.to_string());
+            app.update(
+                Msg::Saved {
+                    path,
+                    events,
+                    result,
+                },
+                now(),
+            );
+        }
+    }
 }

@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use zdwatch_core::event::Received;
 
 /// How a source is shown and filtered on: the queue name of a URL, the file name of a path.
 pub fn short_name(name: &str) -> String {
@@ -39,6 +40,20 @@ pub struct Message {
     /// SQS receipt handle, needed to delete or release the message; `None` for files.
     pub receipt: Option<String>,
     pub received_at: Timestamp,
+}
+
+impl Message {
+    /// The body for the decoder, and the receipt that acknowledges it.
+    pub fn into_received(self) -> (Received, Option<String>) {
+        (
+            Received {
+                body: self.body,
+                message_id: self.message_id,
+                received_at: self.received_at,
+            },
+            self.receipt,
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -345,13 +360,32 @@ impl SourceSet {
         }
     }
 
+    /// Messages received but never looked at go back to their queue.
+    async fn release_unread(&mut self) {
+        self.events.close();
+        let mut unread: std::collections::HashMap<SourceId, Vec<String>> =
+            std::collections::HashMap::new();
+        while let Ok(event) = self.events.try_recv() {
+            if let SourceEvent::Batch(batch) = event {
+                for m in batch {
+                    unread.entry(m.source).or_default().extend(m.receipt);
+                }
+            }
+        }
+        for (source, receipts) in unread {
+            self.ack(source, receipts, Disposition::Release).await;
+        }
+    }
+
     /// Whether source `id` is a queue (its messages are deleted or released; files and the demo are not).
     pub fn is_queue(&self, id: SourceId) -> bool {
         matches!(self.acks.get(id), Some(Some(_)))
     }
 
-    /// Stops reading, lets pending acks finish, and waits for every source task.
+    /// Stops reading: gives back the messages received but never handed over (at once, instead of
+    /// after their visibility timeout), lets pending acks finish, and waits for every source task.
     pub async fn shutdown(mut self) {
+        self.release_unread().await;
         self.cancel.cancel();
         self.acks.clear();
         self.events.close();

@@ -1,14 +1,15 @@
-//! Getting a front end going: sources (queues, files, the demo, personal queues on buses) and
+//! What the commands share to get going: sources (queues, files, the demo, personal queues on buses) and
 //! their journals, the flags that are parsed beyond clap (filters, patterns), and the status
 //! lines of sources on stderr.
 
 use std::process::ExitCode;
 
+use super::{Outcome, Stop};
 use crate::cli::{self, InputArgs};
-use crate::{DEMO_HISTORY, DEMO_SEED, EXIT_USAGE, headless};
+use crate::{DEMO_HISTORY, DEMO_SEED, headless};
 use zdwatch_core::filter::{Filter, FilterError};
 use zdwatch_core::{pattern, sanitize};
-use zdwatch_sources::sqs::{AwsOptions, SqsOptions};
+use zdwatch_sources::sqs::SqsOptions;
 use zdwatch_sources::{Delivery, SourceSetBuilder, SourceStatus};
 
 /// `--filter` and `--pattern` (or `--rule-from-bus`) together: what an event must pass.
@@ -16,7 +17,7 @@ pub(crate) async fn selection(
     filter: &str,
     patterns: &cli::PatternArgs,
     aws: &cli::AwsArgs,
-) -> Result<(Filter, Option<pattern::Pattern>), ExitCode> {
+) -> Outcome<(Filter, Option<pattern::Pattern>)> {
     let filter = filter_flag(filter)?;
     Ok((filter, resolve_pattern(patterns, aws).await?))
 }
@@ -26,13 +27,9 @@ pub(crate) async fn selection(
 pub(crate) async fn resolve_pattern(
     args: &cli::PatternArgs,
     aws: &cli::AwsArgs,
-) -> Result<Option<pattern::Pattern>, ExitCode> {
+) -> Outcome<Option<pattern::Pattern>> {
     if let (Some(bus), Some(rule)) = (&args.rule_from_bus, &args.rule) {
-        let options = AwsOptions {
-            profile: aws.profile.clone(),
-            region: aws.region.clone(),
-            endpoint_url: aws.endpoint_url.clone(),
-        };
+        let options = aws.options();
         return match zdwatch_sources::rules::rule_pattern(&options, bus, rule).await {
             Ok(text) => pattern::Pattern::compile(&text).map(Some).map_err(|e| {
                 eprintln!(
@@ -40,7 +37,7 @@ pub(crate) async fn resolve_pattern(
                     sanitize::sanitize(rule),
                     sanitize::sanitize(&e.to_string())
                 );
-                ExitCode::from(EXIT_USAGE)
+                Stop::Usage
             }),
             Err(problem) => {
                 eprintln!(
@@ -49,7 +46,7 @@ pub(crate) async fn resolve_pattern(
                     sanitize::sanitize(bus),
                     sanitize::sanitize(&problem.to_string())
                 );
-                Err(ExitCode::FAILURE)
+                Err(Stop::Exit(ExitCode::FAILURE))
             }
         };
     }
@@ -64,14 +61,14 @@ pub(crate) async fn resolve_pattern(
                 .map(|l| sanitize::sanitize(l).into_owned())
                 .collect();
             eprintln!("zdwatch: invalid --pattern: {}", lines.join("\n"));
-            ExitCode::from(EXIT_USAGE)
+            Stop::Usage
         })
 }
 
 /// Reads captures or journals (nothing is deleted from anything).
 pub(crate) async fn read_files(
     files: impl Into<Vec<std::path::PathBuf>>,
-) -> anyhow::Result<Result<zdwatch_sources::SourceSet, ExitCode>> {
+) -> Outcome<zdwatch_sources::SourceSet> {
     let input = InputArgs {
         demo: false,
         queue: Vec::new(),
@@ -94,7 +91,7 @@ pub(crate) async fn read_files(
 }
 
 /// The only journal in the data directory; otherwise says which ones there are.
-pub(crate) fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
+pub(crate) fn the_default_journal() -> Outcome<std::path::PathBuf> {
     let dir = zdwatch_journal::journals_dir();
     let mut found: Vec<std::path::PathBuf> = dir
         .as_ref()
@@ -116,14 +113,14 @@ pub(crate) fn the_default_journal() -> Result<std::path::PathBuf, ExitCode> {
                 "zdwatch: no journal in {}; give --file PATH",
                 sanitize::sanitize(&where_)
             );
-            Err(ExitCode::from(EXIT_USAGE))
+            Err(Stop::Usage)
         }
         _ => {
             eprintln!("zdwatch: several journals; choose one with --file:");
             for p in &found {
                 eprintln!("  {}", sanitize::sanitize(&p.display().to_string()));
             }
-            Err(ExitCode::from(EXIT_USAGE))
+            Err(Stop::Usage)
         }
     }
 }
@@ -156,12 +153,12 @@ pub(crate) async fn start_sources(
     input: &InputArgs,
     aws: &cli::AwsArgs,
     how: Reading<'_>,
-) -> anyhow::Result<Result<zdwatch_sources::SourceSet, ExitCode>> {
+) -> Outcome<zdwatch_sources::SourceSet> {
     if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
         eprintln!(
             "zdwatch: nothing to read: give --queue URL|NAME, --bus NAME or --file PATH, or try --demo (see --help)"
         );
-        return Ok(Err(ExitCode::from(EXIT_USAGE)));
+        return Err(Stop::Usage);
     }
     let mut builder = SourceSetBuilder::default();
     if input.demo {
@@ -173,14 +170,10 @@ pub(crate) async fn start_sources(
         let ctx = builder.add(name.clone(), None, false);
         if let Err(e) = zdwatch_sources::file::start(&name, ctx) {
             eprintln!("zdwatch: cannot read {}: {e}", sanitize::sanitize(&name));
-            return Ok(Err(ExitCode::FAILURE));
+            return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
-    let aws = AwsOptions {
-        profile: aws.profile.clone(),
-        region: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-    };
+    let aws = aws.options();
     let opts = SqsOptions {
         delivery: how.delivery,
         pollers: input.pollers.map(usize::from),
@@ -193,7 +186,7 @@ pub(crate) async fn start_sources(
             zdwatch_sources::sqs::start(queue, &aws, opts.clone(), &mut builder).await
         {
             eprintln!("zdwatch: queue {}: {problem}", sanitize::sanitize(queue));
-            return Ok(Err(ExitCode::FAILURE));
+            return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
     let mut attached: Vec<zdwatch_sources::bus::Attachment> = Vec::new();
@@ -204,7 +197,7 @@ pub(crate) async fn start_sources(
             Err(problem) => {
                 eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
                 detach(attached, false).await;
-                return Ok(Err(ExitCode::FAILURE));
+                return Err(Stop::Exit(ExitCode::FAILURE));
             }
         };
         eprintln!(
@@ -221,7 +214,7 @@ pub(crate) async fn start_sources(
             attached.push(a);
             eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
             detach(attached, false).await;
-            return Ok(Err(ExitCode::FAILURE));
+            return Err(Stop::Exit(ExitCode::FAILURE));
         }
         if let Some((from, to)) = input.replay_window(jiff::Timestamp::now()) {
             // No history is no reason not to show what comes next.
@@ -243,7 +236,7 @@ pub(crate) async fn start_sources(
     let mut set = builder.build();
     set.attachments = attached;
     set.journal_names = journal_names;
-    Ok(Ok(set))
+    Ok(set)
 }
 
 /// Removes the personal queues and rules of `--bus` (or, with `--keep`, says how to reuse them);
@@ -300,17 +293,13 @@ pub(crate) async fn start_reading(
     journal: &cli::JournalArgs,
     aws: &cli::AwsArgs,
     how: Reading<'_>,
-) -> anyhow::Result<Result<(zdwatch_sources::SourceSet, zdwatch_journal::Journals), ExitCode>> {
-    let mut sources = match start_sources(input, aws, how).await? {
-        Ok(s) => s,
-        Err(code) => return Ok(Err(code)),
-    };
+) -> Outcome<(zdwatch_sources::SourceSet, zdwatch_journal::Journals)> {
+    let sources = start_sources(input, aws, how).await?;
     match open_journals(&sources, journal) {
-        Ok(journals) => Ok(Ok((sources, journals))),
-        Err(code) => {
-            headless::release_unread(&mut sources).await;
+        Ok(journals) => Ok((sources, journals)),
+        Err(stop) => {
             sources.shutdown().await;
-            Ok(Err(code))
+            Err(stop)
         }
     }
 }
@@ -320,7 +309,7 @@ pub(crate) async fn start_reading(
 pub(crate) fn open_journals(
     sources: &zdwatch_sources::SourceSet,
     args: &cli::JournalArgs,
-) -> Result<zdwatch_journal::Journals, ExitCode> {
+) -> Outcome<zdwatch_journal::Journals> {
     let mut journals = zdwatch_journal::Journals::default();
     if args.no_journal {
         return Ok(journals);
@@ -339,7 +328,7 @@ pub(crate) fn open_journals(
                 eprintln!(
                     "zdwatch: no data directory for the journal (HOME is not set?): give --journal PATH, or --no-journal"
                 );
-                return Err(ExitCode::from(EXIT_USAGE));
+                return Err(Stop::Usage);
             }
         };
         if let Err(e) = journals.add(id, name, &path) {
@@ -348,23 +337,23 @@ pub(crate) fn open_journals(
                  give another --journal PATH, or --peek to read without deleting",
                 sanitize::sanitize(&e.to_string())
             );
-            return Err(ExitCode::FAILURE);
+            return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
     if let Some(mb) = args.journal_max_mb {
         if let Err(e) = journals.set_max_size(mb.saturating_mul(1 << 20)) {
             eprintln!("zdwatch: journal: {}", sanitize::sanitize(&e.to_string()));
-            return Err(ExitCode::FAILURE);
+            return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
     Ok(journals)
 }
 
 /// Parses `--filter`; on error prints where it went wrong and gives the usage exit code.
-pub(crate) fn filter_flag(text: &str) -> Result<Filter, ExitCode> {
+pub(crate) fn filter_flag(text: &str) -> Outcome<Filter> {
     Filter::parse(text).map_err(|e| {
         eprintln!("{}", describe_filter_error("--filter", text, &e));
-        ExitCode::from(EXIT_USAGE)
+        Stop::Usage
     })
 }
 

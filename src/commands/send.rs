@@ -1,64 +1,25 @@
-//! The subcommands that act on AWS rather than read events: `zdwatch send` and `zdwatch gc`.
+//! `zdwatch send`: captures or demo traffic onto a queue or a bus, for testing a setup.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::cli;
-use crate::setup::read_files;
-use crate::{DEMO_SEED, EXIT_USAGE};
 use zdwatch_core::sanitize;
-use zdwatch_sources::sqs::AwsOptions;
 
-/// `zdwatch gc`: removes zdwatch's leftover rules and queues; exit 1 when some could not be.
-pub(crate) async fn gc(args: cli::GcArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    let options = aws_options(aws);
-    let found =
-        match zdwatch_sources::bus::gc(&options, &args.bus, args.older_than, args.dry_run).await {
-            Ok(f) => f,
-            Err(problem) => {
-                eprintln!("zdwatch: gc: {problem}");
-                return Ok(ExitCode::FAILURE);
-            }
-        };
-    let verb = if args.dry_run {
-        "would remove"
-    } else {
-        "removed"
-    };
-    for rule in &found.rules {
-        println!(
-            "{verb} rule {} on bus {}",
-            sanitize::sanitize(rule),
-            sanitize::sanitize(&args.bus)
-        );
-    }
-    for queue in &found.queues {
-        println!("{verb} queue {}", sanitize::sanitize(queue));
-    }
-    for p in &found.problems {
-        eprintln!("zdwatch: gc: {}", sanitize::sanitize(p));
-    }
-    if found.rules.is_empty() && found.queues.is_empty() {
-        eprintln!("zdwatch: nothing of zdwatch's older than that");
-    }
-    Ok(if found.problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
+use super::start::read_files;
+use super::{Outcome, Stop};
+use crate::{DEMO_SEED, cli};
 
 /// `zdwatch send`: exit 0 when everything was sent, 1 when some entries were refused to the end.
-pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     use zdwatch_sources::send::{BATCH, Sent, Target, looks_like_production, parse_rate};
     let rate = match parse_rate(&args.rate) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("zdwatch: invalid --rate {}", sanitize::sanitize(&e));
-            return Ok(ExitCode::from(EXIT_USAGE));
+            return Err(Stop::Usage);
         }
     };
-    let options = aws_options(aws);
+    let options = aws.options();
     let (target, name) = match (&args.to_bus, &args.to_queue) {
         (Some(bus), _) => {
             if looks_like_production(bus) && !args.yes {
@@ -67,18 +28,18 @@ pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Res
                      add --yes to send to it anyway",
                     sanitize::sanitize(bus)
                 );
-                return Ok(ExitCode::from(EXIT_USAGE));
+                return Err(Stop::Usage);
             }
             (Target::bus(&options, bus).await, bus)
         }
         (None, Some(queue)) => (Target::queue(&options, queue).await, queue),
-        (None, None) => return Ok(ExitCode::from(EXIT_USAGE)),
+        (None, None) => return Err(Stop::Usage),
     };
     let target = match target {
         Ok(t) => t,
         Err(problem) => {
             eprintln!("zdwatch: {}: {problem}", sanitize::sanitize(name));
-            return Ok(ExitCode::FAILURE);
+            return Err(Stop::Exit(ExitCode::FAILURE));
         }
     };
     let mut sent = Sent::default();
@@ -101,10 +62,7 @@ pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Res
         }
         outcome
     } else {
-        let mut sources = match read_files(args.file.clone()).await? {
-            Ok(s) => s,
-            Err(code) => return Ok(code),
-        };
+        let mut sources = read_files(args.file.clone()).await?;
         let mut pending: Vec<Vec<u8>> = Vec::new();
         let mut outcome = Ok(());
         while let Some(event) = sources.events.recv().await {
@@ -124,7 +82,7 @@ pub(crate) async fn send(args: cli::SendArgs, aws: &cli::AwsArgs) -> anyhow::Res
     };
     if let Err(problem) = result {
         eprintln!("zdwatch: {}: {problem}", sanitize::sanitize(name));
-        return Ok(ExitCode::FAILURE);
+        return Err(Stop::Exit(ExitCode::FAILURE));
     }
     eprintln!(
         "zdwatch: sent {} events to {}{}{}",
@@ -169,37 +127,4 @@ pub(crate) fn demo_bodies(n: usize) -> Vec<Vec<u8>> {
     }
     out.truncate(n);
     out
-}
-
-/// `zdwatch doctor`: a line per check; exit 0 only when every needed check passes.
-pub(crate) async fn doctor(args: cli::DoctorArgs, aws: &cli::AwsArgs) -> anyhow::Result<ExitCode> {
-    use zdwatch_sources::doctor::{Outcome, all_passed};
-    let options = aws_options(aws);
-    let checks = match (&args.queue, &args.bus) {
-        (Some(q), _) => zdwatch_sources::doctor::queue(&options, q).await,
-        (None, Some(b)) => zdwatch_sources::doctor::bus(&options, b).await,
-        (None, None) => return Ok(ExitCode::from(EXIT_USAGE)),
-    };
-    for c in &checks {
-        let mark = match c.outcome {
-            Outcome::Pass => "✓",
-            Outcome::Fail => "✗",
-            Outcome::Warn => "!",
-            Outcome::Info => "·",
-        };
-        println!("{mark} {:<12} {}", c.what, sanitize::sanitize(&c.detail));
-    }
-    Ok(if all_passed(&checks) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-fn aws_options(aws: &cli::AwsArgs) -> AwsOptions {
-    AwsOptions {
-        profile: aws.profile.clone(),
-        region: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-    }
 }

@@ -1,0 +1,118 @@
+//! Several journals behind one front: each source writes to its own (or all to one).
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use zdwatch_core::event::TicketEvent;
+
+use crate::{Journal, JournalError, StoredEvent};
+
+/// The journals of a run, by source: each queue its own file, or all in one with `--journal PATH`.
+/// Sources without a journal (files, the demo) are simply not written.
+#[derive(Default)]
+pub struct Journals {
+    journals: Vec<Journal>,
+    /// Index into `journals` for each source id.
+    by_source: Vec<Option<usize>>,
+    names: Vec<String>,
+}
+
+impl Journals {
+    /// Adds source `id` (named `name`, its queue URL) writing to the journal at `path`.
+    pub fn add(&mut self, id: usize, name: &str, path: &Path) -> Result<(), JournalError> {
+        let index = match self.journals.iter().position(|j| j.path == path) {
+            Some(i) => i,
+            None => {
+                self.journals.push(Journal::open(path)?);
+                self.journals.len() - 1
+            }
+        };
+        if self.by_source.len() <= id {
+            self.by_source.resize(id + 1, None);
+            self.names.resize(id + 1, String::new());
+        }
+        self.by_source[id] = Some(index);
+        self.names[id] = name.to_string();
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.journals.is_empty()
+    }
+
+    /// How many source ids this knows about (covered or not).
+    pub fn sources(&self) -> usize {
+        self.by_source.len()
+    }
+
+    pub fn covers(&self, source: usize) -> bool {
+        self.by_source.get(source).is_some_and(Option::is_some)
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.journals.iter().map(|j| j.path.as_path())
+    }
+
+    /// Caps every journal's size (`--journal-max-mb`).
+    pub fn set_max_size(&self, bytes: u64) -> Result<(), JournalError> {
+        self.journals.iter().try_for_each(|j| j.set_max_size(bytes))
+    }
+
+    /// Stores the events of each source in its journal; `Ok` means all of them are on disk.
+    pub fn append<'a>(
+        &mut self,
+        events: impl IntoIterator<Item = (usize, &'a TicketEvent)>,
+    ) -> Result<(), JournalError> {
+        let mut grouped: Vec<Vec<&TicketEvent>> = vec![Vec::new(); self.by_source.len()];
+        for (source, e) in events {
+            if let Some(group) = grouped.get_mut(source) {
+                group.push(e);
+            }
+        }
+        for (source, events) in grouped.into_iter().enumerate() {
+            if events.is_empty() {
+                continue;
+            }
+            if let Some(Some(i)) = self.by_source.get(source) {
+                let name = self.names[source].clone();
+                self.journals[*i].append(&name, events)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A ticket's events in every journal (at most `limit` from each).
+    pub fn ticket(&self, ticket: u64, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
+        let mut all = Vec::new();
+        for j in &self.journals {
+            all.extend(j.ticket(ticket, limit)?);
+        }
+        Ok(all)
+    }
+
+    /// The events received since `since` in every journal, oldest first (at most `limit`),
+    /// handed over `slice` at a time. One journal is read a slice at a time; several are read
+    /// whole, merged by time and then handed over.
+    pub fn recent_each(
+        &self,
+        since: Timestamp,
+        limit: usize,
+        slice: usize,
+        mut f: impl FnMut(Vec<StoredEvent>),
+    ) -> Result<(), JournalError> {
+        if let [only] = self.journals.as_slice() {
+            return only.recent_each(since, limit, slice, f);
+        }
+        let mut all = Vec::new();
+        for j in &self.journals {
+            all.extend(j.recent(since, limit)?);
+        }
+        all.sort_by_key(|e| e.received_at);
+        let excess = all.len().saturating_sub(limit);
+        let merged = all.into_iter().skip(excess).map(Ok::<_, JournalError>);
+        crate::read::in_slices(merged, slice, |s| {
+            f(s);
+            true
+        })
+    }
+}

@@ -1,0 +1,185 @@
+//! The journal's schema: creating, opening and migrating the database.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::{Journal, JournalError, sqlite};
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The first 16 bytes of every SQLite database file.
+pub const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Each migration takes the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    seq               INTEGER PRIMARY KEY,      -- arrival order
+    event_id          TEXT NOT NULL UNIQUE,     -- the dedupe key (README, "Event identity")
+    message_id        TEXT,                     -- SQS MessageId
+    source            TEXT,                     -- queue URL or file it came from
+    format            TEXT NOT NULL,            -- legacy, webhook, unrecognized, malformed
+    kind              TEXT NOT NULL,            -- status_changed, comment_added, ...
+    ticket_id         INTEGER,
+    occurred_at       TEXT,
+    received_at       TEXT NOT NULL,
+    actor_id          INTEGER,
+    previous          TEXT,
+    current           TEXT,
+    tags_added        TEXT,                     -- JSON array
+    tags_removed      TEXT,                     -- JSON array
+    tags              TEXT,                     -- the ticket's tags after the event, JSON array
+    sequence_id       TEXT,
+    sequence_position INTEGER,
+    raw               BLOB NOT NULL             -- the message body as received
+);
+CREATE INDEX events_by_ticket ON events (ticket_id, occurred_at);
+CREATE INDEX events_by_occurred ON events (occurred_at);
+CREATE INDEX events_by_received ON events (received_at);
+CREATE TABLE tickets (
+    ticket_id       INTEGER PRIMARY KEY,
+    status          TEXT,
+    priority        TEXT,
+    assignee_id     INTEGER,
+    group_id        INTEGER,
+    brand_id        INTEGER,
+    organization_id INTEGER,
+    channel         TEXT,
+    tags            TEXT,                       -- JSON array
+    subject         TEXT,
+    first_seen      TEXT NOT NULL,              -- earliest occurred_at seen
+    last_changed    TEXT NOT NULL               -- occurred_at of the snapshot kept
+);
+"#];
+
+impl Journal {
+    /// Opens or creates a journal for writing: the directory is created 0700, the file 0600.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let io = |source| JournalError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private::create_dir(dir).map_err(io)?;
+        }
+        // Created 0600 before SQLite opens it (SQLite's WAL and shm files copy its mode).
+        crate::private::options()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        );
+        let mut journal = Journal {
+            conn: conn.map_err(|e| sqlite(path, e))?,
+            path: path.to_path_buf(),
+        };
+        journal.setup().map_err(|e| sqlite(path, e))?;
+        journal.migrate()?;
+        Ok(journal)
+    }
+
+    /// Opens an existing journal to read it (`--file`, `export`); never changes it.
+    pub fn open_read_only(path: &Path) -> Result<Journal, JournalError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sqlite(path, e))?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| sqlite(path, e))?;
+        let journal = Journal {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = journal.version()?;
+        let has_events = journal
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(|e| sqlite(path, e))?
+            .is_some();
+        if !has_events || version == 0 {
+            return Err(JournalError::Foreign {
+                path: path.display().to_string(),
+            });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(JournalError::Newer {
+                path: path.display().to_string(),
+                found: version,
+            });
+        }
+        Ok(journal)
+    }
+
+    fn setup(&self) -> rusqlite::Result<()> {
+        // Another zdwatch on the same journal waits for the lock instead of failing at once.
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a committed batch survives a power cut, not only a crash, before its messages are deleted.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    pub(crate) fn version(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| sqlite(&self.path, e))
+    }
+
+    /// Brings an older schema up to date. The whole check runs under the write lock, so two
+    /// zdwatch processes opening a new journal at once do not both create it.
+    fn migrate(&mut self) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let err = |e| sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let found: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if found > SCHEMA_VERSION {
+            return Err(JournalError::Newer {
+                path: path.display().to_string(),
+                found,
+            });
+        }
+        if found == 0 {
+            let tables: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            if tables > 0 {
+                return Err(JournalError::Foreign {
+                    path: path.display().to_string(),
+                });
+            }
+        }
+        for (from, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(found).unwrap_or(0))
+        {
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(None, "user_version", from as i64 + 1)
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+}

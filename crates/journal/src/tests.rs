@@ -1,0 +1,309 @@
+use super::*;
+use crate::paths::file_stem;
+use std::fs;
+use zdwatch_core::event::TicketEvent;
+use zdwatch_core::event::{Received, decode};
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zdwatch-journal-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    dir.join("sub").join("j.db")
+}
+
+fn sample(name: &str) -> TicketEvent {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/samples")
+        .join(name);
+    let body = fs::read(path).unwrap_or_default();
+    decode(Received {
+        body,
+        message_id: Some(format!("m-{name}")),
+        received_at: Timestamp::UNIX_EPOCH,
+    })
+}
+
+#[test]
+fn recent_history_comes_in_slices_newest_n_in_arrival_order() {
+    let path = temp("slices");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let start: Timestamp = "2026-01-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let events: Vec<TicketEvent> = (0..10)
+        .map(|i| {
+            let body = format!(
+                r#"{{"type":"zen:event-type:ticket.created","id":"e{i}","time":"2026-01-01T00:00:00Z","detail":{{"id":"{i}"}}}}"#
+            );
+            decode(Received {
+                body: body.into_bytes(),
+                message_id: Some(format!("m{i}")),
+                received_at: start + jiff::SignedDuration::from_mins(i),
+            })
+        })
+        .collect();
+    assert_eq!(j.append("q", events.iter()).ok(), Some(10));
+    let ids = |since: Timestamp, limit: usize| {
+        let mut slices = Vec::new();
+        j.recent_each(since, limit, 3, |s| {
+            slices.push(
+                s.iter()
+                    .map(|e| e.message_id.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        slices
+    };
+    assert_eq!(ids(start, 7), ["m3 m4 m5", "m6 m7 m8", "m9"]);
+    let since = start + jiff::SignedDuration::from_mins(8);
+    assert_eq!(
+        ids(since, 7),
+        ["m8 m9"],
+        "only since, however many are allowed"
+    );
+    assert_eq!(ids(start, 0), Vec::<String>::new());
+    assert_eq!(
+        j.recent(start, 2).unwrap_or_default().len(),
+        2,
+        "recent collects the slices"
+    );
+}
+
+#[test]
+fn append_is_idempotent_and_reads_back() {
+    let path = temp("idem");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let a = sample("legacy/status_changed.json");
+    let b = sample("webhook/tags_changed.json");
+    assert_eq!(j.append("q", [&a, &b]).ok(), Some(2));
+    assert_eq!(j.append("q", [&a]).ok(), Some(0), "same event id again");
+    assert_eq!(j.count().ok(), Some(2));
+    let back = j.recent(Timestamp::UNIX_EPOCH, 10).unwrap_or_default();
+    assert_eq!(back.len(), 2);
+    assert_eq!(back[0].raw, a.raw);
+    assert_eq!(
+        back[1].message_id.as_deref(),
+        Some("m-webhook/tags_changed.json")
+    );
+    drop(j);
+    // Reopening keeps everything and does not migrate twice.
+    let j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(j.count().ok(), Some(2));
+    assert_eq!(j.version().ok(), Some(SCHEMA_VERSION));
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = temp("perm");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let _ = j.append("q", [&sample("legacy/created.json")]);
+    let mode = |p: &Path| {
+        fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    };
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().unwrap_or(Path::new("/"))), 0o700);
+    let wal = path.with_extension("db-wal");
+    assert!(
+        !wal.exists() || mode(&wal) == 0o600,
+        "WAL file {:o}",
+        mode(&wal)
+    );
+}
+
+#[test]
+fn tickets_keep_the_latest_snapshot_whatever_the_arrival_order() {
+    let path = temp("tickets");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut newer = sample("legacy/priority_changed.json");
+    newer.ticket.priority = Some("urgent".into());
+    let mut older = sample("legacy/status_changed.json");
+    older.ticket.priority = Some("low".into());
+    older.occurred_at = newer
+        .occurred_at
+        .map(|t| t - jiff::SignedDuration::from_mins(5));
+    assert!(j.append("q", [&newer]).is_ok());
+    assert!(j.append("q", [&older]).is_ok());
+    let (priority, first, last): (String, String, String) = j
+        .conn
+        .query_row(
+            "SELECT priority, first_seen, last_changed FROM tickets WHERE ticket_id = 35436",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap_or_default();
+    assert_eq!(priority, "urgent", "the late, older snapshot does not win");
+    assert!(first < last);
+    assert_eq!(
+        last,
+        time_text(newer.occurred_at.unwrap_or(Timestamp::UNIX_EPOCH))
+    );
+}
+
+#[test]
+fn a_full_journal_says_so() {
+    let path = temp("full");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(j.set_max_size(64 * 1024).is_ok());
+    let e = sample("webhook/comment_added.json");
+    let mut result = Ok(0);
+    for i in 0..10_000 {
+        let mut copy = e.clone();
+        copy.event_id = format!("e{i}");
+        result = j.append("q", [&copy]);
+        if result.is_err() {
+            break;
+        }
+    }
+    let err = result.err().map(|e| (e.is_full(), e.to_string()));
+    assert!(matches!(err, Some((true, _))), "{err:?}");
+}
+
+#[test]
+fn foreign_and_newer_databases_are_refused() {
+    let path = temp("foreign");
+    fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).unwrap_or_default();
+    let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    c.execute_batch("CREATE TABLE songs (title TEXT)")
+        .unwrap_or_default();
+    drop(c);
+    assert!(matches!(
+        Journal::open(&path),
+        Err(JournalError::Foreign { .. })
+    ));
+    assert!(matches!(
+        Journal::open_read_only(&path),
+        Err(JournalError::Foreign { .. })
+    ));
+    let newer = temp("newer");
+    drop(Journal::open(&newer));
+    let c = Connection::open(&newer).unwrap_or_else(|e| panic!("{e}"));
+    c.pragma_update(None, "user_version", 99)
+        .unwrap_or_default();
+    drop(c);
+    let e = Journal::open_read_only(&newer)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("newer zdwatch"), "{e}");
+}
+
+#[test]
+fn default_paths_are_one_file_per_queue() {
+    assert_eq!(
+        file_stem("https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug"),
+        "sqs.eu-west-1.amazonaws.com_123456789012_zendesk-debug"
+    );
+    assert_eq!(
+        file_stem("http://127.0.0.1:4566/000000000000/q"),
+        "127.0.0.1_4566_000000000000_q"
+    );
+    assert_eq!(time_text(Timestamp::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+}
+
+fn copies(e: &TicketEvent, from: usize, n: usize) -> Vec<(usize, TicketEvent)> {
+    (from..from + n)
+        .map(|i| {
+            let mut copy = e.clone();
+            copy.event_id = format!("e{i}");
+            copy.ticket_id = Some(7);
+            (0, copy)
+        })
+        .collect()
+}
+
+#[test]
+fn the_writer_reports_every_job_in_order_once_it_is_on_disk() {
+    let path = temp("writer");
+    let mut journals = Journals::default();
+    journals
+        .add(0, "q", &path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reports.clone();
+    let writer = Writer::spawn(journals, move |d: Done<u32>| {
+        // What is reported stored must be readable by another connection already.
+        let on_disk = Journal::open_read_only(&path).and_then(|j| j.count()).ok();
+        seen.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((d, on_disk));
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let e = sample("webhook/comment_added.json");
+    for job in 0..20u32 {
+        assert!(writer.store(copies(&e, job as usize * 50, 50), job));
+    }
+    assert!(writer.ticket(7, 10));
+    writer.finish();
+    let reports = reports.lock().unwrap_or_else(|p| p.into_inner());
+    assert_eq!(reports.len(), 21);
+    let mut stored = 0;
+    for (i, (d, on_disk)) in reports.iter().take(20).enumerate() {
+        match d {
+            Done::Stored {
+                ticket,
+                events,
+                result,
+            } => {
+                assert_eq!((*ticket, *events, result.is_ok()), (i as u32, 50, true));
+                stored += 50;
+                assert!(
+                    on_disk.is_some_and(|n| n >= stored),
+                    "job {i} reported before its events were committed: {on_disk:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    match &reports[20].0 {
+        Done::Ticket { ticket, result } => {
+            assert_eq!((*ticket, result.as_ref().map(Vec::len).ok()), (7, Some(10)));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn after_a_failed_commit_the_writer_stores_nothing_more() {
+    let path = temp("writer-full");
+    let mut journals = Journals::default();
+    journals
+        .add(0, "q", &path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(journals.set_max_size(64 * 1024).is_ok());
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reports.clone();
+    let writer = Writer::spawn(journals, move |d: Done<usize>| {
+        if let Done::Stored { ticket, result, .. } = d {
+            seen.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((ticket, result));
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let e = sample("webhook/comment_added.json");
+    for job in 0..200 {
+        writer.store(copies(&e, job * 20, 20), job);
+    }
+    writer.finish();
+    let reports = reports.lock().unwrap_or_else(|p| p.into_inner());
+    let first_failure = reports
+        .iter()
+        .position(|(_, r)| r.is_err())
+        .unwrap_or_else(|| panic!("64 KB cannot hold 4,000 events"));
+    assert!(
+        reports[first_failure]
+            .1
+            .as_ref()
+            .is_err_and(|w| w.contains("(full)"))
+    );
+    assert!(reports[first_failure..].iter().all(|(_, r)| r.is_err()));
+    let stored = Journal::open_read_only(&path)
+        .and_then(|j| j.count())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stored < 4_000);
+}

@@ -1,0 +1,124 @@
+//! Writing events: one transaction per call, idempotent on the event id.
+
+use rusqlite::params;
+use zdwatch_core::event::{Format, TicketEvent};
+
+use crate::{Journal, JournalError, failpoint, sqlite, time_text};
+
+impl Journal {
+    /// Caps the file at about `bytes` (SQLite then reports the disk as full).
+    pub fn set_max_size(&self, bytes: u64) -> Result<(), JournalError> {
+        let page: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(|e| sqlite(&self.path, e))?;
+        let pages = i64::try_from(bytes).unwrap_or(i64::MAX) / page.max(1);
+        self.conn
+            .pragma_update(None, "max_page_count", pages.max(1))
+            .map_err(|e| sqlite(&self.path, e))
+    }
+
+    /// Stores events in one transaction; returns how many were new. Idempotent on `event_id`.
+    /// When this returns `Ok`, the events are on disk.
+    pub fn append<'a>(
+        &mut self,
+        source: &str,
+        events: impl IntoIterator<Item = &'a TicketEvent>,
+    ) -> Result<usize, JournalError> {
+        let path = self.path.clone();
+        let err = |e| sqlite(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO events (event_id, message_id, source, format, kind, ticket_id,
+                        occurred_at, received_at, actor_id, previous, current, tags_added, tags_removed,
+                        tags, sequence_id, sequence_position, raw)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                )
+                .map_err(err)?;
+            let mut ticket = tx
+                .prepare_cached(
+                    "INSERT INTO tickets (ticket_id, status, priority, assignee_id, group_id, brand_id,
+                        organization_id, channel, tags, subject, first_seen, last_changed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+                     ON CONFLICT (ticket_id) DO UPDATE SET
+                        first_seen = min(first_seen, excluded.first_seen),
+                        status = iif(excluded.last_changed >= last_changed, excluded.status, status),
+                        priority = iif(excluded.last_changed >= last_changed, excluded.priority, priority),
+                        assignee_id = iif(excluded.last_changed >= last_changed, excluded.assignee_id, assignee_id),
+                        group_id = iif(excluded.last_changed >= last_changed, excluded.group_id, group_id),
+                        brand_id = iif(excluded.last_changed >= last_changed, excluded.brand_id, brand_id),
+                        organization_id = iif(excluded.last_changed >= last_changed,
+                                              excluded.organization_id, organization_id),
+                        channel = coalesce(iif(excluded.last_changed >= last_changed, excluded.channel, channel),
+                                           channel),
+                        tags = iif(excluded.last_changed >= last_changed, excluded.tags, tags),
+                        subject = coalesce(iif(excluded.last_changed >= last_changed, excluded.subject, subject),
+                                           subject),
+                        last_changed = max(last_changed, excluded.last_changed)",
+                )
+                .map_err(err)?;
+            for e in events {
+                let occurred = e.occurred_at.map(time_text);
+                let seq = e.sequence.as_ref();
+                added += insert
+                    .execute(params![
+                        e.event_id,
+                        e.message_id,
+                        source,
+                        e.format.as_str(),
+                        e.kind.as_str(),
+                        e.ticket_id.and_then(|t| i64::try_from(t).ok()),
+                        occurred,
+                        time_text(e.received_at),
+                        e.actor_id.and_then(|a| i64::try_from(a).ok()),
+                        e.previous,
+                        e.current,
+                        json_list(&e.tags_added),
+                        json_list(&e.tags_removed),
+                        json_list(&e.ticket.tags),
+                        seq.map(|s| s.id.as_str()),
+                        seq.and_then(|s| s.position),
+                        e.raw,
+                    ])
+                    .map_err(err)?;
+                let ticket_event = matches!(e.format, Format::Legacy | Format::Webhook);
+                if let (Some(id), true) = (
+                    e.ticket_id.and_then(|t| i64::try_from(t).ok()),
+                    ticket_event,
+                ) {
+                    let t = &e.ticket;
+                    let id64 = |v: Option<u64>| v.and_then(|x| i64::try_from(x).ok());
+                    ticket
+                        .execute(params![
+                            id,
+                            t.status,
+                            t.priority,
+                            id64(t.assignee_id),
+                            id64(t.group_id),
+                            id64(t.brand_id),
+                            id64(t.organization_id),
+                            t.channel,
+                            json_list(&t.tags),
+                            t.subject,
+                            time_text(e.order_time()),
+                        ])
+                        .map_err(err)?;
+                }
+            }
+        }
+        failpoint::inside_commit();
+        tx.commit().map_err(err)?;
+        Ok(added)
+    }
+}
+
+fn json_list(items: &[String]) -> Option<String> {
+    if items.is_empty() {
+        None
+    } else {
+        serde_json::to_string(items).ok()
+    }
+}

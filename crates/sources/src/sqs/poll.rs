@@ -1,0 +1,180 @@
+//! The pollers: long polls of ten messages, as many pollers as the queue keeps busy, every
+//! failure shown and retried with backoff; in peek mode a message seen before is given back here.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::MessageSystemAttributeName;
+use jiff::Timestamp;
+
+use super::acks::send_ack;
+use super::backoff::Backoff;
+use super::client::classify;
+use super::{MAX_MESSAGES, Shared, WAIT_SECONDS};
+use crate::{Delivery, Disposition, Message, ProblemKind, SourceEvent, SourceStatus};
+
+pub(super) fn spawn_poller(shared: &Arc<Shared>) {
+    shared.active.fetch_add(1, Ordering::SeqCst);
+    shared.ctx.tasks.spawn(poll(shared.clone()));
+}
+
+/// Boxed so that a poller can start another one (a recursive `async fn` has no nameable type).
+fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        let mut backoff = Backoff::default();
+        let mut connected = false;
+        let mut peek_pause = Duration::ZERO;
+        let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
+        loop {
+            let receive = shared
+                .client()
+                .receive_message()
+                .queue_url(&shared.url)
+                .max_number_of_messages(MAX_MESSAGES)
+                .wait_time_seconds(WAIT_SECONDS)
+                .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+                .send();
+            let result = tokio::select! {
+                _ = cancel.cancelled() => break,
+                r = receive => r,
+            };
+            let out = match result {
+                Ok(out) => out,
+                Err(e) => {
+                    let problem = classify(&e);
+                    tracing::debug!(queue = %shared.url, error = %DisplayErrorContext(&e), "receive failed");
+                    connected = false;
+                    let wait = backoff.next(problem.needs_user());
+                    let expired = problem.kind == ProblemKind::ExpiredCredentials;
+                    let failures = backoff.attempt;
+                    if tx
+                        .send(SourceEvent::Status(
+                            id,
+                            SourceStatus::Retrying {
+                                wait,
+                                problem,
+                                failures,
+                            },
+                        ))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    if expired {
+                        // Read at the last moment: the user may have refreshed them meanwhile.
+                        shared.reload_credentials().await;
+                    }
+                    continue;
+                }
+            };
+            backoff = Backoff::default();
+            if !connected {
+                connected = true;
+                if tx
+                    .send(SourceEvent::Status(id, SourceStatus::Connected))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            let received_at = Timestamp::now();
+            let messages: Vec<Message> = out
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| Message {
+                    source: id,
+                    body: m.body.unwrap_or_default().into_bytes(),
+                    message_id: m.message_id,
+                    receipt: m.receipt_handle,
+                    received_at,
+                })
+                .collect();
+            let count = messages.len();
+            // Peek: a message released earlier comes straight back. The source gives it back
+            // again itself; only messages not seen before go on to be decoded.
+            let (messages, again) = match shared.delivery {
+                Delivery::Peek => remember(&shared.seen, messages),
+                Delivery::Consume => (messages, Vec::new()),
+            };
+            let only_seen_before = count > 0 && messages.is_empty();
+            if !again.is_empty() {
+                let receipts: Vec<&String> = again.iter().collect();
+                for chunk in receipts.chunks(MAX_MESSAGES as usize) {
+                    // If this fails, the message comes back after its visibility timeout.
+                    let _ =
+                        send_ack(&shared.client(), &shared.url, chunk, Disposition::Release).await;
+                }
+            }
+            if !messages.is_empty() && tx.send(SourceEvent::Batch(messages)).await.is_err() {
+                break;
+            }
+            if shared.adaptive {
+                if count == MAX_MESSAGES as usize
+                    && shared.active.load(Ordering::SeqCst) < shared.max
+                {
+                    spawn_poller(&shared);
+                } else if count == 0 && retire(&shared.active) {
+                    return;
+                }
+            }
+            // Peeking returns the same messages at once, forever: slow down while nothing is new.
+            peek_pause = if only_seen_before {
+                (peek_pause * 2).clamp(Duration::from_millis(500), Duration::from_secs(10))
+            } else {
+                Duration::ZERO
+            };
+            if !peek_pause.is_zero() {
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(peek_pause) => {}
+                }
+            }
+        }
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+    })
+}
+
+/// Records the batch's message ids; splits it into the messages not seen before and the receipts
+/// of those seen before (peek mode's "same message again", not a duplicate event).
+fn remember(seen: &Mutex<HashSet<String>>, messages: Vec<Message>) -> (Vec<Message>, Vec<String>) {
+    let Ok(mut seen) = seen.lock() else {
+        return (messages, Vec::new());
+    };
+    if seen.len() > 100_000 {
+        // Bounded: what comes back after this is decoded again and dropped as a duplicate event.
+        seen.clear();
+    }
+    let mut again = Vec::new();
+    let new = messages
+        .into_iter()
+        .filter_map(|m| match &m.message_id {
+            Some(id) if !seen.insert(id.clone()) => {
+                again.extend(m.receipt);
+                None
+            }
+            _ => Some(m),
+        })
+        .collect();
+    (new, again)
+}
+
+/// Leaves one poller running: returns true (and counts itself out) when this one may stop.
+pub(super) fn retire(active: &AtomicUsize) -> bool {
+    active
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n > 1).then(|| n - 1)
+        })
+        .is_ok()
+}

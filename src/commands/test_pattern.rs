@@ -1,0 +1,52 @@
+//! `zdwatch test-pattern`: which events an EventBridge pattern matches, and why not.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use zdwatch_core::{event, sanitize};
+
+use super::start::{read_files, resolve_pattern};
+use super::{Outcome, Stop};
+use crate::{cli, headless};
+
+/// `zdwatch test-pattern`: exit 0 once the pattern is valid, whatever matched; 2 when it is not.
+pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outcome {
+    let Some(pattern) = resolve_pattern(&args.patterns, aws).await? else {
+        return Err(Stop::Usage);
+    };
+    let events = match &args.event {
+        Some(path) => {
+            let body = if path.as_os_str() == "-" {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map(|_| b)
+            } else {
+                std::fs::read(path)
+            };
+            match body {
+                Ok(body) => vec![event::decode(event::Received {
+                    body,
+                    message_id: None,
+                    received_at: jiff::Timestamp::now(),
+                })],
+                Err(e) => {
+                    eprintln!(
+                        "zdwatch: cannot read {}: {e}",
+                        sanitize::sanitize(&path.to_string_lossy())
+                    );
+                    return Err(Stop::Exit(ExitCode::FAILURE));
+                }
+            }
+        }
+        None => {
+            let sources = read_files(args.file.clone()).await?;
+            headless::report::collect(sources, None).await
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let matched =
+        headless::test_pattern::write(&pattern, &events, args.explain, args.format, &mut out)?;
+    out.flush()?;
+    eprintln!("zdwatch: {matched} of {} events match", events.len());
+    Ok(ExitCode::SUCCESS)
+}
