@@ -126,6 +126,7 @@ fn reopen(c: &mut Criterion) {
                     saved_filters: Vec::new(),
                     keymap: Default::default(),
                     log_place: None,
+                    palette: Default::default(),
                 };
                 let mut app =
                     App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));

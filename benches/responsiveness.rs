@@ -91,6 +91,7 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
         saved_filters: Vec::new(),
         keymap: Default::default(),
         log_place: None,
+        palette: Default::default(),
     };
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     let loading = Instant::now();

@@ -107,6 +107,7 @@ fn loaded(n: usize) -> App {
         saved_filters: Vec::new(),
         keymap: Default::default(),
         log_place: None,
+        palette: Default::default(),
     };
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     app.load_history(history);

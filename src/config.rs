@@ -15,7 +15,7 @@ use toml::Spanned;
 
 use crate::app::keymap::{Action, Keymap};
 use crate::cli::{Cli, Command, InputArgs};
-use crate::ui::theme::Palette;
+use crate::palette::Palette;
 use zdwatch_core::filter::Filter;
 
 /// The commented default configuration (`zdwatch config --print-default`).

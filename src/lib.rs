@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod headless;
 pub mod ingest;
+pub mod palette;
 pub mod tui;
 pub mod ui;
 

@@ -56,6 +56,8 @@ pub struct Config {
     pub keymap: keymap::Keymap,
     /// Where the monitor's log goes, shown at the end of the help.
     pub log_place: Option<String>,
+    /// The colours of the screen's parts (the config file's `[theme]`).
+    pub palette: crate::palette::Palette,
 }
 
 /// Everything that can happen to the app.

@@ -91,7 +91,6 @@ pub async fn run(mut cli: Cli, settings: crate::config::Config) -> anyhow::Resul
         Some(Command::Man) => docs::man().map(|()| ExitCode::SUCCESS).map_err(Stop::from),
         Some(Command::Demo(args)) => demo(args),
         None => {
-            crate::ui::theme::install(settings.palette.clone());
             let log_place = zdwatch_journal::private::log_place(cli.log_file.as_deref());
             monitor::run(cli.monitor, &cli.aws, &settings, log_place).await
         }

@@ -72,6 +72,7 @@ pub(crate) async fn run(
         saved_filters: settings.filters.clone(),
         keymap: settings.keymap.clone(),
         log_place: Some(log_place),
+        palette: settings.palette.clone(),
     };
     // The filter was checked by `selection` above.
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())

@@ -12,9 +12,11 @@ use ratatui::widgets::{Block, Paragraph, Sparkline};
 use super::{safe, theme};
 use crate::app::keymap::{Action, Screen};
 use crate::app::{App, CEILING_PER_MINUTE, DashboardView, Figures, Panel, SourceState, Window};
+use crate::palette::Palette;
 use zdwatch_core::stats::Dimension;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let pal = &app.config.palette;
     let d = &app.dashboard;
     let f = &d.figures;
     if area.height == 0 {
@@ -51,9 +53,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let [reopened, busiest, waiting] =
         Layout::horizontal([Constraint::Ratio(1, 3); 3]).areas(lower);
 
-    draw_rates(frame, rates, d);
-    draw_created(frame, created, d);
-    draw_matrix(frame, matrix, d);
+    draw_rates(frame, rates, d, pal);
+    draw_created(frame, created, d, pal);
+    draw_matrix(frame, matrix, d, pal);
     let window = f.window.label();
     let narrow = area.width < super::NARROW;
     let reopens = vec![(
@@ -126,16 +128,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 fn header(d: &DashboardView, app: &App, width: u16) -> Line<'static> {
+    let pal = &app.config.palette;
     let mut spans = vec![
-        Span::styled("Dashboard", theme::header()),
+        Span::styled("Dashboard", pal.header),
         Span::raw("  window "),
     ];
     for (i, w) in Window::ALL.iter().enumerate() {
         let text = format!("{}:{}", i + 1, w.label());
         let style = if *w == d.window {
-            theme::selected()
+            pal.selected
         } else {
-            theme::dim()
+            pal.dim
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw(" "));
@@ -146,7 +149,7 @@ fn header(d: &DashboardView, app: &App, width: u16) -> Line<'static> {
     } else {
         format!(" recording, up to {}", f.end.strftime("%Y-%m-%d %H:%M UTC"))
     };
-    spans.push(Span::styled(scope, theme::dim()));
+    spans.push(Span::styled(scope, pal.dim));
     if width >= 110 {
         spans.push(Span::styled(
             format!(
@@ -156,19 +159,19 @@ fn header(d: &DashboardView, app: &App, width: u16) -> Line<'static> {
                 app.keymap()
                     .label(Screen::Dashboard, Action::ToggleDashboard)
             ),
-            theme::dim(),
+            pal.dim,
         ));
     }
     Line::from(spans)
 }
 
 /// A panel's frame: bright when it has the focus.
-fn panel<'a>(d: &DashboardView, which: Panel, title: String) -> Block<'a> {
+fn panel<'a>(d: &DashboardView, which: Panel, title: String, pal: &Palette) -> Block<'a> {
     let focused = d.panel == which;
     let (border, title_style) = if focused {
-        (theme::focus(), theme::header())
+        (pal.focus, pal.header)
     } else {
-        (theme::dim(), theme::dim())
+        (pal.dim, pal.dim)
     };
     Block::bordered()
         .border_style(border)
@@ -180,23 +183,23 @@ fn first_row(selected: usize, rows: usize) -> usize {
     (selected + 1).saturating_sub(rows.max(1))
 }
 
-fn selected_style(d: &DashboardView, which: Panel, row: usize) -> Style {
+fn selected_style(d: &DashboardView, which: Panel, row: usize, pal: &Palette) -> Style {
     if d.panel == which && d.row(which) == row {
-        theme::selected()
+        pal.selected
     } else {
         Style::new()
     }
 }
 
-fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
+fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) {
     let f = &d.figures;
     let share = f.last_minute * 100 / CEILING_PER_MINUTE;
     let rate_style = if share >= 80 {
-        theme::error()
+        pal.error
     } else if share >= 50 {
-        theme::warn()
+        pal.warn
     } else {
-        theme::ok()
+        pal.ok
     };
     let narrow = area.width < super::NARROW;
     let (title, detail) = if narrow {
@@ -213,10 +216,10 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
             ),
         )
     };
-    let block = panel(d, Panel::Rates, title.into()).title_top(
+    let block = panel(d, Panel::Rates, title.into(), pal).title_top(
         Line::from(vec![
             Span::styled(format!(" {}/min", count(f.last_minute)), rate_style),
-            Span::styled(detail, theme::dim()),
+            Span::styled(detail, pal.dim),
         ])
         .right_aligned(),
     );
@@ -237,10 +240,10 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
     {
         let y = inner.y + u16::try_from(i - first_row(selected, rows)).unwrap_or(0);
         let (name, style) = match &r.kind {
-            None => ("all events".to_string(), theme::header()),
+            None => ("all events".to_string(), pal.header),
             Some(k) => (safe(k.as_str()).into_owned(), theme::kind(k)),
         };
-        let line = Line::styled(name, style).style(selected_style(d, Panel::Rates, i));
+        let line = Line::styled(name, style).style(selected_style(d, Panel::Rates, i, pal));
         frame.render_widget(Paragraph::new(line), Rect::new(inner.x, y, label_w, 1));
         let points = usize::from(spark_w).min(r.series.len());
         let series = &r.series[r.series.len() - points..];
@@ -261,13 +264,13 @@ fn draw_rates(frame: &mut Frame, area: Rect, d: &DashboardView) {
             format!("{}/min", count(last))
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(numbers, theme::dim()).right_aligned()),
+            Paragraph::new(Line::styled(numbers, pal.dim).right_aligned()),
             Rect::new(inner.x + label_w + spark_w + 2, y, number_w, 1),
         );
     }
 }
 
-fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
+fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) {
     let f = &d.figures;
     let w = f.window.label();
     let title = if area.width < 44 {
@@ -275,15 +278,12 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
     } else {
         format!(" Tickets created · {w} vs the {w} before ")
     };
-    let block = panel(d, Panel::Created, title);
+    let block = panel(d, Panel::Created, title, pal);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if f.created.is_empty() {
         frame.render_widget(
-            Paragraph::new(Line::styled(
-                "no ticket created in the window",
-                theme::dim(),
-            )),
+            Paragraph::new(Line::styled("no ticket created in the window", pal.dim)),
             inner,
         );
         return;
@@ -302,7 +302,7 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
             if before_w > 0 { "before" } else { "" },
             "change"
         ),
-        theme::header(),
+        pal.header,
     )];
     let selected = d.row(Panel::Created);
     let first = first_row(selected, rows);
@@ -313,9 +313,9 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
             Dimension::Brand => "brand",
             Dimension::Group => "group",
         };
-        let (change, change_style) = change(r.count, r.previous);
+        let (change, change_style) = change(r.count, r.previous, pal);
         let value = fit(&safe(&r.value), value_w);
-        let style = selected_style(d, Panel::Created, i);
+        let style = selected_style(d, Panel::Created, i, pal);
         lines.push(Line::from(vec![
             Span::styled(format!("{dim:<8}{value:<value_w$}"), style),
             Span::styled(
@@ -333,40 +333,36 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView) {
 }
 
 /// How `now` compares with `before`: `new`, `×40`, `+35%`, `-20%`.
-fn change(now: u64, before: u64) -> (String, Style) {
+fn change(now: u64, before: u64, pal: &Palette) -> (String, Style) {
     match (now, before) {
         (0, 0) => ("".into(), Style::new()),
-        (_, 0) => ("new".into(), theme::warn()),
+        (_, 0) => ("new".into(), pal.warn),
         (n, b) if n >= 2 * b => {
             let ratio = n as f64 / b as f64;
-            let style = if ratio >= 5.0 {
-                theme::error()
-            } else {
-                theme::warn()
-            };
+            let style = if ratio >= 5.0 { pal.error } else { pal.warn };
             (format!("×{ratio:.1}"), style)
         }
         (n, b) => {
             let pct = (n as f64 - b as f64) * 100.0 / b as f64;
-            (format!("{pct:+.0}%"), theme::dim())
+            (format!("{pct:+.0}%"), pal.dim)
         }
     }
 }
 
-fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView) {
+fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) {
     let f = &d.figures;
     let title = if area.width < 44 {
         format!(" Status {} ", f.window.label())
     } else {
         format!(" Status changes · {} (from ↓ to →) ", f.window.label())
     };
-    let block = panel(d, Panel::Transitions, title);
+    let block = panel(d, Panel::Transitions, title, pal);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let n = f.statuses.len();
     if n == 0 {
         frame.render_widget(
-            Paragraph::new(Line::styled("no status change in the window", theme::dim())),
+            Paragraph::new(Line::styled("no status change in the window", pal.dim)),
             inner,
         );
         return;
@@ -377,7 +373,7 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView) {
     for s in &f.statuses {
         header.push(Span::styled(
             format!("{:>cell_w$}", abbreviate(&safe(s), cell_w - 1)),
-            theme::status(s).patch(theme::header()),
+            theme::status(s).patch(pal.header),
         ));
     }
     let mut lines = vec![Line::from(header)];
@@ -397,9 +393,9 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView) {
         for (c, to) in f.statuses.iter().enumerate() {
             let n = f.transitions(from, to);
             let text = if n == 0 { "·".to_string() } else { count(n) };
-            let mut style = if n == 0 { theme::dim() } else { Style::new() };
+            let mut style = if n == 0 { pal.dim } else { Style::new() };
             if d.panel == Panel::Transitions && r == selected && c == d.column {
-                style = theme::selected();
+                style = pal.selected;
             }
             spans.push(Span::styled(format!("{text:>cell_w$}"), style));
         }
@@ -417,12 +413,13 @@ fn draw_tickets(
     title: String,
     rows: Vec<(String, String, u64)>,
 ) {
+    let pal = &app.config.palette;
     let d = &app.dashboard;
-    let block = panel(d, which, title);
+    let block = panel(d, which, title, pal);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if rows.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled("none", theme::dim())), inner);
+        frame.render_widget(Paragraph::new(Line::styled("none", pal.dim)), inner);
         return;
     }
     let room = usize::from(inner.height);
@@ -439,10 +436,10 @@ fn draw_tickets(
             } else {
                 subject(app, *ticket)
             };
-            let style = selected_style(d, which, i);
+            let style = selected_style(d, which, i, pal);
             Line::from(vec![
                 Span::styled(format!("{label:<9}{figure:>9} "), style),
-                Span::styled(safe(&subject).into_owned(), theme::dim().patch(style)),
+                Span::styled(safe(&subject).into_owned(), pal.dim.patch(style)),
             ])
         })
         .collect();
@@ -461,8 +458,9 @@ fn subject(app: &App, ticket: u64) -> String {
 }
 
 fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
+    let pal = &app.config.palette;
     let d = &app.dashboard;
-    let block = panel(d, Panel::Sources, " Sources ".into());
+    let block = panel(d, Panel::Sources, " Sources ".into(), pal);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let name_w = usize::from(inner.width.saturating_sub(10 * 7)).clamp(8, 48);
@@ -471,7 +469,7 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             "{:<name_w$}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
             "source", "waiting", "in flight", "lag p50", "lag p95", "oldest", "errors", "throttled"
         ),
-        theme::header(),
+        pal.header,
     )];
     let figures: &Figures = &app.dashboard.figures;
     for (i, (s, h)) in app.sources.iter().map(|s| (s, &s.health)).enumerate() {
@@ -484,10 +482,10 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             _ => ("—".into(), "—".into(), "—".into()),
         };
         let state_style = match s.state {
-            SourceState::Retrying { .. } | SourceState::Failed(_) => theme::error(),
+            SourceState::Retrying { .. } | SourceState::Failed(_) => pal.error,
             _ => Style::new(),
         }
-        .patch(selected_style(d, Panel::Sources, i));
+        .patch(selected_style(d, Panel::Sources, i, pal));
         let name = fit(&safe(&zdwatch_sources::short_name(&s.name)), name_w - 1);
         let problems = Style::new();
         lines.push(Line::from(vec![
@@ -497,11 +495,7 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             )),
             Span::styled(
                 format!("{:>10}{:>10}", count(h.errors), count(h.throttles)),
-                if h.errors > 0 {
-                    theme::warn()
-                } else {
-                    problems
-                },
+                if h.errors > 0 { pal.warn } else { problems },
             ),
         ]));
     }
@@ -573,10 +567,10 @@ mod tests {
 
     #[test]
     fn change_against_the_previous_window() {
-        assert_eq!(change(40, 1).0, "×40.0");
-        assert_eq!(change(3, 0).0, "new");
-        assert_eq!(change(0, 4).0, "-100%");
-        assert_eq!(change(13, 10).0, "+30%");
-        assert_eq!(change(0, 0).0, "");
+        assert_eq!(change(40, 1, &Palette::default()).0, "×40.0");
+        assert_eq!(change(3, 0, &Palette::default()).0, "new");
+        assert_eq!(change(0, 4, &Palette::default()).0, "-100%");
+        assert_eq!(change(13, 10, &Palette::default()).0, "+30%");
+        assert_eq!(change(0, 0, &Palette::default()).0, "");
     }
 }

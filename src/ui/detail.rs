@@ -6,7 +6,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::{full_time, safe, theme};
+use super::{full_time, safe};
 use crate::app::App;
 use crate::app::keymap::{Action, Screen};
 use zdwatch_core::event::{TicketEvent, summary};
@@ -14,6 +14,7 @@ use zdwatch_core::sanitize::sanitize_bytes;
 use zdwatch_core::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
+    let pal = &app.config.palette;
     let Some(e) = app.shown(seq) else {
         frame.render_widget(
             Paragraph::new("This event is no longer held (evicted by --max-events)."),
@@ -23,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     };
     let mut lines = fields(&e, app);
     lines.push(Line::from(""));
-    lines.push(Line::styled("raw body", theme::header()));
+    lines.push(Line::styled("raw body", pal.header));
     lines.extend(raw_lines(&e.raw));
     let title = format!(" event {} ", safe(&e.event_id));
     let hint = super::hints(
@@ -37,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     );
     let block = Block::bordered()
         .title(title)
-        .title_bottom(Line::styled(hint, theme::dim()));
+        .title_bottom(Line::styled(hint, pal.dim));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -48,6 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
 }
 
 fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
+    let pal = &app.config.palette;
     let utc = app.utc;
     let user = |id: u64| match app.user_name(id) {
         Some(name) => format!("{id} ({name})"),
@@ -97,7 +99,7 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
     rows.into_iter()
         .map(|(k, v)| {
             Line::from(vec![
-                Span::styled(format!("{k:>12}  "), theme::dim()),
+                Span::styled(format!("{k:>12}  "), pal.dim),
                 Span::raw(safe(&v).into_owned()),
             ])
         })

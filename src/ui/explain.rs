@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::{safe, theme};
+use super::safe;
 use crate::app::App;
 use crate::app::keymap::{Action, Screen};
 use zdwatch_core::pattern::event::with_eventbridge_event;
@@ -14,6 +14,7 @@ use zdwatch_core::pattern::explain::Mark;
 use zdwatch_core::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
+    let pal = &app.config.palette;
     // Masked, the explanation is of the masked event: what the screen shows, nothing more.
     let (Some(e), Some(active)) = (app.shown(seq), &app.pattern) else {
         frame.render_widget(
@@ -28,16 +29,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
         None => {
             lines.push(Line::styled(
                 "The body is not JSON: no pattern can match it.",
-                theme::error(),
+                pal.error,
             ));
             " no match ".to_string()
         }
         Some(x) => {
             for l in &x.lines {
                 let (mark, style) = match l.mark {
-                    Mark::Pass => ("✓ ", theme::ok()),
-                    Mark::Fail => ("✗ ", theme::error()),
-                    Mark::Note => ("  ", theme::dim()),
+                    Mark::Pass => ("✓ ", pal.ok),
+                    Mark::Fail => ("✗ ", pal.error),
+                    Mark::Note => ("  ", pal.dim),
                 };
                 lines.push(Line::from(vec![
                     Span::raw("  ".repeat(l.depth)),
@@ -45,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
                     Span::styled(
                         safe(&l.text).into_owned(),
                         if l.mark == Mark::Note {
-                            theme::warn()
+                            pal.warn
                         } else {
                             Default::default()
                         },
@@ -82,7 +83,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
                     (Action::Back, "back"),
                 ],
             ),
-            theme::dim(),
+            pal.dim,
         ));
     frame.render_widget(
         Paragraph::new(lines)

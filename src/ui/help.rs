@@ -5,13 +5,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::{safe, theme};
+use super::safe;
 use crate::app::App;
 use crate::app::help::HelpLine;
 use crate::app::keymap::{Action, Screen};
+use crate::palette::Palette;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: Screen, scroll: u16) {
-    let lines: Vec<Line> = app.help_lines(screen).into_iter().map(line).collect();
+    let pal = &app.config.palette;
+    let lines: Vec<Line> = app
+        .help_lines(screen)
+        .into_iter()
+        .map(|l| line(l, pal))
+        .collect();
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 72.min(area.width);
     let popup = super::layout::centered(area, width, height);
@@ -35,15 +41,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: Screen, scroll: u1
     );
 }
 
-fn line(l: HelpLine) -> Line<'static> {
+fn line(l: HelpLine, pal: &Palette) -> Line<'static> {
     match l {
-        HelpLine::Heading(text) => Line::styled(text, theme::header()),
+        HelpLine::Heading(text) => Line::styled(text, pal.header),
         HelpLine::Binding { keys, does } => Line::from(vec![
-            Span::styled(format!("  {keys:<12}"), theme::ok()),
+            Span::styled(format!("  {keys:<12}"), pal.ok),
             Span::raw(does),
         ]),
         HelpLine::Example(ex) => Line::raw(format!("  {ex}")),
-        HelpLine::Log(place) => Line::styled(format!("Log: {}", safe(&place)), theme::dim()),
+        HelpLine::Log(place) => Line::styled(format!("Log: {}", safe(&place)), pal.dim),
         HelpLine::Blank => Line::from(""),
     }
 }

@@ -21,6 +21,7 @@ use ratatui::Frame;
 
 use crate::app::keymap::{Action, Screen};
 use crate::app::{App, Mode};
+use crate::palette::Palette;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let size = (frame.area().width, frame.area().height);
@@ -54,9 +55,10 @@ fn table<'a>(
     rows: impl IntoIterator<Item = ratatui::widgets::Row<'a>>,
     widths: Vec<ratatui::layout::Constraint>,
     titles: &[&'static str],
+    palette: &Palette,
 ) -> ratatui::widgets::Table<'a> {
     use ratatui::widgets::{Cell, Row, Table};
-    let header = titles.iter().map(|t| Cell::from(*t).style(theme::header()));
+    let header = titles.iter().map(|t| Cell::from(*t).style(palette.header));
     Table::new(rows, widths)
         .header(Row::new(header))
         .column_spacing(1)

@@ -6,11 +6,12 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::{safe, theme};
+use super::safe;
 use crate::app::keymap::{Action, Screen};
 use crate::app::{App, PatternEditor};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
+    let pal = &app.config.palette;
     let width = 90.min(area.width);
     let height = (u16::try_from(editor.lines.len()).unwrap_or(u16::MAX) + 6)
         .max(10)
@@ -29,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
                     (Action::ClearInput, "clear"),
                 ],
             ),
-            theme::dim(),
+            pal.dim,
         ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
@@ -46,11 +47,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
     if editor.text().is_empty() {
         lines.push(Line::styled(
             r#"   e.g. {"detail-type": ["Support Ticket: Status Changed"]}"#,
-            theme::dim(),
+            pal.dim,
         ));
     }
     for (i, text) in editor.lines.iter().enumerate().skip(first).take(rows) {
-        let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), theme::dim())];
+        let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), pal.dim)];
         match error_at {
             Some((line, column)) if line == i + 1 => {
                 let chars: Vec<char> = text.chars().collect();
@@ -61,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
                 spans.push(Span::raw(safe(&before).into_owned()));
                 spans.push(Span::styled(
                     safe(&here).into_owned(),
-                    theme::error().patch(theme::selected()),
+                    pal.error.patch(pal.selected),
                 ));
                 spans.push(Span::raw(safe(&after).into_owned()));
             }
@@ -78,15 +79,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
                 app.keymap()
                     .label(Screen::PatternEditor, Action::ApplyPattern)
             ),
-            theme::dim(),
+            pal.dim,
         ),
-        Some(Ok(_)) => Line::styled("✓ valid", theme::ok()),
+        Some(Ok(_)) => Line::styled("✓ valid", pal.ok),
         Some(Err(e)) => {
             let at = e
                 .position
                 .map(|(l, c)| format!(" (line {l}, column {c})"))
                 .unwrap_or_default();
-            Line::styled(format!("✗ {}{at}", safe(&e.to_string())), theme::error())
+            Line::styled(format!("✗ {}{at}", safe(&e.to_string())), pal.error)
         }
     };
     frame.render_widget(

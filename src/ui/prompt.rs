@@ -5,18 +5,19 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{safe, theme};
+use super::safe;
 use crate::app::keymap::{Action, Screen};
 use crate::app::{App, Prompt, PromptKind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
+    let pal = &app.config.palette;
     let lead = match p.kind {
         PromptKind::Filter => "/",
         PromptKind::Command => ":",
         PromptKind::Save => "save to: ",
     };
     let text = p.text();
-    let mut spans = vec![Span::styled(lead, theme::header())];
+    let mut spans = vec![Span::styled(lead, pal.header)];
     match &p.error {
         Some(err) => {
             // The offending part in red; the rest as typed.
@@ -25,12 +26,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
             spans.push(Span::raw(safe(&text[..start]).into_owned()));
             spans.push(Span::styled(
                 safe(&text[start..end]).into_owned(),
-                theme::error(),
+                pal.error,
             ));
             spans.push(Span::raw(safe(&text[end..]).into_owned()));
             spans.push(Span::styled(
                 format!("   ✗ {} (previous filter still active)", safe(&err.message)),
-                theme::error(),
+                pal.error,
             ));
         }
         None => {
@@ -39,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                 let key = app.keymap().label(Screen::Prompt, Action::Accept);
                 spans.push(Span::styled(
                     format!("   {key}: search the words in {} events", app.store.len()),
-                    theme::header(),
+                    pal.header,
                 ));
             } else if p.kind == PromptKind::Filter {
                 spans.push(Span::styled(
@@ -48,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                         app.stream.visible.len(),
                         app.store.len()
                     ),
-                    theme::dim(),
+                    pal.dim,
                 ));
                 let saved = &app.config.saved_filters;
                 if let Some(i) = saved.iter().position(|(_, f)| f == text) {
@@ -60,14 +61,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                             saved.len(),
                             safe(name)
                         ),
-                        theme::header(),
+                        pal.header,
                     ));
                 } else if !saved.is_empty() {
                     let key = app.keymap().label(Screen::Prompt, Action::NextSavedFilter);
-                    spans.push(Span::styled(
-                        format!("   {key}: saved filters"),
-                        theme::dim(),
-                    ));
+                    spans.push(Span::styled(format!("   {key}: saved filters"), pal.dim));
                 }
             }
         }

@@ -5,19 +5,20 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{safe, theme};
+use super::safe;
 use crate::app::keymap::{Action, Screen};
 use crate::app::{App, SourceState};
 use zdwatch_sources::Delivery;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let pal = &app.config.palette;
     let mut spans: Vec<Span> = Vec::new();
     for s in &app.sources {
         let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
-            SourceState::Connecting => ("◌", theme::warn(), "connecting".to_string()),
-            SourceState::Connected => ("●", theme::ok(), String::new()),
-            SourceState::Finished => ("✓", theme::ok(), "read".to_string()),
+            SourceState::Connecting => ("◌", pal.warn, "connecting".to_string()),
+            SourceState::Connected => ("●", pal.ok, String::new()),
+            SourceState::Finished => ("✓", pal.ok, "read".to_string()),
             SourceState::Retrying {
                 until,
                 problem,
@@ -25,9 +26,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             } => {
                 let secs = until.duration_since(app.now).as_secs().max(0);
                 let detail = format!("retrying in {secs}s ({failures} failed): {problem}");
-                ("⟳", theme::error(), detail)
+                ("⟳", pal.error, detail)
             }
-            SourceState::Failed(why) => ("✗", theme::error(), why.clone()),
+            SourceState::Failed(why) => ("✗", pal.error, why.clone()),
         };
         spans.push(Span::styled(format!("{mark} "), style));
         spans.push(Span::raw(safe(&name).into_owned()));
@@ -36,11 +37,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         if let Some(r) = &s.replay {
             let style = if r.failed() {
-                theme::error()
+                pal.error
             } else if r.ended() {
-                theme::dim()
+                pal.dim
             } else {
-                theme::warn()
+                pal.warn
             };
             spans.push(Span::styled(format!(" {}", safe(&r.to_string())), style));
         }
@@ -80,10 +81,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.stream.order != crate::app::Order::Arrival {
         parts.push(app.stream.order.label().into());
     }
-    spans.push(Span::styled(parts.join(" │ "), theme::dim()));
+    spans.push(Span::styled(parts.join(" │ "), pal.dim));
     if app.stream.paused {
         let key = app.keymap().label(Screen::Stream, Action::TogglePause);
-        spans.push(Span::styled(format!("  ⏸ paused ({key})"), theme::warn()));
+        spans.push(Span::styled(format!("  ⏸ paused ({key})"), pal.warn));
     } else if !app.stream.follow && app.stream.unseen > 0 {
         spans.push(Span::styled(
             format!(
@@ -91,13 +92,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 app.stream.unseen,
                 app.keymap().label(Screen::Stream, Action::Bottom)
             ),
-            theme::warn(),
+            pal.warn,
         ));
     }
     if !app.filter_text.is_empty() {
         spans.push(Span::styled(
             format!("  filter: {}", safe(&app.filter_text)),
-            theme::header(),
+            pal.header,
         ));
     }
     if let Some(p) = &app.pattern {
@@ -109,25 +110,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(
             format!("  pattern {how} ({} match)", p.count()),
             if p.highlight_only {
-                theme::highlight()
+                pal.highlight
             } else {
-                theme::header()
+                pal.header
             },
         ));
     }
     if !app.highlight_text.is_empty() {
         spans.push(Span::styled(
             format!("  highlight: {}", safe(&app.highlight_text)),
-            theme::highlight(),
+            pal.highlight,
         ));
     }
     if let Some(e) = &app.journal_error {
-        spans.push(Span::styled(format!("  {}", safe(e)), theme::error()));
+        spans.push(Span::styled(format!("  {}", safe(e)), pal.error));
     }
     if let Some(n) = &app.notice {
-        spans.push(Span::styled(format!("  {}", safe(n)), theme::warn()));
+        spans.push(Span::styled(format!("  {}", safe(n)), pal.warn));
     }
     let help = app.keymap().label(Screen::Stream, Action::Help);
-    spans.push(Span::styled(format!("  {help} help"), theme::dim()));
+    spans.push(Span::styled(format!("  {help} help"), pal.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -8,9 +8,11 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use super::{safe, short_time, theme};
 use crate::app::App;
 use crate::app::keymap::{Action, Screen};
+use crate::palette::Palette;
 use zdwatch_core::event::{TicketEvent, summary};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let pal = &app.config.palette;
     if app.stream.visible.is_empty() {
         let text = if app.store.is_empty() {
             "Waiting for events…".to_string()
@@ -36,9 +38,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             )
         };
         let lines = vec![
-            header_line(area.width),
+            header_line(area.width, pal),
             Line::from(""),
-            Line::styled(safe(&text).into_owned(), theme::dim()),
+            Line::styled(safe(&text).into_owned(), pal.dim),
         ];
         frame.render_widget(Paragraph::new(lines), area);
         return;
@@ -59,14 +61,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .filter_map(|(i, seq)| {
             let e = app.shown(*seq)?;
             let mut style = if app.is_highlighted(*seq) {
-                theme::highlight()
+                pal.highlight
             } else {
                 Default::default()
             };
             if i == list.selected {
-                style = style.patch(theme::selected());
+                style = style.patch(pal.selected);
             }
-            Some(row(&e, app.utc, wide, medium, several).style(style))
+            Some(row(&e, app.utc, wide, medium, several, pal).style(style))
         });
     let (time_w, ticket_w, kind_w) = if medium { (14, 9, 24) } else { (8, 7, 16) };
     let mut widths = vec![
@@ -90,25 +92,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         widths.insert(1, Constraint::Length(if medium { 16 } else { 10 }));
         titles.insert(1, "source");
     }
-    let table = super::table(rows, widths, &titles);
+    let table = super::table(rows, widths, &titles, pal);
     frame.render_widget(table, area);
 }
 
-fn header_line(_width: u16) -> Line<'static> {
+fn header_line(_width: u16, pal: &Palette) -> Line<'static> {
     Line::styled(
         "time           ticket    kind                     change",
-        theme::header(),
+        pal.header,
     )
 }
 
-fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool, several: bool) -> Row<'static> {
+fn row(
+    e: &TicketEvent,
+    utc: bool,
+    wide: bool,
+    medium: bool,
+    several: bool,
+    pal: &Palette,
+) -> Row<'static> {
     let who = match (e.ticket_id, &e.domain, &e.subject_id) {
         (Some(id), _, _) => format!("#{id}"),
         (None, Some(d), Some(id)) => format!("{d}:{id}"),
         _ => "-".into(),
     };
     let mut cells = vec![
-        Cell::from(short_time(e.order_time(), utc, !medium)).style(theme::dim()),
+        Cell::from(short_time(e.order_time(), utc, !medium)).style(pal.dim),
         Cell::from(safe(&who).into_owned()),
         Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
         Cell::from(change(e)),
@@ -117,18 +126,17 @@ fn row(e: &TicketEvent, utc: bool, wide: bool, medium: bool, several: bool) -> R
         let p = e.ticket.priority.as_deref().unwrap_or("");
         cells.push(Cell::from(safe(p).into_owned()).style(theme::priority(p)));
         let tags = e.ticket.tags.join(" ");
-        cells.push(Cell::from(safe(&tags).into_owned()).style(theme::dim()));
+        cells.push(Cell::from(safe(&tags).into_owned()).style(pal.dim));
     }
     if wide {
         cells.insert(
             5,
-            Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default())
-                .style(theme::dim()),
+            Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default()).style(pal.dim),
         );
     }
     if several {
         let source = e.source.as_deref().unwrap_or("");
-        cells.insert(1, Cell::from(safe(source).into_owned()).style(theme::dim()));
+        cells.insert(1, Cell::from(safe(source).into_owned()).style(pal.dim));
     }
     Row::new(cells)
 }

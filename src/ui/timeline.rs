@@ -12,6 +12,7 @@ use zdwatch_core::store::Timeline;
 use zdwatch_core::store::timeline::{Group, short_duration};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListView) {
+    let pal = &app.config.palette;
     let timeline = Timeline::build(&app.store, ticket);
     let header_h = layout::TIMELINE_HEADER.min(area.height);
     let header = Rect::new(area.x, area.y, area.width, header_h);
@@ -41,21 +42,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
             };
             let actor = e.actor_id.map(|a| app.user_label(a)).unwrap_or_default();
             let mut style = if app.is_highlighted(entry.seq) {
-                theme::highlight()
+                pal.highlight
             } else {
                 Default::default()
             };
             if i == list.selected {
-                style = style.patch(theme::selected());
+                style = style.patch(pal.selected);
             }
             let mut cells = vec![
-                Cell::from(mark).style(theme::dim()),
-                Cell::from(short_time(entry.at, app.utc, narrow)).style(theme::dim()),
+                Cell::from(mark).style(pal.dim),
+                Cell::from(short_time(entry.at, app.utc, narrow)).style(pal.dim),
                 Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
                 Cell::from(safe(&summary(&e)).into_owned()),
             ];
             if !narrow {
-                cells.push(Cell::from(safe(&actor).into_owned()).style(theme::dim()));
+                cells.push(Cell::from(safe(&actor).into_owned()).style(pal.dim));
             }
             Some(Row::new(cells).style(style))
         });
@@ -71,14 +72,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
         widths.push(Constraint::Length(18));
         titles.push("actor");
     }
-    let table = super::table(rows, widths, &titles);
+    let table = super::table(rows, widths, &titles, pal);
     frame.render_widget(table, body);
 }
 
 fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
+    let pal = &app.config.palette;
     let c = &t.current;
     let mut state = vec![
-        Span::styled(format!("Ticket #{}", t.ticket_id), theme::header()),
+        Span::styled(format!("Ticket #{}", t.ticket_id), pal.header),
         Span::raw("  "),
     ];
     if let Some(s) = &c.status {
@@ -107,7 +109,7 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
     }
     state.push(Span::raw(format!("  {}", safe(&facts.join(" · ")))));
 
-    let mut statuses: Vec<Span<'static>> = vec![Span::styled("time in status: ", theme::dim())];
+    let mut statuses: Vec<Span<'static>> = vec![Span::styled("time in status: ", pal.dim)];
     for (i, p) in t.statuses.iter().enumerate() {
         if i > 0 {
             statuses.push(Span::raw(" → "));
@@ -122,10 +124,10 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
             None if p.status == "closed" => continue,
             None => format!("{} so far", short_duration(app.now.duration_since(p.from))),
         };
-        statuses.push(Span::styled(format!(" {d}"), theme::dim()));
+        statuses.push(Span::styled(format!(" {d}"), pal.dim));
     }
     if t.statuses.is_empty() {
-        statuses.push(Span::styled("no status seen yet", theme::dim()));
+        statuses.push(Span::styled("no status seen yet", pal.dim));
     }
 
     let subject = c
@@ -142,12 +144,12 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
         .unwrap_or_default();
     let tags = Line::from(vec![
         Span::raw(subject),
-        Span::styled(format!("tags: {}", safe(&c.tags.join(" "))), theme::dim()),
+        Span::styled(format!("tags: {}", safe(&c.tags.join(" "))), pal.dim),
     ]);
     vec![
         Line::from(state),
         Line::from(statuses),
         tags,
-        Line::styled("─".repeat(200), theme::dim()),
+        Line::styled("─".repeat(200), pal.dim),
     ]
 }

@@ -25,6 +25,7 @@ pub fn config(delivery: Delivery) -> Config {
         saved_filters: Vec::new(),
         keymap: Default::default(),
         log_place: None,
+        palette: Default::default(),
     }
 }
 
