@@ -136,7 +136,7 @@ fn reopen(c: &mut Criterion) {
                         app.load_history(slice)
                     })
                     .unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(app.store.len(), held, "every event loaded");
+                assert_eq!(app.store().len(), held, "every event loaded");
                 app
             });
         });

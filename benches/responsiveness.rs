@@ -107,8 +107,8 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
             .unwrap_or_else(|e| panic!("{e}"));
     }
     let durability = Durability::new(journals).unwrap_or_else(|e| panic!("{e}"));
-    let held_before = app.store.counters().total;
-    let held_after_load = app.store.len();
+    let held_before = app.store().counters().total;
+    let held_after_load = app.store().len();
 
     let mut builder = SourceSetBuilder::default();
     let ctx = builder.add(QUEUE.into(), None, true);
@@ -198,7 +198,7 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
     let done = copies.lock().map(|c| c.clone()).unwrap_or_default();
     let mut latencies: Vec<Duration> = sent.iter().zip(&done).map(|(s, d)| *d - *s).collect();
     latencies.sort();
-    let taken = app.store.counters().total - held_before;
+    let taken = app.store().counters().total - held_before;
     println!(
         "{}: {} events held after loading for {:.1} s, then {} delivered in {:.1} s ({:.0}/s), {} taken in; \
          {} stored in the journal by the end ({:.0}/s over the delivery; run {:.1} s in all); \

@@ -77,7 +77,7 @@ fn memory_child(n: usize) {
     std::thread::sleep(Duration::from_millis(500));
     drop(bodies(1000));
     let rss = status_bytes("VmRSS");
-    let f = app.store.footprint();
+    let f = app.store().footprint();
     println!(
         "memory: {n} events held: {:.0} MB resident in total ({:.0} MB at start), peak {:.0} MB \
          while loading; {:.0} bytes per event; records {:.0} B + compressed bodies {:.0} B per \
@@ -111,7 +111,7 @@ fn loaded(n: usize) -> App {
     };
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     app.load_history(history);
-    assert_eq!(app.store.len(), n, "every event held");
+    assert_eq!(app.store().len(), n, "every event held");
     app.update(Msg::Resize(160, 45), Timestamp::now());
     app
 }
@@ -132,9 +132,8 @@ fn scale(c: &mut Criterion) {
         group.bench_function("change the filter (refilter all)", |b| {
             b.iter(|| {
                 i += 1;
-                app.filter = filters[i % 2].clone();
-                app.refilter();
-                app.stream.visible.len()
+                app.apply_filter(filters[i % 2].clone());
+                app.stream().visible.len()
             })
         });
         // A bare word searches the summary, subject and comment: text held only in the compressed
@@ -142,17 +141,15 @@ fn scale(c: &mut Criterion) {
         let word = Filter::parse("refund").unwrap_or_else(|e| panic!("{e:?}"));
         group.bench_function("filter by a word (decodes every event)", |b| {
             b.iter(|| {
-                app.filter = word.clone();
-                app.refilter();
-                app.stream.visible.len()
+                app.apply_filter(word.clone());
+                app.stream().visible.len()
             })
         });
-        app.filter = Filter::parse("").unwrap_or_else(|e| panic!("{e:?}"));
-        app.refilter();
+        app.apply_filter(Filter::parse("").unwrap_or_else(|e| panic!("{e:?}")));
         // The ticket with the most events: the timeline's worst case.
         let mut per_ticket: std::collections::HashMap<u64, usize> =
             std::collections::HashMap::new();
-        for e in app.store.since(0) {
+        for e in app.store().since(0) {
             if let Some(t) = e.ticket_id() {
                 *per_ticket.entry(t).or_default() += 1;
             }
@@ -164,7 +161,7 @@ fn scale(c: &mut Criterion) {
         println!("timeline: ticket #{ticket} has {events} events held");
         group.bench_function("open a ticket's timeline", |b| {
             b.iter(|| {
-                zdwatch_core::store::Timeline::build(&app.store, ticket)
+                zdwatch_core::store::Timeline::build(app.store(), ticket)
                     .entries
                     .len()
             })

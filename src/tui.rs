@@ -132,11 +132,11 @@ where
     let mut buffer = Vec::with_capacity(64);
     let mut keys = Vec::with_capacity(64);
     let (mut sources_open, mut input_open) = (true, true);
-    app.journaled = durability.has_journal();
+    app.set_journaled(durability.has_journal());
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize(size.width, size.height), clock());
     }
-    while !app.quit {
+    while !app.quit() {
         // Keys first, all that are waiting, then the frame, then the journal's word, then events:
         // however busy the sources, a key waits for at most the update in progress.
         let taking = sources_open && !durability.is_busy();
@@ -146,7 +146,7 @@ where
                 if n == 0 {
                     // The terminal is gone (the input thread ended): nobody can quit any more.
                     input_open = false;
-                    app.quit = true;
+                    app.update(Msg::Shutdown, clock());
                 }
                 let mut out = Vec::new();
                 for m in keys.drain(..) {
@@ -156,9 +156,9 @@ where
             },
             _ = frames.tick() => {
                 app.update(Msg::Tick, clock());
-                if app.dirty {
+                if app.dirty() {
                     terminal.draw(|f| crate::ui::draw(f, app)).map_err(io::Error::other)?;
-                    app.dirty = false;
+                    app.drawn();
                 }
                 Vec::new()
             }
@@ -222,7 +222,7 @@ where
                 Effect::Copy(bytes) => effects.copy(&bytes),
                 Effect::OpenUrl(url) => {
                     if let Err(e) = effects.open(&url) {
-                        app.notice = Some(format!("cannot open {url}: {e}"));
+                        app.notify(format!("cannot open {url}: {e}"));
                     }
                 }
             }

@@ -146,11 +146,10 @@ fn the_monitor_draws_every_hostile_body_on_every_screen() {
     let cases = hostile();
     let bodies: Vec<Vec<u8>> = cases.iter().map(|(_, b)| b.clone()).collect();
     feed(&mut app, &bodies);
-    assert_eq!(app.store.len(), cases.len(), "each held once");
+    assert_eq!(app.store().len(), cases.len(), "each held once");
     assert_clean("stream", &screen(&mut app, 200, 30));
     for (i, (name, _)) in cases.iter().enumerate() {
-        app.stream.follow = false;
-        app.stream.list.selected = i;
+        app.select_row(i);
         key(&mut app, KeyCode::Char('d'));
         assert_clean(name, &screen(&mut app, 120, 40));
         key(&mut app, KeyCode::Char('q'));

@@ -775,7 +775,7 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
     journals
         .add(0, "zendesk-debug", &dir.join("journal.db"))
         .unwrap();
-    app.journaled = true;
+    app.set_journaled(true);
     // What the loop does with the effects: store the events, read a ticket back.
     for effect in feed(&mut app, &bodies) {
         if let zdwatch::app::Effect::Commit { events, .. } = effect {
@@ -784,8 +784,8 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
                 .unwrap();
         }
     }
-    assert_eq!(app.store.len(), 10);
-    assert!(app.store.counters().evicted > 0);
+    assert_eq!(app.store().len(), 10);
+    assert!(app.store().counters().evicted > 0);
     // The newest event's ticket: every one of its events, held or not.
     let newest = common::decoded_at(bodies.last().unwrap().clone(), now());
     let ticket = newest.ticket_id.unwrap();
@@ -795,7 +795,7 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
         .filter(|e| e.ticket_id == Some(ticket))
         .map(|e| e.event_id)
         .collect();
-    let held = app.store.ticket(ticket).len();
+    let held = app.store().ticket(ticket).len();
     assert!(held < all.len(), "some of the ticket's events left memory");
 
     let effects = app.update(
@@ -826,5 +826,5 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
     );
     assert!(text.contains(&format!("Ticket #{ticket}")), "{text}");
     assert!(text.contains(&want), "{want}\n{text}");
-    assert_eq!(app.store.len(), 10, "the stream still holds only 10");
+    assert_eq!(app.store().len(), 10, "the stream still holds only 10");
 }

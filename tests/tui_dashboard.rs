@@ -19,14 +19,14 @@ fn dashboard(app: &mut App) {
 
 /// Every event held, whatever the stream's filter.
 fn events(app: &App) -> Vec<TicketEvent> {
-    app.store
-        .since(app.store.first_seq())
-        .filter_map(|held| app.store.get(held.seq))
+    app.store()
+        .since(app.store().first_seq())
+        .filter_map(|held| app.store().get(held.seq))
         .collect()
 }
 
 fn in_window(app: &App, e: &TicketEvent) -> bool {
-    let f = &app.dashboard.figures;
+    let f = &app.dashboard().figures;
     let start = f
         .end
         .checked_sub(SignedDuration::from_mins(f.window.minutes()))
@@ -36,10 +36,10 @@ fn in_window(app: &App, e: &TicketEvent) -> bool {
 
 /// Events on the stream that fall in the dashboard's window.
 fn shown_in_window(app: &App) -> u64 {
-    app.stream
+    app.stream()
         .visible
         .iter()
-        .filter(|s| in_window(app, &app.store.get(**s).unwrap()))
+        .filter(|s| in_window(app, &app.store().get(**s).unwrap()))
         .count() as u64
 }
 
@@ -48,7 +48,7 @@ fn go_to(app: &mut App, panel: Panel) {
     for _ in 0..10 {
         key(app, KeyCode::Left);
     }
-    while app.dashboard.panel != panel {
+    while app.dashboard().panel != panel {
         key(app, KeyCode::Right);
     }
 }
@@ -87,7 +87,7 @@ fn figures_equal_direct_counts_over_the_events() {
     for window in ["1", "2", "3", "4"] {
         key(&mut app, KeyCode::Char(window.chars().next().unwrap()));
         let all = events(&app);
-        let f = &app.dashboard.figures;
+        let f = &app.dashboard().figures;
         let inside: Vec<&TicketEvent> = all.iter().filter(|e| in_window(&app, e)).collect();
         assert_eq!(f.current.total, inside.len() as u64, "window {window}");
         for from in &f.statuses {
@@ -117,7 +117,7 @@ fn figures_equal_direct_counts_over_the_events() {
         assert_eq!(shown, created_vip);
     }
     // The sparkline of all events: the newest minute is the events of the current minute.
-    let f = &app.dashboard.figures;
+    let f = &app.dashboard().figures;
     let minute_start = f.end.checked_sub(SignedDuration::from_mins(1)).unwrap();
     let newest = events(&app)
         .iter()
@@ -131,7 +131,7 @@ fn figures_equal_direct_counts_over_the_events() {
 fn enter_on_a_matrix_cell_filters_the_stream() {
     let mut app = demo_app();
     dashboard(&mut app);
-    let statuses = app.dashboard.figures.statuses.clone();
+    let statuses = app.dashboard().figures.statuses.clone();
     let from = statuses.iter().position(|s| s == "open").unwrap();
     let to = statuses.iter().position(|s| s == "solved").unwrap();
     go_to(&mut app, Panel::Transitions);
@@ -141,18 +141,18 @@ fn enter_on_a_matrix_cell_filters_the_stream() {
     for _ in 0..from {
         key(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.dashboard.panel, Panel::Transitions);
-    let count = app.dashboard.figures.transitions("open", "solved");
+    assert_eq!(app.dashboard().panel, Panel::Transitions);
+    let count = app.dashboard().figures.transitions("open", "solved");
     assert!(count > 0);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.mode(), &Mode::Stream);
-    assert_eq!(app.filter_text, "status:open->solved since:15m");
-    assert!(app.history.contains(&app.filter_text));
+    assert_eq!(app.filter_text(), "status:open->solved since:15m");
+    assert!(app.history().iter().any(|h| h == app.filter_text()));
     let shown: Vec<TicketEvent> = app
-        .stream
+        .stream()
         .visible
         .iter()
-        .map(|s| app.store.get(*s).unwrap())
+        .map(|s| app.store().get(*s).unwrap())
         .collect();
     assert!(
         shown.iter().all(
@@ -175,7 +175,7 @@ fn every_panel_sets_a_filter_that_matches_what_it_counts() {
     let mut app = demo_app();
     dashboard(&mut app);
     key(&mut app, KeyCode::Char('1'));
-    assert_eq!(app.dashboard.window, Window::FiveMinutes);
+    assert_eq!(app.dashboard().window, Window::FiveMinutes);
     let cases = [
         (Panel::Rates, "since:1h"),
         (Panel::Reopened, "reopened since:5m"),
@@ -184,28 +184,31 @@ fn every_panel_sets_a_filter_that_matches_what_it_counts() {
         go_to(&mut app, panel);
         key(&mut app, KeyCode::Char('g'));
         key(&mut app, KeyCode::Enter);
-        assert_eq!(app.filter_text, want);
+        assert_eq!(app.filter_text(), want);
         dashboard(&mut app);
     }
     // Rows below: a kind's sparkline, a tag's creations, a ticket.
     go_to(&mut app, Panel::Rates);
     key(&mut app, KeyCode::Down);
-    let kind = app.dashboard.figures.rates[1].kind.clone().unwrap();
+    let kind = app.dashboard().figures.rates[1].kind.clone().unwrap();
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.filter_text, format!("type:{} since:1h", kind.as_str()));
+    assert_eq!(
+        app.filter_text(),
+        format!("type:{} since:1h", kind.as_str())
+    );
     assert!(
-        app.stream
+        app.stream()
             .visible
             .iter()
-            .all(|s| app.store.get(*s).unwrap().kind == kind)
+            .all(|s| app.store().get(*s).unwrap().kind == kind)
     );
 
     dashboard(&mut app);
     go_to(&mut app, Panel::Created);
-    let row = app.dashboard.figures.created[0].clone();
+    let row = app.dashboard().figures.created[0].clone();
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.filter_text,
+        app.filter_text(),
         format!("type:created tag:{} since:5m", row.value)
     );
     let counted = shown_in_window(&app);
@@ -213,32 +216,32 @@ fn every_panel_sets_a_filter_that_matches_what_it_counts() {
 
     dashboard(&mut app);
     go_to(&mut app, Panel::Busiest);
-    let (ticket, events) = app.dashboard.figures.current.busiest_tickets[0];
+    let (ticket, events) = app.dashboard().figures.current.busiest_tickets[0];
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.filter_text, format!("#{ticket} since:5m"));
+    assert_eq!(app.filter_text(), format!("#{ticket} since:5m"));
     let counted = shown_in_window(&app);
     assert_eq!(counted, events);
 
     dashboard(&mut app);
     go_to(&mut app, Panel::Sources);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.filter_text, "source:zendesk-debug");
+    assert_eq!(app.filter_text(), "source:zendesk-debug");
     assert_eq!(
-        app.stream.visible.len(),
-        app.store.len(),
+        app.stream().visible.len(),
+        app.store().len(),
         "one source: every event"
     );
 
     dashboard(&mut app);
     go_to(&mut app, Panel::Waiting);
-    let waiting = app.dashboard.figures.waiting[0].clone();
+    let waiting = app.dashboard().figures.waiting[0].clone();
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.filter_text, format!("#{}", waiting.ticket));
+    assert_eq!(app.filter_text(), format!("#{}", waiting.ticket));
     let last = app
-        .stream
+        .stream()
         .visible
         .iter()
-        .map(|s| app.store.get(*s).unwrap())
+        .map(|s| app.store().get(*s).unwrap())
         .max_by_key(|e| e.order_time())
         .unwrap();
     assert_eq!(
@@ -254,24 +257,24 @@ fn tab_and_escape_go_back_to_the_stream_with_its_filter_unchanged() {
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "tag:vip");
     key(&mut app, KeyCode::Enter);
-    let shown = app.stream.visible.len();
+    let shown = app.stream().visible.len();
     dashboard(&mut app);
     // The dashboard counts every event, not only those the filter shows.
-    assert!(app.dashboard.figures.current.total as usize > shown);
+    assert!(app.dashboard().figures.current.total as usize > shown);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.mode(), &Mode::Stream);
     dashboard(&mut app);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.mode(), &Mode::Stream);
-    assert_eq!(app.filter_text, "tag:vip");
-    assert_eq!(app.stream.visible.len(), shown);
+    assert_eq!(app.filter_text(), "tag:vip");
+    assert_eq!(app.stream().visible.len(), shown);
 }
 
 #[test]
 fn figures_follow_new_events_at_most_once_a_second() {
     let mut app = demo_app();
     dashboard(&mut app);
-    let before = app.dashboard.figures.current.total;
+    let before = app.dashboard().figures.current.total;
     // Another seed: the same one would replay the same events, which the store drops as duplicates.
     let mut sim = zdwatch_sources::demo::Simulator::new(7, now());
     let later = now().checked_add(SignedDuration::from_secs(20)).unwrap();
@@ -286,11 +289,12 @@ fn figures_follow_new_events_at_most_once_a_second() {
         .collect();
     app.update(Msg::Batch(batch), later);
     assert_eq!(
-        app.dashboard.figures.current.total, before,
+        app.dashboard().figures.current.total,
+        before,
         "not on every batch"
     );
     app.update(Msg::Tick, later);
-    assert!(app.dashboard.figures.current.total > before);
+    assert!(app.dashboard().figures.current.total > before);
 }
 
 #[test]
@@ -337,7 +341,7 @@ fn sources_show_depth_lag_errors_and_throttles() {
         ["3", "2"],
         "errors, throttles: {row}"
     );
-    let lag = app.dashboard.figures.lag[0].unwrap();
+    let lag = app.dashboard().figures.lag[0].unwrap();
     assert!(lag.p50 <= lag.p95 && lag.p95 <= lag.max);
     assert!(
         lag.max <= SignedDuration::from_secs(60),
@@ -358,7 +362,7 @@ fn a_recording_is_shown_up_to_its_newest_event_with_absolute_filters() {
     .unwrap();
     feed(&mut app, &sample_bodies());
     dashboard(&mut app);
-    let f = &app.dashboard.figures;
+    let f = &app.dashboard().figures;
     let newest = events(&app).iter().map(|e| e.order_time()).max().unwrap();
     assert!(f.end > newest && f.end <= newest.checked_add(SignedDuration::from_mins(1)).unwrap());
     let text = screen(&mut app, 120, 30);
@@ -366,18 +370,18 @@ fn a_recording_is_shown_up_to_its_newest_event_with_absolute_filters() {
     key(&mut app, KeyCode::Char('4'));
     go_to(&mut app, Panel::Rates);
     key(&mut app, KeyCode::Enter);
-    let end = app.dashboard.figures.end;
+    let end = app.dashboard().figures.end;
     let start = end.checked_sub(SignedDuration::from_hours(1)).unwrap();
     let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     assert_eq!(
-        app.filter_text,
+        app.filter_text(),
         format!("since:{} until:{}", fmt(start), fmt(end))
     );
     let in_hour = events(&app)
         .iter()
         .filter(|e| e.order_time() >= start && e.order_time() < end)
         .count();
-    assert_eq!(app.stream.visible.len(), in_hour);
+    assert_eq!(app.stream().visible.len(), in_hour);
     assert!(in_hour > 0);
 }
 
@@ -388,8 +392,8 @@ fn a_live_dashboard_forgets_aggregates_older_than_it_can_show() {
     let day = |t: &str| t.parse::<Timestamp>().unwrap();
     let old = (day("2019-01-01T00:00:00Z"), day("2020-01-01T00:00:00Z"));
     let recent = (day("2025-01-08T00:00:00Z"), now());
-    assert!(app.stats.summary(old.0, old.1).total > 0);
+    assert!(app.stats().summary(old.0, old.1).total > 0);
     dashboard(&mut app);
-    assert_eq!(app.stats.summary(old.0, old.1).total, 0, "forgotten");
-    assert!(app.stats.summary(recent.0, recent.1).total > 0, "kept");
+    assert_eq!(app.stats().summary(old.0, old.1).total, 0, "forgotten");
+    assert!(app.stats().summary(recent.0, recent.1).total > 0, "kept");
 }

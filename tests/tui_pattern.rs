@@ -21,9 +21,9 @@ fn ctrl_s(app: &mut App) {
 
 /// Events the decoder read as legacy status changes: what LEGACY_STATUS selects.
 fn legacy_status_changes(app: &App) -> usize {
-    app.store
-        .since(app.store.first_seq())
-        .filter_map(|held| app.store.get(held.seq))
+    app.store()
+        .since(app.store().first_seq())
+        .filter_map(|held| app.store().get(held.seq))
         .filter(|e| e.format == Format::Legacy && e.kind.as_str() == "status_changed")
         .count()
 }
@@ -31,7 +31,7 @@ fn legacy_status_changes(app: &App) -> usize {
 #[test]
 fn the_editor_validates_as_you_type_and_ctrl_s_filters_the_stream() {
     let mut app = demo_app();
-    let held = app.store.len();
+    let held = app.store().len();
     key(&mut app, KeyCode::Char('p'));
     assert!(matches!(app.mode(), Mode::PatternEditor(_)));
     type_text(
@@ -57,8 +57,8 @@ fn the_editor_validates_as_you_type_and_ctrl_s_filters_the_stream() {
     assert_eq!(app.mode(), &Mode::Stream);
     let want = legacy_status_changes(&app);
     assert!(want > 0);
-    assert_eq!(app.stream.visible.len(), want);
-    assert_eq!(app.store.len(), held, "a view: nothing dropped");
+    assert_eq!(app.stream().visible.len(), want);
+    assert_eq!(app.store().len(), held, "a view: nothing dropped");
     let text = screen(&mut app, 250, 30);
     assert!(
         text.contains(&format!("pattern filters ({want} match)")),
@@ -67,9 +67,9 @@ fn the_editor_validates_as_you_type_and_ctrl_s_filters_the_stream() {
 
     // P: highlight instead; every event is back and the matching ones are highlighted.
     key(&mut app, KeyCode::Char('P'));
-    assert_eq!(app.stream.visible.len(), held);
+    assert_eq!(app.stream().visible.len(), held);
     let highlighted = app
-        .stream
+        .stream()
         .visible
         .iter()
         .filter(|s| app.is_highlighted(**s))
@@ -80,8 +80,8 @@ fn the_editor_validates_as_you_type_and_ctrl_s_filters_the_stream() {
     key(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "pattern off");
     key(&mut app, KeyCode::Enter);
-    assert!(app.pattern.is_none());
-    assert_eq!(app.stream.visible.len(), held);
+    assert!(app.pattern().is_none());
+    assert_eq!(app.stream().visible.len(), held);
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn an_invalid_pattern_is_not_applied_and_esc_keeps_the_old_one() {
     key(&mut app, KeyCode::Char(':'));
     type_text(&mut app, &format!("pattern {LEGACY_STATUS}"));
     key(&mut app, KeyCode::Enter);
-    let shown = app.stream.visible.len();
+    let shown = app.stream().visible.len();
     key(&mut app, KeyCode::Char('p'));
     // The editor opens with the pattern in use; break it and try to apply.
     key(&mut app, KeyCode::End);
@@ -99,8 +99,11 @@ fn an_invalid_pattern_is_not_applied_and_esc_keeps_the_old_one() {
     assert!(matches!(app.mode(), Mode::PatternEditor(_)), "stays open");
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.mode(), &Mode::Stream);
-    assert_eq!(app.pattern.as_ref().unwrap().pattern.text(), LEGACY_STATUS);
-    assert_eq!(app.stream.visible.len(), shown);
+    assert_eq!(
+        app.pattern().as_ref().unwrap().pattern.text(),
+        LEGACY_STATUS
+    );
+    assert_eq!(app.stream().visible.len(), shown);
 }
 
 #[test]
@@ -116,24 +119,19 @@ fn pasted_patterns_keep_their_lines() {
     };
     assert_eq!(editor.lines.len(), 3);
     ctrl_s(&mut app);
-    assert_eq!(app.stream.visible.len(), legacy_status_changes(&app));
+    assert_eq!(app.stream().visible.len(), legacy_status_changes(&app));
 }
 
 #[test]
 fn e_explains_the_selected_event_with_a_hint() {
     let mut app = demo_app();
     key(&mut app, KeyCode::Char('e'));
-    assert!(
-        app.notice
-            .as_deref()
-            .unwrap()
-            .contains("no EventBridge pattern")
-    );
+    assert!(app.notice().unwrap().contains("no EventBridge pattern"));
     key(&mut app, KeyCode::Char(':'));
     type_text(&mut app, &format!("pattern {CLASSIC_MISTAKE}"));
     key(&mut app, KeyCode::Enter);
     assert!(
-        app.stream.visible.is_empty(),
+        app.stream().visible.is_empty(),
         "the classic mistake matches nothing"
     );
     let text = screen(&mut app, 160, 30);

@@ -51,7 +51,7 @@ fn timeline_screen() {
     type_text(&mut app, "reopened priority:urgent");
     key(&mut app, KeyCode::Enter);
     assert!(
-        !app.stream.visible.is_empty(),
+        !app.stream().visible.is_empty(),
         "the demo reopens urgent tickets"
     );
     key(&mut app, KeyCode::Char('g'));
@@ -134,7 +134,7 @@ fn help_screen_lists_the_keys_of_the_screen_below() {
     assert!(text.contains("filter"), "{text}");
     key(&mut app, KeyCode::Char('q'));
     assert_eq!(*app.mode(), Mode::Stream, "q closes the help");
-    assert!(!app.quit);
+    assert!(!app.quit());
 }
 
 #[test]
@@ -166,55 +166,55 @@ fn filter_bar_with_an_error() {
 #[test]
 fn filter_applies_live_and_an_error_keeps_the_previous_filter() {
     let mut app = loaded();
-    let all = app.stream.visible.len();
+    let all = app.stream().visible.len();
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "format:legacy");
-    let legacy = app.stream.visible.len();
+    let legacy = app.stream().visible.len();
     assert!(legacy > 0 && legacy < all, "{legacy} of {all}");
     // Every prefix of an unclosed group is an error: the filter before it stays active throughout.
     type_text(&mut app, " (status:open");
     assert!(
-        app.prompt.as_ref().unwrap().error.is_some(),
+        app.prompt().as_ref().unwrap().error.is_some(),
         "unclosed group is an error"
     );
     assert_eq!(
-        app.stream.visible.len(),
+        app.stream().visible.len(),
         legacy,
         "previous filter still active"
     );
-    assert_eq!(app.filter_text.trim(), "format:legacy");
+    assert_eq!(app.filter_text().trim(), "format:legacy");
     // Esc cancels: back to the filter from before the bar opened (none).
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.stream.visible.len(), all);
-    assert_eq!(app.filter_text, "");
+    assert_eq!(app.stream().visible.len(), all);
+    assert_eq!(app.filter_text(), "");
 
     // Enter keeps it; Ctrl-u clears the input; history walks back to it.
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "format:legacy");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.stream.visible.len(), legacy);
+    assert_eq!(app.stream().visible.len(), legacy);
     key(&mut app, KeyCode::Char('/'));
     ctrl(&mut app, 'u');
     assert_eq!(
-        app.stream.visible.len(),
+        app.stream().visible.len(),
         all,
         "an empty filter shows everything"
     );
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.prompt.as_ref().unwrap().text(), "format:legacy");
-    assert_eq!(app.stream.visible.len(), legacy);
+    assert_eq!(app.prompt().as_ref().unwrap().text(), "format:legacy");
+    assert_eq!(app.stream().visible.len(), legacy);
     key(&mut app, KeyCode::Enter);
-    assert!(app.prompt.is_none());
+    assert!(app.prompt().is_none());
 }
 
 #[test]
 fn following_stops_when_scrolling_up_and_resumes_with_g() {
     let mut app = loaded();
     let bodies = sample_bodies();
-    let n = app.stream.visible.len();
-    assert_eq!(app.stream.list.selected, n - 1, "follows the newest");
+    let n = app.stream().visible.len();
+    assert_eq!(app.stream().list.selected, n - 1, "follows the newest");
     key(&mut app, KeyCode::Char('k'));
-    assert!(!app.stream.follow);
+    assert!(!app.stream().follow);
     // The same events again would be duplicates; send new ones (fresh ids).
     let fresh: Vec<Vec<u8>> = bodies[..5]
         .iter()
@@ -225,12 +225,12 @@ fn following_stops_when_scrolling_up_and_resumes_with_g() {
         })
         .collect();
     feed(&mut app, &fresh);
-    assert_eq!(app.stream.unseen, 5);
-    assert_eq!(app.stream.list.selected, n - 2, "selection stays put");
+    assert_eq!(app.stream().unseen, 5);
+    assert_eq!(app.stream().list.selected, n - 2, "selection stays put");
     assert!(screen(&mut app, 120, 20).contains("5 new"));
     key(&mut app, KeyCode::Char('G'));
-    assert!(app.stream.follow);
-    assert_eq!(app.stream.list.selected, n + 4);
+    assert!(app.stream().follow);
+    assert_eq!(app.stream().list.selected, n + 4);
     assert!(!screen(&mut app, 120, 20).contains("5 new"));
 }
 
@@ -241,11 +241,11 @@ fn space_pauses_the_display_without_losing_events() {
     feed(&mut app, &bodies[..10]);
     key(&mut app, KeyCode::Char(' '));
     feed(&mut app, &bodies[10..20]);
-    assert_eq!(app.stream.visible.len(), 10, "display frozen");
-    assert_eq!(app.store.len(), 20, "events still stored");
+    assert_eq!(app.stream().visible.len(), 10, "display frozen");
+    assert_eq!(app.store().len(), 20, "events still stored");
     assert!(screen(&mut app, 120, 20).contains("paused"));
     key(&mut app, KeyCode::Char(' '));
-    assert_eq!(app.stream.visible.len(), 20);
+    assert_eq!(app.stream().visible.len(), 20);
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn timeline_orders_by_occurred_at_and_updates_live() {
         panic!("no timeline")
     };
     let times = |app: &App| -> Vec<Timestamp> {
-        zdwatch_core::store::Timeline::build(&app.store, ticket)
+        zdwatch_core::store::Timeline::build(app.store(), ticket)
             .entries
             .iter()
             .map(|e| e.at)
@@ -310,11 +310,11 @@ fn acks_release_in_peek_and_delete_in_consume() {
     );
     // The events go to the journal with them (the loop stores them before it acknowledges).
     assert!(matches!(&effects[..], [Effect::Commit { events, .. }] if events.len() == 3));
-    assert_eq!(peek.store.len(), 3);
+    assert_eq!(peek.store().len(), 3);
     // The same event in another message (a redelivery by EventBridge or SNS) is one. (The same
     // message again, as peek brings it back, is settled by the source: tests/tail_moto.rs.)
     peek.update(Msg::Batch(vec![message(&bodies[0], 9)]), now());
-    assert_eq!(peek.store.counters().duplicates, 1);
+    assert_eq!(peek.store().counters().duplicates, 1);
 
     let mut consume = App::new(config(Delivery::Consume), "", now()).unwrap();
     let effects = feed(&mut consume, &bodies[..2]);
@@ -325,14 +325,14 @@ fn acks_release_in_peek_and_delete_in_consume() {
     // A duplicate is acked too (it is already held).
     let effects = feed(&mut consume, &bodies[..1]);
     assert!(matches!(&acks(&effects)[..], [(0, Disposition::Delete, _)]));
-    assert_eq!(consume.store.counters().duplicates, 1);
+    assert_eq!(consume.store().counters().duplicates, 1);
 }
 
 #[test]
 fn copy_and_open_in_zendesk() {
     let mut app = loaded();
     let effects = key(&mut app, KeyCode::Char('y'));
-    let selected = app.store.get(app.selected_seq().unwrap()).unwrap();
+    let selected = app.store().get(app.selected_seq().unwrap()).unwrap();
     assert!(matches!(&effects[..], [Effect::Copy(bytes)] if *bytes == selected.raw));
     let ticket = selected.ticket_id.unwrap();
     let effects = key(&mut app, KeyCode::Char('o'));
@@ -355,8 +355,7 @@ fn copy_and_open_in_zendesk() {
     assert!(key(&mut no_subdomain, KeyCode::Char('o')).is_empty());
     assert!(
         no_subdomain
-            .notice
-            .as_deref()
+            .notice()
             .unwrap_or("")
             .contains("--zendesk-subdomain")
     );
@@ -370,20 +369,20 @@ fn highlight_command_and_next_previous_match() {
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::Char('n'));
-    let first = app.store.get(app.selected_seq().unwrap()).unwrap();
+    let first = app.store().get(app.selected_seq().unwrap()).unwrap();
     assert_eq!(first.kind.as_str(), "tags_changed");
-    let at = app.stream.list.selected;
+    let at = app.stream().list.selected;
     key(&mut app, KeyCode::Char('n'));
-    assert!(app.stream.list.selected > at, "next match further down");
+    assert!(app.stream().list.selected > at, "next match further down");
     key(&mut app, KeyCode::Char('N'));
-    assert_eq!(app.stream.list.selected, at);
+    assert_eq!(app.stream().list.selected, at);
 }
 
 #[test]
 fn mouse_wheel_scrolls_and_click_selects() {
     let mut app = loaded();
     screen(&mut app, 120, 30);
-    let last = app.stream.list.selected;
+    let last = app.stream().list.selected;
     app.update(
         Msg::Mouse(MouseEvent {
             kind: MouseEventKind::ScrollUp,
@@ -393,9 +392,9 @@ fn mouse_wheel_scrolls_and_click_selects() {
         }),
         now(),
     );
-    assert_eq!(app.stream.list.selected, last - 3);
-    assert!(!app.stream.follow);
-    let offset = app.stream.list.offset;
+    assert_eq!(app.stream().list.selected, last - 3);
+    assert!(!app.stream().follow);
+    let offset = app.stream().list.offset;
     // Row 0 is the table header; row 3 is the third event on screen.
     app.update(
         Msg::Mouse(MouseEvent {
@@ -406,7 +405,7 @@ fn mouse_wheel_scrolls_and_click_selects() {
         }),
         now(),
     );
-    assert_eq!(app.stream.list.selected, offset + 2);
+    assert_eq!(app.stream().list.selected, offset + 2);
 }
 
 #[test]
@@ -418,13 +417,13 @@ fn q_goes_back_and_quits_only_on_the_stream() {
     assert!(matches!(app.mode(), Mode::Timeline { .. }));
     key(&mut app, KeyCode::Char('q'));
     assert_eq!(*app.mode(), Mode::Stream);
-    assert!(!app.quit);
+    assert!(!app.quit());
     key(&mut app, KeyCode::Char('q'));
-    assert!(app.quit);
+    assert!(app.quit());
     let mut app = loaded();
     key(&mut app, KeyCode::Char('/'));
     ctrl(&mut app, 'c');
-    assert!(app.quit, "Ctrl-c quits from anywhere");
+    assert!(app.quit(), "Ctrl-c quits from anywhere");
 }
 
 #[test]
@@ -485,14 +484,18 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "format:webhook");
     key(&mut app, KeyCode::Enter);
-    let shown = app.stream.visible.len();
+    let shown = app.stream().visible.len();
     let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-save", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("saved.ndjson");
     ctrl(&mut app, 's');
     assert!(
-        app.prompt.as_ref().unwrap().text().starts_with("zdwatch-"),
+        app.prompt()
+            .as_ref()
+            .unwrap()
+            .text()
+            .starts_with("zdwatch-"),
         "a default name is offered"
     );
     ctrl(&mut app, 'u');
@@ -504,7 +507,7 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     );
     carry_out_saves(&mut app, effects);
     assert_eq!(
-        app.notice.as_deref(),
+        app.notice(),
         Some(format!("saved {shown} events to {}", path.display()).as_str())
     );
     let saved = std::fs::read_to_string(&path).unwrap();
@@ -520,10 +523,10 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
         })
         .collect();
     let want: Vec<String> = app
-        .stream
+        .stream()
         .visible
         .iter()
-        .map(|s| app.store.get(*s).unwrap().event_id.clone())
+        .map(|s| app.store().get(*s).unwrap().event_id.clone())
         .collect();
     assert_eq!(ids, want, "the same events, in the same order");
     #[cfg(unix)]
@@ -541,9 +544,9 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     let effects = key(&mut app, KeyCode::Enter);
     carry_out_saves(&mut app, effects);
     assert!(
-        app.notice.as_deref().unwrap().starts_with("could not save"),
+        app.notice().unwrap().starts_with("could not save"),
         "{:?}",
-        app.notice
+        app.notice()
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
 }
@@ -575,27 +578,27 @@ fn history_from_the_journal_keeps_its_order() {
         })
         .collect();
     let got: Vec<String> = app
-        .stream
+        .stream()
         .visible
         .iter()
-        .map(|s| app.store.get(*s).unwrap().event_id.clone())
+        .map(|s| app.store().get(*s).unwrap().event_id.clone())
         .collect();
     assert_eq!(got, want);
     // Each event keeps the queue it came from: `source:` finds them all.
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "source:zendesk-debug");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.stream.visible.len(), want.len());
+    assert_eq!(app.stream().visible.len(), want.len());
     key(&mut app, KeyCode::Char('\\'));
     // A message still on the queue whose event came back from the journal is not shown twice;
     // peek gives it back.
-    let held = app.store.len();
+    let held = app.store().len();
     let again = Message {
         message_id: Some("h-0".into()),
         ..message(&bodies[0], 0)
     };
     let effects = app.update(Msg::Batch(vec![again]), now());
-    assert_eq!(app.store.len(), held);
+    assert_eq!(app.store().len(), held);
     assert_eq!(
         acks(&effects),
         vec![(0, Disposition::Release, vec!["r-0".to_string()])]
@@ -605,8 +608,8 @@ fn history_from_the_journal_keeps_its_order() {
 #[test]
 fn aggregates_count_each_event_once() {
     let mut app = loaded();
-    let before = app.stats.summary(Timestamp::MIN, Timestamp::MAX).total;
-    assert_eq!(before, app.store.len() as u64);
+    let before = app.stats().summary(Timestamp::MIN, Timestamp::MAX).total;
+    assert_eq!(before, app.store().len() as u64);
     // The same events again, in new messages: duplicates, not counted twice.
     let again = sample_bodies()
         .iter()
@@ -614,9 +617,9 @@ fn aggregates_count_each_event_once() {
         .map(|(i, b)| message(b, 1000 + i))
         .collect();
     app.update(Msg::Batch(again), now());
-    assert!(app.store.counters().duplicates > 0);
+    assert!(app.store().counters().duplicates > 0);
     assert_eq!(
-        app.stats.summary(Timestamp::MIN, Timestamp::MAX).total,
+        app.stats().summary(Timestamp::MIN, Timestamp::MAX).total,
         before
     );
 }
@@ -656,7 +659,7 @@ fn several_sources_get_a_column_and_a_filter_term() {
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "source:archive*");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.stream.visible.len(), bodies.len() / 2);
+    assert_eq!(app.stream().visible.len(), bodies.len() / 2);
     let one_source = screen(&mut app, 140, 20);
     let rows: Vec<&str> = one_source
         .lines()
@@ -708,14 +711,14 @@ fn two_sources_are_merged_by_when_events_happened_and_s_switches_to_arrival() {
         app.update(Msg::Batch(messages), now());
     }
     let ids = |app: &App| -> Vec<String> {
-        app.stream
+        app.stream()
             .visible
             .iter()
-            .map(|s| app.store.get(*s).unwrap().event_id.clone())
+            .map(|s| app.store().get(*s).unwrap().event_id.clone())
             .collect()
     };
     assert_eq!(ids(&app), ["old-a", "old-b", "live-a", "live-b", "live-c"]);
-    assert_eq!(app.stream.list.selected, 4, "following the newest");
+    assert_eq!(app.stream().list.selected, 4, "following the newest");
     let text = screen(&mut app, 140, 20);
     assert!(text.contains("by time"), "{text}");
     let rows: Vec<&str> = text.lines().filter(|l| l.contains("01-01")).collect();
@@ -729,7 +732,7 @@ fn two_sources_are_merged_by_when_events_happened_and_s_switches_to_arrival() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(ids(&app), ["live-a", "live-b", "old-a", "old-b", "live-c"]);
-    assert_eq!(app.stream.visible[app.stream.list.selected], 3, "old-b");
+    assert_eq!(app.stream().visible[app.stream().list.selected], 3, "old-b");
     assert!(screen(&mut app, 140, 20).contains("stream by arrival"));
 }
 
@@ -774,18 +777,19 @@ fn m_masks_customer_data_on_every_screen_and_in_what_is_copied() {
     let before = screen(&mut app, 160, 40);
     assert!(secrets.iter().any(|s| before.contains(s)), "{before}");
     key(&mut app, KeyCode::Char('M'));
-    assert!(app.mask);
+    assert!(app.mask());
     let stream = screen(&mut app, 160, 40);
     assert!(stream.contains("masked"), "{stream}");
     // The comment event: its timeline and detail (with the raw body) are masked too.
     let comment = app
-        .stream
+        .stream()
         .visible
         .iter()
-        .position(|s| app.store.get(*s).unwrap().event_id == "a8b9c1d2-3e4f-5a6b-7c8d-9e0f1a2b0005")
+        .position(|s| {
+            app.store().get(*s).unwrap().event_id == "a8b9c1d2-3e4f-5a6b-7c8d-9e0f1a2b0005"
+        })
         .unwrap();
-    app.stream.follow = false;
-    app.stream.list.selected = comment;
+    app.select_row(comment);
     let mut seen = vec![stream];
     key(&mut app, KeyCode::Enter);
     seen.push(screen(&mut app, 160, 40));
@@ -833,7 +837,7 @@ fn with_many_events_held_a_word_search_waits_for_enter_and_fields_stay_live() {
     .unwrap();
     let mut t = start;
     let mut n = 0;
-    while app.store.len() <= zdwatch::app::LIVE_WORD_SEARCH {
+    while app.store().len() <= zdwatch::app::LIVE_WORD_SEARCH {
         t += jiff::SignedDuration::from_mins(20);
         let batch: Vec<Message> = sim
             .advance(t)
@@ -845,31 +849,31 @@ fn with_many_events_held_a_word_search_waits_for_enter_and_fields_stay_live() {
             .collect();
         app.update(Msg::Batch(batch), now());
     }
-    let all = app.stream.visible.len();
+    let all = app.stream().visible.len();
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "status:open->solved");
-    let solved = app.stream.visible.len();
+    let solved = app.stream().visible.len();
     assert!(
         solved > 0 && solved < all,
         "fields filter live: {solved} of {all}"
     );
     type_text(&mut app, " refund");
-    assert_eq!(app.stream.visible.len(), solved, "the word waits");
-    assert!(app.prompt.as_ref().unwrap().deferred);
+    assert_eq!(app.stream().visible.len(), solved, "the word waits");
+    assert!(app.prompt().as_ref().unwrap().deferred);
     let text = screen(&mut app, 120, 20);
     assert!(
         text.contains(&format!(
             "Enter: search the words in {} events",
-            app.store.len()
+            app.store().len()
         )),
         "{text}"
     );
     key(&mut app, KeyCode::Enter);
-    let found = app.stream.visible.len();
+    let found = app.stream().visible.len();
     assert!(found < solved, "{found} of {solved}");
-    assert_eq!(app.filter_text, "status:open->solved refund");
-    for seq in &app.stream.visible {
-        let e = app.store.get(*seq).unwrap();
+    assert_eq!(app.filter_text(), "status:open->solved refund");
+    for seq in &app.stream().visible {
+        let e = app.store().get(*seq).unwrap();
         let text = format!(
             "{} {} {}",
             zdwatch_core::event::summary(&e),

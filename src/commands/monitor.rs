@@ -78,19 +78,21 @@ pub(crate) async fn run(
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())
         .map_err(|e| Stop::Error(anyhow::anyhow!("{e}")))?;
     app.set_pattern(pattern);
-    app.mask = args.mask;
+    app.set_mask(args.mask);
     let since = jiff::Timestamp::now()
         .checked_sub(args.history)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     if !args.history.is_zero() && !journals.is_empty() {
         // Before the screen is taken over: a large history takes a moment to read.
         eprintln!("zdwatch: loading the journal's recent history (--history)…");
-        let load =
-            journals.recent_each(since, app.config.max_events, app::HISTORY_SLICE, |slice| {
-                app.load_history(slice)
-            });
+        let load = journals.recent_each(
+            since,
+            app.config().max_events,
+            app::HISTORY_SLICE,
+            |slice| app.load_history(slice),
+        );
         if let Err(e) = load {
-            app.notice = Some(format!("history not loaded: {e}"));
+            app.notify(format!("history not loaded: {e}"));
         }
     }
     let durability = ingest::Durability::new(journals).context("starting the journal's thread")?;

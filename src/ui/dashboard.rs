@@ -1,6 +1,6 @@
 //! The dashboard: rates, creations by tag/brand/channel/group, the status transition matrix,
 //! reopens, busy and waiting tickets, and each source's health. It draws the figures the app
-//! computed (`app.dashboard.figures`); nothing here walks the events.
+//! computed (`app.dashboard().figures`); nothing here walks the events.
 
 use jiff::SignedDuration;
 use ratatui::Frame;
@@ -16,8 +16,8 @@ use crate::palette::Palette;
 use zdwatch_core::stats::Dimension;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let pal = &app.config.palette;
-    let d = &app.dashboard;
+    let pal = &app.config().palette;
+    let d = app.dashboard();
     let f = &d.figures;
     if area.height == 0 {
         return;
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ..area
     };
     let h = body.height;
-    let sources = u16::try_from(app.sources.len()).unwrap_or(u16::MAX);
+    let sources = u16::try_from(app.sources().len()).unwrap_or(u16::MAX);
     // The sources keep a row each even on small screens (their state matters most).
     let health_h = sources.saturating_add(3).min((h / 4).max(4)).min(h);
     let rates_h = u16::try_from(f.rates.len().min(5) + 2)
@@ -128,7 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 fn header(d: &DashboardView, app: &App, width: u16) -> Line<'static> {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let mut spans = vec![
         Span::styled("Dashboard", pal.header),
         Span::raw("  window "),
@@ -413,8 +413,8 @@ fn draw_tickets(
     title: String,
     rows: Vec<(String, String, u64)>,
 ) {
-    let pal = &app.config.palette;
-    let d = &app.dashboard;
+    let pal = &app.config().palette;
+    let d = app.dashboard();
     let block = panel(d, which, title, pal);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -448,7 +448,7 @@ fn draw_tickets(
 
 /// The newest subject the store knows for a ticket.
 fn subject(app: &App, ticket: u64) -> String {
-    app.store
+    app.store()
         .ticket(ticket)
         .iter()
         .rev()
@@ -458,8 +458,8 @@ fn subject(app: &App, ticket: u64) -> String {
 }
 
 fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
-    let pal = &app.config.palette;
-    let d = &app.dashboard;
+    let pal = &app.config().palette;
+    let d = app.dashboard();
     let block = panel(d, Panel::Sources, " Sources ".into(), pal);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -471,8 +471,8 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
         ),
         pal.header,
     )];
-    let figures: &Figures = &app.dashboard.figures;
-    for (i, (s, h)) in app.sources.iter().map(|s| (s, &s.health)).enumerate() {
+    let figures: &Figures = &app.dashboard().figures;
+    for (i, (s, h)) in app.sources().iter().map(|s| (s, &s.health)).enumerate() {
         let (visible, in_flight) = match h.depth {
             Some((v, f)) => (count(v), count(f)),
             None => ("—".into(), "—".into()),

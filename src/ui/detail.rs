@@ -14,7 +14,7 @@ use zdwatch_core::sanitize::sanitize_bytes;
 use zdwatch_core::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let Some(e) = app.shown(seq) else {
         frame.render_widget(
             Paragraph::new("This event is no longer held (evicted by --max-events)."),
@@ -49,8 +49,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
 }
 
 fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
-    let pal = &app.config.palette;
-    let utc = app.utc;
+    let pal = &app.config().palette;
+    let utc = app.utc();
     let user = |id: u64| match app.user_name(id) {
         Some(name) => format!("{id} ({name})"),
         None => id.to_string(),

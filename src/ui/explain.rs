@@ -14,9 +14,9 @@ use zdwatch_core::pattern::explain::Mark;
 use zdwatch_core::store::Seq;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     // Masked, the explanation is of the masked event: what the screen shows, nothing more.
-    let (Some(e), Some(active)) = (app.shown(seq), &app.pattern) else {
+    let (Some(e), Some(active)) = (app.shown(seq), &app.pattern()) else {
         frame.render_widget(
             Paragraph::new("No pattern, or the event is no longer held."),
             area,
@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
         .title(format!(
             " {ticket}{}:{title}{}",
             safe(e.kind.as_str()),
-            if app.mask {
+            if app.mask() {
                 format!(
                     "(masked: {} shows the values) ",
                     app.keymap().label(Screen::Explain, Action::ToggleMask)

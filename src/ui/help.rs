@@ -12,7 +12,7 @@ use crate::app::keymap::{Action, Screen};
 use crate::palette::Palette;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: Screen, scroll: u16) {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let lines: Vec<Line> = app
         .help_lines(screen)
         .into_iter()

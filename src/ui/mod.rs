@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let size = (frame.area().width, frame.area().height);
     let areas = layout::areas(size);
     let base = app
-        .stack
+        .stack()
         .iter()
         .rev()
         .find(|m| !matches!(m, Mode::Help { .. } | Mode::PatternEditor(_)))
@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::PatternEditor(editor) => pattern_editor::draw(frame, areas.main, app, editor),
         _ => {}
     }
-    match &app.prompt {
+    match &app.prompt() {
         Some(p) => prompt::draw(frame, areas.bottom, app, p),
         None => status::draw(frame, areas.bottom, app),
     }

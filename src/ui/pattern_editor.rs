@@ -11,7 +11,7 @@ use crate::app::keymap::{Action, Screen};
 use crate::app::{App, PatternEditor};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let width = 90.min(area.width);
     let height = (u16::try_from(editor.lines.len()).unwrap_or(u16::MAX) + 6)
         .max(10)

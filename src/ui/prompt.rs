@@ -10,7 +10,7 @@ use crate::app::keymap::{Action, Screen};
 use crate::app::{App, Prompt, PromptKind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let lead = match p.kind {
         PromptKind::Filter => "/",
         PromptKind::Command => ":",
@@ -39,19 +39,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
             if p.deferred {
                 let key = app.keymap().label(Screen::Prompt, Action::Accept);
                 spans.push(Span::styled(
-                    format!("   {key}: search the words in {} events", app.store.len()),
+                    format!("   {key}: search the words in {} events", app.store().len()),
                     pal.header,
                 ));
             } else if p.kind == PromptKind::Filter {
                 spans.push(Span::styled(
                     format!(
                         "   {} of {} match",
-                        app.stream.visible.len(),
-                        app.store.len()
+                        app.stream().visible.len(),
+                        app.store().len()
                     ),
                     pal.dim,
                 ));
-                let saved = &app.config.saved_filters;
+                let saved = &app.config().saved_filters;
                 if let Some(i) = saved.iter().position(|(_, f)| f == text) {
                     let name = &saved[i].0;
                     spans.push(Span::styled(

@@ -11,9 +11,9 @@ use crate::app::{App, SourceState};
 use zdwatch_sources::Delivery;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let mut spans: Vec<Span> = Vec::new();
-    for s in &app.sources {
+    for s in app.sources() {
         let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
             SourceState::Connecting => ("◌", pal.warn, "connecting".to_string()),
@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 problem,
                 failures,
             } => {
-                let secs = until.duration_since(app.now).as_secs().max(0);
+                let secs = until.duration_since(app.now()).as_secs().max(0);
                 let detail = format!("retrying in {secs}s ({failures} failed): {problem}");
                 ("⟳", pal.error, detail)
             }
@@ -47,21 +47,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         spans.push(Span::raw("  "));
     }
-    let mode = match app.config.delivery {
+    let mode = match app.config().delivery {
         Delivery::Peek => "peek",
         // Deleted only once stored: say where.
-        Delivery::Consume if app.journaled => "consume → journal",
+        Delivery::Consume if app.journaled() => "consume → journal",
         Delivery::Consume => "consume (memory only)",
     };
-    let c = app.store.counters();
+    let c = app.store().counters();
     let mut parts = Vec::new();
-    if app.config.reads_queues {
+    if app.config().reads_queues {
         parts.push(mode.to_string());
     }
     parts.extend([
-        format!("{:.1}/s", app.rate.per_second(app.now)),
+        format!("{:.1}/s", app.rate().per_second(app.now())),
         format!("{} events", c.total),
-        format!("{} shown", app.stream.visible.len()),
+        format!("{} shown", app.stream().visible.len()),
     ]);
     if c.duplicates > 0 {
         parts.push(format!("{} dup", c.duplicates));
@@ -72,36 +72,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if c.evicted > 0 {
         parts.push(format!("{} evicted", c.evicted));
     }
-    if app.utc {
+    if app.utc() {
         parts.push("UTC".into());
     }
-    if app.mask {
+    if app.mask() {
         parts.push("masked".into());
     }
-    if app.stream.order != crate::app::Order::Arrival {
-        parts.push(app.stream.order.label().into());
+    if app.stream().order != crate::app::Order::Arrival {
+        parts.push(app.stream().order.label().into());
     }
     spans.push(Span::styled(parts.join(" │ "), pal.dim));
-    if app.stream.paused {
+    if app.stream().paused {
         let key = app.keymap().label(Screen::Stream, Action::TogglePause);
         spans.push(Span::styled(format!("  ⏸ paused ({key})"), pal.warn));
-    } else if !app.stream.follow && app.stream.unseen > 0 {
+    } else if !app.stream().follow && app.stream().unseen > 0 {
         spans.push(Span::styled(
             format!(
                 "  ↓ {} new ({})",
-                app.stream.unseen,
+                app.stream().unseen,
                 app.keymap().label(Screen::Stream, Action::Bottom)
             ),
             pal.warn,
         ));
     }
-    if !app.filter_text.is_empty() {
+    if !app.filter_text().is_empty() {
         spans.push(Span::styled(
-            format!("  filter: {}", safe(&app.filter_text)),
+            format!("  filter: {}", safe(app.filter_text())),
             pal.header,
         ));
     }
-    if let Some(p) = &app.pattern {
+    if let Some(p) = &app.pattern() {
         let how = if p.highlight_only {
             "highlights"
         } else {
@@ -116,16 +116,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             },
         ));
     }
-    if !app.highlight_text.is_empty() {
+    if !app.highlight_text().is_empty() {
         spans.push(Span::styled(
-            format!("  highlight: {}", safe(&app.highlight_text)),
+            format!("  highlight: {}", safe(app.highlight_text())),
             pal.highlight,
         ));
     }
-    if let Some(e) = &app.journal_error {
+    if let Some(e) = &app.journal_error() {
         spans.push(Span::styled(format!("  {}", safe(e)), pal.error));
     }
-    if let Some(n) = &app.notice {
+    if let Some(n) = &app.notice() {
         spans.push(Span::styled(format!("  {}", safe(n)), pal.warn));
     }
     let help = app.keymap().label(Screen::Stream, Action::Help);

@@ -12,19 +12,19 @@ use crate::palette::Palette;
 use zdwatch_core::event::{TicketEvent, summary};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let pal = &app.config.palette;
-    if app.stream.visible.is_empty() {
-        let text = if app.store.is_empty() {
+    let pal = &app.config().palette;
+    if app.stream().visible.is_empty() {
+        let text = if app.store().is_empty() {
             "Waiting for events…".to_string()
-        } else if app.pattern.as_ref().is_some_and(|p| !p.highlight_only) {
+        } else if app.pattern().as_ref().is_some_and(|p| !p.highlight_only) {
             format!(
                 "No event matches the EventBridge pattern{} ({} held). Press {} to highlight instead, {} on an event to see why, {} to edit.",
-                if app.filter_text.is_empty() {
+                if app.filter_text().is_empty() {
                     String::new()
                 } else {
-                    format!(" and the filter `{}`", app.filter_text)
+                    format!(" and the filter `{}`", app.filter_text())
                 },
-                app.store.len(),
+                app.store().len(),
                 app.keymap()
                     .label(Screen::Stream, Action::TogglePatternMode),
                 app.keymap().label(Screen::Stream, Action::Explain),
@@ -33,8 +33,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             format!(
                 "No event matches the filter `{}` ({} held). Press / to change it, \\ to clear it.",
-                app.filter_text,
-                app.store.len()
+                app.filter_text(),
+                app.store().len()
             )
         };
         let lines = vec![
@@ -47,12 +47,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     let wide = area.width >= 110;
     // With several queues or files, each row says which one it came from.
-    let several = app.sources.len() > 1;
+    let several = app.sources().len() > 1;
     let medium = area.width >= super::NARROW;
     let rows_room = usize::from(area.height.saturating_sub(1));
-    let list = &app.stream.list;
+    let list = &app.stream().list;
     let rows = app
-        .stream
+        .stream()
         .visible
         .iter()
         .enumerate()
@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             if i == list.selected {
                 style = style.patch(pal.selected);
             }
-            Some(row(&e, app.utc, wide, medium, several, pal).style(style))
+            Some(row(&e, app.utc(), wide, medium, several, pal).style(style))
         });
     let (time_w, ticket_w, kind_w) = if medium { (14, 9, 24) } else { (8, 7, 16) };
     let mut widths = vec![

@@ -12,8 +12,8 @@ use zdwatch_core::store::Timeline;
 use zdwatch_core::store::timeline::{Group, short_duration};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListView) {
-    let pal = &app.config.palette;
-    let timeline = Timeline::build(&app.store, ticket);
+    let pal = &app.config().palette;
+    let timeline = Timeline::build(app.store(), ticket);
     let header_h = layout::TIMELINE_HEADER.min(area.height);
     let header = Rect::new(area.x, area.y, area.width, header_h);
     let body = Rect::new(
@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
             }
             let mut cells = vec![
                 Cell::from(mark).style(pal.dim),
-                Cell::from(short_time(entry.at, app.utc, narrow)).style(pal.dim),
+                Cell::from(short_time(entry.at, app.utc(), narrow)).style(pal.dim),
                 Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
                 Cell::from(safe(&summary(&e)).into_owned()),
             ];
@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
 }
 
 fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
-    let pal = &app.config.palette;
+    let pal = &app.config().palette;
     let c = &t.current;
     let mut state = vec![
         Span::styled(format!("Ticket #{}", t.ticket_id), pal.header),
@@ -100,7 +100,7 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
     if let Some(ch) = &c.channel {
         facts.push(format!("via {ch}"));
     }
-    match app.store.recalled(t.ticket_id).len() {
+    match app.store().recalled(t.ticket_id).len() {
         0 => facts.push(format!("{} events", t.entries.len())),
         n => facts.push(format!(
             "{} events ({n} read back from the journal)",
@@ -122,7 +122,10 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
             Some(d) => short_duration(d),
             // Closed is final: how long ago it closed is not time spent in a status.
             None if p.status == "closed" => continue,
-            None => format!("{} so far", short_duration(app.now.duration_since(p.from))),
+            None => format!(
+                "{} so far",
+                short_duration(app.now().duration_since(p.from))
+            ),
         };
         statuses.push(Span::styled(format!(" {d}"), pal.dim));
     }
@@ -134,7 +137,7 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
         .subject
         .as_deref()
         .map(|s| {
-            if app.mask {
+            if app.mask() {
                 zdwatch_core::event::mask::MASKED
             } else {
                 s
