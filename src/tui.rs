@@ -194,38 +194,7 @@ where
             },
         };
         for effect in pending {
-            match effect {
-                Effect::Commit { events, acks } => {
-                    if let Some(settled) = durability.commit(events, acks) {
-                        settle(settled, app, &sources, &clock).await;
-                    }
-                }
-                Effect::Recall(ticket) => {
-                    durability.recall(ticket, crate::app::RECALL_LIMIT);
-                }
-                Effect::Save {
-                    path,
-                    bytes,
-                    events,
-                } => {
-                    let result = save_capture(std::path::Path::new(&path), &bytes)
-                        .map_err(|e| e.to_string());
-                    app.update(
-                        Msg::Saved {
-                            path,
-                            events,
-                            result,
-                        },
-                        clock(),
-                    );
-                }
-                Effect::Copy(bytes) => effects.copy(&bytes),
-                Effect::OpenUrl(url) => {
-                    if let Err(e) = effects.open(&url) {
-                        app.notify(format!("cannot open {url}: {e}"));
-                    }
-                }
-            }
+            carry_out(effect, app, &sources, &mut durability, effects, &clock).await;
         }
     }
     // What is on its way to the journal is stored, and its messages acknowledged, before leaving.
@@ -234,6 +203,49 @@ where
     }
     sources.shutdown().await;
     Ok(())
+}
+
+/// Carries out one thing the app asked for.
+async fn carry_out(
+    effect: Effect,
+    app: &mut App,
+    sources: &SourceSet,
+    durability: &mut Durability,
+    effects: &mut dyn Effects,
+    clock: &impl Fn() -> Timestamp,
+) {
+    match effect {
+        Effect::Commit { events, acks } => {
+            if let Some(settled) = durability.commit(events, acks) {
+                settle(settled, app, sources, clock).await;
+            }
+        }
+        Effect::Recall(ticket) => {
+            durability.recall(ticket, crate::app::RECALL_LIMIT);
+        }
+        Effect::Save {
+            path,
+            bytes,
+            events,
+        } => {
+            let result =
+                save_capture(std::path::Path::new(&path), &bytes).map_err(|e| e.to_string());
+            app.update(
+                Msg::Saved {
+                    path,
+                    events,
+                    result,
+                },
+                clock(),
+            );
+        }
+        Effect::Copy(bytes) => effects.copy(&bytes),
+        Effect::OpenUrl(url) => {
+            if let Err(e) = effects.open(&url) {
+                app.notify(format!("cannot open {url}: {e}"));
+            }
+        }
+    }
 }
 
 /// Writes a capture to a new file, 0600 (events hold customer data); never overwrites one.

@@ -79,22 +79,7 @@ pub(crate) async fn run(
         .map_err(|e| Stop::Error(anyhow::anyhow!("{e}")))?;
     app.set_pattern(pattern);
     app.set_mask(args.mask);
-    let since = jiff::Timestamp::now()
-        .checked_sub(args.history)
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    if !args.history.is_zero() && !journals.is_empty() {
-        // Before the screen is taken over: a large history takes a moment to read.
-        eprintln!("zdwatch: loading the journal's recent history (--history)…");
-        let load = journals.recent_each(
-            since,
-            app.config().max_events,
-            app::HISTORY_SLICE,
-            |slice| app.load_history(slice),
-        );
-        if let Err(e) = load {
-            app.notify(format!("history not loaded: {e}"));
-        }
-    }
+    load_history(&mut app, &journals, args.history);
     let durability = ingest::Durability::new(journals).context("starting the journal's thread")?;
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     let guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
@@ -125,4 +110,27 @@ pub(crate) async fn run(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The journal's last `--history` into the App before the screen is taken over (a large history
+/// takes a moment to read); a failure is a notice, not a reason to stop.
+fn load_history(
+    app: &mut app::App,
+    journals: &zdwatch_journal::Journals,
+    history: jiff::SignedDuration,
+) {
+    if history.is_zero() || journals.is_empty() {
+        return;
+    }
+    let since = jiff::Timestamp::now()
+        .checked_sub(history)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    eprintln!("zdwatch: loading the journal's recent history (--history)…");
+    let max = app.config().max_events;
+    let load = journals.recent_each(since, max, app::HISTORY_SLICE, |slice| {
+        app.load_history(slice)
+    });
+    if let Err(e) = load {
+        app.notify(format!("history not loaded: {e}"));
+    }
 }

@@ -8,11 +8,22 @@ use ratatui::widgets::Paragraph;
 use super::safe;
 use crate::app::keymap::{Action, Screen};
 use crate::app::{App, SourceState};
+use crate::palette::Palette;
 use zdwatch_sources::Delivery;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let pal = &app.config().palette;
     let mut spans: Vec<Span> = Vec::new();
+    sources(app, pal, &mut spans);
+    spans.push(Span::styled(counts(app).join(" │ "), pal.dim));
+    what_is_on(app, pal, &mut spans);
+    let help = app.keymap().label(Screen::Stream, Action::Help);
+    spans.push(Span::styled(format!("  {help} help"), pal.dim));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Each source with its state (and a replay's progress).
+fn sources(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
     for s in app.sources() {
         let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
@@ -47,6 +58,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         spans.push(Span::raw("  "));
     }
+}
+
+/// Delivery, rate and counts.
+fn counts(app: &App) -> Vec<String> {
     let mode = match app.config().delivery {
         Delivery::Peek => "peek",
         // Deleted only once stored: say where.
@@ -81,7 +96,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.stream().order != crate::app::Order::Arrival {
         parts.push(app.stream().order.label().into());
     }
-    spans.push(Span::styled(parts.join(" │ "), pal.dim));
+    parts
+}
+
+/// Pause, unseen events, the filter, the pattern, the highlight, the journal's error, the notice.
+fn what_is_on(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
     if app.stream().paused {
         let key = app.keymap().label(Screen::Stream, Action::TogglePause);
         spans.push(Span::styled(format!("  ⏸ paused ({key})"), pal.warn));
@@ -128,7 +147,4 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(n) = &app.notice() {
         spans.push(Span::styled(format!("  {}", safe(n)), pal.warn));
     }
-    let help = app.keymap().label(Screen::Stream, Action::Help);
-    spans.push(Span::styled(format!("  {help} help"), pal.dim));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

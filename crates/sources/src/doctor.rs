@@ -184,25 +184,48 @@ pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
             get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
         ),
     ));
-    checks.push(match attrs.get(&QueueAttributeName::RedrivePolicy) {
+    checks.push(redrive(&attrs));
+    receive_and_release(&client, &url, &mut checks).await;
+    let arn = get(QueueAttributeName::QueueArn);
+    checks.push(attached(aws, &arn).await);
+    checks
+}
+
+/// What a redrive policy means for zdwatch's receives.
+fn redrive(attrs: &std::collections::HashMap<QueueAttributeName, String>) -> Check {
+    match attrs.get(&QueueAttributeName::RedrivePolicy) {
         Some(policy) => {
             let v: serde_json::Value = serde_json::from_str(policy).unwrap_or_default();
-            let max = v.get("maxReceiveCount").map(|m| m.to_string().trim_matches('"').to_string()).unwrap_or_default();
-            let dlq = v.get("deadLetterTargetArn").and_then(|d| d.as_str()).unwrap_or("?");
+            let max = v
+                .get("maxReceiveCount")
+                .map(|m| m.to_string().trim_matches('"').to_string())
+                .unwrap_or_default();
+            let dlq = v
+                .get("deadLetterTargetArn")
+                .and_then(|d| d.as_str())
+                .unwrap_or("?");
             check(
                 Outcome::Warn,
                 "redrive",
-                format!("after {max} receives a message moves to {dlq}: every peek (--peek) and every message a filter skips counts as a receive"),
+                format!(
+                    "after {max} receives a message moves to {dlq}: every peek (--peek) and every message a filter skips counts as a receive"
+                ),
             )
         }
-        None => check(Outcome::Info, "redrive", "no redrive policy: peeking never moves messages anywhere"),
-    });
+        None => check(
+            Outcome::Info,
+            "redrive",
+            "no redrive policy: peeking never moves messages anywhere",
+        ),
+    }
+}
 
-    // Receive (visibility 0: the messages stay visible) and give back: two permissions, and a
-    // look at what the events are like.
+/// Receives (visibility 0: the messages stay visible) and gives one back: two permissions, and a
+/// look at which format the recent events are in.
+async fn receive_and_release(client: &aws_sdk_sqs::Client, url: &str, checks: &mut Vec<Check>) {
     let received = client
         .receive_message()
-        .queue_url(&url)
+        .queue_url(url)
         .max_number_of_messages(10)
         .visibility_timeout(0)
         .wait_time_seconds(0)
@@ -226,7 +249,7 @@ pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
     match messages.first().and_then(|m| m.receipt_handle.clone()) {
         Some(receipt) => match client
             .change_message_visibility()
-            .queue_url(&url)
+            .queue_url(url)
             .receipt_handle(receipt)
             .visibility_timeout(0)
             .send()
@@ -274,10 +297,6 @@ pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
             ),
         ),
     });
-
-    let arn = get(QueueAttributeName::QueueArn);
-    checks.push(attached(aws, &arn).await);
-    checks
 }
 
 /// Whether any rule on any bus of the region targets the queue (else no event ever arrives).

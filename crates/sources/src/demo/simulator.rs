@@ -275,164 +275,176 @@ impl Simulator {
         };
         let agent = t.assignee.unwrap_or_else(|| self.pick(AGENTS).0);
         match t.stage {
-            Stage::New => {
-                let group = if t.incident {
-                    98_741
-                } else {
-                    self.pick(&[98_738, 98_738, 98_739, 98_740])
-                };
-                let mut changes = vec![
-                    Change::Assignee(None, agent),
-                    Change::Group(t.group, group),
-                    Change::Status("new", "open"),
-                ];
-                if t.incident {
-                    changes.push(Change::Priority(t.priority, "urgent"));
-                    changes.push(Change::Tags {
-                        added: vec!["incident".into()],
-                        removed: vec![],
-                    });
-                } else if t.priority.is_none() {
-                    let p = self.pick(&["low", "normal", "normal", "normal", "high"]);
-                    changes.push(Change::Priority(None, p));
-                }
-                self.emit(id, Some(agent), changes);
-                self.set_stage(id, Stage::Open);
-                let wait = if t.incident {
-                    self.between(60.0, 360.0)
-                } else {
-                    self.exponential(240.0)
-                };
-                self.schedule(id, wait);
+            Stage::New => self.triage(id, &t, agent),
+            Stage::Open => self.work_on(id, &t, agent),
+            Stage::Pending => self.customer_answers(id, &t, agent),
+            Stage::Solved => self.solved(id, &t),
+        }
+    }
+
+    /// A new ticket: assigned, grouped, opened, prioritised (incidents: urgent, tagged).
+    fn triage(&mut self, id: u64, t: &SimTicket, agent: u64) {
+        let group = if t.incident {
+            98_741
+        } else {
+            self.pick(&[98_738, 98_738, 98_739, 98_740])
+        };
+        let mut changes = vec![
+            Change::Assignee(None, agent),
+            Change::Group(t.group, group),
+            Change::Status("new", "open"),
+        ];
+        if t.incident {
+            changes.push(Change::Priority(t.priority, "urgent"));
+            changes.push(Change::Tags {
+                added: vec!["incident".into()],
+                removed: vec![],
+            });
+        } else if t.priority.is_none() {
+            let p = self.pick(&["low", "normal", "normal", "normal", "high"]);
+            changes.push(Change::Priority(None, p));
+        }
+        self.emit(id, Some(agent), changes);
+        self.set_stage(id, Stage::Open);
+        let wait = if t.incident {
+            self.between(60.0, 360.0)
+        } else {
+            self.exponential(240.0)
+        };
+        self.schedule(id, wait);
+    }
+
+    /// An open ticket: solved, a question to the customer, an internal note, escalated or passed on.
+    fn work_on(&mut self, id: u64, t: &SimTicket, agent: u64) {
+        let roll: f64 = self.rng.random_range(0.0..1.0);
+        let solve_share = if t.incident { 0.75 } else { 0.3 };
+        if roll < solve_share {
+            let body = if t.incident {
+                self.pick(INCIDENT_AGENT)
+            } else {
+                self.pick(AGENT_SOLVE)
+            };
+            let changes = vec![
+                Change::Comment {
+                    body: body.into(),
+                    public: true,
+                    author: agent,
+                },
+                Change::Status("open", "solved"),
+            ];
+            self.emit(id, Some(agent), changes);
+            self.set_stage(id, Stage::Solved);
+            let wait = if t.incident {
+                self.between(30.0, 240.0)
+            } else {
+                self.exponential(300.0)
+            };
+            self.schedule(id, wait);
+        } else if roll < solve_share + 0.35 {
+            let body = self.pick(AGENT_ASK);
+            let changes = vec![
+                Change::Comment {
+                    body: body.into(),
+                    public: true,
+                    author: agent,
+                },
+                Change::Status("open", "pending"),
+            ];
+            self.emit(id, Some(agent), changes);
+            self.set_stage(id, Stage::Pending);
+            let wait = self.exponential(360.0);
+            self.schedule(id, wait);
+        } else if roll < solve_share + 0.5 {
+            let note = self.pick(AGENT_NOTES);
+            self.emit(
+                id,
+                Some(agent),
+                vec![Change::Comment {
+                    body: note.into(),
+                    public: false,
+                    author: agent,
+                }],
+            );
+            let wait = self.exponential(180.0);
+            self.schedule(id, wait);
+        } else if roll < solve_share + 0.6 && t.priority != Some("urgent") {
+            let to = if t.priority == Some("high") {
+                "urgent"
+            } else {
+                "high"
+            };
+            let tags = if t.tags.iter().any(|x| x == "escalated") {
+                vec![]
+            } else {
+                vec![Change::Tags {
+                    added: vec!["escalated".into()],
+                    removed: vec![],
+                }]
+            };
+            let mut changes = vec![Change::Priority(t.priority, to)];
+            changes.extend(tags);
+            self.emit(id, Some(agent), changes);
+            let wait = self.exponential(180.0);
+            self.schedule(id, wait);
+        } else {
+            let other = self.pick(AGENTS).0;
+            if Some(other) != t.assignee {
+                self.emit(id, Some(agent), vec![Change::Assignee(t.assignee, other)]);
             }
-            Stage::Open => {
-                let roll: f64 = self.rng.random_range(0.0..1.0);
-                let solve_share = if t.incident { 0.75 } else { 0.3 };
-                if roll < solve_share {
-                    let body = if t.incident {
-                        self.pick(INCIDENT_AGENT)
-                    } else {
-                        self.pick(AGENT_SOLVE)
-                    };
-                    let changes = vec![
-                        Change::Comment {
-                            body: body.into(),
-                            public: true,
-                            author: agent,
-                        },
-                        Change::Status("open", "solved"),
-                    ];
-                    self.emit(id, Some(agent), changes);
-                    self.set_stage(id, Stage::Solved);
-                    let wait = if t.incident {
-                        self.between(30.0, 240.0)
-                    } else {
-                        self.exponential(300.0)
-                    };
-                    self.schedule(id, wait);
-                } else if roll < solve_share + 0.35 {
-                    let body = self.pick(AGENT_ASK);
-                    let changes = vec![
-                        Change::Comment {
-                            body: body.into(),
-                            public: true,
-                            author: agent,
-                        },
-                        Change::Status("open", "pending"),
-                    ];
-                    self.emit(id, Some(agent), changes);
-                    self.set_stage(id, Stage::Pending);
-                    let wait = self.exponential(360.0);
-                    self.schedule(id, wait);
-                } else if roll < solve_share + 0.5 {
-                    let note = self.pick(AGENT_NOTES);
-                    self.emit(
-                        id,
-                        Some(agent),
-                        vec![Change::Comment {
-                            body: note.into(),
-                            public: false,
-                            author: agent,
-                        }],
-                    );
-                    let wait = self.exponential(180.0);
-                    self.schedule(id, wait);
-                } else if roll < solve_share + 0.6 && t.priority != Some("urgent") {
-                    let to = if t.priority == Some("high") {
-                        "urgent"
-                    } else {
-                        "high"
-                    };
-                    let tags = if t.tags.iter().any(|x| x == "escalated") {
-                        vec![]
-                    } else {
-                        vec![Change::Tags {
-                            added: vec!["escalated".into()],
-                            removed: vec![],
-                        }]
-                    };
-                    let mut changes = vec![Change::Priority(t.priority, to)];
-                    changes.extend(tags);
-                    self.emit(id, Some(agent), changes);
-                    let wait = self.exponential(180.0);
-                    self.schedule(id, wait);
-                } else {
-                    let other = self.pick(AGENTS).0;
-                    if Some(other) != t.assignee {
-                        self.emit(id, Some(agent), vec![Change::Assignee(t.assignee, other)]);
-                    }
-                    let wait = self.exponential(200.0);
-                    self.schedule(id, wait);
-                }
-            }
-            Stage::Pending => {
-                if self.chance(0.7) {
-                    let body = self.pick(CUSTOMER_REPLY);
-                    let changes = vec![
-                        Change::Comment {
-                            body: body.into(),
-                            public: true,
-                            author: t.requester,
-                        },
-                        Change::Status("pending", "open"),
-                    ];
-                    self.emit(id, Some(t.requester), changes);
-                    self.set_stage(id, Stage::Open);
-                    let wait = self.exponential(200.0);
-                    self.schedule(id, wait);
-                } else {
-                    self.emit(id, Some(agent), vec![Change::Status("pending", "solved")]);
-                    self.set_stage(id, Stage::Solved);
-                    let wait = self.exponential(300.0);
-                    self.schedule(id, wait);
-                }
-            }
-            Stage::Solved => {
-                let reopen = if t.incident { 0.35 } else { 0.1 };
-                if self.chance(reopen) {
-                    let body = if t.incident {
-                        self.pick(INCIDENT_REOPEN)
-                    } else {
-                        self.pick(CUSTOMER_REOPEN)
-                    };
-                    let changes = vec![
-                        Change::Comment {
-                            body: body.into(),
-                            public: true,
-                            author: t.requester,
-                        },
-                        Change::Status("solved", "open"),
-                    ];
-                    self.emit(id, Some(t.requester), changes);
-                    self.set_stage(id, Stage::Open);
-                    let wait = self.exponential(150.0);
-                    self.schedule(id, wait);
-                } else {
-                    // Closed by the automation; nothing more happens to the ticket.
-                    self.emit(id, None, vec![Change::Status("solved", "closed")]);
-                    self.tickets.remove(&id);
-                }
-            }
+            let wait = self.exponential(200.0);
+            self.schedule(id, wait);
+        }
+    }
+
+    /// A pending ticket: the customer replies (open again), or it is solved.
+    fn customer_answers(&mut self, id: u64, t: &SimTicket, agent: u64) {
+        if self.chance(0.7) {
+            let body = self.pick(CUSTOMER_REPLY);
+            let changes = vec![
+                Change::Comment {
+                    body: body.into(),
+                    public: true,
+                    author: t.requester,
+                },
+                Change::Status("pending", "open"),
+            ];
+            self.emit(id, Some(t.requester), changes);
+            self.set_stage(id, Stage::Open);
+            let wait = self.exponential(200.0);
+            self.schedule(id, wait);
+        } else {
+            self.emit(id, Some(agent), vec![Change::Status("pending", "solved")]);
+            self.set_stage(id, Stage::Solved);
+            let wait = self.exponential(300.0);
+            self.schedule(id, wait);
+        }
+    }
+
+    /// A solved ticket: reopened by the customer, or closed by the automation.
+    fn solved(&mut self, id: u64, t: &SimTicket) {
+        let reopen = if t.incident { 0.35 } else { 0.1 };
+        if self.chance(reopen) {
+            let body = if t.incident {
+                self.pick(INCIDENT_REOPEN)
+            } else {
+                self.pick(CUSTOMER_REOPEN)
+            };
+            let changes = vec![
+                Change::Comment {
+                    body: body.into(),
+                    public: true,
+                    author: t.requester,
+                },
+                Change::Status("solved", "open"),
+            ];
+            self.emit(id, Some(t.requester), changes);
+            self.set_stage(id, Stage::Open);
+            let wait = self.exponential(150.0);
+            self.schedule(id, wait);
+        } else {
+            // Closed by the automation; nothing more happens to the ticket.
+            self.emit(id, None, vec![Change::Status("solved", "closed")]);
+            self.tickets.remove(&id);
         }
     }
 

@@ -46,33 +46,10 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
             let out = match result {
                 Ok(out) => out,
                 Err(e) => {
-                    let problem = classify(&e);
                     tracing::debug!(queue = %shared.url, error = %DisplayErrorContext(&e), "receive failed");
                     connected = false;
-                    let wait = backoff.next(problem.needs_user());
-                    let expired = problem.kind == ProblemKind::ExpiredCredentials;
-                    let failures = backoff.attempt;
-                    if tx
-                        .send(SourceEvent::Status(
-                            id,
-                            SourceStatus::Retrying {
-                                wait,
-                                problem,
-                                failures,
-                            },
-                        ))
-                        .await
-                        .is_err()
-                    {
+                    if !wait_after_failure(&shared, &mut backoff, classify(&e)).await {
                         break;
-                    }
-                    tokio::select! {
-                        _ = cancel.cancelled() => break,
-                        _ = tokio::time::sleep(wait) => {}
-                    }
-                    if expired {
-                        // Read at the last moment: the user may have refreshed them meanwhile.
-                        shared.reload_credentials().await;
                     }
                     continue;
                 }
@@ -144,6 +121,36 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         }
         shared.active.fetch_sub(1, Ordering::SeqCst);
     })
+}
+
+/// Shows a failed receive (every one: no silent retries) and waits its backoff; false when the
+/// source is stopping.
+async fn wait_after_failure(
+    shared: &Shared,
+    backoff: &mut Backoff,
+    problem: crate::Problem,
+) -> bool {
+    let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
+    let wait = backoff.next(problem.needs_user());
+    let expired = problem.kind == ProblemKind::ExpiredCredentials;
+    let failures = backoff.attempt;
+    let status = SourceStatus::Retrying {
+        wait,
+        problem,
+        failures,
+    };
+    if tx.send(SourceEvent::Status(id, status)).await.is_err() {
+        return false;
+    }
+    tokio::select! {
+        _ = cancel.cancelled() => return false,
+        _ = tokio::time::sleep(wait) => {}
+    }
+    if expired {
+        // Read at the last moment: the user may have refreshed them meanwhile.
+        shared.reload_credentials().await;
+    }
+    true
 }
 
 /// Records the batch's message ids; splits it into the messages not seen before and the receipts
