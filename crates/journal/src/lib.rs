@@ -78,7 +78,8 @@ impl Journal {
 
 /// RFC 3339, UTC, milliseconds: fixed width so text order is time order.
 pub fn time_text(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    // Display with a precision (not strftime, which reads its format string on every call).
+    format!("{t:.3}")
 }
 
 fn sqlite(path: &Path, source: rusqlite::Error) -> JournalError {

@@ -87,12 +87,7 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
             };
             let only_seen_before = count > 0 && messages.is_empty();
             if !again.is_empty() {
-                let receipts: Vec<&String> = again.iter().collect();
-                for chunk in receipts.chunks(MAX_MESSAGES as usize) {
-                    // If this fails, the message comes back after its visibility timeout.
-                    let _ =
-                        send_ack(&shared.client(), &shared.url, chunk, Disposition::Release).await;
-                }
+                release_later(&shared, again);
             }
             if !messages.is_empty() && tx.send(SourceEvent::Batch(messages)).await.is_err() {
                 break;
@@ -151,6 +146,28 @@ async fn wait_after_failure(
         shared.reload_credentials().await;
     }
     true
+}
+
+/// How long a message seen before stays out of sight before the poller gives it back: released at
+/// once, it would be the first thing the next receive returns, again and again, and the messages
+/// behind it would never be seen (SQS hands out at most ten at a time).
+const AGAIN_HOLD: Duration = Duration::from_secs(1);
+
+/// Gives messages seen before back to the queue after [`AGAIN_HOLD`] (at once when zdwatch stops).
+fn release_later(shared: &Arc<Shared>, receipts: Vec<String>) {
+    let shared_for_task = shared.clone();
+    shared.ctx.tasks.spawn(async move {
+        let shared = shared_for_task;
+        tokio::select! {
+            _ = shared.ctx.cancel.cancelled() => {}
+            _ = tokio::time::sleep(AGAIN_HOLD) => {}
+        }
+        let receipts: Vec<&String> = receipts.iter().collect();
+        for chunk in receipts.chunks(MAX_MESSAGES as usize) {
+            // If this fails, the message comes back after its visibility timeout.
+            let _ = send_ack(&shared.client(), &shared.url, chunk, Disposition::Release).await;
+        }
+    });
 }
 
 /// Records the batch's message ids; splits it into the messages not seen before and the receipts
