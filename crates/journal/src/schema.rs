@@ -134,7 +134,8 @@ impl Journal {
         // otherwise fall out of the cache and every insert reads their pages back from the file.
         self.conn.pragma_update(None, "cache_size", -65_536)?;
         // Checkpoints (copying the WAL into the file, with an fsync) every ~40 MB instead of 4 MB.
-        self.conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 10_000)?;
         Ok(())
     }
 
