@@ -31,17 +31,30 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let mut peek_pause = Duration::ZERO;
         let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
         loop {
+            // Peek polls briefly, so that the receive in flight when zdwatch stops can be waited
+            // for and its messages given back (a long poll answered after the client has gone hides
+            // its messages for the queue's visibility timeout).
+            let wait = match shared.delivery {
+                Delivery::Peek => PEEK_WAIT_SECONDS,
+                Delivery::Consume => WAIT_SECONDS,
+            };
             let receive = shared
                 .client()
                 .receive_message()
                 .queue_url(&shared.url)
                 .max_number_of_messages(MAX_MESSAGES)
-                .wait_time_seconds(WAIT_SECONDS)
+                .wait_time_seconds(wait)
                 .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
                 .send();
+            tokio::pin!(receive);
             let result = tokio::select! {
-                _ = cancel.cancelled() => break,
-                r = receive => r,
+                _ = cancel.cancelled() => {
+                    if shared.delivery == Delivery::Peek {
+                        give_back_last_receive(&shared, &mut receive).await;
+                    }
+                    break;
+                }
+                r = &mut receive => r,
             };
             let out = match result {
                 Ok(out) => out,
@@ -146,6 +159,31 @@ async fn wait_after_failure(
         shared.reload_credentials().await;
     }
     true
+}
+
+/// How long a receive waits for messages in peek mode (a long poll is 20 s).
+const PEEK_WAIT_SECONDS: i32 = 1;
+
+/// zdwatch is stopping while a peek receive is in flight: waits for its answer (at most a few
+/// seconds) and gives what it brought back at once.
+async fn give_back_last_receive<F, E>(shared: &Shared, receive: &mut std::pin::Pin<&mut F>)
+where
+    F: Future<Output = Result<aws_sdk_sqs::operation::receive_message::ReceiveMessageOutput, E>>,
+{
+    let limit = Duration::from_secs(PEEK_WAIT_SECONDS as u64 + 2);
+    let Ok(Ok(out)) = tokio::time::timeout(limit, receive.as_mut()).await else {
+        return;
+    };
+    let receipts: Vec<String> = out
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.receipt_handle)
+        .collect();
+    let receipts: Vec<&String> = receipts.iter().collect();
+    for chunk in receipts.chunks(MAX_MESSAGES as usize) {
+        let _ = send_ack(&shared.client(), &shared.url, chunk, Disposition::Release).await;
+    }
 }
 
 /// How long a message seen before stays out of sight before the poller gives it back: released at
