@@ -161,7 +161,7 @@ impl Durability {
         self.in_flight_events >= IN_FLIGHT_EVENTS
     }
 
-    /// Whether acks are still waiting for the journal.
+    /// Whether acks (or a ticket's events) are still waiting for the journal.
     pub fn is_waiting(&self) -> bool {
         self.in_flight_jobs > 0
     }
@@ -207,10 +207,15 @@ impl Durability {
     }
 
     /// Reads a ticket's events back (reported as [`Settled::Ticket`]); false without a journal.
-    pub fn recall(&self, ticket: u64, limit: usize) -> bool {
-        self.writer
+    pub fn recall(&mut self, ticket: u64, limit: usize) -> bool {
+        let asked = self
+            .writer
             .as_ref()
-            .is_some_and(|w| w.ticket(ticket, limit))
+            .is_some_and(|w| w.ticket(ticket, limit));
+        // Outstanding like a commit, so that the loop listens for the answer even when nothing
+        // else is on its way to the journal.
+        self.in_flight_jobs += usize::from(asked);
+        asked
     }
 
     /// The next journal report; pending forever when nothing is outstanding (for `select!`).
@@ -247,7 +252,10 @@ impl Durability {
                     Err(_) => Settled::Acks(plan.without_deletes()),
                 }
             }
-            Done::Ticket { ticket, result } => Settled::Ticket { ticket, result },
+            Done::Ticket { ticket, result } => {
+                self.in_flight_jobs = self.in_flight_jobs.saturating_sub(1);
+                Settled::Ticket { ticket, result }
+            }
         }
     }
 

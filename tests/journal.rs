@@ -828,3 +828,87 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
     assert!(text.contains(&want), "{want}\n{text}");
     assert_eq!(app.store().len(), 10, "the stream still holds only 10");
 }
+
+/// The same, through the real event loop with the journal on its writer thread and nothing else
+/// arriving: the timeline's read-back events reach the screen while it is open (the answer must
+/// not wait for the next commit, which on a quiet queue never comes).
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_quiet_queue_a_timeline_still_gets_its_events_back_from_the_journal() {
+    use common::screens::{config, feed, now, sample_bodies};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use zdwatch::app::{App, Config, Msg};
+
+    let dir = temp_dir("journal-recall-loop");
+    let bodies = sample_bodies();
+    let mut app = App::new(
+        Config {
+            max_events: 10,
+            ..config(zdwatch_sources::Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    let mut journals = zdwatch_journal::Journals::default();
+    journals
+        .add(0, "zendesk-debug", &dir.join("journal.db"))
+        .unwrap();
+    for effect in feed(&mut app, &bodies) {
+        if let zdwatch::app::Effect::Commit { events, .. } = effect {
+            journals
+                .append(events.iter().map(|(s, e)| (*s, e)))
+                .unwrap();
+        }
+    }
+    assert!(app.store().counters().evicted > 0);
+    let durability = zdwatch::ingest::Durability::new(journals).unwrap();
+    // A queue that stays open and quiet.
+    let mut builder = zdwatch_sources::SourceSetBuilder::default();
+    let quiet = builder.add("queue".into(), None, true);
+    let sources = builder.build();
+    let (keys, input) = tokio::sync::mpsc::channel(8);
+    let presser = tokio::spawn(async move {
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        let _ = keys.send(Msg::Key(enter)).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Dropping the keys ends the loop with the timeline still on screen.
+        drop(keys);
+    });
+    struct NoEffects;
+    impl zdwatch::tui::Effects for NoEffects {
+        fn copy(&mut self, _: &[u8]) {}
+        fn open(&mut self, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+    }
+    let mut terminal = Terminal::new(TestBackend::new(160, 40)).unwrap();
+    zdwatch::tui::run(
+        &mut terminal,
+        &mut app,
+        sources,
+        durability,
+        input,
+        &mut NoEffects,
+        now,
+    )
+    .await
+    .unwrap();
+    presser.await.unwrap();
+    drop(quiet);
+    let buffer = terminal.backend().buffer();
+    let shown: String = (0..40)
+        .map(|y| {
+            let line: String = (0..160)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            line.trim_end().to_string() + "\n"
+        })
+        .collect();
+    assert!(shown.contains("Ticket #"), "the timeline is open:\n{shown}");
+    assert!(
+        shown.contains("read back from the journal"),
+        "the journal's answer reached the screen while the timeline was open:\n{shown}"
+    );
+}
