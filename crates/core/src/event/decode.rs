@@ -1,6 +1,6 @@
 //! Unwraps the layers of an SQS message body (SNS notification, EventBridge envelope,
 //! rule input transformers) down to the Zendesk payload, then hands it to the legacy or
-//! webhook decoder. See `../shared/reference/zendesk-events.md` §1 for the shapes.
+//! webhook decoder. README, "What zdwatch decodes", lists the shapes; assets/samples has one of each.
 
 use jiff::Timestamp;
 use serde_json::Value;

@@ -1,5 +1,5 @@
 //! Pattern text → a tree of conditions, checked the way EventBridge checks it. Errors carry
-//! EventBridge's own reason texts (see `../shared/reference/eventbridge-patterns.md` §8) and
+//! EventBridge's own reason texts (as tests/data/eventbridge-patterns records them) and
 //! the byte offset of the offending value.
 
 use std::net::IpAddr;
