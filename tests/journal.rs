@@ -753,15 +753,14 @@ async fn the_monitor_says_when_its_journal_is_full_and_stops_deleting() {
     wait_total(&sqs, &url, bodies.len() as u64, LIMIT).await;
 }
 
-/// Events that left memory (`--max-events`) are read back from the journal for a ticket's timeline.
-#[test]
-fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
-    use common::screens::{config, feed, now, sample_bodies, screen};
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use zdwatch::app::{App, Config, Msg};
-
-    let dir = temp_dir("journal-recall");
-    let bodies = sample_bodies();
+/// An App that holds only 10 events, fed the sample bodies, with the journal the loop would have
+/// written them to (what it does with `Effect::Commit`).
+fn evicting_app_with_journal(
+    name: &str,
+    bodies: &[Vec<u8>],
+) -> (zdwatch::app::App, zdwatch_journal::Journals) {
+    use common::screens::{config, feed, now};
+    use zdwatch::app::{App, Config};
     let mut app = App::new(
         Config {
             max_events: 10,
@@ -773,17 +772,28 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
     .unwrap();
     let mut journals = zdwatch_journal::Journals::default();
     journals
-        .add(0, "zendesk-debug", &dir.join("journal.db"))
+        .add(0, "zendesk-debug", &temp_dir(name).join("journal.db"))
         .unwrap();
-    app.set_journaled(true);
-    // What the loop does with the effects: store the events, read a ticket back.
-    for effect in feed(&mut app, &bodies) {
+    for effect in feed(&mut app, bodies) {
         if let zdwatch::app::Effect::Commit { events, .. } = effect {
             journals
                 .append(events.iter().map(|(s, e)| (*s, e)))
                 .unwrap();
         }
     }
+    (app, journals)
+}
+
+/// Events that left memory (`--max-events`) are read back from the journal for a ticket's timeline.
+#[test]
+fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
+    use common::screens::{now, sample_bodies, screen};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use zdwatch::app::Msg;
+
+    let bodies = sample_bodies();
+    let (mut app, journals) = evicting_app_with_journal("journal-recall", &bodies);
+    app.set_journaled(true);
     assert_eq!(app.store().len(), 10);
     assert!(app.store().counters().evicted > 0);
     // The newest event's ticket: every one of its events, held or not.
@@ -834,34 +844,13 @@ fn a_timeline_shows_events_evicted_from_memory_from_the_journal() {
 /// not wait for the next commit, which on a quiet queue never comes).
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_quiet_queue_a_timeline_still_gets_its_events_back_from_the_journal() {
-    use common::screens::{config, feed, now, sample_bodies};
+    use common::screens::{now, sample_bodies};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use zdwatch::app::{App, Config, Msg};
+    use zdwatch::app::Msg;
 
-    let dir = temp_dir("journal-recall-loop");
-    let bodies = sample_bodies();
-    let mut app = App::new(
-        Config {
-            max_events: 10,
-            ..config(zdwatch_sources::Delivery::Peek)
-        },
-        "",
-        now(),
-    )
-    .unwrap();
-    let mut journals = zdwatch_journal::Journals::default();
-    journals
-        .add(0, "zendesk-debug", &dir.join("journal.db"))
-        .unwrap();
-    for effect in feed(&mut app, &bodies) {
-        if let zdwatch::app::Effect::Commit { events, .. } = effect {
-            journals
-                .append(events.iter().map(|(s, e)| (*s, e)))
-                .unwrap();
-        }
-    }
+    let (mut app, journals) = evicting_app_with_journal("journal-recall-loop", &sample_bodies());
     assert!(app.store().counters().evicted > 0);
     let durability = zdwatch::ingest::Durability::new(journals).unwrap();
     // A queue that stays open and quiet.
