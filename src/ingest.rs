@@ -46,10 +46,6 @@ impl AckPlan {
         self
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.by.values().all(Vec::is_empty)
-    }
-
     /// Every group of receipts: releases first (they cost nothing to get wrong), then deletes.
     pub fn into_groups(self) -> Vec<(SourceId, Disposition, Vec<String>)> {
         let mut groups: Vec<_> = self
@@ -129,19 +125,6 @@ impl Durability {
         })
     }
 
-    /// No journal at all: acks follow right away.
-    pub fn none() -> Durability {
-        let (_, done) = mpsc::unbounded_channel();
-        Durability {
-            writer: None,
-            done,
-            covered: Vec::new(),
-            in_flight_jobs: 0,
-            in_flight_events: 0,
-            error: None,
-        }
-    }
-
     pub fn has_journal(&self) -> bool {
         self.writer.is_some()
     }
@@ -149,11 +132,6 @@ impl Durability {
     /// Whether events of `source` are journaled (a queue with a journal).
     pub fn covers(&self, source: SourceId) -> bool {
         self.covered.get(source).copied().unwrap_or(false)
-    }
-
-    /// Why the journal stopped taking events, if it did.
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
     }
 
     /// Whether so much is waiting for the disk that no more should be taken in for now.
@@ -227,7 +205,7 @@ impl Durability {
     }
 
     /// A report that is already waiting, if any.
-    pub fn try_settled(&mut self) -> Option<Settled> {
+    fn try_settled(&mut self) -> Option<Settled> {
         self.done.try_recv().ok().map(|d| self.settle(d))
     }
 
