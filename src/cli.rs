@@ -218,6 +218,12 @@ pub struct TestPatternArgs {
 
     #[arg(long, value_enum, default_value_t = PatternFormat::Text)]
     pub format: PatternFormat,
+
+    /// Hide customer data in the explanation's values (subjects, comments, names, e-mail
+    /// addresses, phone numbers, free-text fields); whether an event matches is decided on the
+    /// original all the same.
+    #[arg(long, env = "ZDWATCH_MASK")]
+    pub mask: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -290,6 +296,12 @@ pub struct ExportArgs {
     /// numbers); ids, statuses and tags stay.
     #[arg(long, env = "ZDWATCH_MASK")]
     pub mask: bool,
+
+    /// Write raw bodies (--format raw) and CSV cells exactly as received: no escapes for control
+    /// and invisible characters, no `'` before cells a spreadsheet would run as formulas. Only for
+    /// output that goes to a program you trust, never to a terminal or a spreadsheet.
+    #[arg(long)]
+    pub raw_bytes: bool,
 }
 
 /// The usual AWS flags; the AWS_* environment variables and profiles work through aws-config.
@@ -388,6 +400,12 @@ pub struct TailArgs {
     /// addresses, phone numbers); ids, statuses and tags stay. The journal keeps the originals.
     #[arg(long, env = "ZDWATCH_MASK")]
     pub mask: bool,
+
+    /// Write raw bodies (--format raw) and CSV cells exactly as received: no escapes for control
+    /// and invisible characters, no `'` before cells a spreadsheet would run as formulas. Only for
+    /// output that goes to a program you trust, never to a terminal or a spreadsheet.
+    #[arg(long)]
+    pub raw_bytes: bool,
 
     /// Stop after writing this many events.
     #[arg(long)]

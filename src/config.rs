@@ -316,6 +316,7 @@ impl Config {
             }
             Some(Command::Report(args)) => self.apply_input(&mut args.input, sub),
             Some(Command::Export(args)) => fill(sub, "mask", &mut args.mask, self.mask),
+            Some(Command::TestPattern(args)) => fill(sub, "mask", &mut args.mask, self.mask),
             _ => {}
         }
     }

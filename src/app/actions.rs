@@ -158,15 +158,34 @@ impl App {
         });
     }
 
-    /// The selected event's raw body to the clipboard (masked when masking is on).
+    /// The selected event's raw body to the clipboard (masked when masking is on), in a form
+    /// that cannot attack the shell it is pasted into: JSON with its invisible characters as
+    /// `\u` escapes, anything else sanitised. Above [`COPY_LIMIT`] it is refused: terminals cut
+    /// long OSC 52 sequences, and a cut body would be pasted as if whole.
     fn copy_selected(&mut self, effects: &mut Vec<Effect>) {
-        if let Some(e) = self.selected_seq().and_then(|s| self.shown(s)) {
-            effects.push(Effect::Copy(e.raw.clone()));
+        let Some(e) = self.selected_seq().and_then(|s| self.shown(s)) else {
+            return;
+        };
+        let text = copyable(&e);
+        if text.len() > COPY_LIMIT {
+            let save = self.config.keymap.label(Screen::Stream, Action::Save);
             self.notice = Some(format!(
-                "copied the raw event ({} bytes) to the clipboard",
-                e.raw.len()
+                "not copied: {} KB is more than the clipboard takes ({} KB); {save} saves it to a file",
+                text.len() / 1024,
+                COPY_LIMIT / 1024
             ));
+            return;
         }
+        let escaped = if text.as_bytes() == e.raw.as_slice() {
+            ""
+        } else {
+            ", escaped"
+        };
+        self.notice = Some(format!(
+            "copied the raw event ({} bytes{escaped}) to the clipboard",
+            text.len()
+        ));
+        effects.push(Effect::Copy(text.into_bytes()));
     }
 
     fn open_in_zendesk(&mut self, effects: &mut Vec<Effect>) {
@@ -342,5 +361,20 @@ impl App {
             }
             _ => {}
         }
+    }
+}
+
+/// The most `y` puts on the clipboard.
+pub const COPY_LIMIT: usize = 100 * 1024;
+
+/// A body as `y` copies it: valid JSON with invisible characters escaped, anything else sanitised.
+fn copyable(e: &zdwatch_core::event::TicketEvent) -> String {
+    use zdwatch_core::sanitize::{json_text, sanitize_bytes};
+    match std::str::from_utf8(&e.raw) {
+        // Line breaks in JSON are whitespace: one line pastes as one line.
+        Ok(text) if e.format != zdwatch_core::event::Format::Malformed => {
+            json_text(&text.replace(['\n', '\r'], " ")).into_owned()
+        }
+        _ => sanitize_bytes(&e.raw),
     }
 }

@@ -1,7 +1,5 @@
 //! `zdwatch export`: the matching events of journals or captures, to stdout (nothing deleted).
 
-use std::io::IsTerminal;
-
 use zdwatch_core::{filter, sanitize};
 use zdwatch_sources::Delivery;
 
@@ -43,7 +41,7 @@ pub(crate) async fn run(args: cli::ExportArgs, aws: &cli::AwsArgs) -> Outcome {
         delivery: Delivery::Peek,
         max_events: None,
         idle_exit: None,
-        to_terminal: std::io::stdout().is_terminal(),
+        raw_bytes: args.raw_bytes,
         mask: args.mask,
         journals: zdwatch_journal::Journals::default(),
     };

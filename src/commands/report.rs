@@ -49,8 +49,8 @@ pub(crate) async fn run(args: cli::ReportArgs, aws: &cli::AwsArgs) -> Outcome {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         cli::ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report.json())?;
-            writeln!(out)?;
+            let text = serde_json::to_string_pretty(&report.json())?;
+            writeln!(out, "{}", sanitize::json_text(&text))?;
         }
         cli::ReportFormat::Markdown => report.markdown(&mut out)?,
     }

@@ -41,7 +41,7 @@ pub(crate) async fn run(args: cli::TailArgs, aws: &cli::AwsArgs) -> Outcome {
             .idle_exit
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64),
-        to_terminal: std::io::stdout().is_terminal(),
+        raw_bytes: args.raw_bytes,
         mask: args.mask,
         journals,
     };

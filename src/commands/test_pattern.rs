@@ -44,8 +44,12 @@ pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outco
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let matched =
-        headless::test_pattern::write(&pattern, &events, args.explain, args.format, &mut out)?;
+    let how = headless::test_pattern::How {
+        explain: args.explain,
+        format: args.format,
+        mask: args.mask,
+    };
+    let matched = headless::test_pattern::write(&pattern, &events, how, &mut out)?;
     out.flush()?;
     eprintln!("zdwatch: {matched} of {} events match", events.len());
     Ok(ExitCode::SUCCESS)

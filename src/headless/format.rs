@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use zdwatch_core::event::{Format, TicketEvent, summary};
-use zdwatch_core::sanitize::{sanitize, sanitize_bytes};
+use zdwatch_core::sanitize::{csv_cell, json_text, sanitize, sanitize_bytes};
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -101,22 +101,25 @@ struct Envelope<'a> {
     zendesk_account_id: Option<u64>,
 }
 
-/// One event as a JSON object on one line (serde_json escapes every control character).
-/// One event in the chosen output format, with its line break.
+/// One event in the chosen output format, with its line break. Event text is escaped whether
+/// or not stdout is a terminal (`zdwatch tail | grep` must not write the clipboard either);
+/// `raw_bytes` (`--raw-bytes`) writes raw bodies and CSV cells exactly as received instead.
 pub fn write_event(
     out: &mut impl Write,
     e: &TicketEvent,
     format: OutputFormat,
-    to_terminal: bool,
+    raw_bytes: bool,
 ) -> io::Result<()> {
     match format {
         OutputFormat::Ndjson => write_ndjson(out, e),
         OutputFormat::Text => write_text(out, e),
-        OutputFormat::Raw => write_raw(out, e, to_terminal),
-        OutputFormat::Csv => write_csv(out, e, to_terminal),
+        OutputFormat::Raw => write_raw(out, e, raw_bytes),
+        OutputFormat::Csv => write_csv(out, e, raw_bytes),
     }
 }
 
+/// One event as a JSON object on one line: serde_json escapes C0 controls, and DEL, C1 and the
+/// invisible characters the sanitiser knows are written as `\u` escapes too (still lossless).
 pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
     let raw_text = keep_raw.then(|| std::str::from_utf8(&e.raw).ok()).flatten();
@@ -192,7 +195,8 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
         raw_base64: (keep_raw && raw_text.is_none())
             .then(|| base64::engine::general_purpose::STANDARD.encode(&e.raw)),
     };
-    serde_json::to_writer(&mut *out, &line)?;
+    let text = serde_json::to_string(&line)?;
+    out.write_all(json_text(&text).as_bytes())?;
     out.write_all(b"\n")
 }
 
@@ -228,24 +232,25 @@ pub fn write_text(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// The body as received, on one line. JSON bodies lose only insignificant line breaks; a
-/// non-JSON body's line breaks are written as `\n`. On a terminal, the body is sanitised.
-pub fn write_raw(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io::Result<()> {
-    if to_terminal {
-        out.write_all(sanitize_bytes(&e.raw).as_bytes())?;
+/// The body on one line. A JSON body loses only insignificant line breaks, and its invisible
+/// characters are written as `\u` escapes (the same JSON); a body that is not JSON is sanitised
+/// like text. With `raw_bytes`, bodies are written as received (line breaks of a non-JSON body
+/// as `\n`, so that one line stays one body).
+pub fn write_raw(out: &mut impl Write, e: &TicketEvent, raw_bytes: bool) -> io::Result<()> {
+    let json = e.format != Format::Malformed;
+    if !raw_bytes {
+        match std::str::from_utf8(&e.raw) {
+            Ok(text) if json => {
+                let flat = flatten(text.as_bytes());
+                let flat = std::str::from_utf8(&flat).unwrap_or(text);
+                out.write_all(json_text(flat.trim()).as_bytes())?;
+            }
+            _ => out.write_all(sanitize_bytes(e.raw.trim_ascii()).as_bytes())?,
+        }
         return out.write_all(b"\n");
     }
-    let has_breaks = e.raw.iter().any(|b| *b == b'\n' || *b == b'\r');
-    if !has_breaks {
-        out.write_all(&e.raw)?;
-    } else if e.format != Format::Malformed {
-        // Raw line breaks cannot occur inside JSON strings: in valid JSON they are whitespace.
-        let flat: Vec<u8> = e
-            .raw
-            .iter()
-            .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b })
-            .collect();
-        out.write_all(flat.trim_ascii())?;
+    if json {
+        out.write_all(flatten(&e.raw).trim_ascii())?;
     } else {
         for &b in e.raw.trim_ascii_end() {
             match b {
@@ -256,6 +261,18 @@ pub fn write_raw(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io
         }
     }
     out.write_all(b"\n")
+}
+
+/// Raw line breaks cannot occur inside JSON strings: in valid JSON they are whitespace.
+fn flatten(json: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !json.iter().any(|b| *b == b'\n' || *b == b'\r') {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    std::borrow::Cow::Owned(
+        json.iter()
+            .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b })
+            .collect(),
+    )
 }
 
 /// The CSV columns, in order (README, "Export").
@@ -281,9 +298,10 @@ pub const CSV_HEADER: &[&str] = &[
     "comment",
 ];
 
-/// One CSV record (RFC 4180 quoting by the csv crate); lists are space-separated. On a
-/// terminal, text from the event is sanitised like every other format.
-pub fn write_csv(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io::Result<()> {
+/// One CSV record (RFC 4180 quoting by the csv crate); lists are space-separated. Text from the
+/// event is sanitised like every other format, and a cell a spreadsheet would run as a formula
+/// starts with `'` (README, "Export"); `raw_bytes` writes the cells as they are.
+pub fn write_csv(out: &mut impl Write, e: &TicketEvent, raw_bytes: bool) -> io::Result<()> {
     let t = &e.ticket;
     let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
     let time = |v: Option<Timestamp>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -314,10 +332,14 @@ pub fn write_csv(out: &mut impl Write, e: &TicketEvent, to_terminal: bool) -> io
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
-    if to_terminal {
-        w.write_record(fields.iter().map(|f| sanitize(f).into_owned()))?;
-    } else {
+    if raw_bytes {
         w.write_record(&fields)?;
+    } else {
+        w.write_record(
+            fields
+                .iter()
+                .map(|f| csv_cell(&sanitize(f)).into_owned()),
+        )?;
     }
     w.flush()
 }

@@ -32,8 +32,8 @@ pub struct TailOptions {
     pub delivery: Delivery,
     pub max_events: Option<u64>,
     pub idle_exit: Option<Duration>,
-    /// Whether stdout is a terminal (raw bodies are then sanitised).
-    pub to_terminal: bool,
+    /// `--raw-bytes`: raw bodies and CSV cells as received, unescaped (README, "Output safety").
+    pub raw_bytes: bool,
     /// `--mask`: customer data hidden in what is written (the journal keeps the original).
     pub mask: bool,
     /// Where events from queues are stored before their messages are deleted (may be empty).
@@ -187,7 +187,7 @@ struct Judge<'a> {
     filter: &'a Filter,
     pattern: Option<&'a zdwatch_core::pattern::Pattern>,
     format: OutputFormat,
-    to_terminal: bool,
+    raw_bytes: bool,
     mask: bool,
     now: Timestamp,
 }
@@ -210,7 +210,7 @@ impl Judge<'_> {
                 std::borrow::Cow::Borrowed(&event)
             };
             // Writing to memory cannot fail.
-            let _ = write_event(&mut line, &shown, self.format, self.to_terminal);
+            let _ = write_event(&mut line, &shown, self.format, self.raw_bytes);
         }
         // A body that may be skipped is one no journal wants (see `Tail::batch`).
         let event_id = if may_skip {
@@ -265,7 +265,7 @@ impl Tail {
             filter: &self.opts.filter,
             pattern: self.opts.pattern.as_ref(),
             format: self.opts.format,
-            to_terminal: self.opts.to_terminal,
+            raw_bytes: self.opts.raw_bytes,
             mask: self.opts.mask,
             now,
         };

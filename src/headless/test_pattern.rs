@@ -18,20 +18,51 @@ pub fn read_pattern(arg: &str) -> Result<Pattern, String> {
     Pattern::compile(text.trim()).map_err(|e| e.with_position())
 }
 
+/// How `test-pattern` writes its verdicts.
+#[derive(Clone, Copy, Debug)]
+pub struct How {
+    pub explain: bool,
+    pub format: PatternFormat,
+    /// `--mask`: the explanation is of the masked event (its values hidden); the verdict is not.
+    pub mask: bool,
+}
+
 /// Writes one line per event (`match` / `no match`, ticket, kind, id) or one JSON object per
 /// event, with the explanation when asked. Returns how many matched.
 pub fn write(
     pattern: &Pattern,
     events: &[TicketEvent],
-    explain: bool,
-    format: PatternFormat,
+    how: How,
     out: &mut impl Write,
 ) -> std::io::Result<usize> {
+    let How {
+        explain,
+        format,
+        mask,
+    } = how;
     let mut matched = 0;
     for e in events {
-        let explanation = with_eventbridge_event(&e.raw, &mut |v| pattern.explain(v));
-        let ok = explanation.as_ref().is_some_and(|x| x.matched);
+        let verdict = with_eventbridge_event(&e.raw, &mut |v| pattern.explain(v));
+        let ok = verdict.as_ref().is_some_and(|x| x.matched);
         matched += usize::from(ok);
+        // Masked, the values shown come from the masked body; a line says when that reads
+        // differently from the verdict (a value the pattern tests was hidden).
+        let explanation = if mask && explain {
+            let masked = zdwatch_core::event::mask::body(&e.raw, &e.kind);
+            with_eventbridge_event(&masked, &mut |v| pattern.explain(v)).map(|mut x| {
+                if x.matched != ok {
+                    x.lines.push(zdwatch_core::pattern::explain::Line {
+                        depth: 0,
+                        mark: zdwatch_core::pattern::explain::Mark::Note,
+                        text: "(masked: the values above are hidden; run without --mask to see why)"
+                            .into(),
+                    });
+                }
+                x
+            })
+        } else {
+            verdict
+        };
         let ticket = e.ticket_id.map(|t| format!("#{t}"));
         match format {
             PatternFormat::Text => {
@@ -67,8 +98,8 @@ pub fn write(
                         None => serde_json::json!("the body is not JSON: nothing to match"),
                     };
                 }
-                serde_json::to_writer(&mut *out, &doc)?;
-                writeln!(out)?;
+                let text = serde_json::to_string(&doc)?;
+                writeln!(out, "{}", zdwatch_core::sanitize::json_text(&text))?;
             }
         }
     }

@@ -314,10 +314,10 @@ fn draw_created(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette)
             Dimension::Group => "group",
         };
         let (change, change_style) = change(r.count, r.previous, pal);
-        let value = fit(&safe(&r.value), value_w);
+        let value = super::cell(&r.value, value_w, true);
         let style = selected_style(d, Panel::Created, i, pal);
         lines.push(Line::from(vec![
-            Span::styled(format!("{dim:<8}{value:<value_w$}"), style),
+            Span::styled(format!("{dim:<8}{value}"), style),
             Span::styled(
                 if before_w > 0 {
                     format!("{:>7}{:>7}", count(r.count), count(r.previous))
@@ -372,7 +372,7 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) 
     let mut header = vec![Span::raw(" ".repeat(label_w))];
     for s in &f.statuses {
         header.push(Span::styled(
-            format!("{:>cell_w$}", abbreviate(&safe(s), cell_w - 1)),
+            format!(" {}", super::abbreviated(s, cell_w - 1, false)),
             theme::status(s).patch(pal.header),
         ));
     }
@@ -387,7 +387,7 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) 
         .take(rows)
     {
         let mut spans = vec![Span::styled(
-            format!("{:<label_w$}", abbreviate(&safe(from), label_w - 1)),
+            format!("{} ", super::abbreviated(from, label_w - 1, true)),
             theme::status(from),
         )];
         for (c, to) in f.statuses.iter().enumerate() {
@@ -486,10 +486,10 @@ fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             _ => Style::new(),
         }
         .patch(selected_style(d, Panel::Sources, i, pal));
-        let name = fit(&safe(&zdwatch_sources::short_name(&s.name)), name_w - 1);
+        let name = super::cell(&zdwatch_sources::short_name(&s.name), name_w - 1, true);
         let problems = Style::new();
         lines.push(Line::from(vec![
-            Span::styled(format!("{name:<name_w$}"), state_style),
+            Span::styled(format!("{name} "), state_style),
             Span::raw(format!(
                 "{visible:>10}{in_flight:>10}{p50:>10}{p95:>10}{oldest:>10}"
             )),
@@ -528,21 +528,6 @@ fn duration(d: SignedDuration) -> String {
     }
 }
 
-/// The first `width` characters (`pending` → `pen`: statuses stay recognisable).
-fn abbreviate(text: &str, width: usize) -> String {
-    text.chars().take(width).collect()
-}
-
-/// At most `width` characters, with `…` when cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,7 +547,10 @@ mod tests {
             "3d04h"
         );
         assert_eq!(duration(SignedDuration::from_secs(-5)), "0.0s");
-        assert_eq!(fit("payment_failed", 8), "payment…");
+        assert_eq!(super::super::cell("payment_failed", 8, true), "payment…");
+        assert_eq!(super::super::cell("支払い失敗", 8, true), "支払い… ");
+        assert_eq!(super::super::cell("ok", 4, false), "  ok");
+        assert_eq!(super::super::abbreviated("pending", 3, false), "pen");
     }
 
     #[test]

@@ -53,7 +53,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
                     ),
                 ]));
             }
-            if x.matched {
+            // The verdict is the original event's, masked or not: a hidden value must not turn
+            // a match into "does not match" on the screen.
+            let matched = if app.mask() {
+                app.store()
+                    .get(seq)
+                    .and_then(|orig| {
+                        with_eventbridge_event(&orig.raw, &mut |v| active.pattern.matches(v))
+                    })
+                    .unwrap_or(x.matched)
+            } else {
+                x.matched
+            };
+            if matched != x.matched {
+                lines.push(Line::styled(
+                    "(masked: a value the pattern tests is hidden; the verdict is the original event's)",
+                    pal.warn,
+                ));
+            }
+            if matched {
                 " matches the pattern ".to_string()
             } else {
                 " does not match the pattern ".to_string()

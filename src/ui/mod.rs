@@ -82,6 +82,34 @@ pub fn safe(text: &str) -> Cow<'_, str> {
     zdwatch_core::sanitize::sanitize(text)
 }
 
+/// Untrusted text in a cell of `columns` terminal columns: sanitised, cut with `…`, padded on the
+/// right (`left`) or the left. Columns, not characters: CJK and emoji take two.
+pub fn cell(text: &str, columns: usize, left: bool) -> String {
+    use zdwatch_core::sanitize::{fit_columns, width};
+    let safe = safe(text);
+    let fitted = fit_columns(&safe, columns);
+    let pad = " ".repeat(columns.saturating_sub(width(&fitted)));
+    if left {
+        format!("{fitted}{pad}")
+    } else {
+        format!("{pad}{fitted}")
+    }
+}
+
+/// The first `columns` terminal columns of untrusted text, padded (`pending` → `pen`: statuses
+/// stay recognisable without an ellipsis).
+pub fn abbreviated(text: &str, columns: usize, left: bool) -> String {
+    use zdwatch_core::sanitize::{take_columns, width};
+    let safe = safe(text);
+    let cut = take_columns(&safe, columns);
+    let pad = " ".repeat(columns.saturating_sub(width(cut)));
+    if left {
+        format!("{cut}{pad}")
+    } else {
+        format!("{pad}{cut}")
+    }
+}
+
 /// `06-01 12:34:56` in local time, or UTC when asked; `12:34:56` on narrow screens.
 pub fn short_time(t: Timestamp, utc: bool, narrow: bool) -> String {
     let tz = if utc {

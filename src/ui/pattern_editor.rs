@@ -99,7 +99,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
     if editor.row >= first {
         let line = &editor.lines[editor.row];
         let before: String = line.chars().take(editor.col).collect();
-        let x = text_area.x + 4 + u16::try_from(safe(&before).chars().count()).unwrap_or(0);
+        let columns = zdwatch_core::sanitize::width(&safe(&before));
+        let x = text_area.x + 4 + u16::try_from(columns).unwrap_or(u16::MAX);
         let y = text_area.y + u16::try_from(editor.row - first).unwrap_or(0);
         if x < text_area.right() && y < text_area.bottom() {
             frame.set_cursor_position(Position::new(x, y));

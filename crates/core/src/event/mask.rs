@@ -1,8 +1,14 @@
 //! `--mask` and the `M` key: customer data hidden before it reaches a screen, a share or a file,
-//! so that a screen can be shared during an incident. Hidden: subjects, descriptions, comment
-//! bodies, names, e-mail addresses, phone numbers, attachment file names and free-text field
-//! values. Kept: ids, statuses, priorities, tags, channels, kinds and times, so that tickets can
-//! still be followed.
+//! so that a screen can be shared during an incident.
+//!
+//! Kept: ids, statuses, priorities, types, tags, channels, kinds, times, custom field titles and
+//! the before/after of changes that carry only ids or enumerations (status, priority, type,
+//! assignee, group, organisation, brand, form, requester, submitter, custom status, SLA policy).
+//! Hidden: everything else. Masking works from an allow-list, not a deny-list: in a raw body a
+//! string is kept only under a key known to hold ids or vocabulary (README, "Customer data"), so
+//! a field zdwatch has never heard of is hidden too. Subjects, descriptions, comment bodies,
+//! names, e-mail addresses, phone numbers, attachment names, external ids, custom field values,
+//! user and organisation changes, and bodies that are not JSON are hidden.
 
 use serde_json::Value;
 
@@ -13,26 +19,64 @@ pub const MASKED: &str = "‹masked›";
 const EMAIL: &str = "‹email›";
 const PHONE: &str = "‹phone›";
 
-/// Keys whose string values are personal whatever they hold (lower case).
+/// Keys whose string values are ids or vocabulary, kept as they are (lower case). Keys ending in
+/// `_id`, `_ids` or `_at` are kept when their value looks like an id or a time.
+const KEPT_KEYS: &[&str] = &[
+    // EventBridge and SNS envelopes.
+    "version",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail-type",
+    "type",
+    "messageid",
+    "topicarn",
+    "timestamp",
+    "signatureversion",
+    "signingcerturl",
+    "unsubscribeurl",
+    // Zendesk's vocabulary.
+    "status",
+    "priority",
+    "channel",
+    "tags",
+    "tags_added",
+    "tags_removed",
+    "ref",
+    "zendesk_event_version",
+    "event_type",
+    "content_type",
+    "title",
+    "label",
+    "relationship_target",
+    "metric",
+    "subdomain",
+    "integration_key",
+];
+
+/// Keys whose values are personal whatever they hold, a number included (lower case).
 const PERSONAL_KEYS: &[&str] = &[
-    "subject",
-    "description",
+    "external_id",
+    "name",
+    "email",
+    "phone",
     "body",
     "html_body",
     "plain_body",
-    "name",
-    "author_name",
-    "display_name",
-    "email",
-    "phone",
+    "subject",
+    "description",
     "filename",
     "file_name",
-    "external_id",
-    "recipient",
-    "signature",
-    "details",
-    "notes",
+    "display_name",
+    "author_name",
     "alias",
+    "notes",
+    "details",
+    "signature",
+    "address",
+    "value",
 ];
 
 /// The event as `--mask` shows it; the original stays as it was (the `M` key shows it again).
@@ -52,64 +96,148 @@ pub fn event(e: &TicketEvent) -> TicketEvent {
     if let Some(a) = &mut m.attachment {
         hide(&mut a.filename);
     }
-    // The before and after of free-text changes (a subject, a description, a custom field).
-    if matches!(
-        m.kind,
-        Kind::SubjectChanged | Kind::DescriptionChanged | Kind::CustomFieldChanged
-    ) {
+    // The before and after of free-text changes (a subject, a description, a custom field, a
+    // user's name): only ids and enumerations stay.
+    if !diff_is_ids_or_enums(&m.kind) {
         hide(&mut m.previous);
         hide(&mut m.current);
-    } else {
-        m.previous = m.previous.as_deref().map(text);
-        m.current = m.current.as_deref().map(text);
     }
     m.problem = m.problem.as_deref().map(text);
-    m.raw = body(&e.raw);
+    m.raw = body(&e.raw, &e.kind);
     m
 }
 
-/// A message body with its personal values hidden: JSON stays JSON (also inside an SNS
-/// `Message` string); anything else is masked as text.
-pub fn body(raw: &[u8]) -> Vec<u8> {
+/// Kinds whose `previous`/`current` hold only ids, enumerations or times.
+pub fn diff_is_ids_or_enums(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AgentAssignmentChanged
+            | Kind::BrandChanged
+            | Kind::CustomStatusChanged
+            | Kind::FormChanged
+            | Kind::GroupAssignmentChanged
+            | Kind::OrganizationChanged
+            | Kind::PriorityChanged
+            | Kind::ProblemLinkChanged
+            | Kind::RequesterChanged
+            | Kind::StatusChanged
+            | Kind::SubmitterChanged
+            | Kind::TaskDueAtChanged
+            | Kind::TypeChanged
+            | Kind::SlaPolicyChanged
+            | Kind::ScheduleChanged
+            | Kind::OlaPolicyChanged
+            | Kind::NextSlaBreachChanged
+    )
+}
+
+/// A message body of an event of `kind` with its customer data hidden: JSON stays JSON (also
+/// inside an SNS `Message` string); a body that is not JSON is hidden whole.
+pub fn body(raw: &[u8], kind: &Kind) -> Vec<u8> {
     match serde_json::from_slice::<Value>(raw) {
         Ok(mut v) => {
-            json(&mut v);
+            json(&mut v, kind);
             v.to_string().into_bytes()
         }
-        Err(_) => text(&String::from_utf8_lossy(raw)).into_bytes(),
+        Err(_) => format!("{MASKED} (a body of {} bytes that is not JSON)", raw.len()).into_bytes(),
     }
 }
 
-/// Hides personal values in a JSON document, in place.
-pub fn json(v: &mut Value) {
+/// Hides customer data in the JSON of an event of `kind`, in place.
+pub fn json(v: &mut Value, kind: &Kind) {
+    walk(v, Under::Unknown, diff_is_ids_or_enums(kind));
+}
+
+/// What the key a value sits under says about it.
+#[derive(Clone, Copy, PartialEq)]
+enum Under {
+    /// Ids or vocabulary: kept (e-mail addresses excepted).
+    Kept,
+    /// An id or a time: kept when it looks like one.
+    Id,
+    /// Free text, or a key zdwatch does not know: hidden unless it is a number, an opaque id or a time.
+    Unknown,
+    /// The before/after of a free-text change: hidden whatever it is.
+    Hidden,
+}
+
+fn under(key: &str, diff_kept: bool) -> Under {
+    let key = key.to_ascii_lowercase();
+    if key == "previous" || key == "current" {
+        return if diff_kept { Under::Kept } else { Under::Hidden };
+    }
+    if KEPT_KEYS.contains(&key.as_str()) {
+        Under::Kept
+    } else if PERSONAL_KEYS.contains(&key.as_str()) {
+        Under::Hidden
+    } else if key == "id" || key.ends_with("_id") || key.ends_with("_ids") || key.ends_with("_at") {
+        Under::Id
+    } else {
+        Under::Unknown
+    }
+}
+
+fn walk(v: &mut Value, at: Under, diff_kept: bool) {
     match v {
         Value::Object(map) => {
             for (key, value) in map.iter_mut() {
-                let key = key.to_ascii_lowercase();
-                match value {
-                    // An SNS notification carries the next layer as a JSON string.
-                    Value::String(s) if key == "message" && s.trim_start().starts_with('{') => {
-                        if let Ok(mut inner) = serde_json::from_str::<Value>(s) {
-                            json(&mut inner);
-                            *s = inner.to_string();
-                        } else {
-                            *s = text(s);
-                        }
+                // An SNS notification carries the next layer as a JSON string.
+                if key == "Message" {
+                    if let Value::String(s) = value {
+                        *s = match serde_json::from_str::<Value>(s) {
+                            Ok(mut inner) => {
+                                walk(&mut inner, Under::Unknown, diff_kept);
+                                inner.to_string()
+                            }
+                            Err(_) => MASKED.to_string(),
+                        };
+                        continue;
                     }
-                    Value::String(s) if PERSONAL_KEYS.contains(&key.as_str()) => {
-                        // A webhook's `subject` names the resource (`zen:ticket:35436`): an id.
-                        if !s.is_empty() && !s.starts_with("zen:") {
-                            *s = MASKED.to_string();
-                        }
-                    }
-                    other => json(other),
                 }
+                // A webhook's `subject` names the resource (`zen:ticket:35436`): an id.
+                if key == "subject" && value.as_str().is_some_and(|s| s.starts_with("zen:")) {
+                    continue;
+                }
+                let inner = match under(key, diff_kept) {
+                    // Hidden stays hidden all the way down; the rest is decided per key.
+                    _ if at == Under::Hidden => Under::Hidden,
+                    u => u,
+                };
+                walk(value, inner, diff_kept);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(json),
-        Value::String(s) => *s = text(s),
+        Value::Array(items) => items.iter_mut().for_each(|i| walk(i, at, diff_kept)),
+        Value::String(s) => {
+            let keep = match at {
+                Under::Kept => !is_email(s),
+                Under::Id => id_like(s),
+                Under::Unknown => s.is_empty() || opaque(s),
+                Under::Hidden => s.is_empty(),
+            };
+            if !keep {
+                *s = MASKED.to_string();
+            }
+        }
+        Value::Number(_) if at == Under::Hidden => *v = Value::String(MASKED.to_string()),
         _ => {}
     }
+}
+
+/// An id as systems write them: letters, digits and `-_:.` (never an e-mail address).
+fn id_like(s: &str) -> bool {
+    s.len() <= 128
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_:.+/".contains(c))
+}
+
+/// Text that cannot be a person's words: a number, a hex or UUID id, a time.
+fn opaque(s: &str) -> bool {
+    let digits = s.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let hex = s.len() >= 8
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    digits || hex || s.parse::<jiff::Timestamp>().is_ok()
 }
 
 /// Free text with e-mail addresses and phone numbers hidden; a word without spaces (an id, a
