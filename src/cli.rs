@@ -124,6 +124,88 @@ pub struct DoctorArgs {
     pub bus: Option<String>,
 }
 
+/// The most events the monitor holds: about 6 GB at ~600 bytes each.
+pub const MAX_EVENTS: usize = 10_000_000;
+
+/// `--max-events` (and `max-events` in the config): 1 to [`MAX_EVENTS`].
+pub fn parse_max_events(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of events"))?;
+    check_max_events(n)
+}
+
+pub fn check_max_events(n: usize) -> Result<usize, String> {
+    if (1..=MAX_EVENTS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} events cannot be held: from 1 to {MAX_EVENTS} (about 600 bytes each; older events stay in the journal)"
+        ))
+    }
+}
+
+/// `--zendesk-subdomain`: one DNS label (`acme` for acme.zendesk.com), so that `o` can only open
+/// `https://<label>.zendesk.com/…`.
+pub fn parse_subdomain(text: &str) -> Result<String, String> {
+    let label = text.trim();
+    let valid = (1..=63).contains(&label.len())
+        && label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !label.starts_with('-')
+        && !label.ends_with('-');
+    if valid {
+        return Ok(label.to_ascii_lowercase());
+    }
+    // A whole host or URL given: say which part is wanted.
+    let host = label
+        .split_once("://")
+        .map_or(label, |(_, rest)| rest)
+        .split(['/', '#', '?'])
+        .next()
+        .unwrap_or_default();
+    let hint = match host.strip_suffix(".zendesk.com") {
+        Some(sub) if !sub.is_empty() && !sub.contains('.') => format!(" (for {host}, write {sub})"),
+        _ => String::new(),
+    };
+    Err(format!(
+        "'{}' is not a Zendesk subdomain: letters, digits and '-' only, as in acme for acme.zendesk.com{hint}",
+        zdwatch_core::sanitize::sanitize(text)
+    ))
+}
+
+/// A warning for an `--endpoint-url` that sends AWS requests (signed with your credentials, event
+/// bodies in the answers) unencrypted to another machine: anything but https or a loopback address.
+pub fn endpoint_warning(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.rsplit_once('@') {
+        Some((_, h)) => h,
+        None => authority,
+    };
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| {
+        format!(
+            "the endpoint {} is not https: requests and the events in their answers cross the network unencrypted (use https, or a loopback address for a local server)",
+            zdwatch_core::sanitize::sanitize(url)
+        )
+    })
+}
+
 fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     text.parse()
         .map_err(|e| format!("{e}: a time is RFC 3339 with an offset, e.g. 2026-11-28T09:00:00Z"))
@@ -344,7 +426,7 @@ pub struct MonitorArgs {
     pub history: jiff::SignedDuration,
 
     /// Your Zendesk subdomain (`acme` for acme.zendesk.com): `o` opens tickets in the agent UI.
-    #[arg(long, env = "ZDWATCH_ZENDESK_SUBDOMAIN", value_name = "NAME")]
+    #[arg(long, env = "ZDWATCH_ZENDESK_SUBDOMAIN", value_name = "NAME", value_parser = parse_subdomain)]
     pub zendesk_subdomain: Option<String>,
 
     /// Show times in UTC instead of the local time zone (toggle with `t`).
@@ -357,7 +439,7 @@ pub struct MonitorArgs {
     pub mask: bool,
 
     /// Events held in memory (about 600 bytes each); the oldest are dropped beyond this.
-    #[arg(long, value_name = "N", default_value_t = 500_000)]
+    #[arg(long, value_name = "N", default_value = "500000", value_parser = parse_max_events)]
     pub max_events: usize,
 }
 
@@ -503,6 +585,31 @@ mod tests {
             Some(Command::Tail(t)) => t.input.replay_window(now),
             _ => panic!("not tail"),
         }
+    }
+
+    #[test]
+    fn subdomains_endpoints_and_sizes_are_checked() {
+        assert_eq!(parse_subdomain("Acme-2").as_deref(), Ok("acme-2"));
+        for bad in ["evil.example/#", "", "-a", "a b", "acme.zendesk.com", "https://x/"] {
+            assert!(parse_subdomain(bad).is_err(), "{bad}");
+        }
+        let hint = parse_subdomain("https://acme.zendesk.com/agent").unwrap_err();
+        assert!(hint.contains("write acme"), "{hint}");
+        for quiet in [
+            "https://sqs.eu-west-1.amazonaws.com",
+            "http://127.0.0.1:4566",
+            "http://localhost:5000/",
+            "http://[::1]:9324",
+        ] {
+            assert_eq!(endpoint_warning(quiet), None, "{quiet}");
+        }
+        for loud in ["http://10.0.0.5:4566", "http://sqs.example.com", "http://127.0.0.1.evil.com/"] {
+            assert!(endpoint_warning(loud).is_some(), "{loud}");
+        }
+        assert_eq!(parse_max_events("500_000"), Ok(500_000));
+        assert!(parse_max_events("0").is_err());
+        let big = parse_max_events("18446744073709551615").unwrap_err();
+        assert!(big.contains("from 1 to 10000000"), "{big}");
     }
 
     #[test]

@@ -32,11 +32,11 @@ struct File {
     profile: Option<String>,
     region: Option<String>,
     endpoint_url: Option<String>,
-    zendesk_subdomain: Option<String>,
+    zendesk_subdomain: Option<Spanned<String>>,
     delivery: Option<DeliveryChoice>,
     mask: Option<bool>,
     utc: Option<bool>,
-    max_events: Option<usize>,
+    max_events: Option<Spanned<usize>>,
     log_level: Option<Spanned<String>>,
     #[serde(default)]
     filters: BTreeMap<String, Spanned<String>>,
@@ -154,6 +154,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ));
         }
     }
+    if let Some(n) = &file.max_events {
+        crate::cli::check_max_events(*n.get_ref())
+            .map_err(|m| error(Some(n.span()), format!("max-events: {m}")))?;
+    }
+    let zendesk_subdomain = match &file.zendesk_subdomain {
+        Some(sub) => Some(
+            crate::cli::parse_subdomain(sub.get_ref())
+                .map_err(|m| error(Some(sub.span()), format!("zendesk-subdomain: {m}")))?,
+        ),
+        None => None,
+    };
     let mut filters = Vec::new();
     for (name, text) in &file.filters {
         if let Err(e) = Filter::parse(text.get_ref()) {
@@ -231,11 +242,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         profile: file.profile,
         region: file.region,
         endpoint_url: file.endpoint_url,
-        zendesk_subdomain: file.zendesk_subdomain,
+        zendesk_subdomain,
         peek: file.delivery.map(|d| d == DeliveryChoice::Peek),
         mask: file.mask,
         utc: file.utc,
-        max_events: file.max_events,
+        max_events: file.max_events.map(Spanned::into_inner),
         log_level: file.log_level.map(Spanned::into_inner),
         filters,
         palette,

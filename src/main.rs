@@ -10,6 +10,9 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Whatever zdwatch creates (journals, logs, captures, their directories) is its owner's alone.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let log_dir = zdwatch_journal::private::log_dir();
     let shown = zdwatch_journal::private::log_place(None);
     let matches = zdwatch::cli::Cli::command()
@@ -39,6 +42,9 @@ fn main() -> ExitCode {
         }
     };
     config.apply(&mut cli, &matches);
+    if let Some(warning) = cli.aws.endpoint_url.as_deref().and_then(zdwatch::cli::endpoint_warning) {
+        eprintln!("zdwatch: warning: {warning}");
+    }
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
     // error unless a directive names it or the level is debug or trace.
     let level = cli.log_level.trim();
@@ -52,11 +58,7 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_target(false);
     match (&cli.log_file, &cli.command) {
-        (Some(path), _) => match zdwatch_journal::private::options()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
+        (Some(path), _) => match zdwatch_journal::private::open_append(path) {
             Ok(file) => log
                 .with_writer(std::sync::Mutex::new(file))
                 .with_ansi(false)
@@ -105,7 +107,9 @@ fn main() -> ExitCode {
 fn rolling(
     dir: &std::path::Path,
 ) -> Result<tracing_appender::rolling::RollingFileAppender, String> {
-    zdwatch_journal::private::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    zdwatch_journal::private::create_dir(dir)
+        .and_then(|()| zdwatch_journal::private::tighten_dir(dir))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     tracing_appender::rolling::RollingFileAppender::builder()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("zdwatch")

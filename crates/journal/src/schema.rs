@@ -63,13 +63,19 @@ impl Journal {
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::private::create_dir(dir).map_err(io)?;
+            // zdwatch's own directory is made private; a directory named with --journal is the user's.
+            if crate::paths::journals_dir().is_some_and(|own| own == dir) {
+                crate::private::tighten(dir).map_err(io)?;
+            }
         }
-        // Created 0600 before SQLite opens it (SQLite's WAL and shm files copy its mode).
-        crate::private::options()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
+        // Created (or made) 0600 before SQLite opens it (SQLite's WAL and shm files copy its
+        // mode); a WAL or shm left by an older version is made private too.
+        crate::private::open_append(path).map_err(io)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            crate::private::tighten(Path::new(&side)).map_err(io)?;
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -85,15 +91,23 @@ impl Journal {
         Ok(journal)
     }
 
-    /// Opens an existing journal to read it (`--file`, `export`); never changes it.
+    /// Opens an existing journal to read it (`--file`, `export`); never changes it. The file may
+    /// come from anyone (a journal sent with a ticket), so SQLite runs no function a view or a
+    /// trigger in it names (`trusted_schema` off) and refuses what could corrupt it (defensive mode).
     pub fn open_read_only(path: &Path) -> Result<Journal, JournalError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| sqlite(path, e))?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(|e| sqlite(path, e))?;
+        let untrusted = |conn: &Connection| -> rusqlite::Result<()> {
+            use rusqlite::config::DbConfig;
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+            conn.pragma_update(None, "trusted_schema", "OFF")?;
+            conn.busy_timeout(Duration::from_secs(5))
+        };
+        untrusted(&conn).map_err(|e| sqlite(path, e))?;
         let journal = Journal {
             conn,
             path: path.to_path_buf(),

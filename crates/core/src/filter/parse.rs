@@ -94,7 +94,21 @@ fn tokens_may_negate(text: &str, at: usize) -> bool {
         .is_some_and(|c| !c.is_whitespace())
 }
 
+/// The longest filter accepted, in bytes: far beyond what anyone types or saves.
+pub const MAX_LENGTH: usize = 4096;
+/// How deeply parentheses and negations may nest (the parser and the evaluator recurse).
+pub const MAX_DEPTH: usize = 32;
+
 pub fn parse(text: &str) -> Result<Filter, FilterError> {
+    if text.len() > MAX_LENGTH {
+        return err(
+            format!(
+                "the filter is {} bytes long; at most {MAX_LENGTH} are accepted",
+                text.len()
+            ),
+            MAX_LENGTH..text.len(),
+        );
+    }
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Ok(Filter { expr: None });
@@ -103,6 +117,7 @@ pub fn parse(text: &str) -> Result<Filter, FilterError> {
         tokens,
         pos: 0,
         len: text.len(),
+        depth: 0,
     };
     let expr = p.expr()?;
     if let Some(t) = p.tokens.get(p.pos) {
@@ -115,6 +130,8 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     len: usize,
+    /// Parentheses and negations open around the current term.
+    depth: usize,
 }
 
 impl Parser {
@@ -170,7 +187,33 @@ impl Parser {
             return err("expected a term", self.len..self.len);
         };
         let span = token.span.clone();
+        if matches!(token.tok, Tok::Not | Tok::Open) {
+            if self.depth == MAX_DEPTH {
+                return err(
+                    format!("nested more than {MAX_DEPTH} deep: write it flatter"),
+                    span,
+                );
+            }
+            self.depth += 1;
+            let inner = self.nested(&span);
+            self.depth -= 1;
+            return inner;
+        }
         match &token.tok {
+            Tok::Close => err("unexpected ')'", span),
+            Tok::Word(w) => {
+                let w = w.clone();
+                self.pos += 1;
+                term(&w, span).map(Expr::Term)
+            }
+            Tok::Not | Tok::Open => err("expected a term", span),
+        }
+    }
+
+    /// A negation or a parenthesised expression, at the token at `span`.
+    fn nested(&mut self, span: &Range<usize>) -> Result<Expr, FilterError> {
+        let span = span.clone();
+        match self.tokens[self.pos].tok {
             Tok::Not => {
                 self.pos += 1;
                 Ok(Expr::Not(Box::new(self.unary()?)))
@@ -197,12 +240,7 @@ impl Parser {
                     _ => err("missing ')'", span),
                 }
             }
-            Tok::Close => err("unexpected ')'", span),
-            Tok::Word(w) => {
-                let w = w.clone();
-                self.pos += 1;
-                term(&w, span).map(Expr::Term)
-            }
+            _ => err("expected a term", span),
         }
     }
 }

@@ -218,3 +218,28 @@ fn a_filter_says_whether_it_searches_words() {
         assert_eq!(f.searches_text(), words, "{text}");
     }
 }
+
+#[test]
+fn deep_nesting_and_long_filters_are_errors_not_crashes() {
+    for text in [
+        format!("{}tag:vip{}", "(".repeat(20_000), ")".repeat(20_000)),
+        format!("{}tag:vip", "-".repeat(20_000)),
+        format!("{}tag:vip{}", "(!".repeat(5_000), ")".repeat(5_000)),
+    ] {
+        let e = Filter::parse(&text).err().unwrap_or_else(|| panic!("accepted"));
+        assert!(e.message.contains("deep") || e.message.contains("bytes"), "{}", e.message);
+    }
+    let at_limit = format!(
+        "{}tag:vip{}",
+        "(".repeat(super::parse::MAX_DEPTH),
+        ")".repeat(super::parse::MAX_DEPTH)
+    );
+    assert!(Filter::parse(&at_limit).is_ok());
+    let deeper = format!("({at_limit})");
+    let e = Filter::parse(&deeper).err().unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(e.message, "nested more than 32 deep: write it flatter");
+    assert_eq!(e.span, 32..33, "points at the parenthesis one too deep");
+    let long = format!("tag:{}", "x".repeat(5000));
+    let e = Filter::parse(&long).err().unwrap_or_else(|| panic!("accepted"));
+    assert!(e.message.contains("at most 4096"), "{}", e.message);
+}
