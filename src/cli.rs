@@ -61,6 +61,9 @@ pub enum Command {
     /// Check what reading a queue or a bus needs: credentials, identity, region, permissions, attachment
     /// (for a bus, a personal queue and rule are created and removed again).
     Doctor(DoctorArgs),
+    /// Remove customer data from journals: events older than a retention period, or one
+    /// ticket's events (`zdwatch journal purge --older-than 30d`).
+    Journal(JournalCommandArgs),
     /// Print a shell completion script: `zdwatch completions bash > /etc/bash_completion.d/zdwatch`.
     Completions {
         #[arg(value_enum)]
@@ -70,6 +73,38 @@ pub enum Command {
     Man,
     /// Where the config file is and whether it is valid; or a commented default to start from.
     Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JournalCommandArgs {
+    #[command(subcommand)]
+    pub action: JournalAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// Delete stored events (their text is overwritten in the file, not only unlinked).
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["older_than", "ticket"])))]
+pub struct PurgeArgs {
+    /// Events that occurred longer ago than this (30d, 12h).
+    #[arg(long, value_name = "DURATION", value_parser = zdwatch_core::filter::parse_duration)]
+    pub older_than: Option<jiff::SignedDuration>,
+
+    /// Every event of this ticket.
+    #[arg(long, value_name = "ID")]
+    pub ticket: Option<u64>,
+
+    /// The journal to purge (repeatable). Default: every journal in the data directory.
+    #[arg(long = "journal", value_name = "PATH")]
+    pub journals: Vec<PathBuf>,
+
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -457,6 +492,11 @@ pub struct JournalArgs {
     /// Stop storing (and so deleting) once a journal file reaches this size, in MB.
     #[arg(long, value_name = "MB")]
     pub journal_max_mb: Option<u64>,
+
+    /// At start, remove events older than this from the journals this run opens (30d; the
+    /// config's `retention`). Without it, the journal keeps events until `zdwatch journal purge`.
+    #[arg(long, value_name = "DURATION", value_parser = zdwatch_core::filter::parse_duration)]
+    pub retention: Option<jiff::SignedDuration>,
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,7 @@ struct File {
     mask: Option<bool>,
     utc: Option<bool>,
     max_events: Option<Spanned<usize>>,
+    retention: Option<Spanned<String>>,
     log_level: Option<Spanned<String>>,
     #[serde(default)]
     filters: BTreeMap<String, Spanned<String>>,
@@ -75,6 +76,7 @@ pub struct Config {
     mask: Option<bool>,
     utc: Option<bool>,
     max_events: Option<usize>,
+    retention: Option<jiff::SignedDuration>,
     log_level: Option<String>,
     /// Named filters, in the file's order of names.
     pub filters: Vec<(String, String)>,
@@ -158,6 +160,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         crate::cli::check_max_events(*n.get_ref())
             .map_err(|m| error(Some(n.span()), format!("max-events: {m}")))?;
     }
+    let retention = match &file.retention {
+        Some(text) => Some(
+            zdwatch_core::filter::parse_duration(text.get_ref())
+                .map_err(|m| error(Some(text.span()), format!("retention: {m} (e.g. \"30d\")")))?,
+        ),
+        None => None,
+    };
     let zendesk_subdomain = match &file.zendesk_subdomain {
         Some(sub) => Some(
             crate::cli::parse_subdomain(sub.get_ref())
@@ -247,6 +256,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         mask: file.mask,
         utc: file.utc,
         max_events: file.max_events.map(Spanned::into_inner),
+        retention,
         log_level: file.log_level.map(Spanned::into_inner),
         filters,
         palette,
@@ -320,9 +330,13 @@ impl Config {
                 fill(sub, "mask", &mut args.mask, self.mask);
                 fill(sub, "utc", &mut args.utc, self.utc);
                 fill(sub, "max_events", &mut args.max_events, self.max_events);
+                let retention = self.retention.map(Some);
+                fill(sub, "retention", &mut args.journal.retention, retention);
             }
             Some(Command::Tail(args)) => {
                 self.apply_input(&mut args.input, sub);
+                let retention = self.retention.map(Some);
+                fill(sub, "retention", &mut args.journal.retention, retention);
                 fill(sub, "mask", &mut args.mask, self.mask);
             }
             Some(Command::Report(args)) => self.apply_input(&mut args.input, sub),

@@ -346,6 +346,28 @@ pub(crate) fn open_journals(
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
+    if let Some(age) = args.retention {
+        let before = jiff::Timestamp::now().checked_sub(age).ok();
+        let what = zdwatch_journal::Purge {
+            before,
+            ticket: None,
+        };
+        match journals.purge(what) {
+            Ok(p) if p.events > 0 => tracing::info!(
+                events = p.events,
+                tickets = p.tickets,
+                "retention: removed events older than {age:#}"
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!(
+                    "zdwatch: retention: {}",
+                    sanitize::sanitize(&e.to_string())
+                );
+                return Err(Stop::Exit(ExitCode::FAILURE));
+            }
+        }
+    }
     Ok(journals)
 }
 

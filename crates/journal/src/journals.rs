@@ -53,6 +53,17 @@ impl Journals {
         self.journals.iter().map(|j| j.path.as_path())
     }
 
+    /// Purges every journal (the `retention` setting); returns the sums.
+    pub fn purge(&mut self, what: crate::Purge) -> Result<crate::Purged, JournalError> {
+        let mut sum = crate::Purged::default();
+        for j in &mut self.journals {
+            let p = j.purge(what, false)?;
+            sum.events += p.events;
+            sum.tickets += p.tickets;
+        }
+        Ok(sum)
+    }
+
     /// Caps every journal's size (`--journal-max-mb`).
     pub fn set_max_size(&self, bytes: u64) -> Result<(), JournalError> {
         self.journals.iter().try_for_each(|j| j.set_max_size(bytes))

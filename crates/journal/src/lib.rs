@@ -10,6 +10,7 @@ mod failpoint;
 mod journals;
 mod paths;
 pub mod private;
+mod purge;
 mod read;
 mod schema;
 #[cfg(test)]
@@ -24,6 +25,7 @@ use rusqlite::Connection;
 
 pub use journals::Journals;
 pub use paths::{default_path, is_sqlite, journals_dir};
+pub use purge::{Purge, Purged};
 pub use schema::{SCHEMA_VERSION, SQLITE_MAGIC};
 pub use writer::{Done, Writer};
 

@@ -144,6 +144,8 @@ impl Journal {
         // FULL: a committed batch survives a power cut, not only a crash, before its messages are deleted.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Purged events and redacted comments are overwritten with zeros, not left in free pages.
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
         // 64 MiB of page cache (SQLite's default is 2 MiB): the four indexes of a growing journal
         // otherwise fall out of the cache and every insert reads their pages back from the file.
         self.conn.pragma_update(None, "cache_size", -65_536)?;

@@ -1,7 +1,7 @@
 //! Writing events: one transaction per call, idempotent on the event id.
 
 use rusqlite::params;
-use zdwatch_core::event::{Format, TicketEvent};
+use zdwatch_core::event::{Format, Kind, TicketEvent};
 
 use crate::{Journal, JournalError, failpoint, sqlite, time_text};
 
@@ -29,6 +29,8 @@ impl Journal {
         let err = |e| sqlite(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
         let mut added = 0;
+        // Comments Zendesk redacted: their text goes from the ticket's earlier bodies too.
+        let mut redacted: Vec<(i64, u64)> = Vec::new();
         {
             let mut insert = tx
                 .prepare_cached(
@@ -84,6 +86,12 @@ impl Journal {
                         e.raw,
                     ])
                     .map_err(err)?;
+                if e.kind == Kind::CommentRedacted {
+                    let comment = e.comment.as_ref().and_then(|c| c.id);
+                    if let (Some(t), Some(c)) = (e.ticket_id.and_then(|t| i64::try_from(t).ok()), comment) {
+                        redacted.push((t, c));
+                    }
+                }
                 let ticket_event = matches!(e.format, Format::Legacy | Format::Webhook);
                 if let (Some(id), true) = (
                     e.ticket_id.and_then(|t| i64::try_from(t).ok()),
@@ -109,10 +117,34 @@ impl Journal {
                 }
             }
         }
+        for (ticket, comment) in redacted {
+            redact(&tx, ticket, comment).map_err(err)?;
+        }
         failpoint::inside_commit();
         tx.commit().map_err(err)?;
         Ok(added)
     }
+}
+
+/// Rewrites the stored bodies of `ticket` that hold comment `comment` with its text redacted
+/// (`secure_delete` is on: the old text is overwritten in the file, not only unlinked).
+fn redact(tx: &rusqlite::Transaction<'_>, ticket: i64, comment: u64) -> rusqlite::Result<()> {
+    let mut rewritten = Vec::new();
+    {
+        let mut read = tx.prepare_cached("SELECT seq, raw FROM events WHERE ticket_id = ?1")?;
+        let mut rows = read.query(params![ticket])?;
+        while let Some(row) = rows.next()? {
+            let raw: Vec<u8> = row.get(1)?;
+            if let Some(new) = zdwatch_core::event::mask::redact_comment(&raw, comment) {
+                rewritten.push((row.get::<_, i64>(0)?, new));
+            }
+        }
+    }
+    let mut update = tx.prepare_cached("UPDATE events SET raw = ?2 WHERE seq = ?1")?;
+    for (seq, raw) in rewritten {
+        update.execute(params![seq, raw])?;
+    }
+    Ok(())
 }
 
 fn json_list(items: &[String]) -> Option<String> {

@@ -330,6 +330,54 @@ fn phones(s: &str) -> String {
     out
 }
 
+/// What a redacted comment's text reads as in the journal.
+pub const REDACTED: &str = "‹redacted›";
+
+/// The body with the text of comment `comment_id` replaced by [`REDACTED`], wherever the body
+/// holds that comment (also inside an SNS `Message`); `None` when it holds no such comment.
+/// Zendesk redacts a comment after it was sent: the earlier events that carried it are rewritten.
+pub fn redact_comment(raw: &[u8], comment_id: u64) -> Option<Vec<u8>> {
+    let mut v: Value = serde_json::from_slice(raw).ok()?;
+    redact_in(&mut v, comment_id).then(|| v.to_string().into_bytes())
+}
+
+fn redact_in(v: &mut Value, comment_id: u64) -> bool {
+    match v {
+        Value::Object(map) => {
+            let mut changed = false;
+            if let Some(Value::String(s)) = map.get_mut("Message") {
+                if let Ok(mut inner) = serde_json::from_str::<Value>(s) {
+                    if redact_in(&mut inner, comment_id) {
+                        *s = inner.to_string();
+                        changed = true;
+                    }
+                }
+            }
+            if let Some(Value::Object(comment)) = map.get_mut("comment") {
+                let same = super::json::id(comment.get("id")) == Some(comment_id);
+                if same {
+                    for key in ["body", "html_body", "plain_body"] {
+                        if let Some(text) = comment.get_mut(key) {
+                            if text.as_str() != Some(REDACTED) {
+                                *text = Value::String(REDACTED.into());
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            for (key, value) in map.iter_mut() {
+                if key != "Message" && key != "comment" {
+                    changed |= redact_in(value, comment_id);
+                }
+            }
+            changed
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |c, i| redact_in(i, comment_id) | c),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
