@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod filters;
+pub mod personal;
 pub mod proxy;
 pub mod pty;
 pub mod screens;
