@@ -97,15 +97,13 @@ fn hostile() -> Vec<(&'static str, Vec<u8>)> {
         ),
     ];
     bodies.push(("not JSON at all", escape.as_bytes().to_vec()));
+    bodies.push(("invisible characters and formulas", attacking_body()));
     bodies
 }
 
 /// No escape, no C0 or C1 control character (a line break ends a line).
 fn assert_clean(what: &str, text: &str) {
-    if let Some(c) = text
-        .chars()
-        .find(|c| (c.is_control() && *c != '\n') || *c == '\u{1b}')
-    {
+    if let Some(c) = text.chars().find(|c| unsafe_char(*c)) {
         panic!("{what}: control character {c:?} reached the output");
     }
 }
@@ -159,6 +157,108 @@ fn the_monitor_draws_every_hostile_body_on_every_screen() {
     }
     key(&mut app, KeyCode::Tab);
     assert_clean("dashboard", &screen(&mut app, 160, 40));
+}
+
+/// Characters that may not reach a pipe unescaped: C0 (but line breaks between lines), DEL, C1,
+/// and invisible ones (format characters, tag block, Hangul fillers).
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || zdwatch_core::sanitize::json_escapes(c)
+}
+
+/// A body whose text attacks a pipe, a spreadsheet and a pair of eyes at once.
+fn attacking_body() -> Vec<u8> {
+    let subject = "=HYPERLINK(\"http://evil.example\",\"refund\")";
+    let comment = "ok\u{1b}]52;c;cHduZWQ=\u{7}\u{9b}2J\u{7f}\u{85}abc\u{202e}cba\u{e0041}";
+    let v = serde_json::json!({
+        "type": "zen:event-type:ticket.comment_added", "id": "attack-1", "time": "2026-01-01T00:00:00Z",
+        "subject": "zen:ticket:4242",
+        "detail": {"id": "4242", "status": "OPEN", "subject": subject,
+                   "tags": ["vip\u{e0041}", "+cmd", "@SUM(A1)"]},
+        "event": {"comment": {"id": "9", "body": comment, "is_public": true}}
+    });
+    v.to_string().into_bytes()
+}
+
+#[test]
+fn piped_output_is_escaped_in_every_format_and_csv_formulas_are_neutralised() {
+    let body = attacking_body();
+    // One JSON body and one that is not JSON, each with raw escapes in it.
+    let not_json = b"plain \x1b]52;c;cHduZWQ=\x07 \xc2\x9b2J \x7f".to_vec();
+    let path = write_capture("attack", &capture(&[body.clone(), not_json]));
+    let path = path.to_str().unwrap();
+    for format in ["ndjson", "text", "raw", "csv"] {
+        // The test's stdout is a pipe, not a terminal: what `zdwatch tail | grep` gets.
+        let out = run(zdwatch(&["tail", "--file", path, "--format", format]), LIMIT);
+        assert!(out.status.success(), "{format}: {}", out.stderr);
+        let text = String::from_utf8(out.stdout.clone()).expect("UTF-8 output");
+        if let Some(c) = text.chars().find(|c| unsafe_char(*c)) {
+            panic!("--format {format} piped wrote {c:?} raw:\n{text}");
+        }
+    }
+    // ndjson and raw stay lossless JSON: read back, the same strings.
+    let ndjson = run(zdwatch(&["tail", "--file", path]), LIMIT).lines();
+    let original: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ndjson[0]["ticket"]["tags"], original["detail"]["tags"]);
+    assert_eq!(ndjson[0]["comment"]["body"], original["event"]["comment"]["body"]);
+    let raw = run(zdwatch(&["tail", "--file", path, "--format", "raw"]), LIMIT).stdout_text();
+    let first: serde_json::Value = serde_json::from_str(raw.lines().next().unwrap()).unwrap();
+    assert_eq!(first, original, "raw JSON is the same document");
+    // CSV: every cell a spreadsheet would run starts with a quote.
+    let csv = run(zdwatch(&["tail", "--file", path, "--format", "csv"]), LIMIT).stdout_text();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let record = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| record[headers.iter().position(|h| h == name).unwrap()].to_string();
+    assert_eq!(cell("subject"), "'=HYPERLINK(\"http://evil.example\",\"refund\")");
+    assert!(cell("tags").starts_with("vip\\u{e0041}"), "{}", cell("tags"));
+    for record in csv::Reader::from_reader(csv.as_bytes()).records() {
+        for cell in record.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell: {cell}"
+            );
+        }
+    }
+    // --raw-bytes: exactly as received, for a program that wants the original bytes.
+    let exact = run(
+        zdwatch(&["tail", "--file", path, "--format", "raw", "--raw-bytes"]),
+        LIMIT,
+    );
+    assert!(exact.stdout.starts_with(&body), "the body as received");
+    assert!(exact.stdout.windows(2).any(|w| w == b"\x1b]"), "raw escapes kept");
+}
+
+#[test]
+fn y_copies_an_escaped_body_and_refuses_a_huge_one() {
+    let mut app = App::new(config(Delivery::Peek), "", common::screens::now()).unwrap();
+    // Pasted into a shell, ESC[201~ would end bracketed paste and the next line would run.
+    let hostile = b"not json\x1b[201~\nrm -rf ~\n\xc2\x9b".to_vec();
+    let big = format!(
+        r#"{{"type":"zen:event-type:ticket.comment_added","id":"big","subject":"zen:ticket:1","detail":{{"id":"1"}},"event":{{"comment":{{"id":"1","body":"{}"}}}}}}"#,
+        "x".repeat(150 * 1024)
+    );
+    feed(&mut app, &[hostile, big.into_bytes(), attacking_body()]);
+    let copy = |app: &mut App, row: usize| -> Option<Vec<u8>> {
+        app.select_row(row);
+        key(app, KeyCode::Char('y'))
+            .into_iter()
+            .find_map(|e| match e {
+                zdwatch::app::Effect::Copy(bytes) => Some(bytes),
+                _ => None,
+            })
+    };
+    let copied = String::from_utf8(copy(&mut app, 0).expect("copied")).unwrap();
+    assert_eq!(copied, r"not json\x1b[201~\nrm -rf ~\n\x9b");
+    assert!(app.notice().unwrap_or_default().contains("escaped"));
+    assert_eq!(copy(&mut app, 1), None, "150 KB is not copied");
+    let notice = app.notice().unwrap_or_default().to_string();
+    assert!(notice.contains("not copied") && notice.contains("saves it"), "{notice}");
+    let json = String::from_utf8(copy(&mut app, 2).expect("copied")).unwrap();
+    assert!(!json.chars().any(unsafe_char), "{json:?}");
+    let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let original: serde_json::Value = serde_json::from_slice(&attacking_body()).unwrap();
+    assert_eq!(back, original, "a JSON body is copied as the same JSON");
 }
 
 /// A local server that answers every request with an HTML page (a captive portal, a proxy's
