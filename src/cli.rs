@@ -187,9 +187,7 @@ pub fn check_max_events(n: usize) -> Result<usize, String> {
 pub fn parse_subdomain(text: &str) -> Result<String, String> {
     let label = text.trim();
     let valid = (1..=63).contains(&label.len())
-        && label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !label.starts_with('-')
         && !label.ends_with('-');
     if valid {
@@ -630,7 +628,14 @@ mod tests {
     #[test]
     fn subdomains_endpoints_and_sizes_are_checked() {
         assert_eq!(parse_subdomain("Acme-2").as_deref(), Ok("acme-2"));
-        for bad in ["evil.example/#", "", "-a", "a b", "acme.zendesk.com", "https://x/"] {
+        for bad in [
+            "evil.example/#",
+            "",
+            "-a",
+            "a b",
+            "acme.zendesk.com",
+            "https://x/",
+        ] {
             assert!(parse_subdomain(bad).is_err(), "{bad}");
         }
         let hint = parse_subdomain("https://acme.zendesk.com/agent").unwrap_err();
@@ -643,7 +648,11 @@ mod tests {
         ] {
             assert_eq!(endpoint_warning(quiet), None, "{quiet}");
         }
-        for loud in ["http://10.0.0.5:4566", "http://sqs.example.com", "http://127.0.0.1.evil.com/"] {
+        for loud in [
+            "http://10.0.0.5:4566",
+            "http://sqs.example.com",
+            "http://127.0.0.1.evil.com/",
+        ] {
             assert!(endpoint_warning(loud).is_some(), "{loud}");
         }
         assert_eq!(parse_max_events("500_000"), Ok(500_000));

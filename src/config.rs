@@ -179,7 +179,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         if let Err(e) = Filter::parse(text.get_ref()) {
             return Err(error(
                 Some(text.span()),
-                format!("filter '{name}': {} (in '{}')", e.message, text.get_ref()),
+                format!(
+                    "filter '{name}': {} (in '{}')",
+                    e.message,
+                    zdwatch_core::sanitize::fit_columns(text.get_ref(), 80)
+                ),
             ));
         }
         filters.push((name.clone(), text.get_ref().clone()));

@@ -42,7 +42,12 @@ fn main() -> ExitCode {
         }
     };
     config.apply(&mut cli, &matches);
-    if let Some(warning) = cli.aws.endpoint_url.as_deref().and_then(zdwatch::cli::endpoint_warning) {
+    if let Some(warning) = cli
+        .aws
+        .endpoint_url
+        .as_deref()
+        .and_then(zdwatch::cli::endpoint_warning)
+    {
         eprintln!("zdwatch: warning: {warning}");
     }
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at

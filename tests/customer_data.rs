@@ -38,9 +38,15 @@ fn unmasked_outputs_do_show_the_planted_data() {
     assert!(out.status.success(), "{}", out.stderr);
     let lines = out.lines();
     assert_eq!(lines.len(), corpus().len(), "one line per body");
-    assert!(leaks(&out.stdout_text()).is_some(), "the corpus plants nothing");
+    assert!(
+        leaks(&out.stdout_text()).is_some(),
+        "the corpus plants nothing"
+    );
     // Every planted kind of field reaches an unmasked output: the masked checks below mean something.
-    let raw = run(zdwatch(&["tail", "--file", &path, "--format", "raw"]), LIMIT);
+    let raw = run(
+        zdwatch(&["tail", "--file", &path, "--format", "raw"]),
+        LIMIT,
+    );
     for (name, body) in corpus() {
         let text = String::from_utf8_lossy(&body);
         assert!(leaks(&text).is_some(), "{name} plants nothing");
@@ -61,7 +67,10 @@ fn masked_tail_and_export_hold_nothing_planted_in_any_format() {
             assert!(out.status.success(), "{command} {format}: {}", out.stderr);
             let text = out.stdout_text();
             assert_hidden(&format!("{command} --format {format}"), &text);
-            assert_hidden(&format!("{command} --format {format} (stderr)"), &out.stderr);
+            assert_hidden(
+                &format!("{command} --format {format} (stderr)"),
+                &out.stderr,
+            );
             let header = usize::from(format == "csv");
             assert_eq!(
                 text.lines().count(),
@@ -76,10 +85,7 @@ fn masked_tail_and_export_hold_nothing_planted_in_any_format() {
         LIMIT,
     );
     let again = write_capture("masked-again", &masked.stdout);
-    let back = run(
-        zdwatch(&["tail", "--file", again.to_str().unwrap()]),
-        LIMIT,
-    );
+    let back = run(zdwatch(&["tail", "--file", again.to_str().unwrap()]), LIMIT);
     let original = run(zdwatch(&["tail", "--file", &path]), LIMIT);
     let key = |v: &serde_json::Value| (v["ticket_id"].clone(), v["kind"].clone());
     let kinds = |lines: Vec<serde_json::Value>| lines.iter().map(key).collect::<Vec<_>>();
@@ -124,7 +130,12 @@ fn test_pattern_mask_hides_values_but_keeps_true_verdicts() {
     let matching = r#"{"detail":{"detail":{"subject":[{"prefix":"Zq"}]}}}"#;
     let plain = run(
         zdwatch(&[
-            "test-pattern", "--file", &path, "--explain", "--pattern", failing,
+            "test-pattern",
+            "--file",
+            &path,
+            "--explain",
+            "--pattern",
+            failing,
         ]),
         LIMIT,
     );
@@ -135,13 +146,23 @@ fn test_pattern_mask_hides_values_but_keeps_true_verdicts() {
     for format in ["text", "json"] {
         let out = run(
             zdwatch(&[
-                "test-pattern", "--file", &path, "--explain", "--mask", "--format", format,
-                "--pattern", failing,
+                "test-pattern",
+                "--file",
+                &path,
+                "--explain",
+                "--mask",
+                "--format",
+                format,
+                "--pattern",
+                failing,
             ]),
             LIMIT,
         );
         assert!(out.status.success(), "{}", out.stderr);
-        assert_hidden(&format!("test-pattern --mask --format {format}"), &out.stdout_text());
+        assert_hidden(
+            &format!("test-pattern --mask --format {format}"),
+            &out.stdout_text(),
+        );
     }
     let count = |args: &[&str]| {
         let out = run(zdwatch(args), LIMIT);
@@ -151,7 +172,14 @@ fn test_pattern_mask_hides_values_but_keeps_true_verdicts() {
             .filter(|l| l.starts_with("match "))
             .count()
     };
-    let base = ["test-pattern", "--file", &path, "--explain", "--pattern", matching];
+    let base = [
+        "test-pattern",
+        "--file",
+        &path,
+        "--explain",
+        "--pattern",
+        matching,
+    ];
     let unmasked = count(&base);
     assert!(unmasked > 0, "the pattern matches subjects");
     let mut masked_args = base.to_vec();
@@ -201,7 +229,11 @@ fn every_masked_screen_of_every_event_holds_nothing_planted() {
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Down);
     }
-    assert_eq!(details.len(), bodies.len(), "every event's detail was drawn");
+    assert_eq!(
+        details.len(),
+        bodies.len(),
+        "every event's detail was drawn"
+    );
     key(&mut app, KeyCode::Tab);
     assert_hidden("the dashboard", &screen(&mut app, 200, 60));
     key(&mut app, KeyCode::Tab);
@@ -221,7 +253,10 @@ fn every_masked_screen_of_every_event_holds_nothing_planted() {
     key(&mut app, KeyCode::Char('M'));
     key(&mut app, KeyCode::Home);
     key(&mut app, KeyCode::Char('d'));
-    assert!(leaks(&screen(&mut app, 200, 120)).is_some(), "M shows the data");
+    assert!(
+        leaks(&screen(&mut app, 200, 120)).is_some(),
+        "M shows the data"
+    );
 }
 
 /// The real binary in a pseudo-terminal: nothing planted in any byte it writes while masked.

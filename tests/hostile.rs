@@ -162,8 +162,7 @@ fn the_monitor_draws_every_hostile_body_on_every_screen() {
 /// Characters that may not reach a pipe unescaped: C0 (but line breaks between lines), DEL, C1,
 /// and invisible ones (format characters, tag block, Hangul fillers).
 fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || zdwatch_core::sanitize::json_escapes(c)
+    (c.is_control() && c != '\n') || zdwatch_core::sanitize::json_escapes(c)
 }
 
 /// A body whose text attacks a pipe, a spreadsheet and a pair of eyes at once.
@@ -189,7 +188,10 @@ fn piped_output_is_escaped_in_every_format_and_csv_formulas_are_neutralised() {
     let path = path.to_str().unwrap();
     for format in ["ndjson", "text", "raw", "csv"] {
         // The test's stdout is a pipe, not a terminal: what `zdwatch tail | grep` gets.
-        let out = run(zdwatch(&["tail", "--file", path, "--format", format]), LIMIT);
+        let out = run(
+            zdwatch(&["tail", "--file", path, "--format", format]),
+            LIMIT,
+        );
         assert!(out.status.success(), "{format}: {}", out.stderr);
         let text = String::from_utf8(out.stdout.clone()).expect("UTF-8 output");
         if let Some(c) = text.chars().find(|c| unsafe_char(*c)) {
@@ -200,7 +202,10 @@ fn piped_output_is_escaped_in_every_format_and_csv_formulas_are_neutralised() {
     let ndjson = run(zdwatch(&["tail", "--file", path]), LIMIT).lines();
     let original: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(ndjson[0]["ticket"]["tags"], original["detail"]["tags"]);
-    assert_eq!(ndjson[0]["comment"]["body"], original["event"]["comment"]["body"]);
+    assert_eq!(
+        ndjson[0]["comment"]["body"],
+        original["event"]["comment"]["body"]
+    );
     let raw = run(zdwatch(&["tail", "--file", path, "--format", "raw"]), LIMIT).stdout_text();
     let first: serde_json::Value = serde_json::from_str(raw.lines().next().unwrap()).unwrap();
     assert_eq!(first, original, "raw JSON is the same document");
@@ -210,8 +215,15 @@ fn piped_output_is_escaped_in_every_format_and_csv_formulas_are_neutralised() {
     let headers = reader.headers().unwrap().clone();
     let record = reader.records().next().unwrap().unwrap();
     let cell = |name: &str| record[headers.iter().position(|h| h == name).unwrap()].to_string();
-    assert_eq!(cell("subject"), "'=HYPERLINK(\"http://evil.example\",\"refund\")");
-    assert!(cell("tags").starts_with("vip\\u{e0041}"), "{}", cell("tags"));
+    assert_eq!(
+        cell("subject"),
+        "'=HYPERLINK(\"http://evil.example\",\"refund\")"
+    );
+    assert!(
+        cell("tags").starts_with("vip\\u{e0041}"),
+        "{}",
+        cell("tags")
+    );
     for record in csv::Reader::from_reader(csv.as_bytes()).records() {
         for cell in record.unwrap().iter() {
             assert!(
@@ -226,7 +238,10 @@ fn piped_output_is_escaped_in_every_format_and_csv_formulas_are_neutralised() {
         LIMIT,
     );
     assert!(exact.stdout.starts_with(&body), "the body as received");
-    assert!(exact.stdout.windows(2).any(|w| w == b"\x1b]"), "raw escapes kept");
+    assert!(
+        exact.stdout.windows(2).any(|w| w == b"\x1b]"),
+        "raw escapes kept"
+    );
 }
 
 #[test]
@@ -253,7 +268,10 @@ fn y_copies_an_escaped_body_and_refuses_a_huge_one() {
     assert!(app.notice().unwrap_or_default().contains("escaped"));
     assert_eq!(copy(&mut app, 1), None, "150 KB is not copied");
     let notice = app.notice().unwrap_or_default().to_string();
-    assert!(notice.contains("not copied") && notice.contains("saves it"), "{notice}");
+    assert!(
+        notice.contains("not copied") && notice.contains("saves it"),
+        "{notice}"
+    );
     let json = String::from_utf8(copy(&mut app, 2).expect("copied")).unwrap();
     assert!(!json.chars().any(unsafe_char), "{json:?}");
     let back: serde_json::Value = serde_json::from_str(&json).unwrap();

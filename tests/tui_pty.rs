@@ -300,6 +300,17 @@ fn the_monitor_logs_to_its_log_file_never_onto_its_screen() {
 fn without_log_file_the_monitor_logs_to_a_daily_file_in_the_state_directory() {
     let state = write_capture("pty-state", b"").with_file_name("state");
     let _ = std::fs::remove_dir_all(&state);
+    // A log of an older version, readable by others, in a directory readable by others.
+    let logs = state.join("zdwatch/logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let old_log = logs.join("zdwatch.2026-01-01.log");
+    std::fs::write(&old_log, "older lines\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&old_log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let args = UNREACHABLE_DEBUG;
     let env = [
         ("AWS_ACCESS_KEY_ID", "testing"),
@@ -308,7 +319,6 @@ fn without_log_file_the_monitor_logs_to_a_daily_file_in_the_state_directory() {
     ];
     let mut pty = Pty::spawn(&args, &env, 120, 70);
     pty.wait_for("retrying in", WAIT);
-    let logs = state.join("zdwatch/logs");
     let start = Instant::now();
     let logged = || {
         std::fs::read_dir(&logs)
@@ -346,6 +356,12 @@ fn without_log_file_the_monitor_logs_to_a_daily_file_in_the_state_directory() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&logs).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "the log directory is private");
+        let files: Vec<_> = std::fs::read_dir(&logs).unwrap().flatten().collect();
+        assert!(files.len() >= 2, "today's log and the old one");
+        for f in files {
+            let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is private", f.path().display());
+        }
     }
 }
 

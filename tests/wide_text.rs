@@ -71,7 +71,11 @@ fn a_wide_tag_keeps_the_dashboard_columns_in_line() {
     let mut app = app();
     feed(
         &mut app,
-        &[created(1, "支払い失敗エラー"), created(2, "vip"), created(3, "😀😀😀😀x")],
+        &[
+            created(1, "支払い失敗エラー"),
+            created(2, "vip"),
+            created(3, "😀😀😀😀x"),
+        ],
     );
     key(&mut app, KeyCode::Tab);
     let (rows, _) = draw(&mut app, 140, 40);
@@ -89,7 +93,11 @@ fn the_filter_bar_cursor_counts_columns() {
     let (rows, (x, y)) = draw(&mut app, 100, 20);
     let bar = text(&rows[usize::from(y)]);
     assert!(bar.starts_with("/tag:支払い"), "{bar}");
-    assert_eq!(x, 1 + 4 + 6, "after `/`, `tag:` and three two-column characters");
+    assert_eq!(
+        x,
+        1 + 4 + 6,
+        "after `/`, `tag:` and three two-column characters"
+    );
     key(&mut app, KeyCode::Left);
     let (_, (x, _)) = draw(&mut app, 100, 20);
     assert_eq!(x, 1 + 4 + 4, "one character back is two columns back");

@@ -32,7 +32,11 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
         eprintln!("zdwatch: no journal in the data directory; name one with --journal PATH");
         return Err(Stop::Exit(ExitCode::FAILURE));
     }
-    let verb = if args.dry_run { "would remove" } else { "removed" };
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
     let mut failed = false;
     for path in paths {
         let shown = sanitize::sanitize(&path.display().to_string()).into_owned();

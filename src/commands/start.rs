@@ -360,10 +360,7 @@ pub(crate) fn open_journals(
             ),
             Ok(_) => {}
             Err(e) => {
-                eprintln!(
-                    "zdwatch: retention: {}",
-                    sanitize::sanitize(&e.to_string())
-                );
+                eprintln!("zdwatch: retention: {}", sanitize::sanitize(&e.to_string()));
                 return Err(Stop::Exit(ExitCode::FAILURE));
             }
         }
@@ -381,17 +378,30 @@ pub(crate) fn filter_flag(text: &str) -> Outcome<Filter> {
 
 /// `zdwatch: invalid --filter: unknown key 'stat:' …` with a caret under the offending text.
 pub fn describe_filter_error(flag: &str, text: &str, e: &FilterError) -> String {
-    let safe = sanitize::sanitize(text);
-    let col = text
-        .get(..e.span.start)
-        .map_or(0, |s| sanitize::sanitize(s).chars().count());
-    let width = text
-        .get(e.span.clone())
-        .map_or(1, |s| sanitize::sanitize(s).chars().count().max(1));
+    use sanitize::width;
+    // Columns, not characters (a CJK word takes two); a long filter is shown around the error.
+    const CONTEXT: usize = 60;
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(e.span.start.min(text.len()));
+    let end = floor(e.span.end.clamp(start, text.len()).min(start + 2 * CONTEXT));
+    let from = floor(start.saturating_sub(CONTEXT));
+    let to = floor((end + CONTEXT).min(text.len()));
+    let before = sanitize::sanitize(&text[from..start]);
+    let marked = sanitize::sanitize(&text[start..end]);
+    let lead = if from > 0 { "…" } else { "" };
+    let tail = if to < text.len() { "…" } else { "" };
+    let marks = width(&marked).clamp(1, 2 * CONTEXT);
     format!(
-        "zdwatch: invalid {flag}: {}\n  {safe}\n  {}{}",
+        "zdwatch: invalid {flag}: {}\n  {lead}{before}{}{}{tail}\n  {}{}",
         e.message,
-        " ".repeat(col),
-        "^".repeat(width)
+        marked,
+        sanitize::sanitize(&text[end..to]),
+        " ".repeat(width(lead) + width(&before)),
+        "^".repeat(marks)
     )
 }

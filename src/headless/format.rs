@@ -335,11 +335,7 @@ pub fn write_csv(out: &mut impl Write, e: &TicketEvent, raw_bytes: bool) -> io::
     if raw_bytes {
         w.write_record(&fields)?;
     } else {
-        w.write_record(
-            fields
-                .iter()
-                .map(|f| csv_cell(&sanitize(f)).into_owned()),
-        )?;
+        w.write_record(fields.iter().map(|f| csv_cell(&sanitize(f)).into_owned()))?;
     }
     w.flush()
 }

@@ -54,8 +54,9 @@ pub fn write(
                     x.lines.push(zdwatch_core::pattern::explain::Line {
                         depth: 0,
                         mark: zdwatch_core::pattern::explain::Mark::Note,
-                        text: "(masked: the values above are hidden; run without --mask to see why)"
-                            .into(),
+                        text:
+                            "(masked: the values above are hidden; run without --mask to see why)"
+                                .into(),
                     });
                 }
                 x

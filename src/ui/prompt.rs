@@ -75,6 +75,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
     let before_cursor: String = text.chars().take(p.input.cursor()).collect();
     let columns = zdwatch_core::sanitize::width(&safe(&before_cursor));
     let lead_columns = zdwatch_core::sanitize::width(lead);
-    let x = area.x.saturating_add(u16::try_from(lead_columns + columns).unwrap_or(u16::MAX));
+    let x = area
+        .x
+        .saturating_add(u16::try_from(lead_columns + columns).unwrap_or(u16::MAX));
     frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
 }

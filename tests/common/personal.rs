@@ -10,7 +10,11 @@ pub fn leaks(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
     ["zq", "7946"].into_iter().find_map(|needle| {
         lower.find(needle).map(|at| {
-            let start = lower[..at].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
+            let start = lower[..at]
+                .char_indices()
+                .rev()
+                .nth(40)
+                .map_or(0, |(i, _)| i);
             let end = (at + 40).min(lower.len());
             let end = (end..=lower.len())
                 .find(|i| lower.is_char_boundary(*i))
@@ -200,7 +204,10 @@ pub fn corpus() -> Vec<(String, Vec<u8>)> {
         if let Some(seq) = other.pointer_mut("/detail/ticket_event/meta/sequence/id") {
             *seq = json!("99246BC29B2E62BDA0DD85CF17977BC0");
         }
-        out.push((format!("{name} (SNS)"), sns(&other, *n).to_string().into_bytes()));
+        out.push((
+            format!("{name} (SNS)"),
+            sns(&other, *n).to_string().into_bytes(),
+        ));
         *n += 10;
     };
     for kind in KNOWN_KINDS {

@@ -239,9 +239,23 @@ mod tests {
     #[test]
     fn invisible_characters_are_escaped_so_look_alikes_differ() {
         for c in [
-            '\u{ad}', '\u{180e}', '\u{3164}', '\u{115f}', '\u{1160}', '\u{ffa0}', '\u{206a}',
-            '\u{206f}', '\u{fff9}', '\u{fffb}', '\u{e0001}', '\u{e0041}', '\u{e007f}', '\u{fe00}',
-            '\u{e0100}', '\u{2029}', '\u{feff}',
+            '\u{ad}',
+            '\u{180e}',
+            '\u{3164}',
+            '\u{115f}',
+            '\u{1160}',
+            '\u{ffa0}',
+            '\u{206a}',
+            '\u{206f}',
+            '\u{fff9}',
+            '\u{fffb}',
+            '\u{e0001}',
+            '\u{e0041}',
+            '\u{e007f}',
+            '\u{fe00}',
+            '\u{e0100}',
+            '\u{2029}',
+            '\u{feff}',
         ] {
             let tag = format!("vip{c}");
             let shown = sanitize(&tag);
@@ -277,11 +291,14 @@ mod tests {
 
     #[test]
     fn json_keeps_meaning_and_loses_invisible_bytes() {
-        let doc = serde_json::json!({"tag": "vip\u{e0041}", "c1": "a\u{85}\u{9b}b\u{7f}", "ok": "é ❤"});
+        let doc =
+            serde_json::json!({"tag": "vip\u{e0041}", "c1": "a\u{85}\u{9b}b\u{7f}", "ok": "é ❤"});
         let text = doc.to_string();
         let safe = json_text(&text);
         assert!(!safe.chars().any(json_escapes), "{safe}");
-        assert!(safe.contains(r"\udb40\udc41") && safe.contains(r"\u0085") && safe.contains(r"\u007f"));
+        assert!(
+            safe.contains(r"\udb40\udc41") && safe.contains(r"\u0085") && safe.contains(r"\u007f")
+        );
         assert!(safe.contains("é ❤"));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
         assert_eq!(back, doc);

@@ -307,3 +307,159 @@ fn after_a_failed_commit_the_writer_stores_nothing_more() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(stored < 4_000);
 }
+
+fn webhook_at(id: &str, ticket: u64, time: &str, event: &str) -> TicketEvent {
+    let kind = if event.contains("comment") && event.contains("body") {
+        "comment_added"
+    } else if event.contains("comment") {
+        "comment_redacted"
+    } else {
+        "status_changed"
+    };
+    let body = format!(
+        r#"{{"type":"zen:event-type:ticket.{kind}","id":"{id}","time":"{time}","subject":"zen:ticket:{ticket}","detail":{{"id":"{ticket}"}},"event":{event}}}"#
+    );
+    decode(Received {
+        body: body.into_bytes(),
+        message_id: None,
+        received_at: Timestamp::UNIX_EPOCH,
+    })
+}
+
+/// Whether the bytes of the journal's files (database and write-ahead log) hold `needle`.
+fn on_disk(path: &Path, needle: &str) -> bool {
+    ["", "-wal"].iter().any(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        fs::read(&p)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    })
+}
+
+#[test]
+fn purge_removes_old_events_or_a_ticket_and_the_text_leaves_the_files() {
+    let path = temp("purge");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let comment = |id: &str, ticket: u64, time: &str, text: &str| {
+        webhook_at(
+            id,
+            ticket,
+            time,
+            &format!(r#"{{"comment":{{"id":"{id}9","body":"{text}","is_public":true}}}}"#),
+        )
+    };
+    let events = [
+        comment("old", 1, "2026-01-01T00:00:00Z", "OldSecretAlpha"),
+        comment("new", 1, "2026-03-01T00:00:00Z", "NewSecretBeta"),
+        comment("other", 2, "2026-03-01T00:00:00Z", "OtherSecretGamma"),
+    ];
+    assert_eq!(j.append("q", events.iter()).ok(), Some(3));
+    let before: Timestamp = "2026-02-01T00:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let by_age = Purge {
+        before: Some(before),
+        ticket: None,
+    };
+    // Dry: counted, nothing removed.
+    let dry = j.purge(by_age, true).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (dry.events, dry.tickets),
+        (1, 0),
+        "ticket 1 still has an event"
+    );
+    assert_eq!(j.count().unwrap_or_default(), 3);
+    let done = j.purge(by_age, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(done, dry);
+    assert_eq!(j.count().unwrap_or_default(), 2);
+    assert!(!on_disk(&path, "OldSecretAlpha"), "purged text overwritten");
+    assert!(on_disk(&path, "NewSecretBeta"), "kept text is kept");
+    let by_ticket = Purge {
+        before: None,
+        ticket: Some(1),
+    };
+    let done = j.purge(by_ticket, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((done.events, done.tickets), (1, 1));
+    assert!(!on_disk(&path, "NewSecretBeta"));
+    assert!(on_disk(&path, "OtherSecretGamma"));
+    assert_eq!(j.count().unwrap_or_default(), 1);
+}
+
+#[test]
+fn a_stored_comment_redaction_rewrites_the_earlier_bodies_of_that_comment() {
+    let path = temp("redact");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let added = webhook_at(
+        "a1",
+        7,
+        "2026-01-01T00:00:00Z",
+        r#"{"comment":{"id":"55","body":"my card is 4111 RedactMe","is_public":true}}"#,
+    );
+    let other = webhook_at(
+        "a2",
+        7,
+        "2026-01-01T00:01:00Z",
+        r#"{"comment":{"id":"56","body":"KeepThisOne","is_public":true}}"#,
+    );
+    assert_eq!(j.append("q", [&added, &other]).ok(), Some(2));
+    let redacted = webhook_at(
+        "a3",
+        7,
+        "2026-01-01T00:02:00Z",
+        r#"{"comment":{"id":"55"}}"#,
+    );
+    assert_eq!(redacted.kind, zdwatch_core::event::Kind::CommentRedacted);
+    assert_eq!(j.append("q", [&redacted]).ok(), Some(1));
+    let bodies: Vec<String> = j
+        .ticket(7, 100)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| String::from_utf8_lossy(&s.raw).into_owned())
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies.iter().all(|b| !b.contains("RedactMe")), "{bodies:?}");
+    assert!(bodies[0].contains(zdwatch_core::event::mask::REDACTED));
+    assert!(bodies[1].contains("KeepThisOne"), "another comment stays");
+}
+
+#[test]
+fn an_untrusted_journal_is_read_with_trusted_schema_off_and_defensive_mode() {
+    let path = temp("untrusted");
+    drop(Journal::open(&path));
+    let j = Journal::open_read_only(&path).unwrap_or_else(|e| panic!("{e}"));
+    let trusted: i64 = j
+        .conn
+        .query_row("PRAGMA trusted_schema", [], |r| r.get(0))
+        .unwrap_or(1);
+    assert_eq!(trusted, 0);
+    let defensive = j
+        .conn
+        .db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE)
+        .unwrap_or(false);
+    assert!(defensive);
+    // Read-only: nothing in it can be changed through this connection.
+    assert!(j.conn.execute("DELETE FROM events", []).is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_journal_readable_by_others_is_made_private_when_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = temp("loose");
+    drop(Journal::open(&path));
+    let wal = path.with_extension("db-wal");
+    if !wal.exists() {
+        fs::write(&wal, []).unwrap_or_default();
+    }
+    for p in [&path, &wal] {
+        fs::set_permissions(p, fs::Permissions::from_mode(0o644)).unwrap_or_default();
+    }
+    let open = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    for p in [&path, &wal] {
+        let mode = fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o600), "{}", p.display());
+    }
+    drop(open);
+}

@@ -88,7 +88,9 @@ impl Journal {
                     .map_err(err)?;
                 if e.kind == Kind::CommentRedacted {
                     let comment = e.comment.as_ref().and_then(|c| c.id);
-                    if let (Some(t), Some(c)) = (e.ticket_id.and_then(|t| i64::try_from(t).ok()), comment) {
+                    if let (Some(t), Some(c)) =
+                        (e.ticket_id.and_then(|t| i64::try_from(t).ok()), comment)
+                    {
                         redacted.push((t, c));
                     }
                 }

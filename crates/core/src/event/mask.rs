@@ -164,7 +164,11 @@ enum Under {
 fn under(key: &str, diff_kept: bool) -> Under {
     let key = key.to_ascii_lowercase();
     if key == "previous" || key == "current" {
-        return if diff_kept { Under::Kept } else { Under::Hidden };
+        return if diff_kept {
+            Under::Kept
+        } else {
+            Under::Hidden
+        };
     }
     if KEPT_KEYS.contains(&key.as_str()) {
         Under::Kept
@@ -226,8 +230,7 @@ fn walk(v: &mut Value, at: Under, diff_kept: bool) {
 /// An id as systems write them: letters, digits and `-_:.` (never an e-mail address).
 fn id_like(s: &str) -> bool {
     s.len() <= 128
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_:.+/".contains(c))
 }
 
@@ -373,7 +376,9 @@ fn redact_in(v: &mut Value, comment_id: u64) -> bool {
             }
             changed
         }
-        Value::Array(items) => items.iter_mut().fold(false, |c, i| redact_in(i, comment_id) | c),
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |c, i| redact_in(i, comment_id) | c),
         _ => false,
     }
 }

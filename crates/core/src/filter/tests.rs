@@ -226,8 +226,14 @@ fn deep_nesting_and_long_filters_are_errors_not_crashes() {
         format!("{}tag:vip", "-".repeat(20_000)),
         format!("{}tag:vip{}", "(!".repeat(5_000), ")".repeat(5_000)),
     ] {
-        let e = Filter::parse(&text).err().unwrap_or_else(|| panic!("accepted"));
-        assert!(e.message.contains("deep") || e.message.contains("bytes"), "{}", e.message);
+        let e = Filter::parse(&text)
+            .err()
+            .unwrap_or_else(|| panic!("accepted"));
+        assert!(
+            e.message.contains("deep") || e.message.contains("bytes"),
+            "{}",
+            e.message
+        );
     }
     let at_limit = format!(
         "{}tag:vip{}",
@@ -236,10 +242,14 @@ fn deep_nesting_and_long_filters_are_errors_not_crashes() {
     );
     assert!(Filter::parse(&at_limit).is_ok());
     let deeper = format!("({at_limit})");
-    let e = Filter::parse(&deeper).err().unwrap_or_else(|| panic!("accepted"));
+    let e = Filter::parse(&deeper)
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
     assert_eq!(e.message, "nested more than 32 deep: write it flatter");
     assert_eq!(e.span, 32..33, "points at the parenthesis one too deep");
     let long = format!("tag:{}", "x".repeat(5000));
-    let e = Filter::parse(&long).err().unwrap_or_else(|| panic!("accepted"));
+    let e = Filter::parse(&long)
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
     assert!(e.message.contains("at most 4096"), "{}", e.message);
 }
