@@ -107,28 +107,18 @@ pub fn event(e: &TicketEvent) -> TicketEvent {
     m
 }
 
-/// Kinds whose `previous`/`current` hold only ids, enumerations or times.
+/// Kinds whose `previous`/`current` hold only ids, enumerations, times or SLA policy names.
 pub fn diff_is_ids_or_enums(kind: &Kind) -> bool {
-    matches!(
-        kind,
-        Kind::AgentAssignmentChanged
-            | Kind::BrandChanged
-            | Kind::CustomStatusChanged
-            | Kind::FormChanged
-            | Kind::GroupAssignmentChanged
-            | Kind::OrganizationChanged
-            | Kind::PriorityChanged
-            | Kind::ProblemLinkChanged
-            | Kind::RequesterChanged
-            | Kind::StatusChanged
-            | Kind::SubmitterChanged
-            | Kind::TaskDueAtChanged
-            | Kind::TypeChanged
-            | Kind::SlaPolicyChanged
-            | Kind::ScheduleChanged
-            | Kind::OlaPolicyChanged
-            | Kind::NextSlaBreachChanged
-    )
+    kind.has_id_diff()
+        || kind.has_enum_diff()
+        || matches!(
+            kind,
+            Kind::TaskDueAtChanged
+                | Kind::SlaPolicyChanged
+                | Kind::ScheduleChanged
+                | Kind::OlaPolicyChanged
+                | Kind::NextSlaBreachChanged
+        )
 }
 
 /// A message body of an event of `kind` with its customer data hidden: JSON stays JSON (also
