@@ -97,27 +97,43 @@ fn text_output_escapes_every_control_character() {
     assert!(text.contains("#5158 status_changed open → solved"));
 }
 
+/// `--format raw` reads back to the same events: every JSON body as it is (its invisible
+/// characters escaped, the same JSON), and with `--raw-bytes` the malformed ones too.
 #[test]
 fn raw_output_reads_back_to_the_same_events() {
     let (path, _) = all_samples_capture("raw");
-    let raw = run(
-        zdwatch(&["tail", "--file", path.to_str().unwrap(), "--format", "raw"]),
-        LIMIT,
-    );
-    assert!(raw.status.success());
-    let again = write_capture("raw-again", &raw.stdout);
-    let first = run(zdwatch(&["tail", "--file", path.to_str().unwrap()]), LIMIT);
-    let second = run(zdwatch(&["tail", "--file", again.to_str().unwrap()]), LIMIT);
-    let strip = |lines: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+    let strip = |lines: Vec<serde_json::Value>, keep_malformed: bool| -> Vec<serde_json::Value> {
         lines
             .into_iter()
+            .filter(|l| keep_malformed || l["format"] != "malformed")
             .map(|mut l| {
                 l.as_object_mut().unwrap().remove("received_at");
                 l
             })
             .collect()
     };
-    assert_eq!(strip(first.lines()), strip(second.lines()));
+    let first = run(zdwatch(&["tail", "--file", path.to_str().unwrap()]), LIMIT);
+    for exact in [false, true] {
+        let mut args = vec!["tail", "--file", path.to_str().unwrap(), "--format", "raw"];
+        if exact {
+            args.push("--raw-bytes");
+        }
+        let raw = run(zdwatch(&args), LIMIT);
+        assert!(raw.status.success());
+        let again = write_capture("raw-again", &raw.stdout);
+        let second = run(zdwatch(&["tail", "--file", again.to_str().unwrap()]), LIMIT);
+        assert_eq!(
+            strip(second.lines(), exact),
+            strip(first.lines(), exact),
+            "--raw-bytes: {exact}"
+        );
+    }
+    let malformed = first
+        .lines()
+        .iter()
+        .filter(|l| l["format"] == "malformed")
+        .count();
+    assert!(malformed > 0, "the samples hold malformed bodies");
 }
 
 #[test]
