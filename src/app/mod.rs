@@ -168,6 +168,9 @@ pub enum Mode {
     },
 }
 
+/// How long a notice stays on the status line without a key pressed.
+pub const NOTICE_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_secs(8);
+
 pub struct App {
     config: Config,
     /// Aggregates by minute of occurrence, for the dashboard (each event counted once).
@@ -192,7 +195,13 @@ pub struct App {
     history: Vec<String>,
     sources: Vec<SourceView>,
     rate: Rate,
+    /// A one-line message on the status line; the next key replaces it, and it goes by itself
+    /// after [`NOTICE_LIFETIME`].
     notice: Option<String>,
+    /// When the notice shown was set.
+    notice_since: Option<Timestamp>,
+    /// Why the filter shows nothing (`no held event has tag 'vip '`), worked out on refiltering.
+    empty_reason: Option<String>,
     utc: bool,
     size: (u16, u16),
     now: Timestamp,
@@ -264,6 +273,8 @@ impl App {
             sources,
             rate: Rate::default(),
             notice: None,
+            notice_since: None,
+            empty_reason: None,
             utc: config.utc,
             size: (80, 24),
             now,
@@ -314,6 +325,14 @@ impl App {
         match msg {
             Msg::Tick => {
                 self.rate.roll(now);
+                if self
+                    .notice_since
+                    .is_some_and(|t| now.duration_since(t) >= NOTICE_LIFETIME)
+                {
+                    self.notice = None;
+                    self.notice_since = None;
+                    self.dirty = true;
+                }
                 // The status line shows live counters and countdowns; redraw about once a second.
                 self.dirty |= self.rate.second_changed();
                 if self.mode() == &Mode::Dashboard && self.dashboard.due(now, self.is_live()) {
@@ -352,7 +371,17 @@ impl App {
                 }
             }
             Msg::Mouse(m) => self.mouse(m),
-            Msg::Key(k) => self.key(k, &mut effects),
+            Msg::Key(k) => {
+                // A key is the user moving on: what the last notice said is stale.
+                self.notice = None;
+                self.notice_since = None;
+                self.key(k, &mut effects);
+            }
+        }
+        match (&self.notice, self.notice_since) {
+            (Some(_), None) => self.notice_since = Some(now),
+            (None, Some(_)) => self.notice_since = None,
+            _ => {}
         }
         self.dirty = true;
         effects
@@ -401,6 +430,18 @@ impl App {
             }
         }
         self.keep_selection_visible();
+        // Nothing shown: say which value no held event has, rather than a silent 0.
+        self.empty_reason = if self.stream.visible.is_empty() && !self.store.is_empty() {
+            let first = self.store.first_seq();
+            self.filter.unseen(self.store.since(first))
+        } else {
+            None
+        };
+    }
+
+    /// Why the filter shows nothing, when a value it names is on no held event.
+    pub fn empty_reason(&self) -> Option<&str> {
+        self.empty_reason.as_deref()
     }
 
     /// An event as the screen shows it: with customer data hidden while masking.

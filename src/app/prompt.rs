@@ -25,6 +25,9 @@ pub struct Prompt {
     /// The text is a valid filter that searches words, waiting for Enter: with many events held,
     /// a word search decodes them all, too slow to run at every key.
     pub deferred: bool,
+    /// Enter was pressed on an invalid filter: the bar stayed open and the filter from before it
+    /// opened is active again (until the text changes).
+    pub refused: bool,
     /// Position while walking the history (None: not walking).
     history_pos: Option<usize>,
 }
@@ -37,6 +40,7 @@ impl Prompt {
             error: None,
             original: text.to_string(),
             deferred: false,
+            refused: false,
             history_pos: None,
         }
     }
@@ -109,6 +113,19 @@ impl super::App {
             return;
         };
         match action {
+            // Enter on an invalid filter applies nothing of it: the filter from before the bar
+            // opened is active again, and the bar stays open with the error.
+            Action::Accept if prompt.kind == PromptKind::Filter && prompt.error.is_some() => {
+                prompt.refused = true;
+                let original = prompt.original.clone();
+                if original != self.filter_text {
+                    if let Ok(f) = Filter::parse(&original) {
+                        self.filter = f;
+                        self.filter_text = original;
+                        self.refilter();
+                    }
+                }
+            }
             Action::Accept => {
                 let prompt = self.prompt.take();
                 if let Some(p) = prompt {
@@ -163,6 +180,7 @@ impl super::App {
             p.error = None;
             return;
         }
+        p.refused = false;
         let text = p.text().to_string();
         match Filter::parse(&text) {
             Ok(f) => {
@@ -190,10 +208,6 @@ impl super::App {
                         self.filter_text = p.text().to_string();
                         self.refilter();
                     }
-                }
-                if p.error.is_some() {
-                    self.notice =
-                        Some("the filter has an error; the previous filter is still active".into());
                 }
                 let text = p.text().trim().to_string();
                 if !text.is_empty() {

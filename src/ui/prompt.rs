@@ -29,8 +29,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                 pal.error,
             ));
             spans.push(Span::raw(safe(&text[end..]).into_owned()));
+            // Say exactly which filter the stream shows meanwhile.
+            let active = app.filter_text().trim();
+            let active = if active.is_empty() {
+                "no filter".to_string()
+            } else {
+                format!("filter: {}", safe(active))
+            };
+            let state = if p.refused {
+                format!("Enter applied nothing; {active} as before")
+            } else {
+                format!("showing {active} meanwhile")
+            };
             spans.push(Span::styled(
-                format!("   ✗ {} (previous filter still active)", safe(&err.message)),
+                format!("   ✗ {} — {state}", safe(&err.message)),
                 pal.error,
             ));
         }
@@ -51,6 +63,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                     ),
                     pal.dim,
                 ));
+                if let Some(why) = app.empty_reason() {
+                    spans.push(Span::styled(format!(" — {}", safe(why)), pal.warn));
+                }
                 let saved = &app.config().saved_filters;
                 if let Some(i) = saved.iter().position(|(_, f)| f == text) {
                     let name = &saved[i].0;

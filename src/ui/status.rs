@@ -119,6 +119,9 @@ fn what_is_on(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
             format!("  filter: {}", safe(app.filter_text())),
             pal.header,
         ));
+        if let Some(why) = app.empty_reason() {
+            spans.push(Span::styled(format!(" ({})", safe(why)), pal.warn));
+        }
     }
     if let Some(p) = &app.pattern() {
         let how = if p.highlight_only {

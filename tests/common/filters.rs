@@ -9,7 +9,9 @@ pub fn from_event(e: &TicketEvent) -> Vec<String> {
         f.push(format!("#{t}"));
         f.push(format!("ticket:{},{}", t + 1, t));
     }
-    if let (Some(p), Some(c)) = (&e.previous, &e.current) {
+    // A status change's values are statuses (other changes' are ids, priorities, …).
+    if let (Some(p), Some(c), true) = (&e.previous, &e.current, e.kind.as_str() == "status_changed")
+    {
         f.push(format!("status:{p}->{c}"));
         f.push(format!("status:*->{c} -tag:nothing"));
     }

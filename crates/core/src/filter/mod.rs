@@ -8,6 +8,8 @@ mod eval;
 mod fields;
 mod parse;
 mod prefilter;
+mod unseen;
+pub mod vocabulary;
 
 use std::fmt;
 use std::ops::Range;

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Expr, Filter, FilterError, IdField, TagScope, Term, When};
+use super::{Expr, Filter, FilterError, IdField, TagScope, Term, When, vocabulary};
 use crate::event::{Format, Kind};
 
 #[derive(Debug, PartialEq)]
@@ -253,6 +253,15 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
         return Ok(Term::Reopened);
     }
     let Some((key, value)) = word.split_once(':') else {
+        // `tag+vip`: a forgotten colon would silently search the words.
+        for key in ["tag+", "tag-"] {
+            if let Some(rest) = word.strip_prefix(key).filter(|r| !r.is_empty()) {
+                return err(
+                    format!("'{word}' would search the words; for a tag write {key}:{rest}"),
+                    span,
+                );
+            }
+        }
         return Ok(Term::Text(word.to_lowercase()));
     };
     // Spans of the value part, for errors that point at the value rather than the key.
@@ -267,14 +276,27 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
             .map(str::to_lowercase)
             .collect()
     };
+    let checked = |what: &str, vocabulary: &[&str]| -> Result<Vec<String>, FilterError> {
+        let values = list();
+        for v in &values {
+            if let Some(message) = vocabulary::check(what, v, vocabulary) {
+                return err(message, vspan.clone());
+            }
+        }
+        Ok(values)
+    };
     Ok(match key.to_ascii_lowercase().as_str() {
-        "type" | "kind" => Term::Kind(
-            value
+        "type" | "kind" => {
+            let names: Vec<String> = value
                 .split(',')
                 .filter(|v| !v.is_empty())
                 .map(kind_name)
-                .collect(),
-        ),
+                .collect();
+            if let Some(message) = names.iter().find_map(|n| vocabulary::check_kind(n)) {
+                return err(message, vspan);
+            }
+            Term::Kind(names)
+        }
         "status" => status(value, vspan)?,
         "tag" | "tags" => Term::Tag(TagScope::Has, list()),
         "tag+" => Term::Tag(TagScope::Added, list()),
@@ -285,7 +307,7 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
                 .map(|v| ticket_id(v.trim_start_matches('#'), vspan.clone()))
                 .collect::<Result<_, _>>()?,
         ),
-        "priority" => Term::Priority(list()),
+        "priority" => Term::Priority(checked("priority", vocabulary::PRIORITIES)?),
         "channel" | "via" => Term::Channel(list()),
         "source" | "queue" => Term::Source(list()),
         "group" => ids(IdField::Group, value, vspan)?,
@@ -343,16 +365,24 @@ fn status(value: &str, span: Range<usize>) -> Result<Term, FilterError> {
         .find("->")
         .map(|i| (i, 2))
         .or_else(|| value.find('→').map(|i| (i, '→'.len_utf8())));
-    let side = |s: &str| -> Option<Vec<String>> {
-        (s != "*" && !s.is_empty()).then(|| {
-            s.split(',')
-                .filter(|v| !v.is_empty())
-                .map(str::to_lowercase)
-                .collect()
-        })
+    let side = |s: &str| -> Result<Option<Vec<String>>, FilterError> {
+        if s == "*" || s.is_empty() {
+            return Ok(None);
+        }
+        let values: Vec<String> = s
+            .split(',')
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        for v in &values {
+            if let Some(message) = vocabulary::check("status", v, vocabulary::STATUSES) {
+                return err(message, span.clone());
+            }
+        }
+        Ok(Some(values))
     };
     match arrow {
-        None => Ok(Term::Status(side(value).unwrap_or_default())),
+        None => Ok(Term::Status(side(value)?.unwrap_or_default())),
         Some((i, len)) => {
             let (from, to) = (&value[..i], &value[i + len..]);
             if from.is_empty() || to.is_empty() {
@@ -362,8 +392,8 @@ fn status(value: &str, span: Range<usize>) -> Result<Term, FilterError> {
                 );
             }
             Ok(Term::Transition {
-                from: side(from),
-                to: side(to),
+                from: side(from)?,
+                to: side(to)?,
             })
         }
     }

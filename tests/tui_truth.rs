@@ -1,0 +1,114 @@
+//! The screen never says something untrue: Enter on an invalid filter applies nothing of it,
+//! misspelled values are errors with the nearest valid ones, a value no held event has is named,
+//! and notices go away once they are stale.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::screens::{key, loaded, now, screen, type_text};
+use crossterm::event::KeyCode;
+use zdwatch::app::{App, Msg};
+
+fn bar(app: &mut App) -> String {
+    let s = screen(app, 200, 30);
+    s.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn enter_on_an_invalid_filter_applies_nothing_of_it_and_keeps_the_bar_open() {
+    let mut app = loaded();
+    let all = app.stream().visible.len();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "since:15x");
+    // While typing, the last valid prefix may show, and the bar says which.
+    let typing = bar(&mut app);
+    assert!(typing.contains("unknown unit 'x'"), "{typing}");
+    assert!(
+        typing.contains("showing filter: since:15 meanwhile"),
+        "{typing}"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(app.prompt().is_some(), "the bar stays open with the error");
+    assert_eq!(
+        app.filter_text(),
+        "",
+        "the filter from before is active again"
+    );
+    assert_eq!(app.stream().visible.len(), all);
+    let refused = bar(&mut app);
+    assert!(
+        refused.contains("Enter applied nothing; no filter as before"),
+        "{refused}"
+    );
+    // Fixed and applied: the previous filter goes, the message with it.
+    for _ in 0.."since:15x".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "tag:vip");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.prompt().is_none());
+    assert_eq!(app.filter_text(), "tag:vip");
+    assert!(!screen(&mut app, 200, 30).contains("applied nothing"));
+}
+
+#[test]
+fn misspelled_values_are_errors_with_the_nearest_valid_ones() {
+    let mut app = loaded();
+    for (typed, says) in [
+        ("status:opn->solved", "no status 'opn' — did you mean open?"),
+        (
+            "priority:superurgent",
+            "no priority 'superurgent' (one of: low, normal, high, urgent)",
+        ),
+        (
+            "type:staus_changed",
+            "no kind 'staus_changed' — did you mean status_changed?",
+        ),
+        (
+            "tag+vip",
+            "'tag+vip' would search the words; for a tag write tag+:vip",
+        ),
+    ] {
+        key(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, typed);
+        let shown = bar(&mut app);
+        assert!(shown.contains(says), "{typed}: {shown}");
+        key(&mut app, KeyCode::Esc);
+    }
+    // An open vocabulary: valid, but no held event has it; the bar says so, with what is there.
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "channel:emial");
+    let shown = bar(&mut app);
+    assert!(shown.contains("0 of"), "{shown}");
+    assert!(
+        shown.contains("no held event has channel 'emial' — seen: web, web_service"),
+        "{shown}"
+    );
+    key(&mut app, KeyCode::Enter);
+    let status = bar(&mut app);
+    assert!(
+        status.contains("filter: channel:emial (no held event has channel 'emial'"),
+        "{status}"
+    );
+}
+
+#[test]
+fn notices_go_when_stale() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.notice().unwrap_or_default().contains("copied"));
+    // The next key replaces it.
+    key(&mut app, KeyCode::Char('\\'));
+    assert_eq!(app.notice(), None);
+    // Left alone, it goes after a while.
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.notice().is_some());
+    app.update(Msg::Tick, now() + jiff::SignedDuration::from_secs(3));
+    assert!(app.notice().is_some(), "still there after 3 s");
+    app.update(Msg::Tick, now() + jiff::SignedDuration::from_secs(9));
+    assert_eq!(app.notice(), None, "gone after 8 s");
+}
