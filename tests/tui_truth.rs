@@ -112,3 +112,47 @@ fn notices_go_when_stale() {
     app.update(Msg::Tick, now() + jiff::SignedDuration::from_secs(9));
     assert_eq!(app.notice(), None, "gone after 8 s");
 }
+
+/// A recording (a file): "so far" runs to its last event, and a body without a time of its own
+/// is placed where it was recorded, not at the moment the file was read.
+#[test]
+fn a_recording_is_not_now() {
+    let mut app = App::new(
+        zdwatch::app::Config {
+            live: vec![false],
+            ..common::screens::config(zdwatch_sources::Delivery::Peek)
+        },
+        "",
+        now() + jiff::SignedDuration::from_hours(24 * 334),
+    )
+    .unwrap();
+    let mut bodies = common::screens::sample_bodies();
+    bodies.push(b"not json at all".to_vec());
+    common::screens::feed(&mut app, &bodies);
+    // The malformed body came last: it sorts with the recording's newest events.
+    let last = app.stream().visible.last().copied().unwrap();
+    let malformed = app.store().get(last).unwrap();
+    assert_eq!(malformed.kind.as_str(), "malformed");
+    let newest = bodies[..bodies.len() - 1]
+        .iter()
+        .filter_map(|b| common::decoded(b.clone()).occurred_at)
+        .max()
+        .unwrap();
+    assert!(
+        malformed.received_at <= newest,
+        "stamped inside the recording"
+    );
+    // Ticket 5158's timeline: its last status runs to the recording's end, not 334 days on.
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "#5158");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let timeline = screen(&mut app, 160, 40);
+    let line = timeline
+        .lines()
+        .find(|l| l.contains("time in status:"))
+        .unwrap_or_else(|| panic!("{timeline}"));
+    assert!(!line.contains("so far"), "{line}");
+    assert!(line.contains("to the recording's end"), "{line}");
+    assert!(!line.contains("334d"), "{line}");
+}

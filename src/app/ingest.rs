@@ -30,6 +30,18 @@ impl App {
                 if let (true, Some(occurred)) = (s.health.live, event.occurred_at) {
                     s.health.lag.add(occurred, event.received_at);
                 }
+                // A recording's body without a time (malformed, unrecognized) belongs where it
+                // was recorded, not at the moment zdwatch read the file.
+                if !s.health.live {
+                    match event.occurred_at {
+                        Some(t) => s.recorded_until = s.recorded_until.max(Some(t)),
+                        None => {
+                            if let Some(t) = s.recorded_until {
+                                event.received_at = t;
+                            }
+                        }
+                    }
+                }
             }
             self.hold(&event);
             events.push((source, event));
@@ -43,6 +55,7 @@ impl App {
     /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
     pub(super) fn hold(&mut self, event: &TicketEvent) {
         if self.store.insert(event).is_some() {
+            self.latest = self.latest.max(Some(event.order_time()));
             self.stats.add(event);
             self.dashboard.stale = true;
         }

@@ -141,6 +141,9 @@ pub struct SourceView {
     pub health: SourceHealth,
     /// `--replay-since`: the archive replay into this source's queue.
     pub replay: Option<zdwatch_sources::ReplayProgress>,
+    /// A recording's time so far (the newest event time read from it): a body without a time
+    /// of its own is placed there, not at the wall clock's now.
+    pub recorded_until: Option<Timestamp>,
 }
 
 /// A screen on the stack; the stream is always at the bottom.
@@ -202,6 +205,8 @@ pub struct App {
     notice_since: Option<Timestamp>,
     /// Why the filter shows nothing (`no held event has tag 'vip '`), worked out on refiltering.
     empty_reason: Option<String>,
+    /// The newest event time held: "now" for a recording, whose events may be a year old.
+    latest: Option<Timestamp>,
     utc: bool,
     size: (u16, u16),
     now: Timestamp,
@@ -240,6 +245,7 @@ impl App {
                 short: zdwatch_sources::short_name(n).into(),
                 state: SourceState::Connecting,
                 replay: None,
+                recorded_until: None,
                 health: SourceHealth {
                     live: config.live.get(i).copied().unwrap_or(false),
                     ..SourceHealth::default()
@@ -275,6 +281,7 @@ impl App {
             notice: None,
             notice_since: None,
             empty_reason: None,
+            latest: None,
             utc: config.utc,
             size: (80, 24),
             now,
@@ -437,6 +444,15 @@ impl App {
         } else {
             None
         };
+    }
+
+    /// The time that "so far" runs to: now when a source is live, else the end of the recording
+    /// (the newest event held), so that a year-old capture does not say "334d so far".
+    pub fn so_far(&self) -> Timestamp {
+        match self.latest {
+            Some(t) if !self.is_live() => t,
+            _ => self.now,
+        }
     }
 
     /// Why the filter shows nothing, when a value it names is on no held event.

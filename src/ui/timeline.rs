@@ -122,9 +122,14 @@ fn header_lines(app: &App, t: &Timeline) -> Vec<Line<'static>> {
             Some(d) => short_duration(d),
             // Closed is final: how long ago it closed is not time spent in a status.
             None if p.status == "closed" => continue,
-            None => format!(
+            None if app.is_live() => format!(
                 "{} so far",
-                short_duration(app.now().duration_since(p.from))
+                short_duration(app.so_far().duration_since(p.from))
+            ),
+            // A recording: to its last event, and said so.
+            None => format!(
+                "{} to the recording's end",
+                short_duration(app.so_far().duration_since(p.from))
             ),
         };
         statuses.push(Span::styled(format!(" {d}"), pal.dim));
