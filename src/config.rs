@@ -383,7 +383,7 @@ impl Config {
             })
     }
 
-    /// What `zdwatch config --check` says about a good file.
+    /// What `zdwatch config` says about a good file.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         if !self.queues.is_empty() || !self.buses.is_empty() {

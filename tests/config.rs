@@ -290,3 +290,23 @@ fn keys_theme_and_saved_filters_reach_the_monitor() {
     assert_eq!(pty.wait_exit(LIMIT), 0);
     pty.assert_terminal_restored();
 }
+
+/// Every command the default config file tells users to run exists, with those flags.
+#[test]
+fn the_commands_the_default_config_suggests_exist() {
+    use clap::Parser;
+    let text = zdwatch::config::DEFAULT;
+    let commands: Vec<&str> = text
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("zdwatch"))
+        .collect();
+    assert!(commands.len() >= 2, "{commands:?}");
+    for c in commands {
+        let words: Vec<&str> = c.split_whitespace().collect();
+        if let Err(e) = zdwatch::cli::Cli::try_parse_from(&words) {
+            panic!("the default config suggests `{c}`, which zdwatch refuses: {e}");
+        }
+    }
+}

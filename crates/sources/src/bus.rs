@@ -249,7 +249,7 @@ impl Attachment {
         }
         Err(format!(
             "could not remove everything zdwatch created ({}). Left: rule {} on bus {} and queue {}. \
-             Remove them with `zdwatch gc --bus {}`, or: aws events remove-targets --event-bus-name {} --rule {} --ids zdwatch; \
+             Remove them with `zdwatch gc --bus {} --older-than 0s`, or: aws events remove-targets --event-bus-name {} --rule {} --ids zdwatch; \
              aws events delete-rule --event-bus-name {} --name {}; aws sqs delete-queue --queue-url {}",
             left.join("; "),
             self.name,
@@ -363,7 +363,7 @@ impl Attachment {
     /// `--keep`: what stays, and how to use it again.
     pub fn kept(&self) -> String {
         format!(
-            "kept rule {} on bus {} and queue {}: read it again with `zdwatch --queue {}`; remove both with `zdwatch gc --bus {}`",
+            "kept rule {} on bus {} and queue {}: read it again with `zdwatch --queue {}`; remove both with `zdwatch gc --bus {} --older-than 0s`",
             self.name, self.bus, self.queue_url, self.queue_url, self.bus
         )
     }
