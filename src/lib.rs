@@ -19,6 +19,16 @@ pub mod ui;
 
 use std::time::Duration;
 
+/// `eprintln!` that never panics: with stderr closed (`2>&-`, a reader gone), a message is lost,
+/// not the process.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub use commands::run;
 pub use commands::start::describe_filter_error;
 

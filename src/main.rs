@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         match zdwatch::config::load(cli.config.as_deref()) {
             Ok(config) => config,
             Err(e) => {
-                eprintln!("zdwatch: {e}");
+                zdwatch::say!("zdwatch: {e}");
                 return ExitCode::from(zdwatch::EXIT_USAGE);
             }
         }
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         .as_deref()
         .and_then(zdwatch::cli::endpoint_warning)
     {
-        eprintln!("zdwatch: warning: {warning}");
+        zdwatch::say!("zdwatch: warning: {warning}");
     }
     // A bare level applies to zdwatch; the AWS SDK's own chatter (IMDS probes, profile lookups) stays at
     // error unless a directive names it or the level is debug or trace.
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
                 .with_ansi(false)
                 .init(),
             Err(e) => {
-                eprintln!("zdwatch: cannot write the log file {}: {e}", path.display());
+                zdwatch::say!("zdwatch: cannot write the log file {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
         },
@@ -78,7 +78,7 @@ fn main() -> ExitCode {
         (None, None) => match log_dir.as_deref().map(rolling) {
             Some(Ok(appender)) => log.with_writer(appender).with_ansi(false).init(),
             Some(Err(e)) => {
-                eprintln!("zdwatch: no log file ({e})");
+                zdwatch::say!("zdwatch: no log file ({e})");
                 log.with_writer(std::io::sink).init()
             }
             None => log.with_writer(std::io::sink).init(),
@@ -95,14 +95,14 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("zdwatch: cannot start the async runtime: {e}");
+            zdwatch::say!("zdwatch: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(zdwatch::run(cli, config)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("zdwatch: {e:#}");
+            zdwatch::say!("zdwatch: {e:#}");
             ExitCode::FAILURE
         }
     }

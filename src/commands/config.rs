@@ -16,7 +16,7 @@ pub(crate) fn run(args: &cli::ConfigArgs, explicit: Option<&std::path::Path>) ->
         .map(|p| p.to_path_buf())
         .or_else(config::default_path)
     else {
-        eprintln!("zdwatch: no config directory on this system (no home directory?)");
+        crate::say!("zdwatch: no config directory on this system (no home directory?)");
         return ExitCode::FAILURE;
     };
     let shown = sanitize::sanitize(&path.display().to_string()).into_owned();
@@ -32,7 +32,7 @@ pub(crate) fn run(args: &cli::ConfigArgs, explicit: Option<&std::path::Path>) ->
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("zdwatch: {e}");
+            crate::say!("zdwatch: {e}");
             ExitCode::from(EXIT_USAGE)
         }
     }

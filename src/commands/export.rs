@@ -15,7 +15,7 @@ pub(crate) async fn run(args: cli::ExportArgs, aws: &cli::AwsArgs) -> Outcome {
     let mut text = args.filter.clone();
     if let Some(since) = &args.since {
         if let Err(e) = filter::parse_duration(since) {
-            eprintln!(
+            crate::say!(
                 "zdwatch: invalid --since '{}': {e}",
                 sanitize::sanitize(since)
             );

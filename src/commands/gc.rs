@@ -14,7 +14,7 @@ pub(crate) async fn run(args: cli::GcArgs, aws: &cli::AwsArgs) -> Outcome {
         match zdwatch_sources::bus::gc(&options, &args.bus, args.older_than, args.dry_run).await {
             Ok(f) => f,
             Err(problem) => {
-                eprintln!("zdwatch: gc: {problem}");
+                crate::say!("zdwatch: gc: {problem}");
                 return Err(Stop::Exit(ExitCode::FAILURE));
             }
         };
@@ -34,10 +34,10 @@ pub(crate) async fn run(args: cli::GcArgs, aws: &cli::AwsArgs) -> Outcome {
         println!("{verb} queue {}", sanitize::sanitize(queue));
     }
     for p in &found.problems {
-        eprintln!("zdwatch: gc: {}", sanitize::sanitize(p));
+        crate::say!("zdwatch: gc: {}", sanitize::sanitize(p));
     }
     if found.rules.is_empty() && found.queues.is_empty() {
-        eprintln!("zdwatch: nothing of zdwatch's older than that");
+        crate::say!("zdwatch: nothing of zdwatch's older than that");
     }
     Ok(if found.problems.is_empty() {
         ExitCode::SUCCESS

@@ -14,7 +14,7 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
     let JournalAction::Purge(args) = args.action;
     let before = match args.older_than {
         Some(age) => Some(jiff::Timestamp::now().checked_sub(age).map_err(|e| {
-            eprintln!("zdwatch: --older-than: {e}");
+            crate::say!("zdwatch: --older-than: {e}");
             Stop::Usage
         })?),
         None => None,
@@ -29,7 +29,7 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
         args.journals.clone()
     };
     if paths.is_empty() {
-        eprintln!("zdwatch: no journal in the data directory; name one with --journal PATH");
+        crate::say!("zdwatch: no journal in the data directory; name one with --journal PATH");
         return Err(Stop::Exit(ExitCode::FAILURE));
     }
     let verb = if args.dry_run {
@@ -42,7 +42,7 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
         let shown = sanitize::sanitize(&path.display().to_string()).into_owned();
         // Purging never creates a journal: a mistyped path is an error, not a new empty file.
         if !path.is_file() || !zdwatch_journal::is_sqlite(&path) {
-            eprintln!("zdwatch: {shown}: not a journal");
+            crate::say!("zdwatch: {shown}: not a journal");
             failed = true;
             continue;
         }
@@ -52,7 +52,7 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
                 p.events, p.tickets
             ),
             Err(e) => {
-                eprintln!("zdwatch: {}", sanitize::sanitize(&e.to_string()));
+                crate::say!("zdwatch: {}", sanitize::sanitize(&e.to_string()));
                 failed = true;
             }
         }

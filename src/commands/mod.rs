@@ -71,7 +71,7 @@ pub async fn run(mut cli: Cli, settings: crate::config::Config) -> anyhow::Resul
         match settings.expand_filter(text) {
             Ok(expanded) => *text = expanded,
             Err(why) => {
-                eprintln!("zdwatch: invalid --filter: {}", sanitize::sanitize(&why));
+                crate::say!("zdwatch: invalid --filter: {}", sanitize::sanitize(&why));
                 return Ok(ExitCode::from(EXIT_USAGE));
             }
         }

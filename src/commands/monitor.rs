@@ -18,7 +18,7 @@ pub(crate) async fn run(
     log_place: String,
 ) -> Outcome {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!(
+        crate::say!(
             "zdwatch: the monitor needs a terminal; for pipes and scripts use `zdwatch tail` (same flags and filters)"
         );
         return Err(Stop::Usage);
@@ -31,7 +31,7 @@ pub(crate) async fn run(
     let delivery = if args.input.peek {
         Delivery::Peek
     } else if args.journal.no_journal && reads_queues && !args.allow_loss {
-        eprintln!(
+        crate::say!(
             "zdwatch: --no-journal would keep the events zdwatch deletes from the queue only in memory, \
              and they would be gone when it exits.\n  Add --peek to read without deleting, --allow-loss to \
              consume anyway, or drop --no-journal."
@@ -125,7 +125,7 @@ fn load_history(
     let since = jiff::Timestamp::now()
         .checked_sub(history)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    eprintln!("zdwatch: loading the journal's recent history (--history)…");
+    crate::say!("zdwatch: loading the journal's recent history (--history)…");
     let max = app.config().max_events;
     let load = journals.recent_each(since, max, app::HISTORY_SLICE, |slice| {
         app.load_history(slice)

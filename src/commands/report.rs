@@ -22,7 +22,7 @@ pub(crate) async fn run(args: cli::ReportArgs, aws: &cli::AwsArgs) -> Outcome {
         match filter::parse_duration(text) {
             Ok(d) => Ok(jiff::Timestamp::now().checked_sub(d).ok()),
             Err(e) => {
-                eprintln!(
+                crate::say!(
                     "zdwatch: invalid {flag} '{}': {e}, or a time like 2026-03-01T08:00:00Z",
                     sanitize::sanitize(text)
                 );
@@ -47,13 +47,17 @@ pub(crate) async fn run(args: cli::ReportArgs, aws: &cli::AwsArgs) -> Outcome {
     let report = headless::report::Report::of(&events);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
+    let written = match args.format {
         cli::ReportFormat::Json => {
             let text = serde_json::to_string_pretty(&report.json())?;
-            writeln!(out, "{}", sanitize::json_text(&text))?;
+            writeln!(out, "{}", sanitize::json_text(&text))
         }
-        cli::ReportFormat::Markdown => report.markdown(&mut out)?,
+        cli::ReportFormat::Markdown => report.markdown(&mut out),
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    .and_then(|()| out.flush());
+    match written {
+        // `| head`: the reader has what it wanted.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }

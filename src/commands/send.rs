@@ -15,7 +15,7 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     let rate = match parse_rate(&args.rate) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("zdwatch: invalid --rate {}", sanitize::sanitize(&e));
+            crate::say!("zdwatch: invalid --rate {}", sanitize::sanitize(&e));
             return Err(Stop::Usage);
         }
     };
@@ -23,7 +23,7 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     let (target, name) = match (&args.to_bus, &args.to_queue) {
         (Some(bus), _) => {
             if looks_like_production(bus) && !args.yes {
-                eprintln!(
+                crate::say!(
                     "zdwatch: {} looks like a production bus (its name has \"prod\", or it is Zendesk's partner bus); \
                      add --yes to send to it anyway",
                     sanitize::sanitize(bus)
@@ -38,7 +38,7 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     let target = match target {
         Ok(t) => t,
         Err(problem) => {
-            eprintln!("zdwatch: {}: {problem}", sanitize::sanitize(name));
+            crate::say!("zdwatch: {}: {problem}", sanitize::sanitize(name));
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
     };
@@ -81,10 +81,10 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
         outcome
     };
     if let Err(problem) = result {
-        eprintln!("zdwatch: {}: {problem}", sanitize::sanitize(name));
+        crate::say!("zdwatch: {}: {problem}", sanitize::sanitize(name));
         return Err(Stop::Exit(ExitCode::FAILURE));
     }
-    eprintln!(
+    crate::say!(
         "zdwatch: sent {} events to {}{}{}",
         sent.sent,
         sanitize::sanitize(name),

@@ -32,7 +32,7 @@ pub(crate) async fn resolve_pattern(
         let options = aws.options();
         return match zdwatch_sources::rules::rule_pattern(&options, bus, rule).await {
             Ok(text) => pattern::Pattern::compile(&text).map(Some).map_err(|e| {
-                eprintln!(
+                crate::say!(
                     "zdwatch: the pattern of rule {} is not valid: {}",
                     sanitize::sanitize(rule),
                     sanitize::sanitize(&e.to_string())
@@ -40,7 +40,7 @@ pub(crate) async fn resolve_pattern(
                 Stop::Usage
             }),
             Err(problem) => {
-                eprintln!(
+                crate::say!(
                     "zdwatch: cannot fetch rule {} on bus {}: {}",
                     sanitize::sanitize(rule),
                     sanitize::sanitize(bus),
@@ -60,7 +60,7 @@ pub(crate) async fn resolve_pattern(
                 .lines()
                 .map(|l| sanitize::sanitize(l).into_owned())
                 .collect();
-            eprintln!("zdwatch: invalid --pattern: {}", lines.join("\n"));
+            crate::say!("zdwatch: invalid --pattern: {}", lines.join("\n"));
             Stop::Usage
         })
 }
@@ -109,16 +109,16 @@ pub(crate) fn the_default_journal() -> Outcome<std::path::PathBuf> {
             let where_ = dir
                 .map(|d| d.display().to_string())
                 .unwrap_or_else(|| "the data directory".into());
-            eprintln!(
+            crate::say!(
                 "zdwatch: no journal in {}; give --file PATH",
                 sanitize::sanitize(&where_)
             );
             Err(Stop::Usage)
         }
         _ => {
-            eprintln!("zdwatch: several journals; choose one with --file:");
+            crate::say!("zdwatch: several journals; choose one with --file:");
             for p in &found {
-                eprintln!("  {}", sanitize::sanitize(&p.display().to_string()));
+                crate::say!("  {}", sanitize::sanitize(&p.display().to_string()));
             }
             Err(Stop::Usage)
         }
@@ -155,7 +155,7 @@ pub(crate) async fn start_sources(
     how: Reading<'_>,
 ) -> Outcome<zdwatch_sources::SourceSet> {
     if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
-        eprintln!(
+        crate::say!(
             "zdwatch: nothing to read: give --queue URL|NAME, --bus NAME or --file PATH, or try --demo (see --help)"
         );
         return Err(Stop::Usage);
@@ -169,7 +169,7 @@ pub(crate) async fn start_sources(
         let name = path.to_string_lossy().into_owned();
         let ctx = builder.add(name.clone(), None, false);
         if let Err(e) = zdwatch_sources::file::start(&name, ctx) {
-            eprintln!("zdwatch: cannot read {}: {e}", sanitize::sanitize(&name));
+            crate::say!("zdwatch: cannot read {}: {e}", sanitize::sanitize(&name));
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
@@ -185,7 +185,7 @@ pub(crate) async fn start_sources(
         if let Err(problem) =
             zdwatch_sources::sqs::start(queue, &aws, opts.clone(), &mut builder).await
         {
-            eprintln!("zdwatch: queue {}: {problem}", sanitize::sanitize(queue));
+            crate::say!("zdwatch: queue {}: {problem}", sanitize::sanitize(queue));
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
@@ -195,12 +195,12 @@ pub(crate) async fn start_sources(
         let a = match zdwatch_sources::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
             Ok(a) => a,
             Err(problem) => {
-                eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+                crate::say!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
                 detach(attached, false).await;
                 return Err(Stop::Exit(ExitCode::FAILURE));
             }
         };
-        eprintln!(
+        crate::say!(
             "zdwatch: attached queue {} to bus {} with rule {}",
             sanitize::sanitize(&a.queue_url),
             sanitize::sanitize(bus),
@@ -212,7 +212,7 @@ pub(crate) async fn start_sources(
             zdwatch_sources::sqs::start(&a.queue_url, &aws, opts.clone(), &mut builder).await;
         if let Err(problem) = started {
             attached.push(a);
-            eprintln!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+            crate::say!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
             detach(attached, false).await;
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
@@ -220,7 +220,7 @@ pub(crate) async fn start_sources(
             // No history is no reason not to show what comes next.
             match a.replay(from, to).await {
                 Ok(archive) => {
-                    eprintln!(
+                    crate::say!(
                         "zdwatch: replaying {} to {} from archive {} into it",
                         from.round(jiff::Unit::Second).unwrap_or(from),
                         to.round(jiff::Unit::Second).unwrap_or(to),
@@ -228,7 +228,7 @@ pub(crate) async fn start_sources(
                     );
                     a.watch_replay(builder.context(id));
                 }
-                Err(problem) => eprintln!("zdwatch: no replay: {problem}"),
+                Err(problem) => crate::say!("zdwatch: no replay: {problem}"),
             }
         }
         attached.push(a);
@@ -245,22 +245,38 @@ pub(crate) async fn detach(attachments: Vec<zdwatch_sources::bus::Attachment>, k
     let mut clean = true;
     for a in attachments {
         if keep {
-            eprintln!("zdwatch: {}", sanitize::sanitize(&a.kept()));
+            crate::say!("zdwatch: {}", sanitize::sanitize(&a.kept()));
             continue;
         }
         let name = a.name.clone();
         match a.detach().await {
-            Ok(()) => eprintln!(
+            Ok(()) => crate::say!(
                 "zdwatch: removed rule and queue {}",
                 sanitize::sanitize(&name)
             ),
             Err(left) => {
-                eprintln!("zdwatch: {}", sanitize::sanitize(&left));
+                crate::say!("zdwatch: {}", sanitize::sanitize(&left));
                 clean = false;
             }
         }
     }
     clean
+}
+
+/// Prints each source's status changes on stderr: `connected` once after each failure, not once
+/// per poller or per long poll.
+pub(crate) fn status_printer() -> impl FnMut(&str, &SourceStatus) {
+    let mut connected = std::collections::HashSet::new();
+    move |source: &str, status: &SourceStatus| {
+        match status {
+            SourceStatus::Connected if !connected.insert(source.to_string()) => return,
+            SourceStatus::Connected | SourceStatus::Depth { .. } => {}
+            _ => {
+                connected.remove(source);
+            }
+        }
+        print_status(source, status);
+    }
 }
 
 pub(crate) fn print_status(source: &str, status: &SourceStatus) {
@@ -283,7 +299,7 @@ pub(crate) fn print_status(source: &str, status: &SourceStatus) {
         // Only the dashboard asks for the depth.
         SourceStatus::Depth { .. } => return,
     };
-    eprintln!("{}", sanitize::sanitize(&line));
+    crate::say!("{}", sanitize::sanitize(&line));
 }
 
 /// Starts the sources, then opens their journals; if a journal cannot be opened, gives back what
@@ -325,14 +341,14 @@ pub(crate) fn open_journals(
             (Some(p), _) => p.clone(),
             (None, Some(p)) => p,
             (None, None) => {
-                eprintln!(
+                crate::say!(
                     "zdwatch: no data directory for the journal (HOME is not set?): give --journal PATH, or --no-journal"
                 );
                 return Err(Stop::Usage);
             }
         };
         if let Err(e) = journals.add(id, name, &path) {
-            eprintln!(
+            crate::say!(
                 "zdwatch: cannot open the journal: {}\n  zdwatch deletes a message only once its event is stored; \
                  give another --journal PATH, or --peek to read without deleting",
                 sanitize::sanitize(&e.to_string())
@@ -342,7 +358,7 @@ pub(crate) fn open_journals(
     }
     if let Some(mb) = args.journal_max_mb {
         if let Err(e) = journals.set_max_size(mb.saturating_mul(1 << 20)) {
-            eprintln!("zdwatch: journal: {}", sanitize::sanitize(&e.to_string()));
+            crate::say!("zdwatch: journal: {}", sanitize::sanitize(&e.to_string()));
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
     }
@@ -360,7 +376,7 @@ pub(crate) fn open_journals(
             ),
             Ok(_) => {}
             Err(e) => {
-                eprintln!("zdwatch: retention: {}", sanitize::sanitize(&e.to_string()));
+                crate::say!("zdwatch: retention: {}", sanitize::sanitize(&e.to_string()));
                 return Err(Stop::Exit(ExitCode::FAILURE));
             }
         }
@@ -371,7 +387,7 @@ pub(crate) fn open_journals(
 /// Parses `--filter`; on error prints where it went wrong and gives the usage exit code.
 pub(crate) fn filter_flag(text: &str) -> Outcome<Filter> {
     Filter::parse(text).map_err(|e| {
-        eprintln!("{}", describe_filter_error("--filter", text, &e));
+        crate::say!("{}", describe_filter_error("--filter", text, &e));
         Stop::Usage
     })
 }

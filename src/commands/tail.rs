@@ -9,7 +9,7 @@ use anyhow::Context;
 use zdwatch_sources::Delivery;
 
 use super::Outcome;
-use super::start::{Reading, detach, print_status, selection, start_reading};
+use super::start::{Reading, detach, selection, start_reading, status_printer};
 use crate::{cli, headless};
 
 pub(crate) async fn run(args: cli::TailArgs, aws: &cli::AwsArgs) -> Outcome {
@@ -58,7 +58,7 @@ pub(crate) async fn write_events(
 ) -> Outcome {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let report = headless::tail(sources, opts, &mut out, print_status)
+    let report = headless::tail(sources, opts, &mut out, status_printer())
         .await
         .context("writing to stdout")?;
     if report.broken_pipe {
@@ -66,7 +66,7 @@ pub(crate) async fn write_events(
     }
     out.flush().context("writing to stdout")?;
     if std::io::stderr().is_terminal() {
-        eprintln!(
+        crate::say!(
             "zdwatch: {} events written, {} duplicates suppressed, {} filtered out, {} malformed, {} unrecognized",
             report.written,
             report.duplicates,

@@ -29,7 +29,7 @@ pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outco
                     received_at: jiff::Timestamp::now(),
                 })],
                 Err(e) => {
-                    eprintln!(
+                    crate::say!(
                         "zdwatch: cannot read {}: {e}",
                         sanitize::sanitize(&path.to_string_lossy())
                     );
@@ -49,8 +49,14 @@ pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outco
         format: args.format,
         mask: args.mask,
     };
-    let matched = headless::test_pattern::write(&pattern, &events, how, &mut out)?;
-    out.flush()?;
-    eprintln!("zdwatch: {matched} of {} events match", events.len());
+    let written = headless::test_pattern::write(&pattern, &events, how, &mut out)
+        .and_then(|matched| out.flush().map(|()| matched));
+    let matched = match written {
+        Ok(matched) => matched,
+        // `| head`: the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e.into()),
+    };
+    crate::say!("zdwatch: {matched} of {} events match", events.len());
     Ok(ExitCode::SUCCESS)
 }
