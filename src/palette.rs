@@ -15,6 +15,9 @@ pub struct Palette {
     /// The border of the panel that has the focus.
     pub focus: Style,
     pub ok: Style,
+    /// `NO_COLOR`: no colour anywhere on the screen; selection, highlights and errors are marked
+    /// with reverse video, underline and bold instead.
+    pub monochrome: bool,
 }
 
 impl Default for Palette {
@@ -28,11 +31,37 @@ impl Default for Palette {
             warn: Style::new().fg(Color::Yellow),
             focus: Style::new().fg(Color::Yellow),
             ok: Style::new().fg(Color::Green),
+            monochrome: false,
         }
     }
 }
 
 impl Palette {
+    /// Without colour (<https://no-color.org>): what colour marked is marked by a text attribute.
+    pub fn monochrome() -> Palette {
+        Palette {
+            header: Style::new().add_modifier(Modifier::BOLD),
+            selected: Style::new().add_modifier(Modifier::REVERSED),
+            highlight: Style::new().add_modifier(Modifier::UNDERLINED),
+            dim: Style::new(),
+            error: Style::new().add_modifier(Modifier::BOLD),
+            warn: Style::new().add_modifier(Modifier::BOLD),
+            focus: Style::new().add_modifier(Modifier::BOLD),
+            ok: Style::new(),
+            monochrome: true,
+        }
+    }
+
+    /// The palette for this environment: [`Palette::monochrome`] when `NO_COLOR` is set and not
+    /// empty, else the config file's.
+    pub fn for_env(configured: &Palette, no_color: Option<&std::ffi::OsStr>) -> Palette {
+        if no_color.is_some_and(|v| !v.is_empty()) {
+            Palette::monochrome()
+        } else {
+            configured.clone()
+        }
+    }
+
     /// The parts `[theme]` may name, and whether the colour is the text's or the background's.
     pub const PARTS: &'static [(&'static str, &'static str)] = &[
         ("header", "text of titles and column headers"),

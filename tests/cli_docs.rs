@@ -33,6 +33,17 @@ fn the_manual_page_in_assets_is_the_generated_one() {
             "{sub} missing from the man page"
         );
     }
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        "NO_COLOR",
+    ] {
+        assert!(
+            text.contains(section),
+            "{section} missing from the man page"
+        );
+    }
 }
 
 #[test]

@@ -156,3 +156,59 @@ fn a_recording_is_not_now() {
     assert!(line.contains("to the recording's end"), "{line}");
     assert!(!line.contains("334d"), "{line}");
 }
+
+/// `NO_COLOR`: not one coloured cell, and the selection still shows (reverse video).
+#[test]
+fn no_color_draws_without_colour_and_still_marks_the_selection() {
+    use ratatui::style::{Color, Modifier};
+    let palette = zdwatch::palette::Palette::for_env(
+        &zdwatch::palette::Palette::default(),
+        Some(std::ffi::OsStr::new("1")),
+    );
+    assert!(palette.monochrome);
+    let unset = zdwatch::palette::Palette::for_env(
+        &zdwatch::palette::Palette::default(),
+        Some(std::ffi::OsStr::new("")),
+    );
+    assert!(!unset.monochrome, "an empty NO_COLOR is unset");
+    let mut app = App::new(
+        zdwatch::app::Config {
+            palette,
+            ..common::screens::config(zdwatch_sources::Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    common::screens::feed(&mut app, &common::screens::sample_bodies());
+    for keys in [
+        &[][..],
+        &[KeyCode::Char('d')],
+        &[KeyCode::Esc, KeyCode::Tab],
+    ] {
+        for k in keys {
+            key(&mut app, *k);
+        }
+        app.update(Msg::Resize(120, 30), now());
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+        terminal.draw(|f| zdwatch::ui::draw(f, &app)).unwrap();
+        let buffer = terminal.backend().buffer();
+        assert!(
+            buffer
+                .content
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "a coloured cell after {keys:?}"
+        );
+        if keys.is_empty() {
+            assert!(
+                buffer
+                    .content
+                    .iter()
+                    .any(|c| c.modifier.contains(Modifier::REVERSED)),
+                "the selected row is marked"
+            );
+        }
+    }
+}

@@ -72,7 +72,10 @@ pub(crate) async fn run(
         saved_filters: settings.filters.clone(),
         keymap: settings.keymap.clone(),
         log_place: Some(log_place),
-        palette: settings.palette.clone(),
+        palette: crate::palette::Palette::for_env(
+            &settings.palette,
+            std::env::var_os("NO_COLOR").as_deref(),
+        ),
     };
     // The filter was checked by `selection` above.
     let mut app = app::App::new(config, &args.filter, jiff::Timestamp::now())

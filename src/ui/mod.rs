@@ -48,6 +48,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(p) => prompt::draw(frame, areas.bottom, app, p),
         None => status::draw(frame, areas.bottom, app),
     }
+    // NO_COLOR: every colour goes (kinds, statuses, JSON); the attributes that mark things stay.
+    if app.config().palette.monochrome {
+        for cell in frame.buffer_mut().content.iter_mut() {
+            cell.fg = ratatui::style::Color::Reset;
+            cell.bg = ratatui::style::Color::Reset;
+        }
+    }
 }
 
 /// A list table with the house header style.
