@@ -9,6 +9,22 @@ use common::screens::{key, loaded, now, screen, type_text};
 use crossterm::event::KeyCode;
 use zdwatch::app::{App, Msg};
 
+/// The frame at `at` (the `screen` helper draws at the fixed test clock).
+fn screen_at(app: &mut App, at: jiff::Timestamp) -> String {
+    app.update(Msg::Resize(200, 20), at);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 20)).unwrap();
+    terminal.draw(|f| zdwatch::ui::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..20)
+        .map(|y| {
+            (0..200)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
 fn bar(app: &mut App) -> String {
     let s = screen(app, 200, 30);
     s.lines()
@@ -211,4 +227,61 @@ fn no_color_draws_without_colour_and_still_marks_the_selection() {
             );
         }
     }
+}
+
+/// A quiet queue is connected and waiting, not broken; a file is read, not connected to.
+#[test]
+fn a_quiet_queue_is_connected_and_waiting_and_doctor_is_suggested() {
+    use zdwatch_sources::SourceStatus;
+    let mut app = App::new(
+        common::screens::config(zdwatch_sources::Delivery::Consume),
+        "",
+        now(),
+    )
+    .unwrap();
+    assert!(bar(&mut app).contains("◌ zendesk-debug connecting"));
+    app.update(Msg::Status(0, SourceStatus::Connected), now());
+    app.update(
+        Msg::Status(
+            0,
+            SourceStatus::Depth {
+                visible: 0,
+                in_flight: 0,
+            },
+        ),
+        now(),
+    );
+    let later = now() + jiff::SignedDuration::from_secs(75);
+    app.update(Msg::Tick, later);
+    let screen = screen_at(&mut app, later);
+    assert!(
+        screen.contains("● zendesk-debug connected, waiting, queue empty"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("nothing has arrived for 1m15s")
+            && screen.contains("zdwatch doctor --queue zendesk-debug"),
+        "{screen}"
+    );
+    // Events arrive: no longer waiting.
+    let batch = common::screens::sample_bodies()[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| common::screens::message(b, i))
+        .collect();
+    app.update(Msg::Batch(batch), later);
+    assert!(!screen_at(&mut app, later).contains("waiting"));
+
+    let mut file = App::new(
+        zdwatch::app::Config {
+            sources: vec!["capture.ndjson".into()],
+            live: vec![false],
+            ..common::screens::config(zdwatch_sources::Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    let status = bar(&mut file);
+    assert!(status.contains("◌ capture.ndjson reading"), "{status}");
 }

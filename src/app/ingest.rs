@@ -27,6 +27,7 @@ impl App {
             self.rate.count(self.now);
             if let Some(s) = self.sources.get_mut(source) {
                 event.source = Some(s.short.clone());
+                s.last_event = Some(self.now);
                 if let (true, Some(occurred)) = (s.health.live, event.occurred_at) {
                     s.health.lag.add(occurred, event.received_at);
                 }
@@ -120,12 +121,16 @@ impl App {
         };
         let health = &mut source.health;
         source.state = match status {
-            SourceStatus::Connected => SourceState::Connected,
+            SourceStatus::Connected => {
+                source.connected_since.get_or_insert(self.now);
+                SourceState::Connected
+            }
             SourceStatus::Retrying {
                 wait,
                 problem,
                 failures,
             } => {
+                source.connected_since = None;
                 health.errors += 1;
                 if problem.kind == ProblemKind::Throttled {
                     health.throttles += 1;

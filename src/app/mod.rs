@@ -144,7 +144,15 @@ pub struct SourceView {
     /// A recording's time so far (the newest event time read from it): a body without a time
     /// of its own is placed there, not at the wall clock's now.
     pub recorded_until: Option<Timestamp>,
+    /// When the source last delivered an event, and since when it has been connected: a quiet
+    /// queue is "connected, waiting", not broken.
+    pub last_event: Option<Timestamp>,
+    pub connected_since: Option<Timestamp>,
 }
+
+/// Connected this long without an event, a queue is said to be waiting, and the stream suggests
+/// `zdwatch doctor`.
+pub const QUIET: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
 /// A screen on the stack; the stream is always at the bottom.
 #[derive(Clone, Debug, PartialEq)]
@@ -246,6 +254,8 @@ impl App {
                 state: SourceState::Connecting,
                 replay: None,
                 recorded_until: None,
+                last_event: None,
+                connected_since: None,
                 health: SourceHealth {
                     live: config.live.get(i).copied().unwrap_or(false),
                     ..SourceHealth::default()

@@ -516,7 +516,7 @@ fn count(n: u64) -> String {
 }
 
 /// `0.4s`, `12s`, `4m05s`, `2h05m`, `3d04h`.
-fn duration(d: SignedDuration) -> String {
+pub(super) fn duration(d: SignedDuration) -> String {
     let ms = d.as_millis().max(0);
     let s = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
     match s {

@@ -27,7 +27,19 @@ fn sources(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
     for s in app.sources() {
         let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
+            // A file is read, not connected to.
+            SourceState::Connecting if !s.health.live => ("◌", pal.dim, "reading".to_string()),
             SourceState::Connecting => ("◌", pal.warn, "connecting".to_string()),
+            SourceState::Connected if quiet(app, s) => {
+                let depth = match s.health.depth {
+                    Some((0, 0)) => ", queue empty".to_string(),
+                    Some((visible, in_flight)) => {
+                        format!(", queue holds {visible} (+{in_flight} in flight)")
+                    }
+                    None => String::new(),
+                };
+                ("●", pal.ok, format!("connected, waiting{depth}"))
+            }
             SourceState::Connected => ("●", pal.ok, String::new()),
             SourceState::Finished => ("✓", pal.ok, "read".to_string()),
             SourceState::Retrying {
@@ -97,6 +109,14 @@ fn counts(app: &App) -> Vec<String> {
         parts.push(app.stream().order.label().into());
     }
     parts
+}
+
+/// A live source connected a while ago that has delivered nothing for [`crate::app::QUIET`].
+pub fn quiet(app: &App, s: &crate::app::SourceView) -> bool {
+    let since = s.last_event.max(s.connected_since);
+    s.health.live
+        && s.state == SourceState::Connected
+        && since.is_some_and(|t| app.now().duration_since(t) >= crate::app::QUIET)
 }
 
 /// Pause, unseen events, the filter, the pattern, the highlight, the journal's error, the notice.

@@ -14,7 +14,18 @@ use zdwatch_core::event::{TicketEvent, summary};
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let pal = &app.config().palette;
     if app.stream().visible.is_empty() {
-        let text = if app.store().is_empty() {
+        let quiet = app.sources().iter().find(|s| super::status::quiet(app, s));
+        let text = if let (true, Some(s)) = (app.store().is_empty(), quiet) {
+            // Connected, nothing arrived: the queue works; what feeds it may not.
+            let name = zdwatch_sources::short_name(&s.name);
+            format!(
+                "Connected to {name}, and nothing has arrived for {}. If events are expected, check the rule that feeds the queue: zdwatch doctor --queue {name}",
+                super::dashboard::duration(
+                    app.now()
+                        .duration_since(s.connected_since.unwrap_or(app.now()))
+                )
+            )
+        } else if app.store().is_empty() {
             "Waiting for events…".to_string()
         } else if app.pattern().as_ref().is_some_and(|p| !p.highlight_only) {
             format!(

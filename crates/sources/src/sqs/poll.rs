@@ -35,6 +35,9 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
             // for and its messages given back (a long poll answered after the client has gone hides
             // its messages for the queue's visibility timeout).
             let wait = match shared.delivery {
+                // Until the queue has answered once, a short poll: a quiet queue is "connected,
+                // waiting" at once, not "connecting" for a whole long poll.
+                _ if !connected => 0,
                 Delivery::Peek => PEEK_WAIT_SECONDS,
                 Delivery::Consume => WAIT_SECONDS,
             };
