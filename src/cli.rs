@@ -142,6 +142,11 @@ pub struct SendArgs {
     #[arg(long, default_value = "1m", value_parser = zdwatch_core::filter::parse_duration)]
     pub duration: jiff::SignedDuration,
 
+    /// With --demo: the simulation's seed, to send the same events again (the same ids: a
+    /// consumer sees duplicates). Without it every run sends new events.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
     /// Send to a bus whose name looks like production (it has "prod", or it is a partner bus).
     #[arg(long)]
     pub yes: bool,

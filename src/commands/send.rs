@@ -7,7 +7,7 @@ use zdwatch_core::sanitize;
 
 use super::start::read_files;
 use super::{Outcome, Stop};
-use crate::{DEMO_SEED, cli};
+use crate::cli;
 
 /// `zdwatch send`: exit 0 when everything was sent, 1 when some entries were refused to the end.
 pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
@@ -45,7 +45,9 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     let mut sent = Sent::default();
     let result = if args.demo {
         let total = (rate * args.duration.as_secs_f64()).round().max(0.0) as usize;
-        let bodies = demo_bodies(total);
+        // Fresh events (new ids) each run, unless a seed asks for the same ones again.
+        let seed = args.seed.unwrap_or_else(rand::random);
+        let bodies = demo_bodies(total, seed, jiff::Timestamp::now());
         let start = std::time::Instant::now();
         let mut done = 0;
         let mut outcome = Ok(());
@@ -113,18 +115,29 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     })
 }
 
-/// The first `n` deliveries of the demo simulation from now.
-pub(crate) fn demo_bodies(n: usize) -> Vec<Vec<u8>> {
-    let start = jiff::Timestamp::now();
-    let mut sim = zdwatch_sources::demo::Simulator::new(DEMO_SEED, start);
-    let mut out = Vec::with_capacity(n);
-    let mut t = start;
-    while out.len() < n {
-        t = t
-            .checked_add(jiff::SignedDuration::from_mins(1))
-            .unwrap_or(t);
-        out.extend(sim.advance(t).into_iter().map(|d| d.body));
-    }
-    out.truncate(n);
-    out
+/// `n` deliveries of the demo simulation with `seed` that end at `end`: never in the future (a
+/// consumer counts events by when they happened). The simulation runs once to learn how much
+/// simulated time `n` deliveries take, then again from that long before `end`.
+pub(crate) fn demo_bodies(n: usize, seed: u64, end: jiff::Timestamp) -> Vec<Vec<u8>> {
+    let run = |start: jiff::Timestamp| {
+        let mut sim = zdwatch_sources::demo::Simulator::new(seed, start);
+        let mut out = Vec::with_capacity(n);
+        let mut t = start;
+        while out.len() < n {
+            t = t
+                .checked_add(jiff::SignedDuration::from_mins(1))
+                .unwrap_or(t);
+            out.extend(sim.advance(t));
+        }
+        out.truncate(n);
+        out
+    };
+    let probe_start = jiff::Timestamp::UNIX_EPOCH;
+    let span = run(probe_start)
+        .last()
+        .map_or(jiff::SignedDuration::ZERO, |d| {
+            d.at.duration_since(probe_start)
+        });
+    let start = end.checked_sub(span).unwrap_or(end);
+    run(start).into_iter().map(|d| d.body).collect()
 }
