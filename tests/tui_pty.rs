@@ -343,11 +343,13 @@ fn without_log_file_the_monitor_logs_to_a_daily_file_in_the_state_directory() {
     // The help screen says where.
     pty.send("?");
     pty.wait_for("Log: ", WAIT);
-    assert!(
-        pty.screen().contains("zdwatch/logs/zdwatch."),
-        "{}",
-        pty.screen()
+    // Today's file, which is the one being written (not a YYYY-MM-DD placeholder).
+    let today = format!(
+        "zdwatch.{}.log",
+        jiff::Timestamp::now().strftime("%Y-%m-%d")
     );
+    assert!(pty.screen().contains(&today), "{}", pty.screen());
+    assert!(logs.join(&today).exists(), "{today} is the file written");
     pty.send("q");
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), 0);

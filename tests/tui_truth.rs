@@ -285,3 +285,34 @@ fn a_quiet_queue_is_connected_and_waiting_and_doctor_is_suggested() {
     let status = bar(&mut file);
     assert!(status.contains("◌ capture.ndjson reading"), "{status}");
 }
+
+/// The help shows its rows whole at 120 columns, and a long log path keeps its file name.
+#[test]
+fn the_help_shows_whole_rows_and_the_log_file_name() {
+    let long = format!(
+        "/home/someone/with/a/rather/deep/home/directory/.local/state/zdwatch/logs/zdwatch.2026-12-02.log{}",
+        " (a new file each day, 7 kept)"
+    );
+    let mut app = App::new(
+        zdwatch::app::Config {
+            log_place: Some(long),
+            ..common::screens::config(zdwatch_sources::Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    key(&mut app, KeyCode::Char('?'));
+    let wide = screen(&mut app, 120, 60);
+    assert!(
+        wide.contains("command: highlight EXPR, filter EXPR, pattern [JSON|off], utc, local, quit"),
+        "{wide}"
+    );
+    assert!(wide.contains("zdwatch.2026-12-02.log"), "{wide}");
+    let narrow = screen(&mut app, 80, 60);
+    assert!(narrow.contains("Log: …"), "{narrow}");
+    assert!(
+        narrow.contains("zdwatch.2026-12-02.log"),
+        "the file name stays: {narrow}"
+    );
+}

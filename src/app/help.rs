@@ -23,6 +23,20 @@ const FILTER_EXAMPLES: [&str; 3] = [
     "priority:urgent or (tag:vip status:*->solved)",
 ];
 
+impl HelpLine {
+    /// The terminal columns the line takes as drawn.
+    pub fn width(&self) -> usize {
+        use zdwatch_core::sanitize::width;
+        match self {
+            HelpLine::Heading(t) => width(t),
+            HelpLine::Binding { does, .. } => 14 + width(does),
+            HelpLine::Example(e) => 2 + width(e),
+            HelpLine::Log(place) => 5 + width(place),
+            HelpLine::Blank => 0,
+        }
+    }
+}
+
 /// The help for `screen`, from the keymap in effect.
 pub fn lines(keymap: &Keymap, screen: Screen, log_place: Option<&str>) -> Vec<HelpLine> {
     let mut lines = Vec::new();

@@ -13,13 +13,16 @@ use crate::palette::Palette;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: Screen, scroll: u16) {
     let pal = &app.config().palette;
-    let lines: Vec<Line> = app
-        .help_lines(screen)
-        .into_iter()
-        .map(|l| line(l, pal))
-        .collect();
+    let help = app.help_lines(screen);
+    // As wide as its longest line (a binding's help, the log's path), as the terminal allows.
+    let widest = help.iter().map(HelpLine::width).max().unwrap_or(0);
+    let width = u16::try_from(widest + 2)
+        .unwrap_or(u16::MAX)
+        .clamp(72, 120)
+        .min(area.width);
+    let inner = usize::from(width.saturating_sub(2));
+    let lines: Vec<Line> = help.into_iter().map(|l| line(l, pal, inner)).collect();
     let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 72.min(area.width);
     let popup = super::layout::centered(area, width, height);
     frame.render_widget(Clear, popup);
     // When it does not fit, j/k scroll it. The keys named are those in effect ([keys] in the config).
@@ -41,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, screen: Screen, scroll: u1
     );
 }
 
-fn line(l: HelpLine, pal: &Palette) -> Line<'static> {
+fn line(l: HelpLine, pal: &Palette, inner: usize) -> Line<'static> {
     match l {
         HelpLine::Heading(text) => Line::styled(text, pal.header),
         HelpLine::Binding { keys, does } => Line::from(vec![
@@ -49,7 +52,25 @@ fn line(l: HelpLine, pal: &Palette) -> Line<'static> {
             Span::raw(does),
         ]),
         HelpLine::Example(ex) => Line::raw(format!("  {ex}")),
-        HelpLine::Log(place) => Line::styled(format!("Log: {}", safe(&place)), pal.dim),
+        // Too long for the box: the end stays (the file's name and date), the start goes.
+        HelpLine::Log(place) => {
+            let text = safe(&place).into_owned();
+            let room = inner.saturating_sub("Log: …".len());
+            let shown = if zdwatch_core::sanitize::width(&text) > room + 1 {
+                let chars: Vec<char> = text.chars().collect();
+                let mut tail = String::new();
+                for c in chars.iter().rev() {
+                    if zdwatch_core::sanitize::width(&tail) + 1 > room {
+                        break;
+                    }
+                    tail.insert(0, *c);
+                }
+                format!("…{tail}")
+            } else {
+                text
+            };
+            Line::styled(format!("Log: {shown}"), pal.dim)
+        }
         HelpLine::Blank => Line::from(""),
     }
 }

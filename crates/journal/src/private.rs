@@ -29,9 +29,14 @@ pub fn log_dir() -> Option<std::path::PathBuf> {
 pub fn log_place(log_file: Option<&Path>) -> String {
     match (log_file, log_dir()) {
         (Some(path), _) => path.display().to_string(),
+        // Today's file (the appender names them by UTC date), not a placeholder.
         (None, Some(dir)) => format!(
-            "{} (daily, 7 kept)",
-            dir.join("zdwatch.YYYY-MM-DD.log").display()
+            "{} (a new file each day, 7 kept)",
+            dir.join(format!(
+                "zdwatch.{}.log",
+                jiff::Timestamp::now().strftime("%Y-%m-%d")
+            ))
+            .display()
         ),
         (None, None) => "none (no home directory)".to_string(),
     }

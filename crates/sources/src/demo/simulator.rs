@@ -324,7 +324,7 @@ impl Simulator {
             } else {
                 self.pick(AGENT_SOLVE)
             };
-            let changes = vec![
+            let mut changes = vec![
                 Change::Comment {
                     body: body.into(),
                     public: true,
@@ -332,6 +332,13 @@ impl Simulator {
                 },
                 Change::Status("open", "solved"),
             ];
+            // Solved, an escalation is over: the tag goes (so that `tag-:` has something to find).
+            if t.tags.iter().any(|x| x == "escalated") {
+                changes.push(Change::Tags {
+                    added: vec![],
+                    removed: vec!["escalated".into()],
+                });
+            }
             self.emit(id, Some(agent), changes);
             self.set_stage(id, Stage::Solved);
             let wait = if t.incident {

@@ -180,3 +180,20 @@ fn sequences_group_one_action_in_order() {
         "first comment in the creation's sequence"
     );
 }
+
+#[test]
+fn solved_escalations_lose_their_tag_so_tag_minus_has_something_to_find() {
+    let removed: Vec<_> = run(7, 240)
+        .into_iter()
+        .map(|d| {
+            decode(Received {
+                body: d.body,
+                message_id: None,
+                received_at: d.at,
+            })
+        })
+        .filter(|e| e.tags_removed.iter().any(|t| t == "escalated"))
+        .collect();
+    assert!(!removed.is_empty(), "no tag is ever removed");
+    assert!(removed.iter().all(|e| e.kind == Kind::TagsChanged));
+}
