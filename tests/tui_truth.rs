@@ -316,3 +316,49 @@ fn the_help_shows_whole_rows_and_the_log_file_name() {
         "the file name stays: {narrow}"
     );
 }
+
+/// A narrow terminal keeps what the filter names: after `reopened priority:urgent` at 80
+/// columns the priority is on screen, tags are whole words, the filter leads the status line.
+#[test]
+fn narrow_terminals_keep_the_columns_the_filter_names() {
+    let mut app = common::screens::demo_app();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "reopened priority:urgent");
+    key(&mut app, KeyCode::Enter);
+    let narrow = screen(&mut app, 80, 24);
+    let rows: Vec<&str> = narrow.lines().skip(1).take(20).collect();
+    assert!(
+        rows.iter().filter(|r| r.contains("urgent")).count() >= 10,
+        "priority shown at 80 columns:\n{narrow}"
+    );
+    let status = narrow.lines().last().unwrap_or_default();
+    assert!(
+        status.starts_with("filter: reopened priority:urgent"),
+        "the filter leads the status line: {status}"
+    );
+    // Tags: whole ones, the filter's first; never cut mid-word.
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0.."reopened priority:urgent".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "tag:checkout");
+    key(&mut app, KeyCode::Enter);
+    let wide = screen(&mut app, 120, 30);
+    let header = wide.lines().next().unwrap_or_default();
+    let at = header
+        .find("tags")
+        .unwrap_or_else(|| panic!("no tags column:\n{wide}"));
+    for row in wide.lines().skip(1).take(27) {
+        let cell = row.get(at..).unwrap_or_default().trim();
+        assert!(
+            cell.starts_with("checkout"),
+            "the filter's tag first: {row}"
+        );
+        for word in cell.split_whitespace() {
+            assert!(
+                word.starts_with('+') || !word.ends_with('…'),
+                "a tag cut mid-word: {row}"
+            );
+        }
+    }
+}

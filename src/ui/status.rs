@@ -14,6 +14,8 @@ use zdwatch_sources::Delivery;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let pal = &app.config().palette;
     let mut spans: Vec<Span> = Vec::new();
+    // What the user acts on first, so that a narrow terminal cuts the rest, not the filter.
+    essentials(app, pal, &mut spans);
     sources(app, pal, &mut spans);
     spans.push(Span::styled(counts(app).join(" │ "), pal.dim));
     what_is_on(app, pal, &mut spans);
@@ -119,6 +121,23 @@ pub fn quiet(app: &App, s: &crate::app::SourceView) -> bool {
         && since.is_some_and(|t| app.now().duration_since(t) >= crate::app::QUIET)
 }
 
+/// The journal's failure, the filter and why it shows nothing.
+fn essentials(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
+    if let Some(e) = &app.journal_error() {
+        spans.push(Span::styled(format!("{}  ", safe(e)), pal.error));
+    }
+    if !app.filter_text().is_empty() {
+        spans.push(Span::styled(
+            format!("filter: {}", safe(app.filter_text())),
+            pal.header,
+        ));
+        if let Some(why) = app.empty_reason() {
+            spans.push(Span::styled(format!(" ({})", safe(why)), pal.warn));
+        }
+        spans.push(Span::raw("  "));
+    }
+}
+
 /// Pause, unseen events, the filter, the pattern, the highlight, the journal's error, the notice.
 fn what_is_on(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
     if app.stream().paused {
@@ -133,15 +152,6 @@ fn what_is_on(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
             ),
             pal.warn,
         ));
-    }
-    if !app.filter_text().is_empty() {
-        spans.push(Span::styled(
-            format!("  filter: {}", safe(app.filter_text())),
-            pal.header,
-        ));
-        if let Some(why) = app.empty_reason() {
-            spans.push(Span::styled(format!(" ({})", safe(why)), pal.warn));
-        }
     }
     if let Some(p) = &app.pattern() {
         let how = if p.highlight_only {
@@ -163,9 +173,6 @@ fn what_is_on(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
             format!("  highlight: {}", safe(app.highlight_text())),
             pal.highlight,
         ));
-    }
-    if let Some(e) = &app.journal_error() {
-        spans.push(Span::styled(format!("  {}", safe(e)), pal.error));
     }
     if let Some(n) = &app.notice() {
         spans.push(Span::styled(format!("  {}", safe(n)), pal.warn));

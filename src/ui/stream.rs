@@ -56,9 +56,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(lines), area);
         return;
     }
-    let wide = area.width >= 110;
-    // With several queues or files, each row says which one it came from.
-    let several = app.sources().len() > 1;
+    let named = app.filter().names();
+    let columns = Columns::fit(area.width, app.sources().len() > 1, &named);
     let medium = area.width >= super::NARROW;
     let rows_room = usize::from(area.height.saturating_sub(1));
     let list = &app.stream().list;
@@ -79,32 +78,158 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             if i == list.selected {
                 style = style.patch(pal.selected);
             }
-            Some(row(&e, app.utc(), wide, medium, several, pal).style(style))
+            Some(row(&e, app.utc(), medium, &columns, &named, pal).style(style))
         });
     let (time_w, ticket_w, kind_w) = if medium { (14, 9, 24) } else { (8, 7, 16) };
     let mut widths = vec![
         Constraint::Length(time_w),
         Constraint::Length(ticket_w),
         Constraint::Length(kind_w),
-        Constraint::Fill(3),
+        Constraint::Fill(1),
     ];
     let mut titles = vec!["time", "ticket", "kind", "change"];
-    if medium {
-        widths.push(Constraint::Length(8));
-        titles.push("priority");
-        widths.push(Constraint::Fill(1));
-        titles.push("tags");
-    }
-    if wide {
-        widths.insert(5, Constraint::Length(14));
-        titles.insert(5, "group");
-    }
-    if several {
-        widths.insert(1, Constraint::Length(if medium { 16 } else { 10 }));
-        titles.insert(1, "source");
+    for c in &columns.optional {
+        widths.push(Constraint::Length(c.width()));
+        titles.push(c.title());
     }
     let table = super::table(rows, widths, &titles, pal);
     frame.render_widget(table, area);
+}
+
+/// A column the stream shows when there is room: those the filter names first, so that after
+/// `reopened priority:urgent` the priority is on screen even at 80 columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Optional {
+    Source(u16),
+    Priority,
+    Group,
+    Tags(u16),
+}
+
+impl Optional {
+    fn width(self) -> u16 {
+        match self {
+            Optional::Source(w) | Optional::Tags(w) => w,
+            Optional::Priority => 8,
+            Optional::Group => 14,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Optional::Source(_) => "source",
+            Optional::Priority => "priority",
+            Optional::Group => "group",
+            Optional::Tags(_) => "tags",
+        }
+    }
+}
+
+/// The optional columns chosen for a width, in the order they are drawn.
+struct Columns {
+    optional: Vec<Optional>,
+}
+
+impl Columns {
+    /// The change column keeps at least this many columns.
+    const CHANGE: u16 = 24;
+
+    fn fit(width: u16, several: bool, named: &zdwatch_core::filter::Named) -> Columns {
+        let fixed: u16 = if width >= super::NARROW {
+            14 + 9 + 24
+        } else {
+            8 + 7 + 16
+        } + 4;
+        let mut room = width.saturating_sub(fixed + Self::CHANGE);
+        // Named by the filter first; then the usual order.
+        let source = Optional::Source(if width >= super::NARROW { 16 } else { 10 });
+        let mut wanted: Vec<Optional> = Vec::new();
+        if named.source && several {
+            wanted.push(source);
+        }
+        if named.priority {
+            wanted.push(Optional::Priority);
+        }
+        if !named.tags.is_empty() {
+            wanted.push(Optional::Tags(0));
+        }
+        if named.group {
+            wanted.push(Optional::Group);
+        }
+        let usual = [
+            (several, source),
+            (true, Optional::Priority),
+            (true, Optional::Tags(0)),
+            (true, Optional::Group),
+        ];
+        for (on, c) in usual {
+            if on && !wanted.iter().any(|w| w.title() == c.title()) {
+                wanted.push(c);
+            }
+        }
+        let mut chosen = Vec::new();
+        for c in wanted {
+            let need = match c {
+                // Tags take what is left, between 12 and 40 columns.
+                Optional::Tags(_) => 12,
+                other => other.width(),
+            } + 1;
+            if need <= room {
+                room -= need;
+                chosen.push(c);
+            }
+        }
+        // The tags column gets the room left over (capped), the change column the rest.
+        for c in &mut chosen {
+            if let Optional::Tags(w) = c {
+                *w = (12 + room / 2).min(40);
+            }
+        }
+        // Drawn in a stable order, whatever chose them.
+        chosen.sort_by_key(|c| match c {
+            Optional::Source(_) => 0,
+            Optional::Priority => 1,
+            Optional::Group => 2,
+            Optional::Tags(_) => 3,
+        });
+        Columns { optional: chosen }
+    }
+}
+
+/// The ticket's tags in a column of `width`: those the filter names first, then the newest;
+/// whole tags only, and `+N` for those that do not fit.
+fn tags_cell(tags: &[String], named: &zdwatch_core::filter::Named, width: usize) -> String {
+    let mut ordered: Vec<&String> = tags.iter().filter(|t| named.tag(t)).collect();
+    ordered.extend(tags.iter().rev().filter(|t| !named.tag(t)));
+    let mut out = String::new();
+    for (i, tag) in ordered.iter().enumerate() {
+        let tag = safe(tag);
+        let left = ordered.len() - i - 1;
+        let more = if left > 0 {
+            format!(" +{left}")
+        } else {
+            String::new()
+        };
+        let sep = usize::from(!out.is_empty());
+        let used = zdwatch_core::sanitize::width(&out);
+        let fits_all = used + sep + zdwatch_core::sanitize::width(&tag) + more.len() <= width;
+        let fits_last = left == 0 && used + sep + zdwatch_core::sanitize::width(&tag) <= width;
+        if fits_all || fits_last {
+            if sep == 1 {
+                out.push(' ');
+            }
+            out.push_str(&tag);
+        } else {
+            let rest = ordered.len() - i;
+            if out.is_empty() {
+                // Not even one whole tag fits: its start, marked as cut.
+                return zdwatch_core::sanitize::fit_columns(&tag, width).into_owned();
+            }
+            out.push_str(&format!(" +{rest}"));
+            break;
+        }
+    }
+    out
 }
 
 fn header_line(_width: u16, pal: &Palette) -> Line<'static> {
@@ -117,9 +242,9 @@ fn header_line(_width: u16, pal: &Palette) -> Line<'static> {
 fn row(
     e: &TicketEvent,
     utc: bool,
-    wide: bool,
     medium: bool,
-    several: bool,
+    columns: &Columns,
+    named: &zdwatch_core::filter::Named,
     pal: &Palette,
 ) -> Row<'static> {
     let who = match (e.ticket_id, &e.domain, &e.subject_id) {
@@ -133,21 +258,23 @@ fn row(
         Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
         Cell::from(change(e)),
     ];
-    if medium {
-        let p = e.ticket.priority.as_deref().unwrap_or("");
-        cells.push(Cell::from(safe(p).into_owned()).style(theme::priority(p)));
-        let tags = e.ticket.tags.join(" ");
-        cells.push(Cell::from(safe(&tags).into_owned()).style(pal.dim));
-    }
-    if wide {
-        cells.insert(
-            5,
-            Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default()).style(pal.dim),
-        );
-    }
-    if several {
-        let source = e.source.as_deref().unwrap_or("");
-        cells.insert(1, Cell::from(safe(source).into_owned()).style(pal.dim));
+    for c in &columns.optional {
+        cells.push(match c {
+            Optional::Source(_) => {
+                Cell::from(safe(e.source.as_deref().unwrap_or("")).into_owned()).style(pal.dim)
+            }
+            Optional::Priority => {
+                let p = e.ticket.priority.as_deref().unwrap_or("");
+                Cell::from(safe(p).into_owned()).style(theme::priority(p))
+            }
+            Optional::Group => {
+                Cell::from(e.ticket.group_id.map(|g| g.to_string()).unwrap_or_default())
+                    .style(pal.dim)
+            }
+            Optional::Tags(w) => {
+                Cell::from(tags_cell(&e.ticket.tags, named, usize::from(*w))).style(pal.dim)
+            }
+        });
     }
     Row::new(cells)
 }

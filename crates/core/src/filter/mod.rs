@@ -94,6 +94,23 @@ pub enum IdField {
     Actor,
 }
 
+/// The fields a filter names, from [`Filter::names`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Named {
+    pub priority: bool,
+    pub group: bool,
+    pub source: bool,
+    /// Tag patterns (`vip`, `payment_*`).
+    pub tags: Vec<String>,
+}
+
+impl Named {
+    /// Whether `tag` is one the filter names (a pattern may have `*`).
+    pub fn tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|p| eval::glob(p, tag))
+    }
+}
+
 /// A parse error with the byte range of the offending text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct FilterError {
@@ -131,6 +148,29 @@ impl Filter {
             }
         }
         self.expr.as_ref().is_some_and(any)
+    }
+
+    /// What the filter asks about (outside negations), so that a screen can keep those columns
+    /// and show those tags first.
+    pub fn names(&self) -> Named {
+        fn walk(e: &Expr, n: &mut Named) {
+            match e {
+                Expr::And(all) | Expr::Or(all) => all.iter().for_each(|e| walk(e, n)),
+                Expr::Not(_) => {}
+                Expr::Term(t) => match t {
+                    Term::Priority(_) => n.priority = true,
+                    Term::Id(IdField::Group, _) => n.group = true,
+                    Term::Source(_) => n.source = true,
+                    Term::Tag(_, tags) => n.tags.extend(tags.iter().cloned()),
+                    _ => {}
+                },
+            }
+        }
+        let mut named = Named::default();
+        if let Some(e) = &self.expr {
+            walk(e, &mut named);
+        }
+        named
     }
 
     /// Whether `event` passes; `now` anchors `since:` terms.
