@@ -393,9 +393,18 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Journal or capture to read (repeatable). Default: the journal in the data directory, when
-    /// there is just one.
+    /// there is just one (or the one of --queue).
     #[arg(long, value_name = "PATH")]
     pub file: Vec<PathBuf>,
+
+    /// Without --file: the journal of this queue (its name, URL or ARN), when there are several.
+    #[arg(
+        long,
+        short = 'q',
+        value_name = "URL|ARN|NAME",
+        conflicts_with = "file"
+    )]
+    pub queue: Option<String>,
 
     /// Only events matching this filter (see README).
     #[arg(long, short = 'f', default_value = "")]

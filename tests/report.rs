@@ -176,3 +176,59 @@ async fn a_report_on_a_queue_reads_until_idle_and_deletes_nothing() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Without --file, `report` and `export` read this machine's journal; with several, `export
+/// --queue NAME` picks one and both list them when it is ambiguous.
+#[test]
+fn report_and_export_read_the_journals_of_this_machine() {
+    let home = common::temp_dir("journal-home");
+    let journals = home.join("zdwatch/journals");
+    std::fs::create_dir_all(&journals).unwrap();
+    let events: Vec<_> = common::samples()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("webhook/"))
+        .map(|(_, b)| common::decoded(b))
+        .collect();
+    let first = journals.join("sqs.us-east-1.amazonaws.com_123456789012_zendesk-debug.db");
+    zdwatch_journal::Journal::open(&first)
+        .unwrap()
+        .append("q", &events)
+        .unwrap();
+    let with_home = |args: &[&str]| {
+        let mut cmd = zdwatch(args);
+        cmd.env("XDG_DATA_HOME", &home);
+        run(cmd, LIMIT)
+    };
+    let one = with_home(&["report"]);
+    assert!(one.status.success(), "{}", one.stderr);
+    let figures: Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(figures["events"], json!(events.len()));
+    // A second journal: ambiguous, listed; --queue picks.
+    let second = journals.join("sqs.us-east-1.amazonaws.com_123456789012_other-queue.db");
+    zdwatch_journal::Journal::open(&second)
+        .unwrap()
+        .append("q", &events[..3])
+        .unwrap();
+    for args in [&["report"][..], &["export"][..]] {
+        let out = with_home(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stderr.contains("several journals"), "{}", out.stderr);
+        assert!(out.stderr.contains("other-queue.db"), "{}", out.stderr);
+    }
+    let picked = with_home(&["export", "--queue", "other-queue"]);
+    assert!(picked.status.success(), "{}", picked.stderr);
+    assert_eq!(picked.lines().len(), 3);
+    let url = with_home(&[
+        "export",
+        "--queue",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/zendesk-debug",
+    ]);
+    assert_eq!(url.lines().len(), events.len());
+    let none = with_home(&["export", "--queue", "nope"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        none.stderr.contains("no journal of queue nope"),
+        "{}",
+        none.stderr
+    );
+}

@@ -347,3 +347,27 @@ async fn a_deployed_rule_s_pattern_is_fetched_from_the_bus() {
         missing.stderr
     );
 }
+
+/// The summary counts near misses across every event, without --explain.
+#[test]
+fn the_summary_counts_near_misses_across_all_events() {
+    let demo = common::run(common::zdwatch(&["demo", "--emit", "2000"]), LIMIT);
+    let path = common::write_capture("near-misses", &demo.stdout);
+    let out = common::run(
+        common::zdwatch(&[
+            "test-pattern",
+            "--file",
+            path.to_str().unwrap(),
+            "--pattern",
+            r#"{"detail-type": ["Support Ticket:Status Changed"]}"#,
+        ]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("0 of "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("events nearly match: \"Support Ticket:Status Changed\" and \"Support Ticket: Status Changed\" differ only in spaces"),
+        "{}",
+        out.stderr
+    );
+}

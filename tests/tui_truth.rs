@@ -362,3 +362,24 @@ fn narrow_terminals_keep_the_columns_the_filter_names() {
         }
     }
 }
+
+/// The classic rule that never fires: the no-match screen says why before anyone presses `e`.
+#[test]
+fn a_pattern_that_lets_nothing_through_shows_its_near_misses() {
+    let mut app = common::screens::demo_app();
+    key(&mut app, KeyCode::Char(':'));
+    type_text(
+        &mut app,
+        r#"pattern {"detail-type": ["Support Ticket:Status Changed"]}"#,
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(app.stream().visible.is_empty(), "the rule never fires");
+    let shown = screen(&mut app, 120, 30);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("events nearly match"))
+        .unwrap_or_else(|| panic!("no near misses:\n{shown}"));
+    assert!(line.contains("differ only in spaces"), "{line}");
+    let n: usize = line.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 50, "{line}");
+}

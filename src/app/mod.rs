@@ -179,6 +179,9 @@ pub enum Mode {
     },
 }
 
+/// How many of the newest events the no-match screen looks at for a pattern's near misses.
+pub const NEAR_MISS_SAMPLE: u64 = 5_000;
+
 /// How long a notice stays on the status line without a key pressed.
 pub const NOTICE_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_secs(8);
 
@@ -215,6 +218,8 @@ pub struct App {
     empty_reason: Option<String>,
     /// The newest event time held: "now" for a recording, whose events may be a year old.
     latest: Option<Timestamp>,
+    /// The pattern's near misses, when it lets nothing through (worked out on refiltering).
+    near_misses: Vec<(usize, String)>,
     utc: bool,
     size: (u16, u16),
     now: Timestamp,
@@ -292,6 +297,7 @@ impl App {
             notice_since: None,
             empty_reason: None,
             latest: None,
+            near_misses: Vec::new(),
             utc: config.utc,
             size: (80, 24),
             now,
@@ -454,6 +460,24 @@ impl App {
         } else {
             None
         };
+        // A pattern that lets nothing through: count its near misses among the newest events.
+        self.near_misses = match &self.pattern {
+            Some(p) if !p.highlight_only && self.stream.visible.is_empty() => {
+                let next = self.store.next_seq();
+                let from = next
+                    .saturating_sub(NEAR_MISS_SAMPLE)
+                    .max(self.store.first_seq());
+                let bodies: Vec<Vec<u8>> =
+                    (from..next).filter_map(|s| self.store.body(s)).collect();
+                p.pattern.near_misses(bodies.iter().map(Vec::as_slice))
+            }
+            _ => Vec::new(),
+        };
+    }
+
+    /// A pattern's near misses among the newest events held, when it lets nothing through.
+    pub fn near_misses(&self) -> &[(usize, String)] {
+        &self.near_misses
     }
 
     /// The time that "so far" runs to: now when a source is live, else the end of the recording

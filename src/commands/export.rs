@@ -29,7 +29,7 @@ pub(crate) async fn run(args: cli::ExportArgs, aws: &cli::AwsArgs) -> Outcome {
     }
     let filter = filter_flag(&text)?;
     let files = if args.file.is_empty() {
-        vec![the_default_journal()?]
+        vec![the_default_journal(args.queue.as_deref())?]
     } else {
         args.file.clone()
     };

@@ -90,8 +90,9 @@ pub(crate) async fn read_files(
     .await
 }
 
-/// The only journal in the data directory; otherwise says which ones there are.
-pub(crate) fn the_default_journal() -> Outcome<std::path::PathBuf> {
+/// The only journal in the data directory (or the one of queue `pick`); otherwise says which
+/// ones there are.
+pub(crate) fn the_default_journal(pick: Option<&str>) -> Outcome<std::path::PathBuf> {
     let dir = zdwatch_journal::journals_dir();
     let mut found: Vec<std::path::PathBuf> = dir
         .as_ref()
@@ -103,20 +104,34 @@ pub(crate) fn the_default_journal() -> Outcome<std::path::PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "db"))
         .collect();
     found.sort();
+    if let Some(queue) = pick {
+        // Journals are named after their queue's URL: `<host>_<account>_<queue>.db`.
+        let name = zdwatch_sources::short_name(queue);
+        found.retain(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s == name || s.ends_with(&format!("_{name}")))
+        });
+    }
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => {
             let where_ = dir
                 .map(|d| d.display().to_string())
                 .unwrap_or_else(|| "the data directory".into());
+            let of = pick
+                .map(|q| format!(" of queue {}", sanitize::sanitize(q)))
+                .unwrap_or_default();
             crate::say!(
-                "zdwatch: no journal in {}; give --file PATH",
+                "zdwatch: no journal{of} in {}; give --file PATH",
                 sanitize::sanitize(&where_)
             );
             Err(Stop::Usage)
         }
         _ => {
-            crate::say!("zdwatch: several journals; choose one with --file:");
+            crate::say!(
+                "zdwatch: several journals; choose one with --file PATH (or --queue NAME for export):"
+            );
             for p in &found {
                 crate::say!("  {}", sanitize::sanitize(&p.display().to_string()));
             }

@@ -58,5 +58,23 @@ pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outco
         Err(e) => return Err(e.into()),
     };
     crate::say!("zdwatch: {matched} of {} events match", events.len());
+    // Near misses across all of them: why a rule that never fires does not (masked values when
+    // masking, as everywhere else).
+    let bodies: Vec<Vec<u8>> = events
+        .iter()
+        .map(|e| {
+            if args.mask {
+                event::mask::body(&e.raw, &e.kind)
+            } else {
+                e.raw.clone()
+            }
+        })
+        .collect();
+    for (n, hint) in pattern.near_misses(bodies.iter().map(Vec::as_slice)) {
+        crate::say!(
+            "zdwatch: {n} events nearly match: {}",
+            sanitize::sanitize(&hint)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

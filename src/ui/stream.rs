@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 use super::{safe, short_time, theme};
 use crate::app::App;
@@ -48,12 +48,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 app.store().len()
             )
         };
-        let lines = vec![
+        let mut lines = vec![
             header_line(area.width, pal),
             Line::from(""),
             Line::styled(safe(&text).into_owned(), pal.dim),
         ];
-        frame.render_widget(Paragraph::new(lines), area);
+        // Why the pattern lets nothing through, counted over the newest events held.
+        if !app.near_misses().is_empty() {
+            lines.push(Line::from(""));
+            for (n, hint) in app.near_misses() {
+                let what = if app.mask() {
+                    let key = app.keymap().label(Screen::Stream, Action::ToggleMask);
+                    format!("(masked: {key} shows how)")
+                } else {
+                    safe(hint).into_owned()
+                };
+                lines.push(Line::styled(
+                    format!("{n} events nearly match: {what}"),
+                    pal.warn,
+                ));
+            }
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         return;
     }
     let named = app.filter().names();

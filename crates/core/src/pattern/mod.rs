@@ -112,6 +112,35 @@ impl Pattern {
     pub fn explain<E: EventJson>(&self, event: &E) -> Explanation {
         explain::explain(&self.root, event)
     }
+
+    /// The near misses among bodies the pattern does not match, most frequent first (at most
+    /// three): `312 events: "Support Ticket:Status Changed" and "Support Ticket: Status Changed"
+    /// differ only in spaces`. What makes a rule that never fires visible before anyone presses `e`.
+    pub fn near_misses<'a>(&self, bodies: impl Iterator<Item = &'a [u8]>) -> Vec<(usize, String)> {
+        let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for body in bodies {
+            if self.matches_body(body) {
+                continue;
+            }
+            let Some(x) = event::with_eventbridge_event(body, &mut |v| self.explain(v)) else {
+                continue;
+            };
+            let mut hints: Vec<&str> = x
+                .lines
+                .iter()
+                .filter_map(|l| l.text.strip_prefix("hint: "))
+                .collect();
+            hints.sort_unstable();
+            hints.dedup();
+            for h in hints {
+                *counts.entry(h.to_string()).or_default() += 1;
+            }
+        }
+        let mut out: Vec<(usize, String)> = counts.into_iter().map(|(h, n)| (n, h)).collect();
+        out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        out.truncate(3);
+        out
+    }
 }
 
 fn paths(cond: &Cond) -> Vec<&str> {

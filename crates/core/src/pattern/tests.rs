@@ -274,3 +274,33 @@ fn wildcard_complexity() {
     assert!(wildcard::wildcard("*:*:*:*:*:event-bus/*", 0).is_err());
     assert!(wildcard::wildcard("/Users/*/dir/dir/dir/dir/dir/doc.txt", 0).is_ok());
 }
+
+#[test]
+fn near_misses_are_counted_across_events() {
+    let p = Pattern::compile(r#"{"detail-type": ["Support Ticket:Status Changed"]}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = |dt: &str, id: u32| {
+        format!(r#"{{"version":"0","id":"{id}","source":"s","account":"1","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail-type":"{dt}","detail":{{}}}}"#)
+            .into_bytes()
+    };
+    let bodies: Vec<Vec<u8>> = (0..5)
+        .map(|i| body("Support Ticket: Status Changed", i))
+        .chain((5..7).map(|i| body("Support Ticket: Comment Created", i)))
+        .chain([b"not json".to_vec()])
+        .collect();
+    let misses = p.near_misses(bodies.iter().map(Vec::as_slice));
+    assert_eq!(misses.len(), 1, "{misses:?}");
+    assert_eq!(misses[0].0, 5);
+    assert!(
+        misses[0].1.contains("differ only in spaces"),
+        "{}",
+        misses[0].1
+    );
+    let exact = Pattern::compile(r#"{"detail-type": ["Support Ticket: Status Changed"]}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        exact
+            .near_misses(bodies.iter().map(Vec::as_slice))
+            .is_empty()
+    );
+}
