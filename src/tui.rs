@@ -112,6 +112,9 @@ impl Effects for TerminalEffects {
     }
 }
 
+/// How long a refilter runs before the loop looks at keys and frames again.
+const WORK_SLICE: std::time::Duration = std::time::Duration::from_millis(4);
+
 /// Runs the monitor until the user quits. Sources end by themselves (files) or run until shutdown.
 /// Events are stored by `durability` (the journal's own thread); their messages are acknowledged
 /// when it says they are on disk, so the loop never waits on the disk.
@@ -164,6 +167,12 @@ where
             }
             settled = durability.settled(), if durability.is_waiting() => {
                 settle(settled, app, &sources, &clock).await;
+                Vec::new()
+            }
+            // A refilter (typing in the filter bar) goes on between keys and frames, a slice at
+            // a time: the key was echoed on the frame before.
+            _ = std::future::ready(()), if app.filtering() => {
+                app.work(Some(WORK_SLICE));
                 Vec::new()
             }
             n = sources.events.recv_many(&mut buffer, 64), if taking => {

@@ -383,3 +383,47 @@ fn a_pattern_that_lets_nothing_through_shows_its_near_misses() {
     let n: usize = line.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n > 50, "{line}");
 }
+
+/// Typing never waits for the filter: the key is in the bar on the next frame, the count is
+/// `…` until the scan (carried on between frames) is done, and the newest text wins.
+#[test]
+fn a_key_is_echoed_before_the_filter_has_run() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let mut app = common::screens::demo_app();
+    let held = app.store().len();
+    assert!(held > 10_000, "{held}");
+    key(&mut app, KeyCode::Char('/'));
+    let press = |app: &mut App, c: char| {
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            now(),
+        )
+    };
+    for c in "tag:checkou".chars() {
+        press(&mut app, c);
+    }
+    assert!(app.filtering(), "the scan waits for the loop");
+    let echoed = bar(&mut app);
+    assert!(echoed.starts_with("/tag:checkou"), "{echoed}");
+    assert!(echoed.contains(&format!("… of {held} match")), "{echoed}");
+    // A slice of work, then another key: the scan starts over for the newest text.
+    app.work(Some(std::time::Duration::from_micros(200)));
+    press(&mut app, 't');
+    while app.work(Some(std::time::Duration::from_millis(4))) {}
+    let done = bar(&mut app);
+    assert!(done.starts_with("/tag:checkout"), "{done}");
+    let expected = {
+        let f = zdwatch_core::filter::Filter::parse("tag:checkout").unwrap();
+        let first = app.store().first_seq();
+        app.store()
+            .since(first)
+            .filter(|e| f.matches(e, now()))
+            .count()
+    };
+    assert!(expected > 0);
+    assert_eq!(app.stream().visible.len(), expected);
+    assert!(
+        done.contains(&format!("{expected} of {held} match")),
+        "{done}"
+    );
+}

@@ -48,7 +48,8 @@ impl App {
             events.push((source, event));
         }
         effects.push(Effect::Commit { events, acks });
-        if !self.stream.paused {
+        // A refilter in progress reaches these events itself.
+        if !self.stream.paused && self.filtering.is_none() {
             self.scan_new();
         }
     }

@@ -179,6 +179,14 @@ pub enum Mode {
     },
 }
 
+/// What a refilter in progress keeps for its end: the event selected before, and whether the
+/// stream was following new events.
+#[derive(Clone, Copy, Debug)]
+struct Refiltering {
+    keep: Option<zdwatch_core::store::Seq>,
+    follow: bool,
+}
+
 /// How many of the newest events the no-match screen looks at for a pattern's near misses.
 pub const NEAR_MISS_SAMPLE: u64 = 5_000;
 
@@ -220,6 +228,8 @@ pub struct App {
     latest: Option<Timestamp>,
     /// The pattern's near misses, when it lets nothing through (worked out on refiltering).
     near_misses: Vec<(usize, String)>,
+    /// A refilter in progress (typing in the filter bar), carried on by [`App::work`].
+    filtering: Option<Refiltering>,
     utc: bool,
     size: (u16, u16),
     now: Timestamp,
@@ -298,6 +308,7 @@ impl App {
             empty_reason: None,
             latest: None,
             near_misses: Vec::new(),
+            filtering: None,
             utc: config.utc,
             size: (80, 24),
             now,
@@ -412,6 +423,12 @@ impl App {
 
     /// Runs the filter over events that arrived since the last scan.
     fn scan_new(&mut self) {
+        self.scan(usize::MAX);
+    }
+
+    /// Runs the filter over at most `limit` events from where the last scan stopped; returns
+    /// whether it reached the newest.
+    fn scan(&mut self, limit: usize) -> bool {
         if let Some(p) = &mut self.pattern {
             p.catch_up(&self.store);
         }
@@ -420,12 +437,17 @@ impl App {
         let now = self.now;
         let before = self.stream.visible.len();
         let pattern = self.pattern.as_ref().filter(|p| !p.highlight_only);
-        for e in self.store.since(self.stream.scanned.max(first)) {
+        let mut seen = 0;
+        let mut next = self.stream.scanned.max(first);
+        for e in self.store.since(next).take(limit) {
+            seen += 1;
+            next = e.seq + 1;
             if self.filter.matches(&e, now) && pattern.is_none_or(|p| p.matches(e.seq)) {
                 self.stream.visible.push(e.seq);
             }
         }
-        self.stream.scanned = self.store.next_seq();
+        let done = seen < limit || next >= self.store.next_seq();
+        self.stream.scanned = if done { self.store.next_seq() } else { next };
         let added = self.stream.visible.len() - before;
         self.stream.place(before, &self.store);
         if self.stream.follow {
@@ -434,16 +456,52 @@ impl App {
             self.stream.unseen += added;
         }
         self.keep_selection_visible();
+        done
     }
 
     /// Re-applies the filter to everything held, keeping the selected event when it still matches.
     pub fn refilter(&mut self) {
-        let keep = self.selected_seq();
+        self.begin_refilter();
+        while self.work(None) {}
+    }
+
+    /// Starts re-applying the filter; [`App::work`] carries it on in slices, so that typing in
+    /// the filter bar is echoed at once however many events are held (the newest text wins: a
+    /// new start drops the scan in progress).
+    pub(super) fn begin_refilter(&mut self) {
+        let (keep, follow) = match self.filtering.take() {
+            // A scan in progress: keep what it was keeping.
+            Some(job) => (job.keep, job.follow),
+            None => (self.selected_seq(), self.stream.follow),
+        };
         self.stream.visible.clear();
         self.stream.scanned = self.store.first_seq();
-        let follow = self.stream.follow;
         self.stream.follow = true;
-        self.scan_new();
+        self.filtering = Some(Refiltering { keep, follow });
+    }
+
+    /// Whether a refilter is in progress (the filter bar's count shows `…`).
+    pub fn filtering(&self) -> bool {
+        self.filtering.is_some()
+    }
+
+    /// Carries a refilter on for about `budget` (`None`: to its end); returns whether work is left.
+    pub fn work(&mut self, budget: Option<std::time::Duration>) -> bool {
+        let Some(job) = self.filtering else {
+            return false;
+        };
+        let started = std::time::Instant::now();
+        loop {
+            if self.scan(4096) {
+                break;
+            }
+            if budget.is_some_and(|b| started.elapsed() >= b) {
+                return true;
+            }
+        }
+        self.filtering = None;
+        self.dirty = true;
+        let (keep, follow) = (job.keep, job.follow);
         self.stream.follow = follow;
         self.stream.unseen = 0;
         if !follow {
@@ -473,6 +531,7 @@ impl App {
             }
             _ => Vec::new(),
         };
+        false
     }
 
     /// A pattern's near misses among the newest events held, when it lets nothing through.

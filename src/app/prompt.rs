@@ -189,7 +189,8 @@ impl super::App {
                 if text != self.filter_text && !p.deferred {
                     self.filter = f;
                     self.filter_text = text;
-                    self.refilter();
+                    // In slices between frames: the key shows at once, the count when ready.
+                    self.begin_refilter();
                 }
             }
             Err(e) => {

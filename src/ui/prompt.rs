@@ -55,12 +55,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Prompt) {
                     pal.header,
                 ));
             } else if p.kind == PromptKind::Filter {
+                let shown = if app.filtering() {
+                    "…".to_string()
+                } else {
+                    app.stream().visible.len().to_string()
+                };
                 spans.push(Span::styled(
-                    format!(
-                        "   {} of {} match",
-                        app.stream().visible.len(),
-                        app.store().len()
-                    ),
+                    format!("   {shown} of {} match", app.store().len()),
                     pal.dim,
                 ));
                 if let Some(why) = app.empty_reason() {

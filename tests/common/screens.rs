@@ -66,15 +66,21 @@ pub fn feed(app: &mut App, bodies: &[Vec<u8>]) -> Vec<Effect> {
     app.update(Msg::Batch(batch), now())
 }
 
+/// A key, and the refilter it may start carried to its end (the event loop does that between
+/// frames).
 pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+    let effects = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now());
+    while app.work(None) {}
+    effects
 }
 
 pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
-    app.update(
+    let effects = app.update(
         Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
         now(),
-    )
+    );
+    while app.work(None) {}
+    effects
 }
 
 pub fn type_text(app: &mut App, text: &str) {
