@@ -187,6 +187,10 @@ struct Refiltering {
     follow: bool,
 }
 
+/// How many of the newest events a filter that shows nothing is checked against for a value none
+/// of them has.
+pub const UNSEEN_SAMPLE: u64 = 50_000;
+
 /// How many of the newest events the no-match screen looks at for a pattern's near misses.
 pub const NEAR_MISS_SAMPLE: u64 = 5_000;
 
@@ -512,9 +516,14 @@ impl App {
         }
         self.keep_selection_visible();
         // Nothing shown: say which value no held event has, rather than a silent 0.
+        // Bounded, so that a filter typed over half a million events stays quick.
         self.empty_reason = if self.stream.visible.is_empty() && !self.store.is_empty() {
-            let first = self.store.first_seq();
-            self.filter.unseen(self.store.since(first))
+            let next = self.store.next_seq();
+            let from = next
+                .saturating_sub(UNSEEN_SAMPLE)
+                .max(self.store.first_seq());
+            let among = (from > self.store.first_seq()).then_some(UNSEEN_SAMPLE as usize);
+            self.filter.unseen(self.store.since(from), among)
         } else {
             None
         };

@@ -30,7 +30,12 @@ impl Open {
 impl Filter {
     /// For a filter that matches none of `events`: the first value it names (outside a negation)
     /// that none of them has, and the closest values they do have. `None` when every value is seen.
-    pub fn unseen<E: Fields>(&self, events: impl Iterator<Item = E>) -> Option<String> {
+    /// `among`: the events are the newest `n` of more, and the message says so.
+    pub fn unseen<E: Fields>(
+        &self,
+        events: impl Iterator<Item = E>,
+        among: Option<usize>,
+    ) -> Option<String> {
         let mut wanted = Vec::new();
         if let Some(expr) = &self.expr {
             collect(expr, &mut wanted);
@@ -43,7 +48,7 @@ impl Filter {
         for e in events {
             for (i, (what, value)) in wanted.iter().enumerate() {
                 let mut test = |v: &str| {
-                    if seen[i].len() < 10_000 {
+                    if seen[i].len() < 10_000 && !seen[i].contains(v) {
                         seen[i].insert(v.to_string());
                     }
                     glob(value, v)
@@ -73,7 +78,11 @@ impl Filter {
         } else {
             format!(" — seen: {}{more}", near.join(", "))
         };
-        Some(format!("no held event has {} '{value}'{hint}", what.name()))
+        let events = match among {
+            None => "no held event has".to_string(),
+            Some(n) => format!("none of the newest {n} events has"),
+        };
+        Some(format!("{events} {} '{value}'{hint}", what.name()))
     }
 }
 
@@ -122,7 +131,7 @@ mod tests {
             tagged(r#""vip","payment_failed""#, "email"),
             tagged(r#""vip_customer""#, "web"),
         ];
-        let unseen = |f: &str| Filter::parse(f).ok()?.unseen(events.iter().cloned());
+        let unseen = |f: &str| Filter::parse(f).ok()?.unseen(events.iter().cloned(), None);
         assert_eq!(
             unseen(r#"tag:"vip ""#).as_deref(),
             Some("no held event has tag 'vip ' — seen: vip")
@@ -136,6 +145,13 @@ mod tests {
             Some("no held event has tag 'payment_faild' — seen: payment_failed")
         );
         assert_eq!(unseen("tag:vip channel:web"), None, "each value is held");
+        let sampled = Filter::parse("tag:zzz")
+            .ok()
+            .and_then(|f| f.unseen(events.iter().cloned(), Some(50_000)));
+        assert!(
+            sampled.is_some_and(|m| m.starts_with("none of the newest 50000 events has tag 'zzz'")),
+            "a sample says it is one"
+        );
         assert_eq!(unseen("tag:vip* -tag:nothing_like_it"), None);
         assert_eq!(
             unseen("tag:zzz").as_deref(),
