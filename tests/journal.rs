@@ -402,35 +402,11 @@ async fn kill_and_restart(
 
 /// Receives (and deletes) everything left on the queue; returns the event ids found.
 async fn drain_ids(sqs: &aws_sdk_sqs::Client, url: &str) -> BTreeSet<String> {
-    let mut ids = BTreeSet::new();
-    let mut empty = 0;
-    while empty < 2 {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            empty += 1;
-            continue;
-        }
-        empty = 0;
-        for m in messages {
-            let body = m.body.unwrap_or_default();
-            ids.insert(common::decoded(body.into_bytes()).event_id);
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle.unwrap_or_default())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    ids
+    common::drain_bodies(sqs, url)
+        .await
+        .into_iter()
+        .map(|b| common::decoded(b).event_id)
+        .collect()
 }
 
 #[derive(Clone, Copy)]

@@ -129,36 +129,6 @@ async fn demo_events_at_a_rate_and_the_production_guard() {
     assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
 }
 
-/// Every body on a queue, taken off it.
-async fn take_all(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut empty = 0;
-    while empty < 2 {
-        let got = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        let messages = got.messages.unwrap_or_default();
-        if messages.is_empty() {
-            empty += 1;
-        }
-        for m in messages {
-            out.push(m.body.unwrap_or_default().into_bytes());
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle.unwrap_or_default())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    out
-}
-
 /// Demo traffic looks real: nothing happens in the future, and each run sends new events
 /// (the same ones again only with the same --seed).
 #[tokio::test(flavor = "multi_thread")]
@@ -182,7 +152,7 @@ async fn demo_traffic_is_never_in_the_future_and_new_each_run() {
             all.extend_from_slice(extra);
             send_ok(moto, &all, 100);
             let after = jiff::Timestamp::now();
-            let events: Vec<_> = take_all(sqs, url)
+            let events: Vec<_> = common::drain_bodies(sqs, url)
                 .await
                 .into_iter()
                 .map(common::decoded)

@@ -343,6 +343,38 @@ pub async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
     )
 }
 
+/// Receives and deletes everything on a queue (until two empty receives in a row); the bodies.
+pub async fn drain_bodies(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut empty = 0;
+    while empty < 2 {
+        let got = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            empty += 1;
+            continue;
+        }
+        empty = 0;
+        for m in messages {
+            out.push(m.body.unwrap_or_default().into_bytes());
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle.unwrap_or_default())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    out
+}
+
 pub async fn send_bodies(sqs: &aws_sdk_sqs::Client, url: &str, bodies: &[String]) {
     for chunk in bodies.chunks(10) {
         let entries = chunk.iter().enumerate().map(|(i, b)| {
