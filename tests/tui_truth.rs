@@ -427,3 +427,29 @@ fn a_key_is_echoed_before_the_filter_has_run() {
         "{done}"
     );
 }
+
+/// A one-line pattern with a mistake far to the right: the editor scrolls sideways to it.
+#[test]
+fn the_pattern_editor_shows_an_error_at_column_110() {
+    let mut app = common::screens::loaded();
+    key(&mut app, KeyCode::Char('p'));
+    let pattern = r#"{"detail-type": ["Support Ticket: Status Changed"], "source": ["aws.partner/zendesk.com/1/default"], "detail": {"ticket_event": {"type": [{"prefix" "Status"}]}}}"#;
+    type_text(&mut app, pattern);
+    let shown = screen(&mut app, 100, 24);
+    // The verdict may wrap: its position is somewhere after the ✗.
+    let verdict = shown
+        .split('✗')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no error:\n{shown}"));
+    let column: usize = verdict
+        .split("column ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no column in {verdict}"));
+    assert!(column > 100, "{verdict}");
+    assert!(
+        shown.contains(r#"{"prefix" "Status"}"#),
+        "the text at the error is in view:\n{shown}"
+    );
+}

@@ -43,6 +43,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
     };
     let rows = usize::from(text_area.height.max(1));
     let first = (editor.row + 1).saturating_sub(rows);
+    // Long lines scroll sideways so that the error (else the cursor) stays in view: a pasted
+    // one-line pattern with a mistake at column 110 shows it.
+    let room = usize::from(text_area.width.saturating_sub(4)).max(1);
+    let focus = error_at.map_or(editor.col, |(_, column)| column.saturating_sub(1));
+    // With a third of the width after it, so that what follows the mistake shows too.
+    let shift = (focus + room / 3).saturating_sub(room);
+    let cut = |text: &str| -> String { text.chars().skip(shift).collect() };
     let mut lines: Vec<Line> = Vec::new();
     if editor.text().is_empty() {
         lines.push(Line::styled(
@@ -51,11 +58,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
         ));
     }
     for (i, text) in editor.lines.iter().enumerate().skip(first).take(rows) {
-        let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), pal.dim)];
+        let marker = if shift > 0 { "…" } else { " " };
+        let mut spans = vec![Span::styled(format!("{:>3}{marker}", i + 1), pal.dim)];
+        let text = &cut(text);
         match error_at {
             Some((line, column)) if line == i + 1 => {
                 let chars: Vec<char> = text.chars().collect();
-                let at = (column - 1).min(chars.len());
+                let at = column.saturating_sub(1 + shift).min(chars.len());
                 let before: String = chars[..at].iter().collect();
                 let here: String = chars.get(at).map_or(" ".into(), |c| c.to_string());
                 let after: String = chars.iter().skip(at + 1).collect();
@@ -98,11 +107,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &PatternEditor) {
     // The cursor, where typing goes (lines scrolled off the top are not drawn).
     if editor.row >= first {
         let line = &editor.lines[editor.row];
-        let before: String = line.chars().take(editor.col).collect();
+        let before: String = line.chars().take(editor.col).skip(shift).collect();
         let columns = zdwatch_core::sanitize::width(&safe(&before));
         let x = text_area.x + 4 + u16::try_from(columns).unwrap_or(u16::MAX);
         let y = text_area.y + u16::try_from(editor.row - first).unwrap_or(0);
-        if x < text_area.right() && y < text_area.bottom() {
+        if editor.col >= shift && x < text_area.right() && y < text_area.bottom() {
             frame.set_cursor_position(Position::new(x, y));
         }
     }
