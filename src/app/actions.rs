@@ -367,14 +367,12 @@ impl App {
 /// The most `y` puts on the clipboard.
 pub const COPY_LIMIT: usize = 100 * 1024;
 
-/// A body as `y` copies it: valid JSON with invisible characters escaped, anything else sanitised.
+/// A body as `y` copies it: as `--format raw` writes it (JSON on one line with invisible
+/// characters escaped, anything else sanitised), without the line break.
 fn copyable(e: &zdwatch_core::event::TicketEvent) -> String {
-    use zdwatch_core::sanitize::{json_text, sanitize_bytes};
-    match std::str::from_utf8(&e.raw) {
-        // Line breaks in JSON are whitespace: one line pastes as one line.
-        Ok(text) if e.format != zdwatch_core::event::Format::Malformed => {
-            json_text(&text.replace(['\n', '\r'], " ")).into_owned()
-        }
-        _ => sanitize_bytes(&e.raw),
-    }
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = crate::headless::write_raw(&mut out, e, false);
+    out.pop();
+    String::from_utf8_lossy(&out).into_owned()
 }
