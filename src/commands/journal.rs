@@ -1,7 +1,6 @@
 //! `zdwatch journal purge`: customer data out of the journals, by age or by ticket; and the
 //! `retention` setting, which applies the same purge to the journals a run opens.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use zdwatch_core::sanitize;
@@ -24,7 +23,7 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
         ticket: args.ticket,
     };
     let paths = if args.journals.is_empty() {
-        every_journal()
+        zdwatch_journal::default_journals()
     } else {
         args.journals.clone()
     };
@@ -62,22 +61,4 @@ pub(crate) fn run(args: JournalCommandArgs) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Every journal in the data directory.
-fn every_journal() -> Vec<PathBuf> {
-    let Some(dir) = zdwatch_journal::journals_dir() else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "db"))
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.sort();
-    paths
 }

@@ -94,16 +94,7 @@ pub(crate) async fn read_files(
 /// ones there are.
 pub(crate) fn the_default_journal(pick: Option<&str>) -> Outcome<std::path::PathBuf> {
     let dir = zdwatch_journal::journals_dir();
-    let mut found: Vec<std::path::PathBuf> = dir
-        .as_ref()
-        .and_then(|d| std::fs::read_dir(d).ok())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "db"))
-        .collect();
-    found.sort();
+    let mut found = zdwatch_journal::default_journals();
     if let Some(queue) = pick {
         // Journals are named after their queue's URL: `<host>_<account>_<queue>.db`.
         let name = zdwatch_sources::short_name(queue);

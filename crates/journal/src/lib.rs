@@ -24,7 +24,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 
 pub use journals::Journals;
-pub use paths::{default_path, is_sqlite, journals_dir};
+pub use paths::{default_journals, default_path, is_sqlite, journals_dir};
 pub use purge::{Purge, Purged};
 pub use schema::{SCHEMA_VERSION, SQLITE_MAGIC};
 pub use writer::{Done, Writer};

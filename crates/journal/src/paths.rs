@@ -16,6 +16,20 @@ pub fn journals_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "zdwatch").map(|d| journals_dir_in(d.data_dir()))
 }
 
+/// The journals in the data directory (`*.db` in [`journals_dir`]), sorted.
+pub fn default_journals() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = journals_dir()
+        .and_then(|d| fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    found.sort();
+    found
+}
+
 fn journals_dir_in(data: &Path) -> PathBuf {
     data.join("journals")
 }
