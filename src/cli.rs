@@ -250,6 +250,11 @@ fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
 }
 
 impl InputArgs {
+    /// No queue, bus, file or demo named.
+    pub fn names_nothing(&self) -> bool {
+        self.queue.is_empty() && self.file.is_empty() && self.bus.is_empty() && !self.demo
+    }
+
     /// The stretch of the bus archive to replay (`--replay-since`, or `--replay-from/--replay-to`).
     pub fn replay_window(
         &self,

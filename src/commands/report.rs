@@ -14,8 +14,7 @@ use crate::{cli, headless};
 /// `zdwatch report`: read everything (queues: until idle, never deleting), then print the figures.
 pub(crate) async fn run(mut args: cli::ReportArgs, aws: &cli::AwsArgs) -> Outcome {
     // Nothing named: the journal of this machine, as for `export`.
-    let input = &args.input;
-    if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
+    if args.input.names_nothing() {
         args.input.file = vec![super::start::the_default_journal(None)?];
     }
     let (filter, pattern) = selection(&args.filter, &args.patterns, aws).await?;

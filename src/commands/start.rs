@@ -160,7 +160,7 @@ pub(crate) async fn start_sources(
     aws: &cli::AwsArgs,
     how: Reading<'_>,
 ) -> Outcome<zdwatch_sources::SourceSet> {
-    if input.queue.is_empty() && input.file.is_empty() && input.bus.is_empty() && !input.demo {
+    if input.names_nothing() {
         crate::say!(
             "zdwatch: nothing to read: give --queue URL|NAME, --bus NAME or --file PATH, or try --demo (see --help)"
         );
