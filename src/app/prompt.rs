@@ -118,13 +118,7 @@ impl super::App {
             Action::Accept if prompt.kind == PromptKind::Filter && prompt.error.is_some() => {
                 prompt.refused = true;
                 let original = prompt.original.clone();
-                if original != self.filter_text {
-                    if let Ok(f) = Filter::parse(&original) {
-                        self.filter = f;
-                        self.filter_text = original;
-                        self.refilter();
-                    }
-                }
+                self.restore_filter(original);
             }
             Action::Accept => {
                 let prompt = self.prompt.take();
@@ -134,13 +128,8 @@ impl super::App {
             }
             Action::Cancel => {
                 if let Some(p) = self.prompt.take() {
-                    if p.kind == PromptKind::Filter && p.original != self.filter_text {
-                        // Esc restores the filter that was active before the bar opened.
-                        if let Ok(f) = Filter::parse(&p.original) {
-                            self.filter = f;
-                            self.filter_text = p.original;
-                            self.refilter();
-                        }
+                    if p.kind == PromptKind::Filter {
+                        self.restore_filter(p.original);
                     }
                 }
             }
@@ -170,6 +159,17 @@ impl super::App {
                 self.prompt_changed();
             }
             _ => {}
+        }
+    }
+
+    /// The filter that was active before the bar opened, active again (Esc, or Enter on an error).
+    fn restore_filter(&mut self, original: String) {
+        if original != self.filter_text {
+            if let Ok(f) = Filter::parse(&original) {
+                self.filter = f;
+                self.filter_text = original;
+                self.refilter();
+            }
         }
     }
 
