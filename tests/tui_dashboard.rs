@@ -397,3 +397,50 @@ fn a_live_dashboard_forgets_aggregates_older_than_it_can_show() {
     assert_eq!(app.stats().summary(old.0, old.1).total, 0, "forgotten");
     assert!(app.stats().summary(recent.0, recent.1).total > 0, "kept");
 }
+
+/// At 80×24 the matrix keeps a row per status (so the reopen row `solved` is on screen, with its
+/// `from` label), and where a terminal is too small for it, the bottom border names the statuses
+/// it cannot show; moving the selection down brings them into view.
+#[test]
+fn the_matrix_keeps_its_reopen_row_on_small_screens_and_names_what_it_hides() {
+    let mut app = demo_app();
+    dashboard(&mut app);
+    let statuses = app.dashboard().figures.statuses.clone();
+    assert!(statuses.len() >= 5, "{statuses:?}");
+    let reopens = app.dashboard().figures.transitions("solved", "open");
+    assert!(reopens > 0);
+    let text = screen(&mut app, 80, 24);
+    let solved = text
+        .lines()
+        .find(|l| l.contains("││solved "))
+        .unwrap_or_else(|| panic!("no solved row at 80×24:\n{text}"));
+    assert!(solved.contains(&reopens.to_string()), "{solved}");
+    assert!(!text.contains('↓'), "nothing is hidden at 80×24:\n{text}");
+
+    let small = screen(&mut app, 60, 15);
+    let note = small
+        .lines()
+        .find(|l| l.contains("↓ "))
+        .unwrap_or_else(|| panic!("no note of the hidden rows:\n{small}"));
+    let hidden: Vec<&str> = note
+        .split('↓')
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('┘')
+        .split_whitespace()
+        .collect();
+    assert!(hidden.contains(&"solved"), "{note}");
+    for status in &hidden {
+        assert!(
+            !small.contains(&format!("││{status} ")),
+            "{status} is both shown and named hidden:\n{small}"
+        );
+    }
+    go_to(&mut app, Panel::Transitions);
+    for _ in 0..statuses.len() {
+        key(&mut app, KeyCode::Down);
+    }
+    let scrolled = screen(&mut app, 60, 15);
+    assert!(scrolled.contains("││solved "), "{scrolled}");
+    assert!(scrolled.contains("↑ new"), "{scrolled}");
+}

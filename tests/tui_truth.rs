@@ -453,3 +453,56 @@ fn the_pattern_editor_shows_an_error_at_column_110() {
         "the text at the error is in view:\n{shown}"
     );
 }
+
+/// Forty minutes of backlog delivered at once is not a rate: only what happened in the last
+/// 30 seconds counts as current traffic, and the rest is named as backlog.
+#[test]
+fn catching_up_on_a_backlog_is_not_read_as_a_spike() {
+    let start: jiff::Timestamp = "2025-01-08T16:20:00Z".parse().unwrap();
+    let deliveries = zdwatch_sources::demo::Simulator::new(42, start).advance(now());
+    let recent = now() - zdwatch::app::BACKLOG_AGE;
+    let current = deliveries
+        .iter()
+        .filter(|d| {
+            let event = zdwatch_core::event::decode(zdwatch_core::event::Received {
+                body: d.body.clone(),
+                message_id: None,
+                received_at: d.at,
+            });
+            event.occurred_at.is_none_or(|t| t >= recent)
+        })
+        .count();
+    let backlog = deliveries.len() - current;
+    assert!(
+        backlog > 10 * current && current > 0,
+        "{current} current, {backlog} backlog"
+    );
+    let mut app = common::screens::demo_app();
+    let later = now() + jiff::SignedDuration::from_secs(1);
+    app.update(Msg::Tick, later);
+    let screen = screen_at(&mut app, later);
+    let expected = format!(
+        "{:.1}/s (+{:.0}/s backlog)",
+        current as f64 / 5.0,
+        backlog as f64 / 5.0
+    );
+    assert!(screen.contains(&expected), "{expected} in\n{screen}");
+    // A recording has no rate at all: it is read, not received.
+    let mut file = App::new(
+        zdwatch::app::Config {
+            sources: vec!["capture.ndjson".into()],
+            live: vec![false],
+            ..common::screens::config(zdwatch_sources::Delivery::Peek)
+        },
+        "",
+        now(),
+    )
+    .unwrap();
+    common::screens::feed(&mut file, &common::screens::sample_bodies());
+    file.update(Msg::Tick, later);
+    let status = screen_at(&mut file, later);
+    assert!(
+        status.contains("events") && !status.contains("/s"),
+        "{status}"
+    );
+}

@@ -24,8 +24,11 @@ impl App {
         }
         let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(ids.len());
         for (source, mut event) in ids.into_iter().zip(decode_many(bodies)) {
-            self.rate.count(self.now);
             if let Some(s) = self.sources.get_mut(source) {
+                // A recording is read, not received: it has no rate.
+                if s.health.live {
+                    self.rate.count(self.now, event.occurred_at);
+                }
                 event.source = Some(s.short.clone());
                 s.last_event = Some(self.now);
                 if let (true, Some(occurred)) = (s.health.live, event.occurred_at) {

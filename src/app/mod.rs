@@ -29,7 +29,7 @@ use keymap::Screen;
 pub use pattern::{ActivePattern, PatternEditor};
 pub use prompt::{LIVE_WORD_SEARCH, Prompt, PromptKind};
 pub use stream::{Order, StreamView};
-pub use view::{ListView, Rate};
+pub use view::{BACKLOG_AGE, ListView, Rate};
 use zdwatch_core::event::TicketEvent;
 use zdwatch_core::filter::Filter;
 use zdwatch_core::stats::Stats;

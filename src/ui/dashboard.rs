@@ -38,9 +38,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let rates_h = u16::try_from(f.rates.len().min(5) + 2)
         .unwrap_or(7)
         .min(h * 3 / 10);
-    // The middle panels keep at least three rows; the ticket lists give way first.
-    let spare = h.saturating_sub(rates_h + health_h + 5);
-    let lower_h = if spare >= 3 { spare.min(8) } else { 0 };
+    // The middle panels get what the status matrix needs (a row per status, so the reopen row
+    // `solved` shows on a 24-line terminal); the ticket lists give way first.
+    let middle_want = u16::try_from(f.statuses.len() + 3)
+        .unwrap_or(u16::MAX)
+        .clamp(5, 10);
+    let spare = h.saturating_sub(rates_h + health_h + middle_want);
+    let lower_h = if spare >= 4 { spare.min(8) } else { 0 };
     let [rates, middle, lower, health] = Layout::vertical([
         Constraint::Length(rates_h),
         Constraint::Fill(1),
@@ -369,29 +373,29 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) 
     }
     let label_w = 8usize;
     let cell_w = (usize::from(inner.width).saturating_sub(label_w) / n).clamp(4, 9);
+    // Rows and columns scroll to the selection; what does not fit is named on the bottom border.
+    let columns = (usize::from(inner.width).saturating_sub(label_w) / cell_w).max(1);
+    let rows = usize::from(inner.height.saturating_sub(1));
+    let selected = d.row(Panel::Transitions);
+    let (top, left) = (first_row(selected, rows), first_row(d.column, columns));
+    let shown = |first: usize, room: usize| first..(first + room).min(n);
+    let (row_range, column_range) = (shown(top, rows), shown(left, columns));
     let mut header = vec![Span::raw(" ".repeat(label_w))];
-    for s in &f.statuses {
+    for s in &f.statuses[column_range.clone()] {
         header.push(Span::styled(
             format!(" {}", super::abbreviated(s, cell_w - 1, false)),
             theme::status(s).patch(pal.header),
         ));
     }
     let mut lines = vec![Line::from(header)];
-    let rows = usize::from(inner.height.saturating_sub(1));
-    let selected = d.row(Panel::Transitions);
-    for (r, from) in f
-        .statuses
-        .iter()
-        .enumerate()
-        .skip(first_row(selected, rows))
-        .take(rows)
-    {
+    for r in row_range.clone() {
+        let from = &f.statuses[r];
         let mut spans = vec![Span::styled(
             format!("{} ", super::abbreviated(from, label_w - 1, true)),
             theme::status(from),
         )];
-        for (c, to) in f.statuses.iter().enumerate() {
-            let n = f.transitions(from, to);
+        for c in column_range.clone() {
+            let n = f.transitions(from, &f.statuses[c]);
             let text = if n == 0 { "·".to_string() } else { count(n) };
             let mut style = if n == 0 { pal.dim } else { Style::new() };
             if d.panel == Panel::Transitions && r == selected && c == d.column {
@@ -402,6 +406,45 @@ fn draw_matrix(frame: &mut Frame, area: Rect, d: &DashboardView, pal: &Palette) 
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+    let hidden = matrix_hidden(&f.statuses, row_range, column_range);
+    if !hidden.is_empty() && area.height > 1 && area.width > 2 {
+        let bottom = Rect {
+            y: area.bottom() - 1,
+            height: 1,
+            ..area
+        };
+        let text = format!(" {} ", safe(&hidden));
+        let cut = zdwatch_core::sanitize::take_columns(&text, usize::from(area.width - 2));
+        let line = Line::styled(cut.to_string(), pal.warn).right_aligned();
+        frame.render_widget(
+            Paragraph::new(line),
+            Rect {
+                x: bottom.x + 1,
+                width: bottom.width.saturating_sub(2),
+                ..bottom
+            },
+        );
+    }
+}
+
+/// The statuses the matrix cannot show at this size, by where they are: `↑ new ↓ solved closed
+/// → closed` (rows above, rows below, columns to the right and left).
+fn matrix_hidden(
+    statuses: &[String],
+    rows: std::ops::Range<usize>,
+    columns: std::ops::Range<usize>,
+) -> String {
+    let mut parts = Vec::new();
+    let mut name = |arrow: &str, range: std::ops::Range<usize>| {
+        if !range.is_empty() {
+            parts.push(format!("{arrow} {}", statuses[range].join(" ")));
+        }
+    };
+    name("↑", 0..rows.start);
+    name("↓", rows.end..statuses.len());
+    name("←", 0..columns.start);
+    name("→", columns.end..statuses.len());
+    parts.join("  ")
 }
 
 /// A list of tickets: `(label, figure, ticket)`, with the ticket's subject when known.

@@ -87,8 +87,19 @@ fn counts(app: &App) -> Vec<String> {
     if app.config().reads_queues {
         parts.push(mode.to_string());
     }
+    // A recording is read, not received: it has no rate.
+    if app.is_live() {
+        let (rate, backlog) = (app.rate(), app.rate().backlog_per_second(app.now()));
+        parts.push(if backlog > 0.0 {
+            format!(
+                "{:.1}/s (+{backlog:.0}/s backlog)",
+                rate.per_second(app.now())
+            )
+        } else {
+            format!("{:.1}/s", rate.per_second(app.now()))
+        });
+    }
     parts.extend([
-        format!("{:.1}/s", app.rate().per_second(app.now())),
         format!("{} events", c.total),
         format!("{} shown", app.stream().visible.len()),
     ]);
