@@ -432,4 +432,9 @@ async fn an_unreachable_endpoint_is_reported_as_state_and_retried() {
         out.stderr
     );
     assert!(out.stdout.is_empty());
+    // A run that never received anything leaves no empty journal behind.
+    let journal = common::data_home()
+        .join("zdwatch/journals")
+        .join(format!("127.0.0.1_{port}_123456789012_q.db"));
+    assert!(!journal.exists(), "{} was left behind", journal.display());
 }

@@ -9,21 +9,55 @@ use crate::{Journal, JournalError, StoredEvent};
 
 /// The journals of a run, by source: each queue its own file, or all in one with `--journal PATH`.
 /// Sources without a journal (files, the demo) are simply not written.
+///
+/// A journal that does not exist yet is created by the first events it is to hold, so that a run
+/// that never received anything (a queue that could not be reached) leaves no empty file behind;
+/// whether it could be created is checked at once.
 #[derive(Default)]
 pub struct Journals {
-    journals: Vec<Journal>,
+    journals: Vec<Slot>,
     /// Index into `journals` for each source id.
     by_source: Vec<Option<usize>>,
     names: Vec<String>,
+    /// `--journal-max-mb`, for journals created later.
+    max_size: Option<u64>,
+}
+
+enum Slot {
+    Open(Journal),
+    /// Not created yet: no event has been stored in it.
+    Later(std::path::PathBuf),
+}
+
+impl Slot {
+    fn path(&self) -> &Path {
+        match self {
+            Slot::Open(j) => &j.path,
+            Slot::Later(path) => path,
+        }
+    }
+
+    fn open(&self) -> Option<&Journal> {
+        match self {
+            Slot::Open(j) => Some(j),
+            Slot::Later(_) => None,
+        }
+    }
 }
 
 impl Journals {
-    /// Adds source `id` (named `name`, its queue URL) writing to the journal at `path`.
+    /// Adds source `id` (named `name`, its queue URL) writing to the journal at `path`: opened
+    /// now when it exists, else created with its first events (its directory is made now).
     pub fn add(&mut self, id: usize, name: &str, path: &Path) -> Result<(), JournalError> {
-        let index = match self.journals.iter().position(|j| j.path == path) {
+        let index = match self.journals.iter().position(|j| j.path() == path) {
             Some(i) => i,
+            None if path.exists() => {
+                self.journals.push(Slot::Open(Journal::open(path)?));
+                self.journals.len() - 1
+            }
             None => {
-                self.journals.push(Journal::open(path)?);
+                Journal::can_create(path)?;
+                self.journals.push(Slot::Later(path.to_path_buf()));
                 self.journals.len() - 1
             }
         };
@@ -49,24 +83,48 @@ impl Journals {
         self.by_source.get(source).is_some_and(Option::is_some)
     }
 
+    /// Every journal of the run, created yet or not.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.journals.iter().map(|j| j.path.as_path())
+        self.journals.iter().map(Slot::path)
+    }
+
+    fn existing(&self) -> impl Iterator<Item = &Journal> {
+        self.journals.iter().filter_map(Slot::open)
     }
 
     /// Purges every journal (the `retention` setting); returns the sums.
     pub fn purge(&mut self, what: crate::Purge) -> Result<crate::Purged, JournalError> {
         let mut sum = crate::Purged::default();
-        for j in &mut self.journals {
-            let p = j.purge(what, false)?;
-            sum.events += p.events;
-            sum.tickets += p.tickets;
+        for slot in &mut self.journals {
+            if let Slot::Open(j) = slot {
+                let p = j.purge(what, false)?;
+                sum.events += p.events;
+                sum.tickets += p.tickets;
+            }
         }
         Ok(sum)
     }
 
-    /// Caps every journal's size (`--journal-max-mb`).
-    pub fn set_max_size(&self, bytes: u64) -> Result<(), JournalError> {
-        self.journals.iter().try_for_each(|j| j.set_max_size(bytes))
+    /// Caps every journal's size (`--journal-max-mb`), those created later too.
+    pub fn set_max_size(&mut self, bytes: u64) -> Result<(), JournalError> {
+        self.max_size = Some(bytes);
+        self.existing().try_for_each(|j| j.set_max_size(bytes))
+    }
+
+    /// The journal at `index`, created now if it was waiting for its first events.
+    fn for_writing(&mut self, index: usize) -> Result<&mut Journal, JournalError> {
+        let slot = &mut self.journals[index];
+        if let Slot::Later(path) = slot {
+            let journal = Journal::open(path)?;
+            if let Some(bytes) = self.max_size {
+                journal.set_max_size(bytes)?;
+            }
+            *slot = Slot::Open(journal);
+        }
+        match slot {
+            Slot::Open(j) => Ok(j),
+            Slot::Later(_) => unreachable!("opened just above"),
+        }
     }
 
     /// Stores the events of each source in its journal; `Ok` means all of them are on disk.
@@ -84,9 +142,9 @@ impl Journals {
             if events.is_empty() {
                 continue;
             }
-            if let Some(Some(i)) = self.by_source.get(source) {
+            if let Some(Some(i)) = self.by_source.get(source).copied() {
                 let name = self.names[source].clone();
-                self.journals[*i].append(&name, events)?;
+                self.for_writing(i)?.append(&name, events)?;
             }
         }
         Ok(())
@@ -95,7 +153,7 @@ impl Journals {
     /// A ticket's events in every journal (at most `limit` from each).
     pub fn ticket(&self, ticket: u64, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
         let mut all = Vec::new();
-        for j in &self.journals {
+        for j in self.existing() {
             all.extend(j.ticket(ticket, limit)?);
         }
         Ok(all)
@@ -111,11 +169,12 @@ impl Journals {
         slice: usize,
         mut f: impl FnMut(Vec<StoredEvent>),
     ) -> Result<(), JournalError> {
-        if let [only] = self.journals.as_slice() {
+        let existing: Vec<&Journal> = self.existing().collect();
+        if let [only] = existing.as_slice() {
             return only.recent_each(since, limit, slice, f);
         }
         let mut all = Vec::new();
-        for j in &self.journals {
+        for j in existing {
             all.extend(j.recent(since, limit)?);
         }
         all.sort_by_key(|e| e.received_at);

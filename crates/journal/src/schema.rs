@@ -55,6 +55,32 @@ CREATE TABLE tickets (
 "#];
 
 impl Journal {
+    /// Whether a journal can be created at `path` (which does not exist): its directory is made
+    /// as [`Journal::open`] makes it, and a file is created in it and removed again.
+    pub(crate) fn can_create(path: &Path) -> Result<(), JournalError> {
+        let io = |source| JournalError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            crate::private::create_dir(dir).map_err(io)?;
+            if crate::paths::journals_dir().is_some_and(|own| own == dir) {
+                crate::private::tighten(dir).map_err(io)?;
+            }
+        }
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let probe = dir
+            .unwrap_or(Path::new("."))
+            .join(format!(".{name}.probe-{}", std::process::id()));
+        crate::private::options()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(io)?;
+        std::fs::remove_file(&probe).map_err(io)
+    }
+
     /// Opens or creates a journal for writing: the directory is created 0700, the file 0600.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         let io = |source| JournalError::Io {

@@ -463,3 +463,38 @@ fn an_existing_journal_readable_by_others_is_made_private_when_opened() {
     }
     drop(open);
 }
+
+#[test]
+fn a_journal_is_created_by_its_first_events_and_refused_early_when_it_cannot_be() {
+    let path = temp("later");
+    let mut journals = Journals::default();
+    journals
+        .add(0, "q", &path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    assert!(dir.is_dir(), "the directory is made at once");
+    assert!(!path.exists(), "no file before the first event");
+    assert_eq!(
+        fs::read_dir(dir).map(|d| d.count()).ok(),
+        Some(0),
+        "no probe left"
+    );
+    assert!(journals.ticket(1, 10).is_ok_and(|v| v.is_empty()));
+    let e = sample("webhook/comment_added.json");
+    assert!(journals.append([(0, &e)]).is_ok());
+    assert!(path.exists());
+    assert_eq!(
+        Journal::open_read_only(&path).and_then(|j| j.count()).ok(),
+        Some(1)
+    );
+
+    // A journal whose directory cannot be made is refused when it is added, not later.
+    let blocked = temp("blocked");
+    let parent = blocked
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    assert!(fs::create_dir_all(parent).is_ok());
+    assert!(fs::write(parent.join("sub"), b"a file, not a directory").is_ok());
+    assert!(Journals::default().add(0, "q", &blocked).is_err());
+}
