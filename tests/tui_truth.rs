@@ -506,3 +506,23 @@ fn catching_up_on_a_backlog_is_not_read_as_a_spike() {
         "{status}"
     );
 }
+
+/// At 80 columns an error too long for the bar is shown whole on the lines above it, and the
+/// typed filter keeps the bar.
+#[test]
+fn an_error_too_long_for_the_bar_is_shown_whole_above_it() {
+    let mut app = loaded();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "status:opn->solved tag:vip");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&mut app, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[23], "/status:opn->solved tag:vip", "{text}");
+    let above = format!("{} {}", lines[21], lines[22]);
+    assert!(
+        above.contains(
+            "✗ no status 'opn' — did you mean open? — Enter applied nothing; no filter as before"
+        ),
+        "{text}"
+    );
+}
