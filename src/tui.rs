@@ -155,6 +155,12 @@ where
                 for m in keys.drain(..) {
                     out.extend(app.update(m, clock()));
                 }
+                // A key is echoed at once, not on the next frame tick (up to 33 ms later): keys
+                // come at a typist's pace, so this cannot flood the terminal.
+                if app.dirty() && !app.quit() {
+                    terminal.draw(|f| crate::ui::draw(f, app)).map_err(io::Error::other)?;
+                    app.drawn();
+                }
                 out
             },
             _ = frames.tick() => {

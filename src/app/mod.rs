@@ -195,6 +195,9 @@ pub const UNSEEN_SAMPLE: u64 = 50_000;
 pub const NEAR_MISS_SAMPLE: u64 = 5_000;
 
 /// How long a notice stays on the status line without a key pressed.
+/// Events a refilter looks at between two checks of its time budget.
+const WORK_STEP: usize = 256;
+
 pub const NOTICE_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_secs(8);
 
 pub struct App {
@@ -496,7 +499,9 @@ impl App {
         };
         let started = std::time::Instant::now();
         loop {
-            if self.scan(4096) {
+            // Small steps, so that the budget is checked often: a word search decodes each
+            // body, and 4,096 of them took 35 ms, which is how long a key then waited.
+            if self.scan(WORK_STEP) {
                 break;
             }
             if budget.is_some_and(|b| started.elapsed() >= b) {
