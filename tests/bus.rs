@@ -330,3 +330,70 @@ async fn replay_since_brings_the_archive_s_history_into_the_personal_queue() {
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+/// AWS (and moto) page ListRules at 50: `gc` follows every page, and `doctor --bus` counts
+/// every rule.
+#[tokio::test(flavor = "multi_thread")]
+async fn gc_and_doctor_see_every_page_of_rules() {
+    let moto = Moto::start();
+    let (eb, sqs) = (moto.eventbridge(), moto.sqs());
+    eb.create_event_bus().name("busy").send().await.unwrap();
+    let old = "2020-01-01T00:00:00Z";
+    for i in 0..70 {
+        let name = format!("zdwatch-old-{i:03}");
+        eb.put_rule()
+            .name(&name)
+            .event_bus_name("busy")
+            .event_pattern(r#"{"source": ["zendesk.webhook"]}"#)
+            .tags(
+                aws_sdk_eventbridge::types::Tag::builder()
+                    .key("zdwatch:owner")
+                    .value("someone@host")
+                    .build()
+                    .unwrap(),
+            )
+            .tags(
+                aws_sdk_eventbridge::types::Tag::builder()
+                    .key("zdwatch:created")
+                    .value(old)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let first_page = zdwatch_rules(&eb, "busy").await.len();
+    assert!(
+        first_page < 70,
+        "moto pages ListRules ({first_page} on the first page)"
+    );
+
+    let doctor = run(moto.zdwatch(&["doctor", "--bus", "busy"]), LIMIT);
+    assert!(
+        doctor.stdout_text().contains("70 rules on the bus"),
+        "{}",
+        doctor.stdout_text()
+    );
+
+    let gc = run(
+        moto.zdwatch(&["gc", "--bus", "busy", "--older-than", "1h"]),
+        LIMIT,
+    );
+    assert!(gc.status.success(), "{}", gc.stderr);
+    let left = eb
+        .list_rules()
+        .event_bus_name("busy")
+        .send()
+        .await
+        .unwrap()
+        .rules
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "gc left {} rules: {}",
+        left.len(),
+        gc.stdout_text()
+    );
+    assert!(zdwatch_queues(&sqs).await.is_empty());
+}

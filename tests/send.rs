@@ -180,3 +180,144 @@ async fn demo_traffic_is_never_in_the_future_and_new_each_run() {
     let b = run_once(&["--seed", "7"]).await;
     assert_eq!(a, b, "the same seed sends the same events");
 }
+
+/// `zdwatch send ARGS` through `proxy` (which may act like AWS where moto does not).
+fn send_through(proxy: &common::proxy::FaultProxy, args: &[&str]) -> common::Run {
+    let mut all = vec!["send"];
+    all.extend_from_slice(args);
+    let mut cmd = common::zdwatch(&all);
+    cmd.args([
+        "--endpoint-url",
+        &proxy.endpoint,
+        "--region",
+        common::REGION,
+    ])
+    .env("AWS_ACCESS_KEY_ID", "testing")
+    .env("AWS_SECRET_ACCESS_KEY", "testing");
+    run(cmd, LIMIT)
+}
+
+/// AWS refuses PutEvents entries whose source starts with `aws.` (moto takes them): the
+/// connector's events go under `zdwatch.aws.partner/…`, where a pattern can still find them.
+#[tokio::test(flavor = "multi_thread")]
+async fn connector_events_go_on_a_bus_under_a_source_aws_allows() {
+    let moto = Moto::start();
+    let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
+    proxy.act_like_aws();
+    let (sqs, eb) = (moto.sqs(), moto.eventbridge());
+    eb.create_event_bus()
+        .name("zendesk-test")
+        .send()
+        .await
+        .unwrap();
+    let url = create_queue(&sqs, "connector-target").await;
+    let pattern = r#"{"source": [{"prefix": "zdwatch.aws.partner/zendesk.com"}]}"#;
+    common::route_to_queue(&eb, &sqs, "zendesk-test", "connector", pattern, &url).await;
+    let bodies = bodies();
+    let connector = bodies
+        .iter()
+        .filter(|b| source_of(b).starts_with("aws.partner/zendesk.com"))
+        .count();
+    assert!(connector > 0);
+    let path = write_capture("send-connector", &capture(&bodies));
+    let out = send_through(
+        &proxy,
+        &["--to-bus", "zendesk-test", "--file", path.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("sent {} events", bodies.len()))
+            && out.stderr.contains(&format!(
+                "{connector} Events Connector events went under source zdwatch.aws.partner/"
+            )),
+        "{}",
+        out.stderr
+    );
+    let seen = proxy.put_events_seen();
+    assert!(seen.requests > 0);
+    assert_eq!(seen.refused_sources, 0, "no aws.* source was put: {seen:?}");
+    wait_total(&sqs, &url, connector as u64).await;
+}
+
+/// Requests stay within PutEvents' 256 KB, however large the events (ten at a time would not).
+#[tokio::test(flavor = "multi_thread")]
+async fn large_events_are_put_in_requests_of_at_most_256_kb() {
+    let moto = Moto::start();
+    let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
+    proxy.act_like_aws();
+    let eb = moto.eventbridge();
+    eb.create_event_bus()
+        .name("zendesk-test")
+        .send()
+        .await
+        .unwrap();
+    let comment = "x".repeat(60 * 1024);
+    let bodies: Vec<Vec<u8>> = (0..12)
+        .map(|i| {
+            serde_json::to_vec(&serde_json::json!({
+                "version": "0", "id": format!("big-{i}"), "source": "zendesk.webhook",
+                "detail-type": "zen:event-type:ticket.comment_added", "time": "2026-01-01T00:00:00Z",
+                "detail": {"id": format!("{i}"), "type": "zen:event-type:ticket.comment_added",
+                           "subject": format!("zen:ticket:{i}"), "detail": {"id": format!("{i}")},
+                           "event": {"comment": {"body": comment}}}
+            }))
+            .unwrap()
+        })
+        .collect();
+    let path = write_capture("send-large", &capture(&bodies));
+    let out = send_through(
+        &proxy,
+        &["--to-bus", "zendesk-test", "--file", path.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("sent 12 events"), "{}", out.stderr);
+    let seen = proxy.put_events_seen();
+    assert_eq!(seen.too_large, 0, "{seen:?}");
+    assert!(
+        seen.largest > 3 * 60 * 1024,
+        "requests were filled: {seen:?}"
+    );
+    assert!(seen.requests >= 3, "{seen:?}");
+}
+
+/// A throttled entry is tried again; a refusal that would fail again is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_refusals_that_can_pass_are_tried_again() {
+    let moto = Moto::start();
+    let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
+    let eb = moto.eventbridge();
+    eb.create_event_bus()
+        .name("zendesk-test")
+        .send()
+        .await
+        .unwrap();
+    let webhooks: Vec<Vec<u8>> = bodies()
+        .into_iter()
+        .filter(|b| source_of(b) == "zendesk.webhook")
+        .take(5)
+        .collect();
+    let path = write_capture("send-refused", &capture(&webhooks));
+    let args = ["--to-bus", "zendesk-test", "--file", path.to_str().unwrap()];
+
+    proxy.set(common::proxy::Fault::EntryErrors(vec![
+        "ThrottlingException",
+    ]));
+    let out = send_through(&proxy, &args);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("sent 5 events"), "{}", out.stderr);
+    assert_eq!(proxy.injected(), 1);
+
+    let before = proxy.forwarded();
+    proxy.set(common::proxy::Fault::EntryErrors(vec!["MalformedDetail"]));
+    let out = send_through(&proxy, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("sent 0 events")
+            && out.stderr.contains("5 refused, e.g. MalformedDetail"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.injected(), 2, "refused once, not tried again");
+    assert_eq!(proxy.forwarded(), before, "nothing more reached the bus");
+}

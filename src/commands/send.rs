@@ -87,13 +87,22 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
         return Err(Stop::Exit(ExitCode::FAILURE));
     }
     crate::say!(
-        "zdwatch: sent {} events to {}{}{}",
+        "zdwatch: sent {} events to {}{}{}{}",
         sent.sent,
         sanitize::sanitize(name),
         if sent.skipped > 0 {
             format!(
                 "; skipped {} bodies that are no EventBridge event",
                 sent.skipped
+            )
+        } else {
+            String::new()
+        },
+        if sent.renamed > 0 {
+            format!(
+                "; {} Events Connector events went under source {}aws.partner/… (AWS refuses aws.* sources from PutEvents)",
+                sent.renamed,
+                zdwatch_sources::send::RENAMED_SOURCE_PREFIX
             )
         } else {
             String::new()

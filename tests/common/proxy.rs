@@ -1,6 +1,8 @@
 //! A small HTTP-aware TCP proxy between zdwatch and moto_server that injects network faults:
 //! the server going away (connections refused, a request whose answer is lost), a black hole,
-//! throttling and server errors, and expired credentials.
+//! throttling and server errors, and expired credentials; and that makes moto answer as AWS
+//! does where moto is more lenient ([`FaultProxy::act_like_aws`]: PutEvents refuses `aws.`
+//! sources entry by entry and requests over 256 KB whole, as AWS documents).
 //!
 //! One request per connection: the proxy forwards each request on a fresh upstream connection
 //! and answers with `Connection: close`, so that it always knows where a request ends.
@@ -26,7 +28,28 @@ pub enum Fault {
     /// The next `n` requests pass; then one reaches the server but its answer is lost, and the
     /// server is gone ([`Fault::Down`]) until the test says otherwise.
     CutAfter(usize),
+    /// The next PutEvents requests (one code each, in turn) have every entry refused with this
+    /// error code, as PutEvents reports failed entries: HTTP 200, `FailedEntryCount`.
+    EntryErrors(Vec<&'static str>),
 }
+
+/// What the AWS-like layer saw of PutEvents.
+#[derive(Clone, Debug, Default)]
+pub struct PutEventsSeen {
+    /// PutEvents requests received.
+    pub requests: usize,
+    /// Entries refused because their source starts with `aws.`.
+    pub refused_sources: usize,
+    /// Requests refused whole for being over 256 KB of entries.
+    pub too_large: usize,
+    /// The largest request, in entry bytes as AWS counts them.
+    pub largest: usize,
+    /// The most entries in one request.
+    pub most_entries: usize,
+}
+
+/// PutEvents' limit on a request's entries (AWS: "Calculating PutEvents event entry size").
+pub const PUT_EVENTS_MAX_BYTES: usize = 256 * 1024;
 
 struct State {
     upstream: SocketAddr,
@@ -38,6 +61,9 @@ struct State {
     /// Requests that reached the server.
     forwarded: AtomicUsize,
     stop: AtomicBool,
+    /// Whether PutEvents is held to AWS's rules.
+    aws: AtomicBool,
+    put_events: Mutex<PutEventsSeen>,
 }
 
 pub struct FaultProxy {
@@ -61,6 +87,8 @@ impl FaultProxy {
             injected: AtomicUsize::new(0),
             forwarded: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
+            aws: AtomicBool::new(false),
+            put_events: Mutex::new(PutEventsSeen::default()),
         });
         let accept_state = state.clone();
         std::thread::spawn(move || accept_loop(listener, port, accept_state));
@@ -85,6 +113,17 @@ impl FaultProxy {
 
     pub fn forwarded(&self) -> usize {
         self.state.forwarded.load(Ordering::SeqCst)
+    }
+
+    /// Holds PutEvents to AWS's rules, which moto does not enforce: an entry whose source starts
+    /// with `aws.` is refused (`NotAuthorizedForSourceException`, the others go through), and a
+    /// request over 256 KB of entries is refused whole (`ValidationException`).
+    pub fn act_like_aws(&self) {
+        self.state.aws.store(true, Ordering::SeqCst);
+    }
+
+    pub fn put_events_seen(&self) -> PutEventsSeen {
+        self.state.put_events.lock().unwrap().clone()
     }
 }
 
@@ -195,11 +234,20 @@ enum Plan {
     Swallow,
     Answer(u16, &'static str),
     ForwardAndCut,
+    RefuseEntries(&'static str),
 }
 
 fn plan(state: &State, head: &str) -> Plan {
     let mut fault = state.fault.lock().unwrap();
     match &mut *fault {
+        Fault::EntryErrors(codes) if is_put_events(head) => {
+            let code = codes.remove(0);
+            if codes.is_empty() {
+                *fault = Fault::None;
+            }
+            Plan::RefuseEntries(code)
+        }
+        Fault::EntryErrors(_) => Plan::Forward,
         Fault::None => Plan::Forward,
         Fault::Down | Fault::BlackHole => Plan::Swallow,
         Fault::Fail(answers) => {
@@ -228,7 +276,26 @@ fn handle(mut client: TcpStream, state: &State) {
     let Some((head, body)) = read_request(&mut client) else {
         return;
     };
+    if is_put_events(&head) && state.aws.load(Ordering::SeqCst) {
+        if let Some(answer) = put_events_like_aws(state, &head, &body) {
+            let _ = client.write_all(&answer);
+            let _ = client.shutdown(Shutdown::Both);
+            return;
+        }
+    }
     match plan(state, &head) {
+        Plan::RefuseEntries(code) => {
+            state.injected.fetch_add(1, Ordering::SeqCst);
+            let entries = entries_of(&body);
+            let refused: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|_| {
+                    serde_json::json!({"ErrorCode": code, "ErrorMessage": "injected by the zdwatch test proxy"})
+                })
+                .collect();
+            let answer = serde_json::json!({"FailedEntryCount": refused.len(), "Entries": refused});
+            let _ = client.write_all(&json_answer(200, &answer.to_string()));
+        }
         Plan::Swallow => {
             state.injected.fetch_add(1, Ordering::SeqCst);
             // Never answer; wait until the client gives up (or the proxy cuts the connection).
@@ -279,4 +346,139 @@ fn handle(mut client: TcpStream, state: &State) {
         }
     }
     let _ = client.shutdown(Shutdown::Both);
+}
+
+fn is_put_events(head: &str) -> bool {
+    head.lines().any(|l| {
+        l.split_once(':').is_some_and(|(n, v)| {
+            n.trim().eq_ignore_ascii_case("x-amz-target") && v.trim() == "AWSEvents.PutEvents"
+        })
+    })
+}
+
+/// The `Entries` of a PutEvents request body.
+fn entries_of(body: &[u8]) -> Vec<serde_json::Value> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("Entries").and_then(|e| e.as_array()).cloned())
+        .unwrap_or_default()
+}
+
+/// An entry's size as AWS counts it: 14 bytes for a time, then the UTF-8 bytes of source,
+/// detail-type, detail and each resource.
+fn entry_size(e: &serde_json::Value) -> usize {
+    let text = |k: &str| e.get(k).and_then(|v| v.as_str()).map_or(0, str::len);
+    let resources: usize = e
+        .get("Resources")
+        .and_then(|r| r.as_array())
+        .map_or(0, |r| {
+            r.iter().filter_map(|x| x.as_str()).map(str::len).sum()
+        });
+    14 * usize::from(e.get("Time").is_some())
+        + text("Source")
+        + text("DetailType")
+        + text("Detail")
+        + resources
+}
+
+fn json_answer(status: u16, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} Answer\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// PutEvents as AWS answers it: over 256 KB of entries is refused whole; entries with an `aws.`
+/// source are refused one by one and the rest go to moto, whose results are put back in the
+/// entries' order. `None`: nothing to change, the request goes on as usual.
+fn put_events_like_aws(state: &State, head: &str, body: &[u8]) -> Option<Vec<u8>> {
+    let entries = entries_of(body);
+    let size: usize = entries.iter().map(entry_size).sum();
+    let refused: Vec<bool> = entries
+        .iter()
+        .map(|e| {
+            e.get("Source")
+                .and_then(|s| s.as_str())
+                .is_some_and(|s| s.starts_with("aws."))
+        })
+        .collect();
+    {
+        let mut seen = state.put_events.lock().unwrap();
+        seen.requests += 1;
+        seen.largest = seen.largest.max(size);
+        seen.most_entries = seen.most_entries.max(entries.len());
+        if size > PUT_EVENTS_MAX_BYTES {
+            seen.too_large += 1;
+        } else {
+            seen.refused_sources += refused.iter().filter(|r| **r).count();
+        }
+    }
+    if size > PUT_EVENTS_MAX_BYTES {
+        state.injected.fetch_add(1, Ordering::SeqCst);
+        let answer = serde_json::json!({
+            "__type": "ValidationException",
+            "message": "Total size of the entries in the request is over the limit.",
+        });
+        return Some(json_answer(400, &answer.to_string()));
+    }
+    if !refused.contains(&true) {
+        return None;
+    }
+    state.injected.fetch_add(1, Ordering::SeqCst);
+    let allowed: Vec<serde_json::Value> = entries
+        .iter()
+        .zip(&refused)
+        .filter(|(_, r)| !**r)
+        .map(|(e, _)| e.clone())
+        .collect();
+    let mut results = if allowed.is_empty() {
+        Vec::new()
+    } else {
+        let body = serde_json::json!({"Entries": allowed}).to_string();
+        let mut head: Vec<&str> = head
+            .split("\r\n")
+            .filter(|l| {
+                !l.split_once(':')
+                    .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("content-length"))
+            })
+            .collect();
+        let length = format!("Content-Length: {}", body.len());
+        head.push(&length);
+        let head = head.join("\r\n");
+        let mut upstream = TcpStream::connect(state.upstream).ok()?;
+        let mut request = closing(&head).into_bytes();
+        request.extend_from_slice(body.as_bytes());
+        upstream.write_all(&request).ok()?;
+        let mut response = Vec::new();
+        upstream.read_to_end(&mut response).ok()?;
+        state.forwarded.fetch_add(1, Ordering::SeqCst);
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+        serde_json::from_slice::<serde_json::Value>(&response[split..])
+            .ok()?
+            .get("Entries")?
+            .as_array()?
+            .clone()
+    };
+    results.reverse();
+    let merged: Vec<serde_json::Value> = refused
+        .iter()
+        .map(|r| {
+            if *r {
+                serde_json::json!({
+                    "ErrorCode": "NotAuthorizedForSourceException",
+                    "ErrorMessage": "Not authorized for the source.",
+                })
+            } else {
+                results.pop().unwrap_or_else(|| serde_json::json!({}))
+            }
+        })
+        .collect();
+    let failed = merged
+        .iter()
+        .filter(|e| e.get("ErrorCode").is_some())
+        .count();
+    let answer = serde_json::json!({"FailedEntryCount": failed, "Entries": merged});
+    Some(json_answer(200, &answer.to_string()))
 }

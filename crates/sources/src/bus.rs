@@ -277,21 +277,24 @@ impl Attachment {
             .map_err(|e| classify(&e))?
             .arn
             .unwrap_or_default();
-        let archives = eb
-            .list_archives()
-            .event_source_arn(&bus_arn)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?
-            .archives
-            .unwrap_or_default();
-        let Some(archive) = archives.into_iter().find_map(|a| a.archive_name) else {
+        let archives = crate::pages::archives(eb, &bus_arn).await?;
+        // Only an ENABLED archive can be replayed (one being created, updated or disabled cannot).
+        let enabled = |a: &aws_sdk_eventbridge::types::Archive| {
+            a.state == Some(aws_sdk_eventbridge::types::ArchiveState::Enabled)
+        };
+        let Some(archive) = archives
+            .iter()
+            .filter(|a| enabled(a))
+            .find_map(|a| a.archive_name.clone())
+        else {
+            let why = if archives.is_empty() {
+                "has no archive: there is no history to replay"
+            } else {
+                "has no ENABLED archive: there is no history to replay now"
+            };
             return Err(Problem::new(
                 ProblemKind::Other,
-                format!(
-                    "bus {} has no archive: there is no history to replay",
-                    self.bus
-                ),
+                format!("bus {} {why}", self.bus),
             ));
         };
         let archive_arn = eb
@@ -413,15 +416,7 @@ pub async fn gc(
         .checked_sub(older_than)
         .unwrap_or(Timestamp::MIN);
     let mut found = Collected::default();
-    let rules =
-        c.eb.list_rules()
-            .event_bus_name(bus)
-            .name_prefix(PREFIX)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?
-            .rules
-            .unwrap_or_default();
+    let rules = crate::pages::rules(&c.eb, bus, Some(PREFIX)).await?;
     for rule in rules {
         let (Some(name), Some(arn)) = (rule.name, rule.arn) else {
             continue;
@@ -432,15 +427,7 @@ pub async fn gc(
             Err(detail) => found.problems.push(format!("rule {name}: {detail}")),
         }
     }
-    let queues = c
-        .sqs
-        .list_queues()
-        .queue_name_prefix(PREFIX)
-        .send()
-        .await
-        .map_err(|e| classify(&e))?
-        .queue_urls
-        .unwrap_or_default();
+    let queues = crate::pages::queues(&c.sqs, PREFIX).await?;
     for url in queues {
         match collect_queue(&c, &url, cutoff, dry_run).await {
             Ok(true) => found.queues.push(url),
@@ -488,18 +475,12 @@ async fn collect_rule(
     if dry_run {
         return Ok(true);
     }
-    let ids: Vec<String> =
-        c.eb.list_targets_by_rule()
-            .rule(name)
-            .event_bus_name(bus)
-            .send()
-            .await
-            .map_err(|e| detail(classify(&e)))?
-            .targets
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| t.id)
-            .collect();
+    let ids: Vec<String> = crate::pages::targets(&c.eb, bus, name)
+        .await
+        .map_err(detail)?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     if !ids.is_empty() {
         c.eb.remove_targets()
             .rule(name)

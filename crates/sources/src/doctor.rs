@@ -309,34 +309,20 @@ async fn attached(aws: &AwsOptions, queue_arn: &str) -> Check {
         }
     }
     let eb = aws_sdk_eventbridge::Client::from_conf(builder.build());
-    let buses = match eb.list_event_buses().send().await {
-        Ok(out) => out.event_buses.unwrap_or_default(),
-        Err(e) => {
+    let buses = match crate::pages::buses(&eb).await {
+        Ok(buses) => buses,
+        Err(p) => {
             return check(
                 Outcome::Warn,
                 "attached",
-                format!(
-                    "cannot list event buses ({}): not checked",
-                    classify(&e).detail
-                ),
+                format!("cannot list event buses ({}): not checked", p.detail),
             );
         }
     };
     let mut rules = Vec::new();
     for bus in buses.iter().filter_map(|b| b.name.clone()) {
-        if let Ok(out) = eb
-            .list_rule_names_by_target()
-            .target_arn(queue_arn)
-            .event_bus_name(&bus)
-            .send()
-            .await
-        {
-            rules.extend(
-                out.rule_names
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| format!("rule {r} on bus {bus}")),
-            );
+        if let Ok(names) = crate::pages::rule_names_by_target(&eb, &bus, queue_arn).await {
+            rules.extend(names.into_iter().map(|r| format!("rule {r} on bus {bus}")));
         }
     }
     if rules.is_empty() {
@@ -374,9 +360,8 @@ pub async fn bus(aws: &AwsOptions, bus: &str) -> Vec<Check> {
             return checks;
         }
     }
-    match clients.eb.list_rules().event_bus_name(bus).send().await {
-        Ok(out) => {
-            let rules = out.rules.unwrap_or_default();
+    match crate::pages::rules(&clients.eb, bus, None).await {
+        Ok(rules) => {
             let ours = rules
                 .iter()
                 .filter(|r| {
@@ -399,7 +384,7 @@ pub async fn bus(aws: &AwsOptions, bus: &str) -> Vec<Check> {
                 ),
             ));
         }
-        Err(e) => checks.push(check(Outcome::Fail, "rules", classify(&e).to_string())),
+        Err(e) => checks.push(check(Outcome::Fail, "rules", e.to_string())),
     }
     checks.push(attach(aws, bus).await);
     checks

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod demo;
 pub mod doctor;
 pub mod file;
+pub mod pages;
 pub mod rules;
 pub mod send;
 pub mod sqs;

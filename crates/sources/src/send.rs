@@ -1,5 +1,7 @@
-//! `zdwatch send`: puts events onto an event bus (PutEvents) or a queue (SendMessageBatch), ten
-//! at a time, retrying the entries that fail, to test rules and whatever consumes them.
+//! `zdwatch send`: puts events onto an event bus (PutEvents) or a queue (SendMessageBatch), as
+//! the services take them: at most ten entries and 256 KB a request, and retried only when a
+//! retry can succeed (throttling, the service's own failures), never a refusal that would be
+//! refused again (access denied, a malformed detail, a source EventBridge does not allow).
 
 use std::time::Duration;
 
@@ -12,7 +14,15 @@ use super::{Problem, ProblemKind};
 
 /// At most ten entries per request, for both APIs.
 pub const BATCH: usize = 10;
+/// At most this many bytes of entries per request (PutEvents' limit, computed as AWS documents
+/// it; SQS allows more today, but not on every queue).
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
 const ATTEMPTS: u32 = 5;
+
+/// PutEvents refuses sources that start with `aws.` (NotAuthorizedForSourceException): the
+/// Events Connector's `aws.partner/zendesk.com/…` events are put under this prefix instead, so
+/// `{"source": [{"prefix": "zdwatch.aws.partner/zendesk.com"}]}` matches them (README, "send").
+pub const RENAMED_SOURCE_PREFIX: &str = "zdwatch.";
 
 /// Where events go.
 pub enum Target {
@@ -30,10 +40,13 @@ pub enum Target {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sent {
     pub sent: u64,
-    /// Entries still refused after every attempt, with the service's reason.
+    /// Entries refused (at once, or after every attempt when a retry could help), with the
+    /// service's reason.
     pub failed: Vec<String>,
     /// Bodies that are not an EventBridge event, so cannot be put on a bus.
     pub skipped: u64,
+    /// Connector events put under [`RENAMED_SOURCE_PREFIX`] + their source.
+    pub renamed: u64,
 }
 
 /// A bus name that looks like production, or the partner bus Zendesk itself writes to.
@@ -42,6 +55,21 @@ pub fn looks_like_production(bus: &str) -> bool {
     name.contains("prod")
         || bus.starts_with("aws.partner/")
         || bus.contains(":event-bus/aws.partner/")
+}
+
+/// One entry ready to go: where it came from in the bodies given, and its size as the service
+/// counts it.
+struct Item<E> {
+    index: usize,
+    entry: E,
+    size: usize,
+}
+
+/// An entry the service refused: which, why, and whether trying again could succeed.
+struct Refusal {
+    index: usize,
+    why: String,
+    retry: bool,
 }
 
 impl Target {
@@ -54,10 +82,13 @@ impl Target {
             ));
         }
         let mut builder = aws_sdk_eventbridge::config::Builder::from(&config);
-        if let Some(region) = bus.strip_prefix("arn:").and_then(|r| r.split(':').nth(2)) {
-            if config.region().is_none() {
-                builder = builder.region(aws_config::Region::new(region.to_string()));
-            }
+        // A bus given by ARN is in the ARN's region, whatever the configured one.
+        if let Some(region) = bus
+            .strip_prefix("arn:")
+            .and_then(|r| r.split(':').nth(2))
+            .filter(|r| !r.is_empty())
+        {
+            builder = builder.region(aws_config::Region::new(region.to_string()));
         }
         Ok(Target::Bus {
             client: aws_sdk_eventbridge::Client::from_conf(builder.build()),
@@ -71,63 +102,171 @@ impl Target {
         Ok(Target::Queue { client, url })
     }
 
-    /// Sends up to [`BATCH`] bodies, retrying refused entries with a growing pause.
+    /// Sends `bodies` in requests of at most [`BATCH`] entries and [`MAX_REQUEST_BYTES`],
+    /// retrying what may succeed with a growing pause. `Err` is a failure of the whole request
+    /// that the user must fix (credentials, permissions, a missing bus or queue).
     pub async fn send(&self, bodies: &[Vec<u8>], sent: &mut Sent) -> Result<(), Problem> {
-        let mut pending: Vec<usize> = (0..bodies.len()).collect();
-        let mut last_errors: Vec<String> = Vec::new();
-        for attempt in 0..ATTEMPTS {
-            if pending.is_empty() {
-                break;
-            }
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-            }
-            let refused = match self {
-                Target::Queue { client, url } => {
-                    send_to_queue(client, url, bodies, &pending, sent).await?
+        match self {
+            Target::Queue { client, url } => {
+                let mut items = Vec::new();
+                for (index, body) in bodies.iter().enumerate() {
+                    match queue_entry(index, body) {
+                        Ok(item) => items.push(item),
+                        Err(why) => sent.failed.push(why),
+                    }
                 }
-                Target::Bus { client, bus } => {
-                    put_on_bus(client, bus, bodies, &pending, sent).await?
+                for request in requests(items) {
+                    let mut pending = request;
+                    for attempt in 0..ATTEMPTS {
+                        pause(attempt).await;
+                        let last = attempt + 1 == ATTEMPTS;
+                        let refused = send_to_queue(client, url, &pending, sent).await?;
+                        pending = settle(pending, refused, last, sent);
+                        if pending.is_empty() {
+                            break;
+                        }
+                    }
                 }
-            };
-            last_errors = refused.iter().map(|(_, why)| why.clone()).collect();
-            pending = refused.into_iter().map(|(i, _)| i).collect();
+            }
+            Target::Bus { client, bus } => {
+                let mut items = Vec::new();
+                for (index, body) in bodies.iter().enumerate() {
+                    match bus_entry(body, bus) {
+                        None => sent.skipped += 1,
+                        Some((entry, renamed)) => {
+                            let size = entry_size(&entry);
+                            if size > MAX_REQUEST_BYTES {
+                                sent.failed.push(format!(
+                                    "an event of {size} bytes: PutEvents takes at most {MAX_REQUEST_BYTES}"
+                                ));
+                                continue;
+                            }
+                            sent.renamed += u64::from(renamed);
+                            items.push(Item { index, entry, size });
+                        }
+                    }
+                }
+                for request in requests(items) {
+                    let mut pending = request;
+                    for attempt in 0..ATTEMPTS {
+                        pause(attempt).await;
+                        let last = attempt + 1 == ATTEMPTS;
+                        let refused = put_on_bus(client, &pending, sent).await?;
+                        pending = settle(pending, refused, last, sent);
+                        if pending.is_empty() {
+                            break;
+                        }
+                    }
+                }
+            }
         }
-        sent.failed
-            .extend(last_errors.into_iter().take(pending.len()));
         Ok(())
     }
 }
 
-/// Entries refused by the service: index into `bodies`, and why.
-type Refused = Vec<(usize, String)>;
+/// Waits before attempt `attempt` (none before the first): 400 ms, 800 ms, 1.6 s, …
+async fn pause(attempt: u32) {
+    if attempt > 0 {
+        tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+    }
+}
+
+/// Splits items into requests of at most [`BATCH`] entries and [`MAX_REQUEST_BYTES`].
+fn requests<E>(items: Vec<Item<E>>) -> Vec<Vec<Item<E>>> {
+    let mut out: Vec<Vec<Item<E>>> = Vec::new();
+    let mut bytes = 0;
+    for item in items {
+        let full = out.last().is_none_or(|r| {
+            r.len() >= BATCH || (!r.is_empty() && bytes + item.size > MAX_REQUEST_BYTES)
+        });
+        if full {
+            out.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += item.size;
+        if let Some(r) = out.last_mut() {
+            r.push(item);
+        }
+    }
+    out
+}
+
+/// What is left to try again: the refusals a retry can help, unless this was the last attempt;
+/// the others are counted as failed.
+fn settle<E>(
+    pending: Vec<Item<E>>,
+    refused: Vec<Refusal>,
+    last: bool,
+    sent: &mut Sent,
+) -> Vec<Item<E>> {
+    let mut again = Vec::new();
+    for item in pending {
+        let Some(r) = refused.iter().find(|r| r.index == item.index) else {
+            continue;
+        };
+        if r.retry && !last {
+            again.push(item);
+        } else {
+            sent.failed.push(r.why.clone());
+        }
+    }
+    again
+}
+
+/// Whether an EventBridge entry's error code is worth another try (AWS's PutEvents docs: the
+/// service's own failures and throttling; everything else is the entry's or the caller's fault).
+fn bus_code_may_pass(code: &str) -> bool {
+    matches!(
+        code,
+        "InternalFailure" | "InternalException" | "ThrottlingException" | "ServiceUnavailable"
+    )
+}
+
+fn queue_entry(index: usize, body: &[u8]) -> Result<Item<SendMessageBatchRequestEntry>, String> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| "not UTF-8: SQS cannot carry this body".to_string())?;
+    let entry = SendMessageBatchRequestEntry::builder()
+        .id(index.to_string())
+        .message_body(text)
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(Item {
+        index,
+        entry,
+        size: body.len(),
+    })
+}
+
+/// A whole request's failure: the user's to fix (`Err`), or every entry refused with the reason
+/// and whether a retry may help.
+fn request_failed<E>(p: Problem, pending: &[Item<E>]) -> Result<Vec<Refusal>, Problem> {
+    if p.needs_user() {
+        return Err(p);
+    }
+    let retry = matches!(
+        p.kind,
+        ProblemKind::Throttled
+            | ProblemKind::Timeout
+            | ProblemKind::Unreachable
+            | ProblemKind::ServerError
+    );
+    Ok(pending
+        .iter()
+        .map(|i| Refusal {
+            index: i.index,
+            why: p.detail.clone(),
+            retry,
+        })
+        .collect())
+}
 
 async fn send_to_queue(
     client: &aws_sdk_sqs::Client,
     url: &str,
-    bodies: &[Vec<u8>],
-    pending: &[usize],
+    pending: &[Item<SendMessageBatchRequestEntry>],
     sent: &mut Sent,
-) -> Result<Refused, Problem> {
-    let mut entries = Vec::new();
-    let mut refused = Refused::new();
-    for &i in pending {
-        match std::str::from_utf8(&bodies[i]) {
-            Ok(text) => entries.push(
-                SendMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .message_body(text)
-                    .build()
-                    .map_err(|e| Problem::new(ProblemKind::Other, e.to_string()))?,
-            ),
-            Err(_) => sent
-                .failed
-                .push("not UTF-8: SQS cannot carry this body".into()),
-        }
-    }
-    if entries.is_empty() {
-        return Ok(refused);
-    }
+) -> Result<Vec<Refusal>, Problem> {
+    let entries = pending.iter().map(|i| i.entry.clone()).collect();
     let out = match client
         .send_message_batch()
         .queue_url(url)
@@ -136,71 +275,62 @@ async fn send_to_queue(
         .await
     {
         Ok(out) => out,
-        // A throttled or failed request: every entry is tried again.
-        Err(e) => {
-            let p = classify(&e);
-            if p.needs_user() {
-                return Err(p);
-            }
-            return Ok(pending.iter().map(|i| (*i, p.detail.clone())).collect());
-        }
+        Err(e) => return request_failed(classify(&e), pending),
     };
     sent.sent += out.successful.len() as u64;
-    for f in out.failed {
-        if let Ok(i) = f.id.parse::<usize>() {
-            refused.push((i, format!("{}: {}", f.code, f.message.unwrap_or_default())));
-        }
-    }
-    Ok(refused)
+    Ok(out
+        .failed
+        .into_iter()
+        .filter_map(|f| {
+            Some(Refusal {
+                index: f.id.parse().ok()?,
+                why: format!("{}: {}", f.code, f.message.unwrap_or_default()),
+                // SQS says whose fault it is: a sender's fault fails again.
+                retry: !f.sender_fault,
+            })
+        })
+        .collect())
 }
 
 async fn put_on_bus(
     client: &aws_sdk_eventbridge::Client,
-    bus: &str,
-    bodies: &[Vec<u8>],
-    pending: &[usize],
+    pending: &[Item<PutEventsRequestEntry>],
     sent: &mut Sent,
-) -> Result<Refused, Problem> {
-    let mut entries = Vec::new();
-    let mut order = Vec::new();
-    for &i in pending {
-        match entry(&bodies[i], bus) {
-            Some(e) => {
-                entries.push(e);
-                order.push(i);
-            }
-            None => sent.skipped += 1,
-        }
-    }
-    if entries.is_empty() {
-        return Ok(Refused::new());
-    }
+) -> Result<Vec<Refusal>, Problem> {
+    let entries = pending.iter().map(|i| i.entry.clone()).collect();
     let out = match client.put_events().set_entries(Some(entries)).send().await {
         Ok(out) => out,
-        Err(e) => {
-            let p = classify(&e);
-            if p.needs_user() {
-                return Err(p);
-            }
-            return Ok(order.iter().map(|i| (*i, p.detail.clone())).collect());
-        }
+        Err(e) => return request_failed(classify(&e), pending),
     };
-    let mut refused = Refused::new();
+    let mut refused = Vec::new();
     // Results come back in the order of the entries.
-    for (i, r) in order.iter().zip(out.entries.unwrap_or_default()) {
+    for (item, r) in pending.iter().zip(out.entries.unwrap_or_default()) {
         match r.error_code {
-            Some(code) => refused.push((
-                *i,
-                format!("{code}: {}", r.error_message.unwrap_or_default()),
-            )),
+            Some(code) => refused.push(Refusal {
+                index: item.index,
+                retry: bus_code_may_pass(&code),
+                why: format!("{code}: {}", r.error_message.unwrap_or_default()),
+            }),
             None => sent.sent += 1,
         }
     }
     Ok(refused)
 }
 
-/// The PutEvents entry for a body holding an EventBridge event (under SNS layers, if any).
-fn entry(body: &[u8], bus: &str) -> Option<PutEventsRequestEntry> {
+/// A PutEvents entry's size as EventBridge counts it: 14 bytes for a time, then the UTF-8 bytes
+/// of source, detail-type, detail and each resource.
+fn entry_size(e: &PutEventsRequestEntry) -> usize {
+    let text = |s: Option<&str>| s.map_or(0, str::len);
+    14 * usize::from(e.time().is_some())
+        + text(e.source())
+        + text(e.detail_type())
+        + text(e.detail())
+        + e.resources().iter().map(String::len).sum::<usize>()
+}
+
+/// The PutEvents entry for a body holding an EventBridge event (under SNS layers, if any), and
+/// whether its `aws.` source was renamed (see [`RENAMED_SOURCE_PREFIX`]).
+fn bus_entry(body: &[u8], bus: &str) -> Option<(PutEventsRequestEntry, bool)> {
     let mut v: Value = serde_json::from_slice(body).ok()?;
     for _ in 0..4 {
         if v.get("Type").and_then(Value::as_str) != Some("Notification") {
@@ -209,6 +339,12 @@ fn entry(body: &[u8], bus: &str) -> Option<PutEventsRequestEntry> {
         v = serde_json::from_str(v.get("Message")?.as_str()?).ok()?;
     }
     let source = v.get("source")?.as_str()?;
+    let renamed = source.starts_with("aws.");
+    let source = if renamed {
+        format!("{RENAMED_SOURCE_PREFIX}{source}")
+    } else {
+        source.to_string()
+    };
     let detail_type = v.get("detail-type")?.as_str()?;
     let detail = serde_json::to_string(v.get("detail")?).ok()?;
     let mut e = PutEventsRequestEntry::builder()
@@ -230,7 +366,7 @@ fn entry(body: &[u8], bus: &str) -> Option<PutEventsRequestEntry> {
             t.as_second(),
         ));
     }
-    Some(e.build())
+    Some((e.build(), renamed))
 }
 
 /// `50/s`, `600/m`: events per second.
@@ -282,9 +418,60 @@ mod tests {
     fn entries_come_from_the_eventbridge_event_inside_sns() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
         let body = std::fs::read(dir.join("envelopes/sns-webhook.json")).unwrap();
-        let e = entry(&body, "bus").unwrap();
+        let (e, renamed) = bus_entry(&body, "bus").unwrap();
         assert_eq!(e.source(), Some("zendesk.webhook"));
+        assert!(!renamed);
         assert!(e.detail().unwrap().contains("zen:event-type:ticket."));
-        assert!(entry(b"{\"ticket\": 1}", "bus").is_none());
+        assert!(bus_entry(b"{\"ticket\": 1}", "bus").is_none());
+    }
+
+    #[test]
+    fn connector_events_are_put_under_a_source_aws_allows() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
+        let body = std::fs::read(dir.join("legacy/status_changed.json")).unwrap();
+        let (e, renamed) = bus_entry(&body, "bus").unwrap();
+        assert!(renamed);
+        let source = e.source().unwrap();
+        assert!(
+            source.starts_with("zdwatch.aws.partner/zendesk.com/"),
+            "{source}"
+        );
+    }
+
+    #[test]
+    fn requests_hold_ten_entries_and_256_kb_at_most() {
+        let items = |sizes: &[usize]| -> Vec<Item<()>> {
+            sizes
+                .iter()
+                .enumerate()
+                .map(|(index, &size)| Item {
+                    index,
+                    entry: (),
+                    size,
+                })
+                .collect()
+        };
+        let shape = |sizes: &[usize]| -> Vec<usize> {
+            requests(items(sizes)).iter().map(Vec::len).collect()
+        };
+        assert_eq!(shape(&[1; 25]), [10, 10, 5]);
+        let big = 100 * 1024;
+        assert_eq!(shape(&[big, big, big, 10, big]), [2, 2, 1]);
+        assert_eq!(shape(&[MAX_REQUEST_BYTES, 1]), [1, 1]);
+        assert!(shape(&[]).is_empty());
+    }
+
+    #[test]
+    fn only_what_can_pass_is_tried_again() {
+        assert!(bus_code_may_pass("ThrottlingException"));
+        assert!(bus_code_may_pass("InternalFailure"));
+        for code in [
+            "NotAuthorizedForSourceException",
+            "MalformedDetail",
+            "InvalidArgument",
+            "AccessDeniedException",
+        ] {
+            assert!(!bus_code_may_pass(code), "{code}");
+        }
     }
 }
