@@ -397,3 +397,66 @@ async fn gc_and_doctor_see_every_page_of_rules() {
     );
     assert!(zdwatch_queues(&sqs).await.is_empty());
 }
+
+/// A bus given by ARN is used in its own region (the configured one is us-east-1); a bus of
+/// another account is refused before anything is created, with the reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bus_arn_is_used_in_its_region_and_another_account_s_bus_is_explained() {
+    let moto = Moto::start();
+    let config = moto
+        .sdk_config()
+        .into_builder()
+        .region(aws_config::Region::new("eu-west-1"))
+        .build();
+    let (eb, sqs) = (
+        aws_sdk_eventbridge::Client::new(&config),
+        aws_sdk_sqs::Client::new(&config),
+    );
+    let arn = eb
+        .create_event_bus()
+        .name("zendesk-eu")
+        .send()
+        .await
+        .unwrap()
+        .event_bus_arn
+        .unwrap();
+    assert!(arn.contains(":eu-west-1:"), "{arn}");
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--bus",
+            &arn,
+            "--no-journal",
+            "--keep",
+            "--idle-exit",
+            "1",
+        ]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        zdwatch_rules(&eb, &arn).await.len(),
+        1,
+        "the rule is in eu-west-1"
+    );
+    assert_eq!(zdwatch_queues(&sqs).await.len(), 1, "and so is its queue");
+
+    let theirs = "arn:aws:events:us-east-1:999999999999:event-bus/zendesk";
+    let out = run(
+        moto.zdwatch(&["tail", "--bus", theirs, "--no-journal", "--idle-exit", "1"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("belongs to account 999999999999")
+            && out
+                .stderr
+                .contains("credentials are of account 123456789012"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        zdwatch_queues(&moto.sqs()).await.is_empty(),
+        "nothing created"
+    );
+}

@@ -96,7 +96,7 @@ impl Moto {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn sdk_config(&self) -> aws_config::SdkConfig {
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(Region::new(REGION))

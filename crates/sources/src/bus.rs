@@ -33,14 +33,9 @@ pub struct Clients {
 impl Clients {
     pub async fn new(aws: &AwsOptions, bus: &str) -> Result<Clients, Problem> {
         let config = sdk_config(aws).await;
-        let region = config
-            .region()
-            .map(|r| r.to_string())
-            .or_else(|| {
-                bus.strip_prefix("arn:")
-                    .and_then(|r| r.split(':').nth(2))
-                    .map(String::from)
-            })
+        // A bus given by ARN is in the ARN's region: its queue and rule go there too.
+        let region = bus_region(bus)
+            .or_else(|| config.region().map(|r| r.to_string()))
             .ok_or_else(|| Problem::new(ProblemKind::NoRegion, "no AWS region configured"))?;
         let region = aws_config::Region::new(region);
         Ok(Clients {
@@ -56,6 +51,21 @@ impl Clients {
             ),
         })
     }
+}
+
+/// The region of a bus given by ARN (`arn:aws:events:eu-west-1:123456789012:event-bus/zendesk`).
+pub fn bus_region(bus: &str) -> Option<String> {
+    bus.strip_prefix("arn:")
+        .and_then(|r| r.split(':').nth(2))
+        .filter(|r| !r.is_empty())
+        .map(String::from)
+}
+
+/// The account of a bus given by ARN.
+pub fn bus_account(bus: &str) -> Option<&str> {
+    bus.strip_prefix("arn:")
+        .and_then(|r| r.split(':').nth(3))
+        .filter(|a| !a.is_empty())
 }
 
 /// A personal queue attached to a bus, until [`Attachment::detach`].
@@ -95,6 +105,7 @@ impl Attachment {
         pattern: Option<&str>,
     ) -> Result<Attachment, Problem> {
         let clients = Clients::new(aws, bus).await?;
+        other_account(aws, bus).await?;
         let name = personal_name();
         let created = Timestamp::now().to_string();
         let queue = clients
@@ -556,5 +567,31 @@ mod tests {
         let (a, b) = (personal_name(), personal_name());
         assert!(a.starts_with(PREFIX) && a != b, "{a} {b}");
         assert!(a.len() <= 80, "SQS queue names are at most 80 characters");
+    }
+}
+
+/// `--bus` on another account's bus cannot work: only a bus's own account can put a rule on it.
+/// Said before anything is created (when STS answers; else PutRule says AccessDenied later).
+async fn other_account(aws: &AwsOptions, bus: &str) -> Result<(), Problem> {
+    let Some(owner) = bus_account(bus) else {
+        return Ok(());
+    };
+    let config = sdk_config(aws).await;
+    let mut builder = aws_sdk_sts::config::Builder::from(&config);
+    if let Some(region) = bus_region(bus) {
+        builder = builder.region(aws_config::Region::new(region));
+    }
+    let sts = aws_sdk_sts::Client::from_conf(builder.build());
+    let Ok(who) = sts.get_caller_identity().send().await else {
+        return Ok(());
+    };
+    match who.account() {
+        Some(mine) if mine != owner => Err(Problem::new(
+            ProblemKind::Other,
+            format!(
+                "bus {bus} belongs to account {owner}, and these credentials are of account {mine}: only the bus's own account can put a rule on it. Ask its owner for a rule that forwards to a bus of account {mine} and attach to that one, or use credentials of account {owner}"
+            ),
+        )),
+        _ => Ok(()),
     }
 }

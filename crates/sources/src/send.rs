@@ -83,11 +83,7 @@ impl Target {
         }
         let mut builder = aws_sdk_eventbridge::config::Builder::from(&config);
         // A bus given by ARN is in the ARN's region, whatever the configured one.
-        if let Some(region) = bus
-            .strip_prefix("arn:")
-            .and_then(|r| r.split(':').nth(2))
-            .filter(|r| !r.is_empty())
-        {
+        if let Some(region) = super::bus::bus_region(bus) {
             builder = builder.region(aws_config::Region::new(region.to_string()));
         }
         Ok(Target::Bus {
@@ -456,7 +452,8 @@ mod tests {
         };
         assert_eq!(shape(&[1; 25]), [10, 10, 5]);
         let big = 100 * 1024;
-        assert_eq!(shape(&[big, big, big, 10, big]), [2, 2, 1]);
+        assert_eq!(shape(&[big, big, big, 10, big]), [2, 3]);
+        assert_eq!(shape(&[big, big, big, big, big]), [2, 2, 1]);
         assert_eq!(shape(&[MAX_REQUEST_BYTES, 1]), [1, 1]);
         assert!(shape(&[]).is_empty());
     }

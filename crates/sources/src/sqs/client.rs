@@ -45,6 +45,17 @@ pub(super) async fn client_and_warning(
 ) -> Result<(Client, Option<String>), Problem> {
     let config = sdk_config(aws).await;
     let mut builder = aws_sdk_sqs::config::Builder::from(&config);
+    // A FIPS or dual-stack queue URL is reached through that kind of endpoint (unless an
+    // endpoint is given, which the SDK then uses as it is).
+    let host = queue_host(queue);
+    if config.endpoint_url().is_none() {
+        if host.fips {
+            builder = builder.use_fips(true);
+        }
+        if host.dual_stack {
+            builder = builder.use_dual_stack(true);
+        }
+    }
     let configured = config.region().map(|r| r.to_string());
     let warning = match (region_of(queue), configured) {
         (Some(named), configured) => {
@@ -87,8 +98,67 @@ pub async fn sdk_config(aws: &AwsOptions) -> aws_config::SdkConfig {
     loader.load().await
 }
 
-/// `https://sqs.eu-west-1.amazonaws.com/…`, `https://eu-west-1.queue.amazonaws.com/…` or
-/// `arn:aws:sqs:eu-west-1:…` → `eu-west-1`.
+/// What a queue URL's host says about the endpoint it names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueueHost {
+    pub region: Option<String>,
+    /// `sqs-fips.…`: a FIPS endpoint.
+    pub fips: bool,
+    /// `….api.aws` (`….api.amazonwebservices.com.cn` in China): a dual-stack endpoint.
+    pub dual_stack: bool,
+}
+
+/// Reads an SQS URL's host: `sqs.eu-west-1.amazonaws.com`, `eu-west-1.queue.amazonaws.com`,
+/// `queue.amazonaws.com` (us-east-1), `sqs.cn-north-1.amazonaws.com.cn` (aws-cn),
+/// `sqs-fips.us-gov-west-1.amazonaws.com`, `sqs.eu-west-1.api.aws` (dual-stack) and VPC endpoint
+/// hosts (`vpce-….sqs.eu-west-1.vpce.amazonaws.com`). Anything else (a local server) says nothing.
+pub fn queue_host(url: &str) -> QueueHost {
+    let Some(host) = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
+    else {
+        return QueueHost::default();
+    };
+    const STANDARD: [&str; 2] = [".amazonaws.com", ".amazonaws.com.cn"];
+    const DUAL_STACK: [&str; 2] = [".api.aws", ".api.amazonwebservices.com.cn"];
+    let (labels, dual_stack) =
+        if let Some(rest) = DUAL_STACK.iter().find_map(|s| host.strip_suffix(s)) {
+            (rest, true)
+        } else if let Some(rest) = STANDARD.iter().find_map(|s| host.strip_suffix(s)) {
+            (rest, false)
+        } else {
+            return QueueHost::default();
+        };
+    let labels: Vec<&str> = labels.split('.').collect();
+    let fips = labels.contains(&"sqs-fips");
+    let region = labels
+        .iter()
+        .find(|l| looks_like_region(l))
+        .map(|r| r.to_string())
+        .or_else(|| (labels == ["queue"]).then(|| "us-east-1".to_string()));
+    QueueHost {
+        region,
+        fips,
+        dual_stack,
+    }
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`: letters, dashes, a number last.
+fn looks_like_region(label: &str) -> bool {
+    let parts: Vec<&str> = label.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// The region a queue URL (see [`queue_host`]) or ARN (`arn:aws:sqs:eu-west-1:…`, any partition)
+/// names.
 pub fn region_of(queue: &str) -> Option<String> {
     if let Some(rest) = queue.strip_prefix("arn:") {
         return rest
@@ -97,15 +167,7 @@ pub fn region_of(queue: &str) -> Option<String> {
             .filter(|r| !r.is_empty())
             .map(str::to_string);
     }
-    let host = queue.split("://").nth(1)?.split('/').next()?;
-    let mut parts = host.split('.');
-    match (parts.next(), parts.next()) {
-        (Some("sqs"), Some(region)) if host.ends_with(".amazonaws.com") => Some(region.to_string()),
-        (Some(region), Some("queue")) if host.ends_with(".amazonaws.com") => {
-            Some(region.to_string())
-        }
-        _ => None,
-    }
+    queue_host(queue).region
 }
 
 /// A URL is used as it is; a name or an ARN is resolved with GetQueueUrl.

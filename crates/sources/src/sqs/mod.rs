@@ -245,10 +245,52 @@ mod tests {
             ),
             ("http://127.0.0.1:5000/123456789012/zd-debug", None),
             ("zd-debug", None),
+            (
+                "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/zd-debug",
+                Some("cn-north-1"),
+            ),
+            (
+                "arn:aws-cn:sqs:cn-northwest-1:123:q",
+                Some("cn-northwest-1"),
+            ),
+            (
+                "https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/q",
+                Some("us-gov-west-1"),
+            ),
+            (
+                "https://sqs.eu-west-1.api.aws/123456789012/q",
+                Some("eu-west-1"),
+            ),
+            (
+                "https://vpce-0a1b-c2d3.sqs.eu-central-1.vpce.amazonaws.com/123456789012/q",
+                Some("eu-central-1"),
+            ),
+            (
+                "https://queue.amazonaws.com/123456789012/q",
+                Some("us-east-1"),
+            ),
+            ("https://sqs.example.com/123456789012/q", None),
         ];
         for (queue, want) in cases {
             assert_eq!(region_of(queue).as_deref(), want, "{queue}");
         }
+    }
+
+    #[test]
+    fn fips_and_dual_stack_hosts_are_recognised() {
+        let host = client::queue_host("https://sqs-fips.us-east-1.amazonaws.com/1/q");
+        assert!(host.fips && !host.dual_stack);
+        let host = client::queue_host("https://sqs-fips.us-east-1.api.aws/1/q");
+        assert!(host.fips && host.dual_stack);
+        let host = client::queue_host("https://sqs.cn-north-1.api.amazonwebservices.com.cn/1/q");
+        assert_eq!(
+            (host.region.as_deref(), host.fips, host.dual_stack),
+            (Some("cn-north-1"), false, true)
+        );
+        assert_eq!(
+            client::queue_host("http://127.0.0.1:5000/1/q"),
+            Default::default()
+        );
     }
 
     #[test]
