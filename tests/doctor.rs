@@ -125,3 +125,91 @@ async fn missing_queue_and_bus_fail_with_a_reason() {
         .unwrap();
     assert!(rules.rules.unwrap_or_default().is_empty());
 }
+
+/// A FIFO queue is said so, and reading it the ways that would hold back its message groups is
+/// refused or explained; `send` gives each message a group (the ticket) and a deduplication id
+/// (SQS refuses a FIFO message without a group). An SSE-KMS queue with the AWS managed key
+/// cannot receive from EventBridge: doctor fails it and says what to use.
+#[tokio::test(flavor = "multi_thread")]
+async fn fifo_and_kms_queues_are_explained() {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = sqs
+        .create_queue()
+        .queue_name("zd-debug.fifo")
+        .attributes(A::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let bodies: Vec<Vec<u8>> = samples()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("webhook/"))
+        .map(|(_, b)| b)
+        .take(5)
+        .collect();
+    let path = common::write_capture("fifo-send", &common::capture(&bodies));
+    let out = run(
+        moto.zdwatch(&["send", "--to-queue", &url, "--file", path.to_str().unwrap()]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("sent 5 events"), "{}", out.stderr);
+    common::wait_total(&sqs, &url, 5).await;
+
+    let out = run(moto.zdwatch(&["doctor", "--queue", &url]), LIMIT);
+    let text = out.stdout_text();
+    assert!(line(&text, "fifo").contains("FIFO queue"), "{text}");
+
+    let out = run(
+        moto.zdwatch(&[
+            "tail",
+            "--queue",
+            &url,
+            "--filter",
+            "tag:vip",
+            "--idle-exit",
+            "1",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("this is a FIFO queue") && out.stderr.contains("--peek"),
+        "{}",
+        out.stderr
+    );
+    let (visible, in_flight) = common::queue_depth(&sqs, &url).await;
+    assert_eq!((visible, in_flight), (5, 0), "nothing was received");
+
+    let out = run(
+        moto.zdwatch(&["tail", "--queue", &url, "--peek", "--idle-exit", "2"]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("FIFO queue: each peeked message"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.lines().len(), 5);
+
+    let kms = sqs
+        .create_queue()
+        .queue_name("zd-kms")
+        .attributes(A::KmsMasterKeyId, "alias/aws/sqs")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let out = run(moto.zdwatch(&["doctor", "--queue", &kms]), LIMIT);
+    let text = out.stdout_text();
+    let encryption = line(&text, "encryption");
+    assert!(
+        encryption.starts_with('✗') && encryption.contains("customer managed key"),
+        "{text}"
+    );
+}

@@ -23,7 +23,8 @@ pub(crate) async fn run(
         );
         return Err(Stop::Usage);
     }
-    let (filter, pattern) = selection(&args.filter, &args.patterns, aws).await?;
+    // The filter is checked here (a bad one stops with its error); the app parses its text again.
+    let (_checked, pattern) = selection(&args.filter, &args.patterns, aws).await?;
     let reads_queues = !args.input.queue.is_empty() || !args.input.bus.is_empty();
     let rule_pattern = pattern.as_ref().map(|p| p.text().to_string());
     // Consume only when every event taken off a queue is stored first: in the journal, or (with
@@ -47,7 +48,8 @@ pub(crate) async fn run(
         Reading {
             watch_depth: true,
             rule_pattern: rule_pattern.as_deref(),
-            ..Reading::new(delivery, !filter.is_empty())
+            // The monitor's filter only chooses what is shown: every message is stored and deleted.
+            ..Reading::new(delivery, false)
         },
     )
     .await?;

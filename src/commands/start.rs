@@ -184,6 +184,7 @@ pub(crate) async fn start_sources(
         delivery: how.delivery,
         pollers: input.pollers.map(usize::from),
         warn_redrive: how.delivery == Delivery::Peek || how.filtered,
+        filtered: how.filtered,
         watch_depth: how.watch_depth,
         ..SqsOptions::default()
     };

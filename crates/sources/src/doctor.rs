@@ -185,10 +185,71 @@ pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
         ),
     ));
     checks.push(redrive(&attrs));
+    checks.extend(fifo(&attrs));
+    checks.push(encryption(&attrs));
     receive_and_release(&client, &url, &mut checks).await;
     let arn = get(QueueAttributeName::QueueArn);
     checks.push(attached(aws, &arn).await);
     checks
+}
+
+/// A FIFO queue, and what that means for EventBridge and for zdwatch.
+fn fifo(attrs: &std::collections::HashMap<QueueAttributeName, String>) -> Option<Check> {
+    if attrs
+        .get(&QueueAttributeName::FifoQueue)
+        .map(String::as_str)
+        != Some("true")
+    {
+        return None;
+    }
+    let dedup = match attrs
+        .get(&QueueAttributeName::ContentBasedDeduplication)
+        .map(String::as_str)
+    {
+        Some("true") => "content-based deduplication on",
+        _ => "content-based deduplication off: a rule's target needs a deduplication id",
+    };
+    Some(check(
+        Outcome::Info,
+        "fifo",
+        format!(
+            "FIFO queue ({dedup}); a rule targeting it needs a message group id (SqsParameters); \
+             `tail` refuses a filter in consume mode (skipped messages would hold back their group), \
+             --peek holds a group for a second at most, `send` groups by ticket"
+        ),
+    ))
+}
+
+/// Server-side encryption, and whether EventBridge can deliver to the queue with it.
+fn encryption(attrs: &std::collections::HashMap<QueueAttributeName, String>) -> Check {
+    let key = attrs
+        .get(&QueueAttributeName::KmsMasterKeyId)
+        .filter(|k| !k.is_empty());
+    match key.map(String::as_str) {
+        Some("alias/aws/sqs") => check(
+            Outcome::Fail,
+            "encryption",
+            "SSE-KMS with the AWS managed key alias/aws/sqs: EventBridge cannot send to it (its key \
+             policy cannot be changed). Use SQS-managed SSE (SqsManagedSseEnabled) or a customer managed \
+             key whose policy lets events.amazonaws.com use kms:GenerateDataKey and kms:Decrypt (README, \
+             'AWS permissions')",
+        ),
+        Some(key) => check(
+            Outcome::Info,
+            "encryption",
+            format!(
+                "SSE-KMS with key {key}: its key policy must let events.amazonaws.com use \
+                 kms:GenerateDataKey and kms:Decrypt, and zdwatch's credentials need kms:Decrypt"
+            ),
+        ),
+        None => match attrs
+            .get(&QueueAttributeName::SqsManagedSseEnabled)
+            .map(String::as_str)
+        {
+            Some("true") => check(Outcome::Pass, "encryption", "SQS-managed SSE"),
+            _ => check(Outcome::Info, "encryption", "not encrypted at rest"),
+        },
+    }
 }
 
 /// What a redrive policy means for zdwatch's receives.

@@ -36,6 +36,11 @@ pub enum Target {
     },
 }
 
+/// Whether a queue URL names a FIFO queue (its name ends in `.fifo`).
+pub fn is_fifo(url: &str) -> bool {
+    url.trim_end_matches('/').ends_with(".fifo")
+}
+
 /// What a send did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sent {
@@ -105,8 +110,9 @@ impl Target {
         match self {
             Target::Queue { client, url } => {
                 let mut items = Vec::new();
+                let fifo = is_fifo(url);
                 for (index, body) in bodies.iter().enumerate() {
-                    match queue_entry(index, body) {
+                    match queue_entry(index, body, fifo) {
                         Ok(item) => items.push(item),
                         Err(why) => sent.failed.push(why),
                     }
@@ -218,19 +224,56 @@ fn bus_code_may_pass(code: &str) -> bool {
     )
 }
 
-fn queue_entry(index: usize, body: &[u8]) -> Result<Item<SendMessageBatchRequestEntry>, String> {
+/// A queue entry; on a FIFO queue with the ticket as its message group (a ticket's events stay
+/// in order) and the event id as its deduplication id (a resend within five minutes is dropped).
+fn queue_entry(
+    index: usize,
+    body: &[u8],
+    fifo: bool,
+) -> Result<Item<SendMessageBatchRequestEntry>, String> {
     let text = std::str::from_utf8(body)
         .map_err(|_| "not UTF-8: SQS cannot carry this body".to_string())?;
-    let entry = SendMessageBatchRequestEntry::builder()
+    let mut entry = SendMessageBatchRequestEntry::builder()
         .id(index.to_string())
-        .message_body(text)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .message_body(text);
+    if fifo {
+        let event = zdwatch_core::event::decode(zdwatch_core::event::Received {
+            body: body.to_vec(),
+            message_id: None,
+            received_at: jiff::Timestamp::now(),
+        });
+        let group = event
+            .ticket_id
+            .map_or_else(|| "zdwatch".to_string(), |t| format!("ticket-{t}"));
+        entry = entry
+            .message_group_id(group)
+            .message_deduplication_id(deduplication_id(&event.event_id));
+    }
+    let entry = entry.build().map_err(|e| e.to_string())?;
     Ok(Item {
         index,
         entry,
         size: body.len(),
     })
+}
+
+/// A MessageDeduplicationId for an event id: the id itself when SQS takes it (at most 128
+/// characters, letters, digits and punctuation), else 32 hex digits of a hash of it.
+fn deduplication_id(event_id: &str) -> String {
+    let plain = !event_id.is_empty()
+        && event_id.len() <= 128
+        && event_id.bytes().all(|b| b.is_ascii_graphic());
+    if plain {
+        return event_id.to_string();
+    }
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::hash::DefaultHasher::new();
+        salt.hash(&mut h);
+        event_id.hash(&mut h);
+        h.finish()
+    };
+    format!("{:016x}{:016x}", half(1), half(2))
 }
 
 /// A whole request's failure: the user's to fix (`Err`), or every entry refused with the reason
@@ -456,6 +499,34 @@ mod tests {
         assert_eq!(shape(&[big, big, big, big, big]), [2, 2, 1]);
         assert_eq!(shape(&[MAX_REQUEST_BYTES, 1]), [1, 1]);
         assert!(shape(&[]).is_empty());
+    }
+
+    #[test]
+    fn fifo_entries_carry_the_ticket_as_group_and_the_event_as_deduplication_id() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
+        let body = std::fs::read(dir.join("webhook/status_changed.json")).unwrap();
+        let item = queue_entry(0, &body, true).unwrap();
+        assert!(
+            item.entry
+                .message_group_id()
+                .unwrap()
+                .starts_with("ticket-")
+        );
+        let dedup = item.entry.message_deduplication_id().unwrap();
+        assert!(!dedup.is_empty() && dedup.len() <= 128);
+        assert!(
+            queue_entry(0, &body, false)
+                .unwrap()
+                .entry
+                .message_group_id()
+                .is_none()
+        );
+        assert_eq!(deduplication_id("abc-1"), "abc-1");
+        let hashed = deduplication_id(&"é".repeat(100));
+        assert_eq!(hashed.len(), 32);
+        assert_eq!(hashed, deduplication_id(&"é".repeat(100)));
+        assert!(is_fifo("https://sqs.eu-west-1.amazonaws.com/1/zd.fifo"));
+        assert!(!is_fifo("https://sqs.eu-west-1.amazonaws.com/1/zd"));
     }
 
     #[test]

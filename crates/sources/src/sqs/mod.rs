@@ -37,6 +37,8 @@ pub struct SqsOptions {
     pub warn_redrive: bool,
     /// Report the queue's approximate depth every [`DEPTH_EVERY`] (for the dashboard).
     pub watch_depth: bool,
+    /// A filter gives back the messages it skips (received, not deleted): refused on FIFO queues.
+    pub filtered: bool,
 }
 
 impl Default for SqsOptions {
@@ -47,6 +49,7 @@ impl Default for SqsOptions {
             max_pollers: 8,
             warn_redrive: false,
             watch_depth: false,
+            filtered: false,
         }
     }
 }
@@ -67,9 +70,17 @@ pub async fn start(
 ) -> Result<(), Problem> {
     let (client, other_region) = client_and_warning(aws, queue).await?;
     let url = queue_url(&client, queue).await?;
+    let fifo_warning = fifo(&url, &opts)?;
     let (ack_tx, ack_rx) = mpsc::channel::<Ack>(super::CHANNEL_CAPACITY);
     let ctx = sources.add(url.clone(), Some(ack_tx), true);
     if let Some(warning) = other_region {
+        let _ = ctx
+            .tx
+            .send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning)))
+            .await;
+    }
+
+    if let Some(warning) = fifo_warning {
         let _ = ctx
             .tx
             .send(SourceEvent::Status(ctx.id, SourceStatus::Warning(warning)))
@@ -106,6 +117,30 @@ pub async fn start(
         spawn_poller(&shared);
     }
     Ok(())
+}
+
+/// What reading a FIFO queue this way does to its message groups: refused when a filter would
+/// give back the messages it skips (SQS then holds back the rest of their group — a ticket's
+/// later events — until they are received again, over and over); said when peeking.
+fn fifo(url: &str, opts: &SqsOptions) -> Result<Option<String>, Problem> {
+    if !crate::send::is_fifo(url) {
+        return Ok(None);
+    }
+    match opts.delivery {
+        Delivery::Consume if opts.filtered => Err(Problem::new(
+            crate::ProblemKind::Other,
+            "this is a FIFO queue: a filter in consume mode gives back the messages it skips, and SQS \
+             then holds back every later message of their group until they are received again, over \
+             and over. Read it without --filter/--pattern (filter with jq or in the monitor), or with --peek",
+        )),
+        Delivery::Peek => Ok(Some(
+            "FIFO queue: each peeked message is given back at once, but while zdwatch holds a message \
+             group's messages (a second at most) other consumers get nothing from that group, and every \
+             peek counts as a receive"
+                .to_string(),
+        )),
+        Delivery::Consume => Ok(None),
+    }
 }
 
 async fn redrive_warning(client: &Client, url: &str, delivery: Delivery) -> Option<String> {
