@@ -476,3 +476,31 @@ async fn the_monitor_shows_the_outage_and_the_recovery() {
     assert_eq!(pty.wait_exit(wait), 0);
     pty.assert_terminal_restored();
 }
+
+/// An SSE-KMS queue whose key refuses is explained as a KMS problem (the typed KmsDisabled,
+/// KmsAccessDenied… errors of ReceiveMessage), not as a missing SQS permission.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusing_kms_key_is_named_as_the_problem() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-kms", 5).await;
+    let bodies = demo_bodies(10, 7);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("faults-kms");
+    let journal = dir.join("journal.sqlite");
+    proxy.set(Fault::Fail(vec![
+        (400, "KMS.DisabledException"),
+        (400, "KMS.AccessDeniedException"),
+    ]));
+    let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "5"), &dir);
+    tail.wait_exit(LIMIT);
+    let stderr = tail.stderr();
+    assert_eq!(proxy.fault(), Fault::None, "{stderr}");
+    assert!(
+        stderr.contains("KMS.DisabledException") && stderr.contains("KMS key that refuses"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("lack an SQS permission"), "{stderr}");
+    assert_exactly_once(&sqs, &url, &bodies, &journal, &tail).await;
+}

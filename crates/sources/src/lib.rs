@@ -170,6 +170,8 @@ pub struct Problem {
 pub enum ProblemKind {
     QueueMissing,
     AccessDenied,
+    /// The queue's KMS key refuses (access denied, disabled, deleted, wrong state).
+    Kms,
     ExpiredCredentials,
     NoCredentials,
     NoRegion,
@@ -197,6 +199,9 @@ impl Problem {
             ProblemKind::AccessDenied => {
                 "the credentials lack an SQS permission: see README, 'AWS permissions' (sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueUrl, sqs:GetQueueAttributes)"
             }
+            ProblemKind::Kms => {
+                "the queue is encrypted with a KMS key that refuses: these credentials need kms:Decrypt on that key (its key policy or IAM), and the key must be enabled and exist; SQS permissions are not the problem (zdwatch doctor shows the key)"
+            }
             ProblemKind::ExpiredCredentials => {
                 "the credentials have expired: refresh them (e.g. `aws sso login`); zdwatch picks them up by itself"
             }
@@ -222,6 +227,7 @@ impl Problem {
             self.kind,
             ProblemKind::QueueMissing
                 | ProblemKind::AccessDenied
+                | ProblemKind::Kms
                 | ProblemKind::NoCredentials
                 | ProblemKind::NoRegion
         )

@@ -234,8 +234,15 @@ where
             | "InvalidClientTokenId"
             | "UnrecognizedClientException"
             | "SignatureDoesNotMatch"
-            | "InvalidSecurity"
-            | "KMS.AccessDeniedException" => ProblemKind::AccessDenied,
+            | "InvalidSecurity" => ProblemKind::AccessDenied,
+            // The codes behind the SDK's typed KmsAccessDenied, KmsDisabled, … errors of an
+            // SSE-KMS queue: the key, not SQS, refuses.
+            "KMS.AccessDeniedException"
+            | "KMS.DisabledException"
+            | "KMS.NotFoundException"
+            | "KMS.InvalidStateException"
+            | "KMS.InvalidKeyUsageException"
+            | "KMS.OptInRequired" => ProblemKind::Kms,
             "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
                 ProblemKind::ExpiredCredentials
             }
@@ -243,7 +250,8 @@ where
             | "ThrottlingException"
             | "RequestThrottled"
             | "OverLimit"
-            | "TooManyRequestsException" => ProblemKind::Throttled,
+            | "TooManyRequestsException"
+            | "KMS.ThrottlingException" => ProblemKind::Throttled,
             "InternalError" | "InternalFailure" | "ServiceUnavailable" => ProblemKind::ServerError,
             _ if lower.contains("expired") => ProblemKind::ExpiredCredentials,
             _ => ProblemKind::Other,
