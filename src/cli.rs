@@ -217,6 +217,15 @@ pub fn parse_subdomain(text: &str) -> Result<String, String> {
 
 /// A warning for an `--endpoint-url` that sends AWS requests (signed with your credentials, event
 /// bodies in the answers) unencrypted to another machine: anything but https or a loopback address.
+/// The environment variables that set endpoints for the services zdwatch calls (aws-config reads
+/// them; zdwatch only looks at them to warn about an unencrypted one).
+pub const ENDPOINT_VARIABLES: [&str; 4] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_STS",
+];
+
 pub fn endpoint_warning(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     if scheme.eq_ignore_ascii_case("https") {
@@ -447,8 +456,10 @@ pub struct AwsArgs {
     /// AWS region (taken from a queue URL or ARN when not given).
     #[arg(long, global = true)]
     pub region: Option<String>,
-    /// Send AWS requests to this endpoint instead (a local SQS server, a VPC endpoint).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    /// Send AWS requests to this endpoint instead (a local SQS server, a VPC endpoint). The
+    /// AWS_ENDPOINT_URL(_SQS, _EVENTBRIDGE, _STS) variables work through aws-config as the SDKs
+    /// document them (service-specific ones win; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ignores them).
+    #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
 }
 

@@ -42,11 +42,22 @@ fn main() -> ExitCode {
         }
     };
     config.apply(&mut cli, &matches);
-    if let Some(warning) = cli
-        .aws
-        .endpoint_url
-        .as_deref()
-        .and_then(zdwatch::cli::endpoint_warning)
+    // The flag, or the environment's endpoints that aws-config will use.
+    let endpoints: Vec<String> = match &cli.aws.endpoint_url {
+        Some(flag) => vec![flag.clone()],
+        None if std::env::var_os("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")) =>
+        {
+            Vec::new()
+        }
+        None => zdwatch::cli::ENDPOINT_VARIABLES
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .collect(),
+    };
+    for warning in endpoints
+        .iter()
+        .filter_map(|e| zdwatch::cli::endpoint_warning(e))
     {
         zdwatch::say!("zdwatch: warning: {warning}");
     }

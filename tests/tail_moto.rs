@@ -438,3 +438,46 @@ async fn an_unreachable_endpoint_is_reported_as_state_and_retried() {
         .join(format!("127.0.0.1_{port}_123456789012_q.db"));
     assert!(!journal.exists(), "{} was left behind", journal.display());
 }
+
+/// The endpoint variables keep aws-config's meaning: the service-specific AWS_ENDPOINT_URL_SQS
+/// wins over AWS_ENDPOINT_URL (here a port nothing listens on). (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+/// is aws-config's too; testing it would send requests to AWS itself, which tests never do.)
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoint_variables_keep_their_sdk_meaning() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let url = create_queue(&sqs, "zd-endpoints").await;
+    let body = String::from_utf8(samples()[0].1.clone()).unwrap();
+    send_bodies(&sqs, &url, std::slice::from_ref(&body)).await;
+    let dead = {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let tail = || {
+        let mut cmd = common::zdwatch(&[
+            "tail",
+            "--queue",
+            "zd-endpoints",
+            "--max-events",
+            "1",
+            "--no-journal",
+            "--peek",
+            "--idle-exit",
+            "3",
+            "--region",
+            common::REGION,
+        ]);
+        cmd.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_ENDPOINT_URL", &dead)
+            .env("AWS_ENDPOINT_URL_SQS", &moto.endpoint);
+        run(cmd, LIMIT)
+    };
+    let out = tail();
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.lines().len(), 1, "{}", out.stderr);
+}
