@@ -150,6 +150,11 @@ pub struct SendArgs {
     /// Send to a bus whose name looks like production (it has "prod", or it is a partner bus).
     #[arg(long)]
     pub yes: bool,
+
+    /// text: lines for people; json: one document with each check or action and its outcome,
+    /// for CI and scripts (README, "Machine-readable results"). The exit code is the same.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
+    pub format: ResultFormat,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +167,11 @@ pub struct DoctorArgs {
     /// The event bus (name or ARN) for `--bus`.
     #[arg(long, value_name = "NAME|ARN")]
     pub bus: Option<String>,
+
+    /// text: lines for people; json: one document with each check or action and its outcome,
+    /// for CI and scripts (README, "Machine-readable results"). The exit code is the same.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
+    pub format: ResultFormat,
 }
 
 /// The most events the monitor holds: about 6 GB at ~600 bytes each.
@@ -293,6 +303,11 @@ pub struct GcArgs {
     /// Say what would be removed, remove nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// text: lines for people; json: one document with each check or action and its outcome,
+    /// for CI and scripts (README, "Machine-readable results"). The exit code is the same.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
+    pub format: ResultFormat,
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +373,13 @@ pub struct TestPatternArgs {
     /// original all the same.
     #[arg(long, env = "ZDWATCH_MASK")]
     pub mask: bool,
+}
+
+/// How `doctor`, `gc` and `send` report what they did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ResultFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

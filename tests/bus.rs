@@ -376,6 +376,24 @@ async fn gc_and_doctor_see_every_page_of_rules() {
         doctor.stdout_text()
     );
 
+    let dry = run(
+        moto.zdwatch(&["gc", "--bus", "busy", "--dry-run", "--format", "json"]),
+        LIMIT,
+    );
+    assert!(dry.status.success(), "{}", dry.stderr);
+    let doc = &dry.lines()[0];
+    assert_eq!(
+        (doc["command"].as_str(), doc["dry_run"].as_bool()),
+        (Some("gc"), Some(true))
+    );
+    let actions = doc["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 70, "{doc}");
+    assert!(
+        actions
+            .iter()
+            .all(|a| a["kind"] == "rule" && a["outcome"] == "would_remove")
+    );
+
     let gc = run(
         moto.zdwatch(&["gc", "--bus", "busy", "--older-than", "1h"]),
         LIMIT,

@@ -162,6 +162,20 @@ async fn fifo_and_kms_queues_are_explained() {
     let out = run(moto.zdwatch(&["doctor", "--queue", &url]), LIMIT);
     let text = out.stdout_text();
     assert!(line(&text, "fifo").contains("FIFO queue"), "{text}");
+    // The same checks as one JSON document, and the same exit code.
+    let json = run(
+        moto.zdwatch(&["doctor", "--queue", &url, "--format", "json"]),
+        LIMIT,
+    );
+    assert_eq!(json.status.code(), out.status.code());
+    let doc = &json.lines()[0];
+    assert_eq!(doc["command"], "doctor");
+    assert_eq!(doc["queue"], url.as_str());
+    assert_eq!(doc["passed"], out.status.success());
+    let checks = doc["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), text.lines().count(), "{doc}");
+    let fifo = checks.iter().find(|c| c["check"] == "fifo").unwrap();
+    assert_eq!(fifo["outcome"], "info");
 
     let out = run(
         moto.zdwatch(&[

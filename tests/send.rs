@@ -310,7 +310,21 @@ async fn only_refusals_that_can_pass_are_tried_again() {
 
     let before = proxy.forwarded();
     proxy.set(common::proxy::Fault::EntryErrors(vec!["MalformedDetail"]));
-    let out = send_through(&proxy, &args);
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let out = send_through(&proxy, &json_args);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (doc["sent"].as_u64(), doc["refused"].as_u64()),
+        (Some(0), Some(5)),
+        "{doc}"
+    );
+    assert!(
+        doc["refusals"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("MalformedDetail")
+    );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert!(
         out.stderr.contains("sent 0 events")

@@ -16,16 +16,43 @@ pub(crate) async fn run(args: cli::DoctorArgs, aws: &cli::AwsArgs) -> Outcome {
         (None, Some(b)) => zdwatch_sources::doctor::bus(&options, b).await,
         (None, None) => return Err(Stop::Usage),
     };
-    for c in &checks {
-        let mark = match c.outcome {
-            Outcome::Pass => "✓",
-            Outcome::Fail => "✗",
-            Outcome::Warn => "!",
-            Outcome::Info => "·",
+    let passed = all_passed(&checks);
+    if args.format == cli::ResultFormat::Json {
+        let (kind, target) = match (&args.queue, &args.bus) {
+            (Some(q), _) => ("queue", q),
+            (None, Some(b)) => ("bus", b),
+            (None, None) => return Err(Stop::Usage),
         };
-        println!("{mark} {:<12} {}", c.what, sanitize::sanitize(&c.detail));
+        let checks: Vec<serde_json::Value> = checks
+            .iter()
+            .map(|c| {
+                let outcome = match c.outcome {
+                    Outcome::Pass => "pass",
+                    Outcome::Fail => "fail",
+                    Outcome::Warn => "warn",
+                    Outcome::Info => "info",
+                };
+                serde_json::json!({"check": c.what, "outcome": outcome, "detail": c.detail})
+            })
+            .collect();
+        super::print_json(&serde_json::json!({
+            "command": "doctor",
+            kind: target,
+            "passed": passed,
+            "checks": checks,
+        }));
+    } else {
+        for c in &checks {
+            let mark = match c.outcome {
+                Outcome::Pass => "✓",
+                Outcome::Fail => "✗",
+                Outcome::Warn => "!",
+                Outcome::Info => "·",
+            };
+            println!("{mark} {:<12} {}", c.what, sanitize::sanitize(&c.detail));
+        }
     }
-    Ok(if all_passed(&checks) {
+    Ok(if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

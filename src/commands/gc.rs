@@ -15,9 +15,43 @@ pub(crate) async fn run(args: cli::GcArgs, aws: &cli::AwsArgs) -> Outcome {
             Ok(f) => f,
             Err(problem) => {
                 crate::say!("zdwatch: gc: {problem}");
+                if args.format == cli::ResultFormat::Json {
+                    super::print_json(&serde_json::json!({
+                        "command": "gc", "bus": args.bus, "error": problem.to_string(),
+                    }));
+                }
                 return Err(Stop::Exit(ExitCode::FAILURE));
             }
         };
+    if args.format == cli::ResultFormat::Json {
+        let action = if args.dry_run {
+            "would_remove"
+        } else {
+            "removed"
+        };
+        let mut actions: Vec<serde_json::Value> = Vec::new();
+        for rule in &found.rules {
+            actions.push(serde_json::json!({"kind": "rule", "name": rule, "outcome": action}));
+        }
+        for queue in &found.queues {
+            actions.push(serde_json::json!({"kind": "queue", "url": queue, "outcome": action}));
+        }
+        for problem in &found.problems {
+            actions.push(serde_json::json!({"outcome": "failed", "detail": problem}));
+        }
+        super::print_json(&serde_json::json!({
+            "command": "gc",
+            "bus": args.bus,
+            "older_than": format!("{:#}", args.older_than),
+            "dry_run": args.dry_run,
+            "actions": actions,
+        }));
+        return Ok(if found.problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let verb = if args.dry_run {
         "would remove"
     } else {

@@ -105,6 +105,15 @@ pub async fn run(mut cli: Cli, settings: crate::config::Config) -> anyhow::Resul
 }
 
 /// `zdwatch demo --emit N`: the demo's traffic as a capture on stdout.
+/// Prints one JSON document (`--format json` of doctor, gc and send) on a line of its own, with
+/// the characters a terminal could act on escaped (`sanitize::json_text`).
+pub(crate) fn print_json(document: &serde_json::Value) {
+    println!(
+        "{}",
+        zdwatch_core::sanitize::json_text(&document.to_string())
+    );
+}
+
 fn demo(args: crate::cli::DemoArgs) -> Outcome {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -35,10 +35,32 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
         (None, Some(queue)) => (Target::queue(&options, queue).await, queue),
         (None, None) => return Err(Stop::Usage),
     };
+    let json = args.format == cli::ResultFormat::Json;
+    let kind = if args.to_bus.is_some() {
+        "bus"
+    } else {
+        "queue"
+    };
+    let report = |sent: &Sent, error: Option<String>| {
+        if json {
+            let refusals: Vec<&String> = sent.failed.iter().take(10).collect();
+            super::print_json(&serde_json::json!({
+                "command": "send",
+                kind: name,
+                "sent": sent.sent,
+                "skipped": sent.skipped,
+                "renamed_sources": sent.renamed,
+                "refused": sent.failed.len(),
+                "refusals": refusals,
+                "error": error,
+            }));
+        }
+    };
     let target = match target {
         Ok(t) => t,
         Err(problem) => {
             crate::say!("zdwatch: {}: {problem}", sanitize::sanitize(name));
+            report(&Sent::default(), Some(problem.to_string()));
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
     };
@@ -84,8 +106,10 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
     };
     if let Err(problem) = result {
         crate::say!("zdwatch: {}: {problem}", sanitize::sanitize(name));
+        report(&sent, Some(problem.to_string()));
         return Err(Stop::Exit(ExitCode::FAILURE));
     }
+    report(&sent, None);
     crate::say!(
         "zdwatch: sent {} events to {}{}{}{}",
         sent.sent,
