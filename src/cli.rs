@@ -637,6 +637,12 @@ pub struct InputArgs {
     /// Pollers per queue (default: adapts, 1 to 8, more while batches come back full).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub pollers: Option<u16>,
+
+    /// Consume mode: how long a received message stays hidden from other readers while its event
+    /// is decoded and stored (ReceiveMessage's VisibilityTimeout); zdwatch extends it while a
+    /// slow journal commit is still on its way, up to 10 minutes.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=43_200))]
+    pub visibility_timeout: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

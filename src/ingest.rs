@@ -39,11 +39,19 @@ impl AckPlan {
         }
     }
 
-    /// The plan when the events were not stored: releases stand, deletes are dropped (their
-    /// messages come back after the visibility timeout).
-    pub fn without_deletes(mut self) -> AckPlan {
-        self.by.retain(|(_, d), _| *d != Disposition::Delete);
-        self
+    /// The plan when the events were not stored: releases stand, deletes become leaves (their
+    /// messages come back after the visibility timeout, no longer kept hidden).
+    pub fn without_deletes(self) -> AckPlan {
+        let mut plan = AckPlan::default();
+        for ((source, d), receipts) in self.by {
+            let d = if d == Disposition::Delete {
+                Disposition::Leave
+            } else {
+                d
+            };
+            plan.by.entry((source, d)).or_default().extend(receipts);
+        }
+        plan
     }
 
     /// Every group of receipts: releases first (they cost nothing to get wrong), then deletes.

@@ -877,3 +877,55 @@ async fn on_a_quiet_queue_a_timeline_still_gets_its_events_back_from_the_journal
         "the journal's answer reached the screen while the timeline was open:\n{shown}"
     );
 }
+
+/// A commit slower than the visibility timeout: the messages waiting for it are kept hidden
+/// (ChangeMessageVisibility) instead of coming back for another reader (here zdwatch's own
+/// poller, which keeps receiving), and are deleted once stored. Without that, they would be
+/// visible again after 2 s of the 6 s commit and handed out a second time.
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_waiting_for_a_slow_commit_stay_hidden() {
+    let moto = Moto::start();
+    let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "journal-slow-commit", 30).await;
+    let bodies = demo_bodies(71, 6);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("journal-slow-commit");
+    let journal = dir.join("j.db");
+    let marks = dir.join("commits");
+    let mut cmd = zdwatch(&[
+        "tail",
+        "--queue",
+        &url,
+        "--journal",
+        journal.to_str().unwrap(),
+        "--visibility-timeout",
+        "2",
+        "--pollers",
+        "1",
+        "--idle-exit",
+        "3",
+        "--endpoint-url",
+        &proxy.endpoint,
+        "--region",
+        common::REGION,
+    ]);
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("ZDWATCH_FAILPOINT_COMMIT_MS", "6000")
+        .env("ZDWATCH_FAILPOINT_FILE", &marks);
+    let out = run(cmd, LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        std::fs::read_to_string(&marks).is_ok_and(|m| m.contains("commit in flight")),
+        "the commit was slow"
+    );
+    assert_eq!(out.lines().len(), bodies.len(), "{}", out.stderr);
+    assert_eq!(
+        proxy.received_messages(),
+        bodies.len(),
+        "each message handed out once: none came back during the commit"
+    );
+    wait_total(&sqs, &url, 0, LIMIT).await;
+    assert_eq!(journal_ids(&journal), unique_ids(&bodies));
+}

@@ -81,6 +81,7 @@ pub(crate) async fn read_files(
         peek: true,
         consume: false,
         pollers: None,
+        visibility_timeout: 60,
     };
     start_sources(
         &input,
@@ -183,6 +184,7 @@ pub(crate) async fn start_sources(
     let opts = SqsOptions {
         delivery: how.delivery,
         pollers: input.pollers.map(usize::from),
+        visibility: input.visibility_timeout,
         warn_redrive: how.delivery == Delivery::Peek || how.filtered,
         filtered: how.filtered,
         watch_depth: how.watch_depth,

@@ -282,9 +282,7 @@ impl Tail {
             }) = judged
             else {
                 self.report.filtered_out += 1;
-                if peek {
-                    acks.add(source, receipt, Disposition::Release);
-                }
+                acks.add(source, receipt, skipped(peek));
                 continue;
             };
             if self.dedupe.is_duplicate(&event_id) {
@@ -297,9 +295,7 @@ impl Tail {
                 to_store.extend(event.map(|e| (source, e)));
                 // Not written, so not durable: never deleted. Peek releases it; consume leaves it
                 // to reappear after the visibility timeout for whoever wants it.
-                if peek {
-                    acks.add(source, receipt, Disposition::Release);
-                }
+                acks.add(source, receipt, skipped(peek));
                 continue;
             }
             match out.write_all(&line) {
@@ -378,5 +374,16 @@ impl Tail {
             Format::Unrecognized => self.report.unrecognized += 1,
             _ => {}
         }
+    }
+}
+
+/// What becomes of a message the filter skipped: released at once when peeking; in consume mode
+/// left to reappear after its visibility timeout for whoever wants it (the source stops keeping
+/// it hidden).
+fn skipped(peek: bool) -> Disposition {
+    if peek {
+        Disposition::Release
+    } else {
+        Disposition::Leave
     }
 }

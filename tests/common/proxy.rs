@@ -63,6 +63,8 @@ struct State {
     stop: AtomicBool,
     /// Whether PutEvents is held to AWS's rules.
     aws: AtomicBool,
+    /// Messages handed out by ReceiveMessage answers that passed through.
+    received: AtomicUsize,
     put_events: Mutex<PutEventsSeen>,
 }
 
@@ -88,6 +90,7 @@ impl FaultProxy {
             forwarded: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             aws: AtomicBool::new(false),
+            received: AtomicUsize::new(0),
             put_events: Mutex::new(PutEventsSeen::default()),
         });
         let accept_state = state.clone();
@@ -120,6 +123,12 @@ impl FaultProxy {
     /// request over 256 KB of entries is refused whole (`ValidationException`).
     pub fn act_like_aws(&self) {
         self.state.aws.store(true, Ordering::SeqCst);
+    }
+
+    /// How many messages ReceiveMessage handed out through the proxy (a message delivered twice
+    /// counts twice).
+    pub fn received_messages(&self) -> usize {
+        self.state.received.load(Ordering::SeqCst)
     }
 
     pub fn put_events_seen(&self) -> PutEventsSeen {
@@ -340,6 +349,13 @@ fn handle(mut client: TcpStream, state: &State) {
                 .windows(4)
                 .position(|w| w == b"\r\n\r\n")
                 .map_or(response.len(), |i| i + 4);
+            if target_is(&head, "AmazonSQS.ReceiveMessage") {
+                let messages = serde_json::from_slice::<serde_json::Value>(&response[split..])
+                    .ok()
+                    .and_then(|v| v.get("Messages").and_then(|m| m.as_array()).map(Vec::len))
+                    .unwrap_or(0);
+                state.received.fetch_add(messages, Ordering::SeqCst);
+            }
             let head = String::from_utf8_lossy(&response[..split]).into_owned();
             let _ = client.write_all(closing(&head).as_bytes());
             let _ = client.write_all(&response[split..]);
@@ -349,9 +365,14 @@ fn handle(mut client: TcpStream, state: &State) {
 }
 
 fn is_put_events(head: &str) -> bool {
+    target_is(head, "AWSEvents.PutEvents")
+}
+
+/// Whether a request's `X-Amz-Target` is `target`.
+fn target_is(head: &str, target: &str) -> bool {
     head.lines().any(|l| {
         l.split_once(':').is_some_and(|(n, v)| {
-            n.trim().eq_ignore_ascii_case("x-amz-target") && v.trim() == "AWSEvents.PutEvents"
+            n.trim().eq_ignore_ascii_case("x-amz-target") && v.trim() == target
         })
     })
 }

@@ -140,6 +140,9 @@ pub enum Disposition {
     Delete,
     /// Peek mode: make it visible to other consumers again at once.
     Release,
+    /// Not handled (a filter skipped it, or its event could not be stored): the source stops
+    /// keeping it hidden, and it comes back after its visibility timeout.
+    Leave,
 }
 
 #[derive(Debug)]

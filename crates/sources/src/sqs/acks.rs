@@ -18,6 +18,10 @@ use crate::{Ack, Disposition, Problem, ProblemKind, SourceEvent, SourceStatus};
 pub(super) async fn acknowledge(shared: Arc<Shared>, mut acks: mpsc::Receiver<Ack>) {
     let (id, tx) = (shared.ctx.id, &shared.ctx.tx);
     while let Some(ack) = acks.recv().await {
+        super::visibility::forget(&shared, &ack.receipts);
+        if ack.disposition == Disposition::Leave {
+            continue;
+        }
         for chunk in ack.receipts.chunks(MAX_MESSAGES as usize) {
             let mut backoff = Backoff::default();
             let pending: Vec<&String> = chunk.iter().collect();
@@ -93,6 +97,7 @@ pub(super) async fn send_ack(
                 .set_entries(Some(entries.collect()));
             request.send().await.map_err(|e| classify(&e))?.failed
         }
+        Disposition::Leave => Vec::new(),
         Disposition::Release => {
             let entries = receipts.iter().enumerate().filter_map(|(i, r)| {
                 ChangeMessageVisibilityBatchRequestEntry::builder()

@@ -1,4 +1,5 @@
-//! The SQS source: pollers (poll.rs), the ack task (acks.rs), clients and errors (client.rs).
+//! The SQS source: pollers (poll.rs), the ack task (acks.rs), clients and errors (client.rs),
+//! and in consume mode the task that keeps waiting messages hidden (visibility.rs).
 //!
 //! Pollers long-poll the queue (20 s, 10 messages); with no `--pollers N` their number adapts:
 //! another starts while batches come back full, extra ones retire on an empty receive.
@@ -8,11 +9,12 @@ mod acks;
 mod backoff;
 mod client;
 mod poll;
+mod visibility;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::DisplayErrorContext;
@@ -39,6 +41,8 @@ pub struct SqsOptions {
     pub watch_depth: bool,
     /// A filter gives back the messages it skips (received, not deleted): refused on FIFO queues.
     pub filtered: bool,
+    /// Consume mode: seconds a received message stays hidden (extended while it waits).
+    pub visibility: u32,
 }
 
 impl Default for SqsOptions {
@@ -50,6 +54,7 @@ impl Default for SqsOptions {
             warn_redrive: false,
             watch_depth: false,
             filtered: false,
+            visibility: 60,
         }
     }
 }
@@ -107,8 +112,16 @@ pub async fn start(
         max: fixed.unwrap_or(opts.max_pollers.max(1)),
         active: AtomicUsize::new(0),
         seen: Mutex::new(HashSet::new()),
+        visibility: i32::try_from(opts.visibility.clamp(1, 43_200)).unwrap_or(60),
+        hidden: Mutex::new(HashMap::new()),
         ctx,
     });
+    if opts.delivery == Delivery::Consume {
+        shared
+            .ctx
+            .tasks
+            .spawn(visibility::keep_hidden(shared.clone()));
+    }
     if opts.watch_depth {
         shared.ctx.tasks.spawn(watch_depth(shared.clone()));
     }
@@ -226,6 +239,11 @@ struct Shared {
     /// Peek mode: message ids already received: those that come back are released here, and
     /// the pollers slow down while only they come back.
     seen: Mutex<HashSet<String>>,
+    /// Consume mode: the VisibilityTimeout each receive asks for, in seconds.
+    visibility: i32,
+    /// Consume mode: receipts handed over and not yet acknowledged, with when they were received
+    /// and last made hidden again (`visibility.rs`).
+    hidden: Mutex<HashMap<String, (Instant, Instant)>>,
     ctx: SourceContext,
 }
 

@@ -41,11 +41,16 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                 Delivery::Peek => PEEK_WAIT_SECONDS,
                 Delivery::Consume => WAIT_SECONDS,
             };
-            let receive = shared
+            let mut receive = shared
                 .client()
                 .receive_message()
                 .queue_url(&shared.url)
-                .max_number_of_messages(MAX_MESSAGES)
+                .max_number_of_messages(MAX_MESSAGES);
+            if shared.delivery == Delivery::Consume {
+                // Long enough to decode and store the batch; extended while it waits.
+                receive = receive.visibility_timeout(shared.visibility);
+            }
+            let receive = receive
                 .wait_time_seconds(wait)
                 .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
                 .send();
@@ -102,6 +107,12 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                 Delivery::Consume => (messages, Vec::new()),
             };
             let only_seen_before = count > 0 && messages.is_empty();
+            if shared.delivery == Delivery::Consume {
+                super::visibility::watch(
+                    &shared,
+                    messages.iter().filter_map(|m| m.receipt.clone()),
+                );
+            }
             if !again.is_empty() {
                 release_later(&shared, again);
             }
