@@ -478,3 +478,82 @@ async fn a_bus_arn_is_used_in_its_region_and_another_account_s_bus_is_explained(
         "nothing created"
     );
 }
+
+/// Replays as they run on AWS: one at a time per account (a refusal for that is explained and
+/// reading goes on), and a replay still running when zdwatch stops is cancelled.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
+    let moto = Moto::start();
+    let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
+    let eb = moto.eventbridge();
+    let bus_arn = eb
+        .create_event_bus()
+        .name("zendesk")
+        .send()
+        .await
+        .unwrap()
+        .event_bus_arn
+        .unwrap();
+    eb.create_archive()
+        .archive_name("zendesk-history")
+        .event_source_arn(&bus_arn)
+        .send()
+        .await
+        .unwrap();
+    let tail = |proxy: &common::proxy::FaultProxy| {
+        let mut cmd = common::zdwatch(&[
+            "tail",
+            "--bus",
+            "zendesk",
+            "--no-journal",
+            "--replay-since",
+            "1h",
+            "--idle-exit",
+            "3",
+            "--endpoint-url",
+            &proxy.endpoint,
+            "--region",
+            common::REGION,
+        ]);
+        cmd.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+        run(cmd, LIMIT)
+    };
+
+    proxy.slow_replays();
+    let out = tail(&proxy);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("replay running"), "{}", out.stderr);
+    assert!(!out.stderr.contains("replay completed"), "{}", out.stderr);
+    assert_eq!(
+        proxy.requests_to("AWSEvents.CancelReplay"),
+        1,
+        "the running replay is cancelled on the way out"
+    );
+    assert!(
+        out.stderr
+            .contains("first minute arrive through the replay"),
+        "{}",
+        out.stderr
+    );
+
+    proxy.set(common::proxy::Fault::FailTarget(
+        "AWSEvents.StartReplay",
+        400,
+        "LimitExceededException",
+    ));
+    let out = tail(&proxy);
+    assert!(out.status.success(), "reading goes on: {}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("one replay at a time per account and region"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("may be missing"), "{}", out.stderr);
+    assert_eq!(
+        proxy.requests_to("AWSEvents.CancelReplay"),
+        1,
+        "nothing to cancel"
+    );
+}

@@ -201,14 +201,15 @@ pub(crate) async fn start_sources(
     let mut attached: Vec<zdwatch_sources::bus::Attachment> = Vec::new();
     let mut journal_names = std::collections::HashMap::new();
     for bus in &input.bus {
-        let a = match zdwatch_sources::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
-            Ok(a) => a,
-            Err(problem) => {
-                crate::say!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
-                detach(attached, false).await;
-                return Err(Stop::Exit(ExitCode::FAILURE));
-            }
-        };
+        let mut a =
+            match zdwatch_sources::bus::Attachment::attach(&aws, bus, how.rule_pattern).await {
+                Ok(a) => a,
+                Err(problem) => {
+                    crate::say!("zdwatch: bus {}: {problem}", sanitize::sanitize(bus));
+                    detach(attached, false).await;
+                    return Err(Stop::Exit(ExitCode::FAILURE));
+                }
+            };
         crate::say!(
             "zdwatch: attached queue {} to bus {} with rule {}",
             sanitize::sanitize(&a.queue_url),
@@ -225,6 +226,7 @@ pub(crate) async fn start_sources(
             detach(attached, false).await;
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
+        let mut replaying = false;
         if let Some((from, to)) = input.replay_window(jiff::Timestamp::now()) {
             // No history is no reason not to show what comes next.
             match a.replay(from, to).await {
@@ -236,10 +238,12 @@ pub(crate) async fn start_sources(
                         sanitize::sanitize(&archive)
                     );
                     a.watch_replay(builder.context(id));
+                    replaying = true;
                 }
                 Err(problem) => crate::say!("zdwatch: no replay: {problem}"),
             }
         }
+        crate::say!("zdwatch: {}", zdwatch_sources::bus::policy_note(replaying));
         attached.push(a);
     }
     let mut set = builder.build();

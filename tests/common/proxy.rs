@@ -31,6 +31,9 @@ pub enum Fault {
     /// The next PutEvents requests (one code each, in turn) have every entry refused with this
     /// error code, as PutEvents reports failed entries: HTTP 200, `FailedEntryCount`.
     EntryErrors(Vec<&'static str>),
+    /// Every request with this `X-Amz-Target` is answered with this HTTP status and AWS error
+    /// code (the SDK's own retries included) until the test sets another fault; the others pass.
+    FailTarget(&'static str, u16, &'static str),
 }
 
 /// What the AWS-like layer saw of PutEvents.
@@ -65,6 +68,11 @@ struct State {
     aws: AtomicBool,
     /// Messages handed out by ReceiveMessage answers that passed through.
     received: AtomicUsize,
+    /// Requests seen, by `X-Amz-Target`.
+    targets: Mutex<std::collections::HashMap<String, usize>>,
+    /// DescribeReplay answers say RUNNING whatever moto says (moto replays at once; AWS takes
+    /// minutes).
+    slow_replays: AtomicBool,
     put_events: Mutex<PutEventsSeen>,
 }
 
@@ -91,6 +99,8 @@ impl FaultProxy {
             stop: AtomicBool::new(false),
             aws: AtomicBool::new(false),
             received: AtomicUsize::new(0),
+            targets: Mutex::new(std::collections::HashMap::new()),
+            slow_replays: AtomicBool::new(false),
             put_events: Mutex::new(PutEventsSeen::default()),
         });
         let accept_state = state.clone();
@@ -123,6 +133,22 @@ impl FaultProxy {
     /// request over 256 KB of entries is refused whole (`ValidationException`).
     pub fn act_like_aws(&self) {
         self.state.aws.store(true, Ordering::SeqCst);
+    }
+
+    /// How many requests with this `X-Amz-Target` (`AWSEvents.CancelReplay`) came through.
+    pub fn requests_to(&self, target: &str) -> usize {
+        self.state
+            .targets
+            .lock()
+            .unwrap()
+            .get(target)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Replays run as long as on AWS: DescribeReplay says RUNNING until zdwatch stops.
+    pub fn slow_replays(&self) {
+        self.state.slow_replays.store(true, Ordering::SeqCst);
     }
 
     /// How many messages ReceiveMessage handed out through the proxy (a message delivered twice
@@ -257,6 +283,10 @@ fn plan(state: &State, head: &str) -> Plan {
             Plan::RefuseEntries(code)
         }
         Fault::EntryErrors(_) => Plan::Forward,
+        Fault::FailTarget(target, status, code) if target_is(head, target) => {
+            Plan::Answer(*status, code)
+        }
+        Fault::FailTarget(..) => Plan::Forward,
         Fault::None => Plan::Forward,
         Fault::Down | Fault::BlackHole => Plan::Swallow,
         Fault::Fail(answers) => {
@@ -285,6 +315,9 @@ fn handle(mut client: TcpStream, state: &State) {
     let Some((head, body)) = read_request(&mut client) else {
         return;
     };
+    if let Some(target) = target_of(&head) {
+        *state.targets.lock().unwrap().entry(target).or_default() += 1;
+    }
     if is_put_events(&head) && state.aws.load(Ordering::SeqCst) {
         if let Some(answer) = put_events_like_aws(state, &head, &body) {
             let _ = client.write_all(&answer);
@@ -356,6 +389,16 @@ fn handle(mut client: TcpStream, state: &State) {
                     .unwrap_or(0);
                 state.received.fetch_add(messages, Ordering::SeqCst);
             }
+            if target_is(&head, "AWSEvents.DescribeReplay")
+                && state.slow_replays.load(Ordering::SeqCst)
+            {
+                if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&response[split..]) {
+                    v["State"] = serde_json::json!("RUNNING");
+                    let _ = client.write_all(&json_answer(200, &v.to_string()));
+                    let _ = client.shutdown(Shutdown::Both);
+                    return;
+                }
+            }
             let head = String::from_utf8_lossy(&response[..split]).into_owned();
             let _ = client.write_all(closing(&head).as_bytes());
             let _ = client.write_all(&response[split..]);
@@ -366,6 +409,16 @@ fn handle(mut client: TcpStream, state: &State) {
 
 fn is_put_events(head: &str) -> bool {
     target_is(head, "AWSEvents.PutEvents")
+}
+
+/// A request's `X-Amz-Target`.
+fn target_of(head: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case("x-amz-target")
+            .then(|| v.trim().to_string())
+    })
 }
 
 /// Whether a request's `X-Amz-Target` is `target`.

@@ -78,6 +78,8 @@ pub struct Attachment {
     /// What exists so far (a failed attach removes just that).
     rule_created: bool,
     target_added: bool,
+    /// A replay was started (it is cancelled on detach if still running).
+    replay_started: bool,
 }
 
 /// `zdwatch-<user>-<6 hex>`: whose it is, and unique.
@@ -133,6 +135,7 @@ impl Attachment {
             clients,
             rule_created: false,
             target_added: false,
+            replay_started: false,
         };
         if let Err(p) = a.wire(pattern.unwrap_or(DEFAULT_PATTERN), &created).await {
             // Leave nothing behind for a half-made attachment.
@@ -195,6 +198,24 @@ impl Attachment {
             .send()
             .await
             .map_err(|e| classify(&e))?;
+        // Read back: the policy must be the queue's before the rule gets its target. (AWS may
+        // still take up to a minute to enforce it everywhere: see `policy_note`.)
+        let stored = sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(QueueAttributeName::Policy)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?
+            .attributes
+            .and_then(|mut a| a.remove(&QueueAttributeName::Policy))
+            .unwrap_or_default();
+        if !stored.contains(&rule_arn) {
+            return Err(Problem::new(
+                ProblemKind::Other,
+                "the queue did not keep the policy that lets the rule send to it",
+            ));
+        }
         let target = Target::builder()
             .id("zdwatch")
             .arn(&queue_arn)
@@ -227,6 +248,17 @@ impl Attachment {
     async fn remove(&mut self) -> Result<(), String> {
         let (sqs, eb) = (&self.clients.sqs, &self.clients.eb);
         let mut left = Vec::new();
+        if self.replay_started {
+            // A replay still running would go on sending to a rule that is about to go. One that
+            // has ended cannot be cancelled (IllegalStatusException): nothing to do then.
+            match eb.cancel_replay().replay_name(&self.name).send().await {
+                Ok(_) => tracing::info!(replay = %self.name, "cancelled the replay"),
+                Err(e) => {
+                    tracing::debug!(replay = %self.name, error = %classify(&e), "no replay to cancel")
+                }
+            }
+            self.replay_started = false;
+        }
         if self.target_added {
             match eb
                 .remove_targets()
@@ -278,7 +310,7 @@ impl Attachment {
     /// `--replay-since`: replays `[from, to)` of the bus's archive to this attachment's rule only
     /// (StartReplay with FilterArns), so the history arrives in this queue alone. Returns the
     /// archive's name.
-    pub async fn replay(&self, from: Timestamp, to: Timestamp) -> Result<String, Problem> {
+    pub async fn replay(&mut self, from: Timestamp, to: Timestamp) -> Result<String, Problem> {
         let eb = &self.clients.eb;
         let bus_arn = eb
             .describe_event_bus()
@@ -331,7 +363,8 @@ impl Attachment {
             .destination(destination)
             .send()
             .await
-            .map_err(|e| classify(&e))?;
+            .map_err(|e| replay_refused(&classify(&e)))?;
+        self.replay_started = true;
         Ok(archive)
     }
 
@@ -593,5 +626,31 @@ async fn other_account(aws: &AwsOptions, bus: &str) -> Result<(), Problem> {
             ),
         )),
         _ => Ok(()),
+    }
+}
+
+/// AWS runs one replay at a time per account and region: a refusal for that says so.
+fn replay_refused(p: &Problem) -> Problem {
+    if p.detail.starts_with("LimitExceededException") {
+        return Problem::new(
+            ProblemKind::Other,
+            format!(
+                "{}: EventBridge runs one replay at a time per account and region, and another is \
+                 running; wait for it (aws events list-replays --state RUNNING) or cancel it (aws \
+                 events cancel-replay), then start zdwatch again",
+                p.detail
+            ),
+        );
+    }
+    p.clone()
+}
+
+/// Said after attaching: AWS can take up to a minute to enforce a new queue policy, and events
+/// in that window are not retried; a replay covers it only when the bus has an archive.
+pub fn policy_note(replaying: bool) -> &'static str {
+    if replaying {
+        "AWS can take up to a minute to apply the new queue policy: events of that first minute arrive through the replay"
+    } else {
+        "AWS can take up to a minute to apply the new queue policy: events of that first minute may be missing (with an archive on the bus, --replay-since 5m brings them)"
     }
 }
