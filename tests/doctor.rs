@@ -55,6 +55,11 @@ async fn an_attached_queue_passes_and_an_unattached_one_fails() {
         line(&text, "attached").contains("rule to-debug on bus zendesk"),
         "{text}"
     );
+    assert!(
+        line(&text, "policy").starts_with('✓')
+            && line(&text, "policy").contains("rule/zendesk/to-debug"),
+        "{text}"
+    );
     let format = line(&text, "format");
     assert!(
         format.starts_with('!') && format.contains("1 Dec 2025"),
@@ -71,6 +76,35 @@ async fn an_attached_queue_passes_and_an_unattached_one_fails() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         line(&out.stdout_text(), "attached").starts_with('✗'),
+        "{}",
+        out.stdout_text()
+    );
+
+    // Another account's rule, admitted by the policy, cannot be seen from here: information.
+    let theirs = "arn:aws:events:us-east-1:999999999999:rule/their-bus/to-us";
+    common::allow_rules(&sqs, &lonely, &[theirs]).await;
+    let out = run(moto.zdwatch(&["doctor", "--queue", &lonely]), LIMIT);
+    let text = out.stdout_text();
+    let attached = line(&text, "attached");
+    assert!(
+        attached.starts_with('·') && attached.contains(theirs),
+        "{text}"
+    );
+    assert!(out.status.success(), "{text}");
+
+    // A rule targets the queue but its policy admits no rule: deliveries would be refused.
+    let bare = create_queue(&sqs, "bare").await;
+    common::route_to_queue(&eb, &sqs, "zendesk", "to-bare", pattern, &bare).await;
+    sqs.set_queue_attributes()
+        .queue_url(&bare)
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::Policy, "")
+        .send()
+        .await
+        .unwrap();
+    let out = run(moto.zdwatch(&["doctor", "--queue", &bare]), LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        line(&out.stdout_text(), "policy").starts_with('✗'),
         "{}",
         out.stdout_text()
     );

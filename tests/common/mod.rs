@@ -435,16 +435,22 @@ pub async fn route_to_queue(
     pattern: &str,
     url: &str,
 ) {
-    eb.put_rule()
+    let rule_arn = eb
+        .put_rule()
         .name(rule)
         .event_bus_name(bus)
         .event_pattern(pattern)
         .send()
         .await
-        .expect("put rule");
+        .expect("put rule")
+        .rule_arn
+        .expect("rule arn");
+    let arn = queue_arn(sqs, url).await;
+    // As on AWS, the queue's policy must let the rule send (moto delivers without it).
+    allow_rules(sqs, url, &[rule_arn.as_str()]).await;
     let target = aws_sdk_eventbridge::types::Target::builder()
         .id("q")
-        .arn(queue_arn(sqs, url).await)
+        .arn(arn)
         .build()
         .expect("target");
     eb.put_targets()
@@ -454,6 +460,30 @@ pub async fn route_to_queue(
         .send()
         .await
         .expect("put targets");
+}
+
+/// Sets the queue's policy to let EventBridge send for these rules (ARNs), as AWS requires.
+pub async fn allow_rules(sqs: &aws_sdk_sqs::Client, url: &str, rules: &[&str]) {
+    let arn = queue_arn(sqs, url).await;
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rules}}
+        }]
+    });
+    sqs.set_queue_attributes()
+        .queue_url(url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::Policy,
+            policy.to_string(),
+        )
+        .send()
+        .await
+        .expect("set queue policy");
 }
 
 /// The one test-event builder: a body decoded as if it arrived at `at` without an SQS message id

@@ -189,8 +189,109 @@ pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
     checks.push(encryption(&attrs));
     receive_and_release(&client, &url, &mut checks).await;
     let arn = get(QueueAttributeName::QueueArn);
-    checks.push(attached(aws, &arn).await);
+    let senders = policy_senders(&get(QueueAttributeName::Policy));
+    let attached = attached(aws, &arn).await;
+    checks.push(policy_check(&senders, &attached));
+    checks.push(other_accounts(attached, &senders, &arn));
     checks
+}
+
+/// Who the queue policy lets EventBridge send for: `Some(rule ARNs)` (an empty list: any rule,
+/// no `aws:SourceArn` condition), or `None` when no statement allows EventBridge at all.
+fn policy_senders(policy: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(policy).ok()?;
+    let statements = match &v["Statement"] {
+        serde_json::Value::Array(a) => a.clone(),
+        one @ serde_json::Value::Object(_) => vec![one.clone()],
+        _ => return None,
+    };
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut found: Option<Vec<String>> = None;
+    for st in &statements {
+        let allows = st["Effect"] == "Allow"
+            && texts(&st["Principal"]["Service"])
+                .iter()
+                .any(|s| s == "events.amazonaws.com")
+            && texts(&st["Action"])
+                .iter()
+                .any(|a| a == "sqs:SendMessage" || a == "sqs:*" || a == "*");
+        if !allows {
+            continue;
+        }
+        let arns: Vec<String> = ["ArnEquals", "ArnLike", "StringEquals", "StringLike"]
+            .iter()
+            .flat_map(|op| texts(&st["Condition"][op]["aws:SourceArn"]))
+            .collect();
+        let list = found.get_or_insert_with(Vec::new);
+        if arns.is_empty() {
+            // Any rule may send: that is what the empty list says.
+            return Some(Vec::new());
+        }
+        list.extend(arns);
+    }
+    found
+}
+
+/// Whether EventBridge may deliver to the queue, from its policy.
+fn policy_check(senders: &Option<Vec<String>>, attached: &Check) -> Check {
+    match senders {
+        None if attached.outcome == Outcome::Pass => check(
+            Outcome::Fail,
+            "policy",
+            "rules target this queue, but its policy lets no EventBridge rule send to it \
+             (events.amazonaws.com, sqs:SendMessage): their deliveries are refused",
+        ),
+        None => check(
+            Outcome::Info,
+            "policy",
+            "the queue policy lets no EventBridge rule send to it",
+        ),
+        Some(arns) if arns.is_empty() => check(
+            Outcome::Warn,
+            "policy",
+            "EventBridge may send for any rule of any account (no aws:SourceArn condition): \
+             limit it to your rule's ARN",
+        ),
+        Some(arns) => check(
+            Outcome::Pass,
+            "policy",
+            format!("EventBridge may send for {}", arns.join(", ")),
+        ),
+    }
+}
+
+/// A rule of another account that the policy admits is information, not a failure: it cannot
+/// be seen from this account, so "no rule targets this queue" would be wrong.
+fn other_accounts(attached: Check, senders: &Option<Vec<String>>, queue_arn: &str) -> Check {
+    let account = |arn: &str| arn.split(':').nth(4).map(str::to_string);
+    let mine = account(queue_arn);
+    let foreign: Vec<&String> = senders
+        .iter()
+        .flatten()
+        .filter(|a| account(a) != mine)
+        .collect();
+    if attached.outcome == Outcome::Fail && !foreign.is_empty() {
+        let list: Vec<&str> = foreign.iter().map(|s| s.as_str()).collect();
+        return check(
+            Outcome::Info,
+            "attached",
+            format!(
+                "no rule of this account targets the queue; its policy lets {} send: \
+                 another account's rule cannot be checked from here",
+                list.join(", ")
+            ),
+        );
+    }
+    attached
 }
 
 /// A FIFO queue, and what that means for EventBridge and for zdwatch.
