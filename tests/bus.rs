@@ -557,3 +557,67 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
         "nothing to cancel"
     );
 }
+
+/// Of several archives, one that keeps every event is chosen over one with a pattern of its own;
+/// an archive with a pattern, when it is the only one, is used and said to be partial.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_replay_prefers_an_archive_that_keeps_every_event() {
+    let moto = Moto::start();
+    let eb = moto.eventbridge();
+    let mut arns = Vec::new();
+    for bus in ["two", "one"] {
+        arns.push(
+            eb.create_event_bus()
+                .name(bus)
+                .send()
+                .await
+                .unwrap()
+                .event_bus_arn
+                .unwrap(),
+        );
+    }
+    let archive = |name: &'static str, bus: usize, pattern: Option<&'static str>| {
+        eb.create_archive()
+            .archive_name(name)
+            .event_source_arn(&arns[bus])
+            .set_event_pattern(pattern.map(str::to_string))
+            .send()
+    };
+    archive("two-billing", 0, Some(r#"{"detail-type": ["billing"]}"#))
+        .await
+        .unwrap();
+    archive("two-everything", 0, None).await.unwrap();
+    archive("one-billing", 1, Some(r#"{"detail-type": ["billing"]}"#))
+        .await
+        .unwrap();
+    let tail = |bus: &str| {
+        run(
+            moto.zdwatch(&[
+                "tail",
+                "--bus",
+                bus,
+                "--no-journal",
+                "--replay-since",
+                "1h",
+                "--idle-exit",
+                "1",
+            ]),
+            LIMIT,
+        )
+    };
+    let out = tail("two");
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("from archive two-everything into it"),
+        "{}",
+        out.stderr
+    );
+    let out = tail("one");
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("from archive one-billing (it keeps only the events its own pattern selects"),
+        "{}",
+        out.stderr
+    );
+}

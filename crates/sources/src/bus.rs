@@ -325,11 +325,12 @@ impl Attachment {
         let enabled = |a: &aws_sdk_eventbridge::types::Archive| {
             a.state == Some(aws_sdk_eventbridge::types::ArchiveState::Enabled)
         };
-        let Some(archive) = archives
+        let names: Vec<String> = archives
             .iter()
             .filter(|a| enabled(a))
-            .find_map(|a| a.archive_name.clone())
-        else {
+            .filter_map(|a| a.archive_name.clone())
+            .collect();
+        if names.is_empty() {
             let why = if archives.is_empty() {
                 "has no archive: there is no history to replay"
             } else {
@@ -339,15 +340,38 @@ impl Attachment {
                 ProblemKind::Other,
                 format!("bus {} {why}", self.bus),
             ));
+        }
+        // An archive without a pattern keeps every event of the bus, so it holds whatever the
+        // rule wants; one with a pattern may not: used only when there is nothing better, and said.
+        let mut chosen: Option<(String, String, bool)> = None;
+        for name in names {
+            let out = eb
+                .describe_archive()
+                .archive_name(&name)
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            let whole = out.event_pattern().is_none_or(|p| p.trim().is_empty());
+            let arn = out.archive_arn.unwrap_or_default();
+            if whole {
+                chosen = Some((name, arn, true));
+                break;
+            }
+            chosen.get_or_insert((name, arn, false));
+        }
+        let Some((archive, archive_arn, whole)) = chosen else {
+            return Err(Problem::new(
+                ProblemKind::Other,
+                "no archive to replay from",
+            ));
         };
-        let archive_arn = eb
-            .describe_archive()
-            .archive_name(&archive)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?
-            .archive_arn
-            .unwrap_or_default();
+        let archive = if whole {
+            archive
+        } else {
+            format!(
+                "{archive} (it keeps only the events its own pattern selects: those the rule wants and it does not keep cannot be replayed)"
+            )
+        };
         let destination = aws_sdk_eventbridge::types::ReplayDestination::builder()
             .arn(&bus_arn)
             .filter_arns(&self.rule_arn)
