@@ -639,10 +639,10 @@ pub struct InputArgs {
     pub pollers: Option<u16>,
 
     /// Consume mode: how long a received message stays hidden from other readers while its event
-    /// is decoded and stored (ReceiveMessage's VisibilityTimeout); zdwatch extends it while a
-    /// slow journal commit is still on its way, up to 10 minutes.
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=43_200))]
-    pub visibility_timeout: u32,
+    /// is decoded and stored (ReceiveMessage's VisibilityTimeout; default: the queue's own);
+    /// zdwatch extends it while a slow journal commit is still on its way, up to 10 minutes.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=43_200))]
+    pub visibility_timeout: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -501,7 +501,7 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
         .await
         .unwrap();
     let tail = |proxy: &common::proxy::FaultProxy| {
-        let mut cmd = common::zdwatch(&[
+        let args = [
             "tail",
             "--bus",
             "zendesk",
@@ -510,14 +510,8 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
             "1h",
             "--idle-exit",
             "3",
-            "--endpoint-url",
-            &proxy.endpoint,
-            "--region",
-            common::REGION,
-        ]);
-        cmd.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing");
-        run(cmd, LIMIT)
+        ];
+        run(common::zdwatch_via(&proxy.endpoint, &args), LIMIT)
     };
 
     proxy.slow_replays();

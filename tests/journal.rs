@@ -893,26 +893,23 @@ async fn messages_waiting_for_a_slow_commit_stay_hidden() {
     let dir = temp_dir("journal-slow-commit");
     let journal = dir.join("j.db");
     let marks = dir.join("commits");
-    let mut cmd = zdwatch(&[
-        "tail",
-        "--queue",
-        &url,
-        "--journal",
-        journal.to_str().unwrap(),
-        "--visibility-timeout",
-        "2",
-        "--pollers",
-        "1",
-        "--idle-exit",
-        "3",
-        "--endpoint-url",
+    let mut cmd = common::zdwatch_via(
         &proxy.endpoint,
-        "--region",
-        common::REGION,
-    ]);
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("ZDWATCH_FAILPOINT_COMMIT_MS", "6000")
+        &[
+            "tail",
+            "--queue",
+            &url,
+            "--journal",
+            journal.to_str().unwrap(),
+            "--visibility-timeout",
+            "2",
+            "--pollers",
+            "1",
+            "--idle-exit",
+            "3",
+        ],
+    );
+    cmd.env("ZDWATCH_FAILPOINT_COMMIT_MS", "6000")
         .env("ZDWATCH_FAILPOINT_FILE", &marks);
     let out = run(cmd, LIMIT);
     assert!(out.status.success(), "{}", out.stderr);

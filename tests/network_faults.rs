@@ -127,24 +127,18 @@ impl Drop for Background {
 
 /// `zdwatch tail` on `url` through the proxy, journaling to `journal`.
 fn tail_through(proxy: &FaultProxy, url: &str, journal: &Path, idle: &str) -> Command {
-    let mut cmd = zdwatch(&[
-        "tail",
-        "--queue",
-        url,
-        "--journal",
-        journal.to_str().unwrap(),
-        "--idle-exit",
-        idle,
-    ]);
-    cmd.args([
-        "--endpoint-url",
+    common::zdwatch_via(
         &proxy.endpoint,
-        "--region",
-        common::REGION,
-    ])
-    .env("AWS_ACCESS_KEY_ID", "testing")
-    .env("AWS_SECRET_ACCESS_KEY", "testing");
-    cmd
+        &[
+            "tail",
+            "--queue",
+            url,
+            "--journal",
+            journal.to_str().unwrap(),
+            "--idle-exit",
+            idle,
+        ],
+    )
 }
 
 /// Every event of `bodies` exactly once in the journal and on stdout, and the queue empty.

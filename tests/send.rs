@@ -185,16 +185,7 @@ async fn demo_traffic_is_never_in_the_future_and_new_each_run() {
 fn send_through(proxy: &common::proxy::FaultProxy, args: &[&str]) -> common::Run {
     let mut all = vec!["send"];
     all.extend_from_slice(args);
-    let mut cmd = common::zdwatch(&all);
-    cmd.args([
-        "--endpoint-url",
-        &proxy.endpoint,
-        "--region",
-        common::REGION,
-    ])
-    .env("AWS_ACCESS_KEY_ID", "testing")
-    .env("AWS_SECRET_ACCESS_KEY", "testing");
-    run(cmd, LIMIT)
+    run(common::zdwatch_via(&proxy.endpoint, &all), LIMIT)
 }
 
 /// AWS refuses PutEvents entries whose source starts with `aws.` (moto takes them): the

@@ -81,7 +81,7 @@ pub(crate) async fn read_files(
         peek: true,
         consume: false,
         pollers: None,
-        visibility_timeout: 60,
+        visibility_timeout: None,
     };
     start_sources(
         &input,

@@ -117,11 +117,7 @@ impl Moto {
 
     /// `zdwatch ARGS` against this server, with test credentials and no host AWS config.
     pub fn zdwatch(&self, args: &[&str]) -> Command {
-        let mut cmd = zdwatch(args);
-        cmd.args(["--endpoint-url", &self.endpoint, "--region", REGION])
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing");
-        cmd
+        zdwatch_via(&self.endpoint, args)
     }
 }
 
@@ -131,6 +127,16 @@ impl Drop for Moto {
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// `zdwatch ARGS` against `endpoint` (moto, or the fault proxy in front of it), with test
+/// credentials and no host AWS config.
+pub fn zdwatch_via(endpoint: &str, args: &[&str]) -> Command {
+    let mut cmd = zdwatch(args);
+    cmd.args(["--endpoint-url", endpoint, "--region", REGION])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    cmd
 }
 
 /// The built binary with a clean AWS environment (nothing from the host's profiles or instance metadata).

@@ -41,8 +41,9 @@ pub struct SqsOptions {
     pub watch_depth: bool,
     /// A filter gives back the messages it skips (received, not deleted): refused on FIFO queues.
     pub filtered: bool,
-    /// Consume mode: seconds a received message stays hidden (extended while it waits).
-    pub visibility: u32,
+    /// Consume mode: seconds a received message stays hidden (extended while it waits); `None`:
+    /// the queue's own VisibilityTimeout.
+    pub visibility: Option<u32>,
 }
 
 impl Default for SqsOptions {
@@ -54,7 +55,7 @@ impl Default for SqsOptions {
             warn_redrive: false,
             watch_depth: false,
             filtered: false,
-            visibility: 60,
+            visibility: None,
         }
     }
 }
@@ -101,6 +102,9 @@ pub async fn start(
         }
     }
 
+    let visibility = opts
+        .visibility
+        .map(|secs| i32::try_from(secs.clamp(1, 43_200)).unwrap_or(30));
     let fixed = opts.pollers.map(|n| n.max(1));
     let shared = Arc::new(Shared {
         client: RwLock::new(without_retries(&client)),
@@ -112,7 +116,7 @@ pub async fn start(
         max: fixed.unwrap_or(opts.max_pollers.max(1)),
         active: AtomicUsize::new(0),
         seen: Mutex::new(HashSet::new()),
-        visibility: i32::try_from(opts.visibility.clamp(1, 43_200)).unwrap_or(60),
+        visibility,
         hidden: Mutex::new(HashMap::new()),
         ctx,
     });
@@ -154,6 +158,22 @@ fn fifo(url: &str, opts: &SqsOptions) -> Result<Option<String>, Problem> {
         )),
         Delivery::Consume => Ok(None),
     }
+}
+
+/// The queue's own VisibilityTimeout (SQS's default, 30 s, when it cannot be read).
+pub(super) async fn queue_visibility(client: &Client, url: &str) -> i32 {
+    client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::VisibilityTimeout)
+        .send()
+        .await
+        .ok()
+        .and_then(|out| out.attributes)
+        .and_then(|mut a| a.remove(&QueueAttributeName::VisibilityTimeout))
+        .and_then(|v| v.parse::<i32>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(30)
 }
 
 async fn redrive_warning(client: &Client, url: &str, delivery: Delivery) -> Option<String> {
@@ -239,8 +259,9 @@ struct Shared {
     /// Peek mode: message ids already received: those that come back are released here, and
     /// the pollers slow down while only they come back.
     seen: Mutex<HashSet<String>>,
-    /// Consume mode: the VisibilityTimeout each receive asks for, in seconds.
-    visibility: i32,
+    /// Consume mode: the VisibilityTimeout each receive asks for, in seconds (`None`: the
+    /// queue's own, read only when a commit is slow enough to need it).
+    visibility: Option<i32>,
     /// Consume mode: receipts handed over and not yet acknowledged, with when they were received
     /// and last made hidden again (`visibility.rs`).
     hidden: Mutex<HashMap<String, (Instant, Instant)>>,

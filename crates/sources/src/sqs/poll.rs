@@ -46,9 +46,9 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                 .receive_message()
                 .queue_url(&shared.url)
                 .max_number_of_messages(MAX_MESSAGES);
-            if shared.delivery == Delivery::Consume {
+            if let (Delivery::Consume, Some(secs)) = (shared.delivery, shared.visibility) {
                 // Long enough to decode and store the batch; extended while it waits.
-                receive = receive.visibility_timeout(shared.visibility);
+                receive = receive.visibility_timeout(secs);
             }
             let receive = receive
                 .wait_time_seconds(wait)

@@ -1,5 +1,6 @@
 //! Consume mode: a received message stays hidden from other readers for the visibility timeout
-//! each receive asks for (`--visibility-timeout`, 60 s). When its event is slow to be stored (a
+//! each receive asks for (`--visibility-timeout`), else the queue's own (read from the queue the
+//! first time a message has waited a second, so that a quick run makes no extra request). When its event is slow to be stored (a
 //! journal shared with another process waiting on its lock, a slow disk), the message would come
 //! back to another reader before zdwatch deletes it; so while it waits, this task makes it
 //! hidden again (ChangeMessageVisibility) every half timeout, for at most [`KEEP_AT_MOST`]. The
@@ -36,15 +37,34 @@ pub(super) fn forget(shared: &Shared, receipts: &[String]) {
 /// Every quarter timeout: makes the messages waiting longer than half a timeout hidden for a
 /// whole timeout again; gives up on those older than [`KEEP_AT_MOST`], and says so.
 pub(super) async fn keep_hidden(shared: Arc<Shared>) {
-    let timeout = Duration::from_secs(u64::try_from(shared.visibility).unwrap_or(60));
-    let tick = (timeout / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
+    let seconds = |s: i32| Duration::from_secs(u64::try_from(s).unwrap_or(30));
+    let mut known = shared.visibility;
     let (id, tx, cancel) = (shared.ctx.id, &shared.ctx.tx, &shared.ctx.cancel);
     loop {
+        let tick = known.map_or(Duration::from_secs(1), |s| {
+            (seconds(s) / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
+        });
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(tick) => {}
         }
         let now = Instant::now();
+        let secs = match known {
+            Some(s) => s,
+            None => {
+                let waiting = shared.hidden.lock().is_ok_and(|h| {
+                    h.values()
+                        .any(|(received, _)| now.duration_since(*received) >= tick)
+                });
+                if !waiting {
+                    continue;
+                }
+                let s = super::queue_visibility(&shared.client(), &shared.url).await;
+                known = Some(s);
+                s
+            }
+        };
+        let timeout = seconds(secs);
         let mut due = Vec::new();
         let mut given_up = 0;
         if let Ok(mut hidden) = shared.hidden.lock() {
@@ -74,7 +94,7 @@ pub(super) async fn keep_hidden(shared: Arc<Shared>) {
                 ChangeMessageVisibilityBatchRequestEntry::builder()
                     .id(i.to_string())
                     .receipt_handle(r)
-                    .visibility_timeout(shared.visibility)
+                    .visibility_timeout(secs)
                     .build()
                     .ok()
             });
