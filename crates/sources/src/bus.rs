@@ -597,36 +597,6 @@ async fn collect_queue(
     Ok(true)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_pattern_takes_every_zendesk_event_and_nothing_else() {
-        let p = zdwatch_core::pattern::Pattern::compile(DEFAULT_PATTERN).unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
-        for name in [
-            "legacy/status_changed.json",
-            "webhook/created.json",
-            "envelopes/sns-webhook.json",
-        ] {
-            assert!(
-                p.matches_body(&std::fs::read(dir.join(name)).unwrap()),
-                "{name}"
-            );
-        }
-        let ec2 = std::fs::read(dir.join("other/unrecognized-ec2-event.json")).unwrap();
-        assert!(!p.matches_body(&ec2));
-    }
-
-    #[test]
-    fn personal_names_say_whose_and_are_unique() {
-        let (a, b) = (personal_name(), personal_name());
-        assert!(a.starts_with(PREFIX) && a != b, "{a} {b}");
-        assert!(a.len() <= 80, "SQS queue names are at most 80 characters");
-    }
-}
-
 /// `--bus` on another account's bus cannot work: only a bus's own account can put a rule on it.
 /// Said before anything is created (when STS answers; else PutRule says AccessDenied later).
 async fn other_account(aws: &AwsOptions, bus: &str) -> Result<(), Problem> {
@@ -676,5 +646,35 @@ pub fn policy_note(replaying: bool) -> &'static str {
         "AWS can take up to a minute to apply the new queue policy: events of that first minute arrive through the replay"
     } else {
         "AWS can take up to a minute to apply the new queue policy: events of that first minute may be missing (with an archive on the bus, --replay-since 5m brings them)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pattern_takes_every_zendesk_event_and_nothing_else() {
+        let p = zdwatch_core::pattern::Pattern::compile(DEFAULT_PATTERN).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
+        for name in [
+            "legacy/status_changed.json",
+            "webhook/created.json",
+            "envelopes/sns-webhook.json",
+        ] {
+            assert!(
+                p.matches_body(&std::fs::read(dir.join(name)).unwrap()),
+                "{name}"
+            );
+        }
+        let ec2 = std::fs::read(dir.join("other/unrecognized-ec2-event.json")).unwrap();
+        assert!(!p.matches_body(&ec2));
+    }
+
+    #[test]
+    fn personal_names_say_whose_and_are_unique() {
+        let (a, b) = (personal_name(), personal_name());
+        assert!(a.starts_with(PREFIX) && a != b, "{a} {b}");
+        assert!(a.len() <= 80, "SQS queue names are at most 80 characters");
     }
 }
