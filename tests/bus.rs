@@ -45,6 +45,24 @@ async fn wait_for_rule(eb: &aws_sdk_eventbridge::Client, bus: &str) {
     }
 }
 
+/// A bus named `bus` with an archive (no pattern of its own) named `archive`.
+async fn bus_with_archive(eb: &aws_sdk_eventbridge::Client, bus: &str, archive: &str) {
+    let bus_arn = eb
+        .create_event_bus()
+        .name(bus)
+        .send()
+        .await
+        .unwrap()
+        .event_bus_arn
+        .unwrap();
+    eb.create_archive()
+        .archive_name(archive)
+        .event_source_arn(&bus_arn)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The webhook samples as PutEvents entries (what the relay Lambda puts on the bus).
 fn webhook_entries(bus: &str) -> Vec<PutEventsRequestEntry> {
     samples()
@@ -247,20 +265,7 @@ async fn the_monitor_on_a_bus_shows_its_events_and_cleans_up_on_quit() {
 async fn replay_since_brings_the_archive_s_history_into_the_personal_queue() {
     let moto = Moto::start();
     let (eb, sqs) = (moto.eventbridge(), moto.sqs());
-    let bus_arn = eb
-        .create_event_bus()
-        .name("zendesk")
-        .send()
-        .await
-        .unwrap()
-        .event_bus_arn
-        .unwrap();
-    eb.create_archive()
-        .archive_name("zendesk-history")
-        .event_source_arn(&bus_arn)
-        .send()
-        .await
-        .unwrap();
+    bus_with_archive(&eb, "zendesk", "zendesk-history").await;
     // History: events put before zdwatch attaches.
     let entries = webhook_entries("zendesk");
     let n = 5;
@@ -486,20 +491,7 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
     let moto = Moto::start();
     let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
     let eb = moto.eventbridge();
-    let bus_arn = eb
-        .create_event_bus()
-        .name("zendesk")
-        .send()
-        .await
-        .unwrap()
-        .event_bus_arn
-        .unwrap();
-    eb.create_archive()
-        .archive_name("zendesk-history")
-        .event_source_arn(&bus_arn)
-        .send()
-        .await
-        .unwrap();
+    bus_with_archive(&eb, "zendesk", "zendesk-history").await;
     let tail = |proxy: &common::proxy::FaultProxy| {
         let args = [
             "tail",
