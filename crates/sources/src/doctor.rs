@@ -231,12 +231,11 @@ fn policy_senders(policy: &str) -> Option<Vec<String>> {
             .iter()
             .flat_map(|op| texts(&st["Condition"][op]["aws:SourceArn"]))
             .collect();
-        let list = found.get_or_insert_with(Vec::new);
         if arns.is_empty() {
             // Any rule may send: that is what the empty list says.
             return Some(Vec::new());
         }
-        list.extend(arns);
+        found.get_or_insert_with(Vec::new).extend(arns);
     }
     found
 }
