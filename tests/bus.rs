@@ -518,7 +518,7 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
     );
     assert!(
         out.stderr
-            .contains("first minute arrive through the replay"),
+            .contains("events of that first minute are replayed from archive zendesk-history at"),
         "{}",
         out.stderr
     );
@@ -532,11 +532,12 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
     assert!(out.status.success(), "reading goes on: {}", out.stderr);
     assert!(
         out.stderr
-            .contains("one replay at a time per account and region"),
+            .contains("only so many replays at once per account and region (10)"),
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("may be missing"), "{}", out.stderr);
+    // zdwatch stopped before the first minute's replay was due: said, with the command.
+    assert!(out.stderr.contains("was not replayed"), "{}", out.stderr);
     assert_eq!(
         proxy.requests_to("AWSEvents.CancelReplay"),
         1,
@@ -544,14 +545,110 @@ async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
     );
 }
 
-/// Of several archives, one that keeps every event is chosen over one with a pattern of its own;
+/// AWS can take up to a minute to apply the new queue policy and does not retry what the queue
+/// refused meanwhile: with an archive on the bus, the first minute is replayed to zdwatch's rule
+/// once the archive has it; stopping before then says what was missed and how to get it; without
+/// an archive, that it may be missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_minute_after_attaching_is_replayed_from_the_archive() {
+    let moto = Moto::start();
+    let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
+    let eb = moto.eventbridge();
+    bus_with_archive(&eb, "zendesk", "zendesk-history").await;
+    // What the bus received while the policy was not in force: in the archive, not in the queue
+    // (moto applies policies at once, so here they are put before the rule exists).
+    let n = 4;
+    eb.put_events()
+        .set_entries(Some(webhook_entries("zendesk")[..n].to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let tail = |after_ms: &str, idle: &str| {
+        let args = [
+            "tail",
+            "--bus",
+            "zendesk",
+            "--no-journal",
+            "--idle-exit",
+            idle,
+        ];
+        let mut cmd = common::zdwatch_via(&proxy.endpoint, &args);
+        cmd.env("ZDWATCH_FIRST_MINUTE_REPLAY_AFTER_MS", after_ms);
+        run(cmd, LIMIT)
+    };
+    let before = jiff::Timestamp::now().as_second();
+    let out = tail("1500", "4");
+    let after = jiff::Timestamp::now().as_second();
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("events of that first minute are replayed from archive zendesk-history at"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(": replay completed"), "{}", out.stderr);
+    assert_eq!(out.lines().len(), n, "{}", out.stderr);
+    assert!(!out.stderr.contains("was not replayed"), "{}", out.stderr);
+    // One replay, of the stretch from attaching on, to zdwatch's rule alone, never into the future.
+    let replays = proxy.requests_with("AWSEvents.StartReplay");
+    assert_eq!(replays.len(), 1, "{replays:?}");
+    let r = &replays[0];
+    assert!(
+        r["ReplayName"].as_str().unwrap().ends_with("-first-minute"),
+        "{r}"
+    );
+    let (from, to) = (
+        r["EventStartTime"].as_f64().unwrap() as i64,
+        r["EventEndTime"].as_f64().unwrap() as i64,
+    );
+    assert!(before - 1 <= from && from <= to && to <= after, "{r}");
+    let filter = r["Destination"]["FilterArns"].as_array().unwrap();
+    assert_eq!(filter.len(), 1, "{r}");
+    assert!(
+        filter[0]
+            .as_str()
+            .unwrap()
+            .contains(":rule/zendesk/zdwatch-"),
+        "{r}"
+    );
+
+    // Stopping before it is due: nothing started, and the way to get it said.
+    let out = tail("600000", "1");
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("was not replayed") && out.stderr.contains("--replay-from"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.requests_to("AWSEvents.StartReplay"), 1);
+
+    // No archive: said at once.
+    eb.create_event_bus().name("plain").send().await.unwrap();
+    let mut cmd = common::zdwatch_via(
+        &proxy.endpoint,
+        &["tail", "--bus", "plain", "--no-journal", "--idle-exit", "1"],
+    );
+    cmd.env("ZDWATCH_FIRST_MINUTE_REPLAY_AFTER_MS", "0");
+    let out = run(cmd, LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("first minute may be missing (bus plain has no archive"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.requests_to("AWSEvents.StartReplay"), 1);
+}
+
+/// Of several archives, one that keeps every event is chosen over one with a pattern of its own,
+/// and one whose pattern covers the rule's over one that keeps a part;
 /// an archive with a pattern, when it is the only one, is used and said to be partial.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_replay_prefers_an_archive_that_keeps_every_event() {
     let moto = Moto::start();
     let eb = moto.eventbridge();
     let mut arns = Vec::new();
-    for bus in ["two", "one"] {
+    for bus in ["two", "one", "three"] {
         arns.push(
             eb.create_event_bus()
                 .name(bus)
@@ -576,6 +673,17 @@ async fn the_replay_prefers_an_archive_that_keeps_every_event() {
     archive("one-billing", 1, Some(r#"{"detail-type": ["billing"]}"#))
         .await
         .unwrap();
+    // A pattern that keeps every Zendesk event covers the rule's; listed after a partial one.
+    archive("three-billing", 2, Some(r#"{"detail-type": ["billing"]}"#))
+        .await
+        .unwrap();
+    archive(
+        "three-zendesk",
+        2,
+        Some(r#"{"$or": [{"source": [{"prefix": "aws.partner/"}]}, {"detail-type": [{"prefix": "zen:"}]}]}"#),
+    )
+    .await
+    .unwrap();
     let tail = |bus: &str| {
         run(
             moto.zdwatch(&[
@@ -595,6 +703,15 @@ async fn the_replay_prefers_an_archive_that_keeps_every_event() {
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
         out.stderr.contains("from archive two-everything into it"),
+        "{}",
+        out.stderr
+    );
+    let out = tail("three");
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "from archive three-zendesk (its pattern keeps everything the rule takes) into it"
+        ),
         "{}",
         out.stderr
     );

@@ -226,7 +226,6 @@ pub(crate) async fn start_sources(
             detach(attached, false).await;
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
-        let mut replaying = false;
         if let Some((from, to)) = input.replay_window(jiff::Timestamp::now()) {
             // No history is no reason not to show what comes next.
             match a.replay(from, to).await {
@@ -235,15 +234,15 @@ pub(crate) async fn start_sources(
                         "zdwatch: replaying {} to {} from archive {} into it",
                         from.round(jiff::Unit::Second).unwrap_or(from),
                         to.round(jiff::Unit::Second).unwrap_or(to),
-                        sanitize::sanitize(&archive)
+                        sanitize::sanitize(&archive.described())
                     );
                     a.watch_replay(builder.context(id));
-                    replaying = true;
                 }
                 Err(problem) => crate::say!("zdwatch: no replay: {problem}"),
             }
         }
-        crate::say!("zdwatch: {}", zdwatch_sources::bus::policy_note(replaying));
+        let note = a.cover_first_minute(builder.context(id)).await;
+        crate::say!("zdwatch: {}", sanitize::sanitize(&note));
         attached.push(a);
     }
     let mut set = builder.build();
@@ -257,6 +256,9 @@ pub(crate) async fn start_sources(
 pub(crate) async fn detach(attachments: Vec<zdwatch_sources::bus::Attachment>, keep: bool) -> bool {
     let mut clean = true;
     for a in attachments {
+        if let Some(left) = a.first_minute_left() {
+            crate::say!("zdwatch: {}", sanitize::sanitize(&left));
+        }
         if keep {
             crate::say!("zdwatch: {}", sanitize::sanitize(&a.kept()));
             continue;

@@ -70,6 +70,8 @@ struct State {
     received: AtomicUsize,
     /// Requests seen, by `X-Amz-Target`.
     targets: Mutex<std::collections::HashMap<String, usize>>,
+    /// The bodies of EventBridge requests, by target (SQS's are many and not kept).
+    eventbridge_bodies: Mutex<Vec<(String, Vec<u8>)>>,
     /// DescribeReplay answers say RUNNING whatever moto says (moto replays at once; AWS takes
     /// minutes).
     slow_replays: AtomicBool,
@@ -100,6 +102,7 @@ impl FaultProxy {
             aws: AtomicBool::new(false),
             received: AtomicUsize::new(0),
             targets: Mutex::new(std::collections::HashMap::new()),
+            eventbridge_bodies: Mutex::new(Vec::new()),
             slow_replays: AtomicBool::new(false),
             put_events: Mutex::new(PutEventsSeen::default()),
         });
@@ -144,6 +147,18 @@ impl FaultProxy {
             .get(target)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The JSON bodies of the EventBridge requests with this `X-Amz-Target`, in order.
+    pub fn requests_with(&self, target: &str) -> Vec<serde_json::Value> {
+        self.state
+            .eventbridge_bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _)| t == target)
+            .filter_map(|(_, body)| serde_json::from_slice(body).ok())
+            .collect()
     }
 
     /// Replays run as long as on AWS: DescribeReplay says RUNNING until zdwatch stops.
@@ -316,6 +331,10 @@ fn handle(mut client: TcpStream, state: &State) {
         return;
     };
     if let Some(target) = target_of(&head) {
+        if target.starts_with("AWSEvents.") {
+            let mut bodies = state.eventbridge_bodies.lock().unwrap();
+            bodies.push((target.clone(), body.clone()));
+        }
         *state.targets.lock().unwrap().entry(target).or_default() += 1;
     }
     if is_put_events(&head) && state.aws.load(Ordering::SeqCst) {

@@ -9,6 +9,7 @@
 //! ```
 
 mod compile;
+mod cover;
 pub mod event;
 pub mod explain;
 mod json;
@@ -80,6 +81,12 @@ impl Pattern {
     /// The pattern as written.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Every event `other` matches is matched by this pattern too, as far as can be shown
+    /// (`false` when it cannot be shown: see [`cover`]).
+    pub fn covers(&self, other: &Pattern) -> bool {
+        cover::covers(&self.root, &other.root)
     }
 
     pub fn root(&self) -> &Cond {

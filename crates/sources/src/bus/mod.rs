@@ -5,6 +5,7 @@
 //! Everything is removed on exit unless `--keep`; `zdwatch gc` removes what a crash left.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -12,7 +13,11 @@ use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 
 use super::sqs::{AwsOptions, classify, sdk_config};
-use super::{Problem, ProblemKind, ReplayProgress, SourceContext, SourceEvent, SourceStatus};
+use super::{Problem, ProblemKind};
+
+mod replay;
+
+pub use replay::{ARCHIVE_DELAY, Archive, FirstMinute, Holds, POLICY_DELAY};
 
 /// Every Zendesk event, in either format: the retired connector's partner source, or a webhook
 /// relayed with its `zen:event-type:` type as the detail-type.
@@ -78,8 +83,15 @@ pub struct Attachment {
     /// What exists so far (a failed attach removes just that).
     rule_created: bool,
     target_added: bool,
-    /// A replay was started (it is cancelled on detach if still running).
-    replay_started: bool,
+    /// The rule's pattern.
+    pattern: String,
+    /// When attaching began, and when the target was added: the first minute's replay covers
+    /// from the one to a minute after the other.
+    attaching_since: Timestamp,
+    wired_at: Timestamp,
+    /// Replays started (cancelled on detach if still running).
+    replays: Arc<Mutex<Vec<String>>>,
+    first_minute: Arc<Mutex<FirstMinute>>,
 }
 
 /// `zdwatch-<user>-<6 hex>`: whose it is, and unique.
@@ -108,8 +120,9 @@ impl Attachment {
     ) -> Result<Attachment, Problem> {
         let clients = Clients::new(aws, bus).await?;
         other_account(aws, bus).await?;
+        let attaching_since = Timestamp::now();
         let name = personal_name();
-        let created = Timestamp::now().to_string();
+        let created = attaching_since.to_string();
         let queue = clients
             .sqs
             .create_queue()
@@ -135,9 +148,13 @@ impl Attachment {
             clients,
             rule_created: false,
             target_added: false,
-            replay_started: false,
+            pattern: pattern.unwrap_or(DEFAULT_PATTERN).to_string(),
+            attaching_since,
+            wired_at: attaching_since,
+            replays: Arc::default(),
+            first_minute: Arc::new(Mutex::new(FirstMinute::NoArchive)),
         };
-        if let Err(p) = a.wire(pattern.unwrap_or(DEFAULT_PATTERN), &created).await {
+        if let Err(p) = a.wire(&created).await {
             // Leave nothing behind for a half-made attachment.
             if let Err(left) = a.remove().await {
                 tracing::warn!("{left}");
@@ -149,7 +166,7 @@ impl Attachment {
     }
 
     /// The rule, the queue policy that admits only it, and the target.
-    async fn wire(&mut self, pattern: &str, created: &str) -> Result<(), Problem> {
+    async fn wire(&mut self, created: &str) -> Result<(), Problem> {
         let (sqs, eb) = (&self.clients.sqs, &self.clients.eb);
         let queue_arn = sqs
             .get_queue_attributes()
@@ -166,7 +183,7 @@ impl Attachment {
             .put_rule()
             .name(&self.name)
             .event_bus_name(&self.bus)
-            .event_pattern(pattern)
+            .event_pattern(&self.pattern)
             .state(RuleState::Enabled)
             .description("zdwatch personal debug rule; zdwatch removes it on exit (or: zdwatch gc)")
             .set_tags(Some(
@@ -199,7 +216,7 @@ impl Attachment {
             .await
             .map_err(|e| classify(&e))?;
         // Read back: the policy must be the queue's before the rule gets its target. (AWS may
-        // still take up to a minute to enforce it everywhere: see `policy_note`.)
+        // still take up to a minute to enforce it everywhere: see `replay::POLICY_DELAY`.)
         let stored = sqs
             .get_queue_attributes()
             .queue_url(&self.queue_url)
@@ -236,6 +253,7 @@ impl Attachment {
             ));
         }
         self.target_added = true;
+        self.wired_at = Timestamp::now();
         Ok(())
     }
 
@@ -248,17 +266,7 @@ impl Attachment {
     async fn remove(&mut self) -> Result<(), String> {
         let (sqs, eb) = (&self.clients.sqs, &self.clients.eb);
         let mut left = Vec::new();
-        if self.replay_started {
-            // A replay still running would go on sending to a rule that is about to go. One that
-            // has ended cannot be cancelled (IllegalStatusException): nothing to do then.
-            match eb.cancel_replay().replay_name(&self.name).send().await {
-                Ok(_) => tracing::info!(replay = %self.name, "cancelled the replay"),
-                Err(e) => {
-                    tracing::debug!(replay = %self.name, error = %classify(&e), "no replay to cancel")
-                }
-            }
-            self.replay_started = false;
-        }
+        self.cancel_replays().await;
         if self.target_added {
             match eb
                 .remove_targets()
@@ -307,159 +315,12 @@ impl Attachment {
         ))
     }
 
-    /// `--replay-since`: replays `[from, to)` of the bus's archive to this attachment's rule only
-    /// (StartReplay with FilterArns), so the history arrives in this queue alone. Returns the
-    /// archive's name.
-    pub async fn replay(&mut self, from: Timestamp, to: Timestamp) -> Result<String, Problem> {
-        let eb = &self.clients.eb;
-        let bus_arn = eb
-            .describe_event_bus()
-            .name(&self.bus)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?
-            .arn
-            .unwrap_or_default();
-        let archives = crate::pages::archives(eb, &bus_arn).await?;
-        // Only an ENABLED archive can be replayed (one being created, updated or disabled cannot).
-        let enabled = |a: &aws_sdk_eventbridge::types::Archive| {
-            a.state == Some(aws_sdk_eventbridge::types::ArchiveState::Enabled)
-        };
-        let names: Vec<String> = archives
-            .iter()
-            .filter(|a| enabled(a))
-            .filter_map(|a| a.archive_name.clone())
-            .collect();
-        if names.is_empty() {
-            let why = if archives.is_empty() {
-                "has no archive: there is no history to replay"
-            } else {
-                "has no ENABLED archive: there is no history to replay now"
-            };
-            return Err(Problem::new(
-                ProblemKind::Other,
-                format!("bus {} {why}", self.bus),
-            ));
-        }
-        // An archive without a pattern keeps every event of the bus, so it holds whatever the
-        // rule wants; one with a pattern may not: used only when there is nothing better, and said.
-        let mut chosen: Option<(String, String, bool)> = None;
-        for name in names {
-            let out = eb
-                .describe_archive()
-                .archive_name(&name)
-                .send()
-                .await
-                .map_err(|e| classify(&e))?;
-            let whole = out.event_pattern().is_none_or(|p| p.trim().is_empty());
-            let arn = out.archive_arn.unwrap_or_default();
-            if whole {
-                chosen = Some((name, arn, true));
-                break;
-            }
-            chosen.get_or_insert((name, arn, false));
-        }
-        let Some((archive, archive_arn, whole)) = chosen else {
-            return Err(Problem::new(
-                ProblemKind::Other,
-                "no archive to replay from",
-            ));
-        };
-        let archive = if whole {
-            archive
-        } else {
-            format!(
-                "{archive} (it keeps only the events its own pattern selects: those the rule wants and it does not keep cannot be replayed)"
-            )
-        };
-        let destination = aws_sdk_eventbridge::types::ReplayDestination::builder()
-            .arn(&bus_arn)
-            .filter_arns(&self.rule_arn)
-            .build()
-            .map_err(|e| Problem::new(ProblemKind::Other, e.to_string()))?;
-        let seconds =
-            |t: Timestamp| aws_sdk_eventbridge::primitives::DateTime::from_secs(t.as_second());
-        eb.start_replay()
-            .replay_name(&self.name)
-            .event_source_arn(archive_arn)
-            .event_start_time(seconds(from))
-            .event_end_time(seconds(to))
-            .destination(destination)
-            .send()
-            .await
-            .map_err(|e| replay_refused(&classify(&e)))?;
-        self.replay_started = true;
-        Ok(archive)
-    }
-
-    /// Follows the replay started by [`Attachment::replay`] (DescribeReplay every two seconds) and
-    /// reports each change as the source's status, until it ends or the source stops.
-    pub fn watch_replay(&self, ctx: SourceContext) {
-        let eb = self.clients.eb.clone();
-        let name = self.name.clone();
-        ctx.tasks.clone().spawn(async move {
-            let mut last: Option<ReplayProgress> = None;
-            loop {
-                let progress = match eb.describe_replay().replay_name(&name).send().await {
-                    Ok(out) => replay_progress(&out),
-                    Err(e) => ReplayProgress {
-                        state: "UNKNOWN".into(),
-                        percent: None,
-                        reason: Some(classify(&e).detail),
-                    },
-                };
-                if last.as_ref() != Some(&progress) {
-                    let status = SourceStatus::Replay(progress.clone());
-                    if ctx
-                        .tx
-                        .send(SourceEvent::Status(ctx.id, status))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                if progress.ended() {
-                    return;
-                }
-                last = Some(progress);
-                tokio::select! {
-                    () = ctx.cancel.cancelled() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-                }
-            }
-        });
-    }
-
     /// `--keep`: what stays, and how to use it again.
     pub fn kept(&self) -> String {
         format!(
             "kept rule {} on bus {} and queue {}: read it again with `zdwatch --queue {}`; remove both with `zdwatch gc --bus {} --older-than 0s`",
             self.name, self.bus, self.queue_url, self.queue_url, self.bus
         )
-    }
-}
-
-fn replay_progress(
-    out: &aws_sdk_eventbridge::operation::describe_replay::DescribeReplayOutput,
-) -> ReplayProgress {
-    let time = |t: Option<&aws_sdk_eventbridge::primitives::DateTime>| {
-        t.and_then(|t| Timestamp::from_second(t.secs()).ok())
-    };
-    let percent = match (
-        time(out.event_start_time()),
-        time(out.event_end_time()),
-        time(out.event_last_replayed_time()),
-    ) {
-        (Some(start), Some(end), Some(last)) => Some(ReplayProgress::percent_of(start, end, last)),
-        _ => None,
-    };
-    ReplayProgress {
-        state: out
-            .state()
-            .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string()),
-        percent,
-        reason: out.state_reason().map(str::to_string),
     }
 }
 
@@ -620,32 +481,6 @@ async fn other_account(aws: &AwsOptions, bus: &str) -> Result<(), Problem> {
             ),
         )),
         _ => Ok(()),
-    }
-}
-
-/// AWS runs one replay at a time per account and region: a refusal for that says so.
-fn replay_refused(p: &Problem) -> Problem {
-    if p.detail.starts_with("LimitExceededException") {
-        return Problem::new(
-            ProblemKind::Other,
-            format!(
-                "{}: EventBridge runs one replay at a time per account and region, and another is \
-                 running; wait for it (aws events list-replays --state RUNNING) or cancel it (aws \
-                 events cancel-replay), then start zdwatch again",
-                p.detail
-            ),
-        );
-    }
-    p.clone()
-}
-
-/// Said after attaching: AWS can take up to a minute to enforce a new queue policy, and events
-/// in that window are not retried; a replay covers it only when the bus has an archive.
-pub fn policy_note(replaying: bool) -> &'static str {
-    if replaying {
-        "AWS can take up to a minute to apply the new queue policy: events of that first minute arrive through the replay"
-    } else {
-        "AWS can take up to a minute to apply the new queue policy: events of that first minute may be missing (with an archive on the bus, --replay-since 5m brings them)"
     }
 }
 
