@@ -343,3 +343,81 @@ fn mask_hides_customer_data_in_every_format_and_keeps_ids() {
         );
     }
 }
+
+/// `--file <(zcat capture.gz)` and named pipes: a stream is sniffed for a journal without losing
+/// its first bytes, so it gives the same events as the file read directly (the first line used
+/// to lose 16 bytes and come out malformed). A journal through a pipe is said to need a file.
+#[test]
+fn a_pipe_or_fifo_gives_the_same_events_as_the_file() {
+    let (path, n) = all_samples_capture("pipe");
+    let direct = run(
+        zdwatch(&["tail", "--file", path.to_str().unwrap(), "--format", "raw"]),
+        LIMIT,
+    );
+    assert!(direct.status.success(), "{}", direct.stderr);
+    assert_eq!(direct.stdout_text().lines().count(), n);
+
+    // Process substitution, as a shell user writes it.
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args([
+        "-c",
+        r#"exec "$ZDWATCH" tail --file <(cat "$CAPTURE") --format raw"#,
+    ])
+    .env("ZDWATCH", env!("CARGO_BIN_EXE_zdwatch"))
+    .env("CAPTURE", &path)
+    .env_remove("ZDWATCH_MASK");
+    let piped = run(cmd, LIMIT);
+    assert!(piped.status.success(), "{}", piped.stderr);
+    assert_eq!(piped.stdout_text(), direct.stdout_text());
+
+    // A named pipe, written a few bytes at a time (the sniff must wait for 16, not take fewer).
+    let fifo = path.with_file_name("capture.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(made.success());
+    let bytes = std::fs::read(&path).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            for chunk in bytes.chunks(5) {
+                f.write_all(chunk).unwrap();
+                f.flush().unwrap();
+            }
+        })
+    };
+    let named = run(
+        zdwatch(&["tail", "--file", fifo.to_str().unwrap(), "--format", "raw"]),
+        LIMIT,
+    );
+    writer.join().unwrap();
+    assert!(named.status.success(), "{}", named.stderr);
+    assert_eq!(named.stdout_text(), direct.stdout_text());
+
+    // Shorter than the sniff: one tiny line still comes through.
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", r#"exec "$ZDWATCH" tail --file <(printf '{}') --format ndjson"#])
+        .env("ZDWATCH", env!("CARGO_BIN_EXE_zdwatch"));
+    let tiny = run(cmd, LIMIT);
+    let lines = tiny.lines();
+    assert_eq!(lines.len(), 1, "{}", tiny.stderr);
+    assert_eq!(lines[0]["format"], "unrecognized");
+
+    // A journal through a pipe.
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args([
+        "-c",
+        r#"exec "$ZDWATCH" tail --file <(printf 'SQLite format 3\000rest') --format raw"#,
+    ])
+    .env("ZDWATCH", env!("CARGO_BIN_EXE_zdwatch"));
+    let journal = run(cmd, LIMIT);
+    assert!(
+        journal.stderr.contains("arriving through a pipe"),
+        "{}",
+        journal.stderr
+    );
+    assert!(journal.stdout.is_empty());
+}

@@ -17,21 +17,57 @@ const BATCH: usize = 1024;
 
 /// Opens the file now (so a missing file is an error before anything starts) and reads it on a thread.
 pub fn start(path: &str, ctx: SourceContext) -> io::Result<()> {
-    if path != "-" && journal::is_sqlite(Path::new(path)) {
+    let name = path.to_string();
+    if path == "-" {
+        spawn_reader(ctx, move |ctx| read_stream(io::stdin(), &name, ctx));
+        return Ok(());
+    }
+    let file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        // A pipe (`<(zcat capture.gz)`), a FIFO or a device cannot be rewound: it is sniffed
+        // from the bytes the line reader then goes on with.
+        spawn_reader(ctx, move |ctx| read_stream(file, &name, ctx));
+        return Ok(());
+    }
+    if journal::is_sqlite(Path::new(path)) {
         let journal = Journal::open_read_only(Path::new(path)).map_err(io::Error::other)?;
         spawn_reader(ctx, move |ctx| read_journal(&journal, ctx));
         return Ok(());
     }
-    let reader: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(path)?)
-    };
-    let name = path.to_string();
     spawn_reader(ctx, move |ctx| {
-        read_lines(BufReader::with_capacity(1 << 20, reader), &name, ctx)
+        read_lines(BufReader::with_capacity(1 << 20, file), &name, ctx)
     });
     Ok(())
+}
+
+/// A stream that cannot be rewound: its first bytes are read once, looked at, and handed on to
+/// the line reader in front of the rest. A journal cannot be read from a stream (SQLite reads
+/// files): that is said, not shown as one malformed line.
+fn read_stream(mut stream: impl Read + Send, name: &str, ctx: &SourceContext) {
+    let mut head = Vec::with_capacity(journal::SQLITE_MAGIC.len());
+    let taken = (&mut stream)
+        .take(journal::SQLITE_MAGIC.len() as u64)
+        .read_to_end(&mut head);
+    if let Err(e) = taken {
+        let _ = ctx.tx.blocking_send(SourceEvent::Status(
+            ctx.id,
+            SourceStatus::Failed(format!("reading {name}: {e}")),
+        ));
+        let _ = ctx.tx.blocking_send(SourceEvent::Finished(ctx.id));
+        return;
+    }
+    if head == journal::SQLITE_MAGIC {
+        let _ = ctx.tx.blocking_send(SourceEvent::Status(
+            ctx.id,
+            SourceStatus::Failed(format!(
+                "{name} is a zdwatch journal (SQLite) arriving through a pipe: SQLite reads journals only from files; give the journal's own path (decompress it to a file first)"
+            )),
+        ));
+        let _ = ctx.tx.blocking_send(SourceEvent::Finished(ctx.id));
+        return;
+    }
+    let whole = io::Cursor::new(head).chain(stream);
+    read_lines(BufReader::with_capacity(1 << 20, whole), name, ctx);
 }
 
 /// Blocking reads on their own thread; the tracked future lets shutdown wait for it.
