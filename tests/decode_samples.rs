@@ -175,7 +175,11 @@ fn identity_falls_back_from_webhook_id_to_eventbridge_to_sns_to_sqs_to_hash() {
         .event_id
     };
     let webhook = r#"{"detail-type":"x","id":"eb-1","detail":{"type":"zen:event-type:ticket.created","id":"wh-1","detail":{"id":"1"}}}"#;
-    assert_eq!(d(webhook, Some("m")), "wh-1");
+    // The webhook id with its type: two different events that share an id (copied fixtures)
+    // are not merged.
+    assert_eq!(d(webhook, Some("m")), "wh-1 zen:event-type:ticket.created");
+    let same_id = webhook.replace("ticket.created", "ticket.status_changed");
+    assert_ne!(d(&same_id, Some("m")), d(webhook, Some("m")));
     let legacy = r#"{"detail-type":"x","id":"eb-2","detail":{"ticket_event":{"type":"Ticket Created","ticket":{"id":1}}}}"#;
     assert_eq!(d(legacy, Some("m")), "eb-2");
     let sns = r#"{"Type":"Notification","MessageId":"sns-3","Message":"{\"ticket_event\":{\"type\":\"Ticket Created\"}}"}"#;

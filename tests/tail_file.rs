@@ -399,8 +399,11 @@ fn a_pipe_or_fifo_gives_the_same_events_as_the_file() {
 
     // Shorter than the sniff: one tiny line still comes through.
     let mut cmd = std::process::Command::new("bash");
-    cmd.args(["-c", r#"exec "$ZDWATCH" tail --file <(printf '{}') --format ndjson"#])
-        .env("ZDWATCH", env!("CARGO_BIN_EXE_zdwatch"));
+    cmd.args([
+        "-c",
+        r#"exec "$ZDWATCH" tail --file <(printf '{}') --format ndjson"#,
+    ])
+    .env("ZDWATCH", env!("CARGO_BIN_EXE_zdwatch"));
     let tiny = run(cmd, LIMIT);
     let lines = tiny.lines();
     assert_eq!(lines.len(), 1, "{}", tiny.stderr);

@@ -7,7 +7,7 @@ use jiff::{RoundMode, Timestamp, TimestampRound, Unit};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
-use zdwatch_core::event::{Format, TicketEvent, summary};
+use zdwatch_core::event::{Format, Kind, TicketEvent, summary};
 use zdwatch_core::sanitize::{csv_cell, json_text, sanitize, sanitize_bytes};
 
 #[derive(Serialize)]
@@ -52,6 +52,7 @@ struct Comment<'a> {
     author_id: Option<u64>,
     author_name: Option<&'a str>,
     author_is_staff: Option<bool>,
+    conversation_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +61,7 @@ struct Attachment<'a> {
     filename: Option<&'a str>,
     content_type: Option<&'a str>,
     comment_id: Option<u64>,
+    content_url: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -151,12 +153,14 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
             author_id: c.author_id,
             author_name: c.author_name.as_deref(),
             author_is_staff: c.author_is_staff,
+            conversation_id: c.conversation_id.as_deref(),
         }),
         attachment: e.attachment.as_ref().map(|a| Attachment {
             id: a.id,
             filename: a.filename.as_deref(),
             content_type: a.content_type.as_deref(),
             comment_id: a.comment_id,
+            content_url: a.content_url.as_deref(),
         }),
         ticket: Ticket {
             status: t.status.as_deref(),
@@ -215,6 +219,11 @@ pub fn write_text(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
         (None, Some(domain), Some(id)) => format!("{domain}:{id}"),
         _ => "-".into(),
     };
+    let time = if e.time_unknown() {
+        "????-??-??T??:??:??Z".to_string()
+    } else {
+        time.to_string()
+    };
     let mut line = format!("{time} {who} {}", e.kind);
     let what = summary(e);
     if !what.is_empty() {
@@ -223,6 +232,18 @@ pub fn write_text(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     }
     if !e.ticket.tags.is_empty() {
         line.push_str(&format!(" [{}]", e.ticket.tags.join(" ")));
+    }
+    // Where it came in and for which brand (a created event says its channel already).
+    if let Some(channel) = e
+        .ticket
+        .channel
+        .as_deref()
+        .filter(|_| e.kind != Kind::Created)
+    {
+        line.push_str(&format!(" via {channel}"));
+    }
+    if let Some(brand) = e.ticket.brand_id {
+        line.push_str(&format!(" brand {brand}"));
     }
     if e.format == Format::Malformed {
         let excerpt: String = sanitize_bytes(&e.raw).chars().take(200).collect();

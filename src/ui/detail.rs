@@ -67,7 +67,14 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
     };
     opt("ticket", e.ticket_id.map(|t| format!("#{t}")));
     opt("subject id", e.subject_id.clone());
-    opt("occurred", e.occurred_at.map(|t| full_time(t, utc)));
+    opt(
+        "occurred",
+        match e.occurred_at {
+            Some(t) => Some(full_time(t, utc)),
+            None if e.time_unknown() => Some("unknown (see problem)".into()),
+            None => None,
+        },
+    );
     opt("received", Some(full_time(e.received_at, utc)));
     opt("actor", e.actor_id.map(user));
     opt("previous", e.previous.clone());
@@ -77,6 +84,15 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
         "author",
         e.comment.as_ref().and_then(|c| c.author_name.clone()),
     );
+    opt(
+        "conversation",
+        e.comment.as_ref().and_then(|c| c.conversation_id.clone()),
+    );
+    if let Some(a) = &e.attachment {
+        opt("attachment", a.filename.clone());
+        // Shown for the engineer to open; zdwatch never fetches it.
+        opt("file url", a.content_url.clone());
+    }
     let t = &e.ticket;
     opt("status", t.status.clone());
     opt("priority", t.priority.clone());
@@ -85,6 +101,8 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
     opt("requester", t.requester_id.map(user));
     opt("group", t.group_id.map(|a| a.to_string()));
     opt("channel", t.channel.clone());
+    opt("brand", t.brand_id.map(|b| b.to_string()));
+    opt("custom status", t.custom_status_id.map(|c| c.to_string()));
     opt("tags", (!t.tags.is_empty()).then(|| t.tags.join(" ")));
     opt(
         "sequence",

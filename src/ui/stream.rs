@@ -120,6 +120,8 @@ enum Optional {
     Priority,
     Group,
     Tags(u16),
+    Channel,
+    Brand,
 }
 
 impl Optional {
@@ -128,6 +130,8 @@ impl Optional {
             Optional::Source(w) | Optional::Tags(w) => w,
             Optional::Priority => 8,
             Optional::Group => 14,
+            Optional::Channel => 10,
+            Optional::Brand => 14,
         }
     }
 
@@ -137,6 +141,8 @@ impl Optional {
             Optional::Priority => "priority",
             Optional::Group => "group",
             Optional::Tags(_) => "tags",
+            Optional::Channel => "channel",
+            Optional::Brand => "brand",
         }
     }
 }
@@ -177,6 +183,8 @@ impl Columns {
             (true, Optional::Priority),
             (true, Optional::Tags(0)),
             (true, Optional::Group),
+            (true, Optional::Channel),
+            (true, Optional::Brand),
         ];
         for (on, c) in usual {
             if on && !wanted.iter().any(|w| w.title() == c.title()) {
@@ -206,7 +214,9 @@ impl Columns {
             Optional::Source(_) => 0,
             Optional::Priority => 1,
             Optional::Group => 2,
-            Optional::Tags(_) => 3,
+            Optional::Channel => 3,
+            Optional::Brand => 4,
+            Optional::Tags(_) => 5,
         });
         Columns { optional: chosen }
     }
@@ -269,7 +279,17 @@ fn row(
         _ => "-".into(),
     };
     let mut cells = vec![
-        Cell::from(short_time(e.order_time(), utc, !medium)).style(pal.dim),
+        Cell::from(if e.time_unknown() {
+            // Not the time it was read: that would put it among "now".
+            if medium {
+                "??-?? ??:??:??".to_string()
+            } else {
+                "??:??:??".to_string()
+            }
+        } else {
+            short_time(e.order_time(), utc, !medium)
+        })
+        .style(pal.dim),
         Cell::from(safe(&who).into_owned()),
         Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
         Cell::from(change(e)),
@@ -289,6 +309,14 @@ fn row(
             }
             Optional::Tags(w) => {
                 Cell::from(tags_cell(&e.ticket.tags, named, usize::from(*w))).style(pal.dim)
+            }
+            Optional::Channel => {
+                Cell::from(safe(e.ticket.channel.as_deref().unwrap_or("")).into_owned())
+                    .style(pal.dim)
+            }
+            Optional::Brand => {
+                Cell::from(e.ticket.brand_id.map(|b| b.to_string()).unwrap_or_default())
+                    .style(pal.dim)
             }
         });
     }

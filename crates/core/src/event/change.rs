@@ -66,9 +66,21 @@ pub(super) fn read(change: &Value, event: &mut TicketEvent) {
         _ => {}
     }
 
-    if let Some(field) = change.get("custom_field") {
-        event.field =
-            json::string(field.get("title")).or_else(|| json::scalar_text(field.get("id")));
+    event.field = field_name(change, &kind);
+    match kind {
+        Kind::CustomStatusChanged => {
+            // `{id, label}`: the label is shown, the id is what `custom_status:` filters on.
+            if event.ticket.custom_status_id.is_none() {
+                event.ticket.custom_status_id = change
+                    .get("current")
+                    .and_then(|c| json::id(c.get("id")).or_else(|| json::id(Some(c))));
+            }
+        }
+        Kind::NextSlaBreachChanged | Kind::SlaPolicyChanged | Kind::OlaPolicyChanged => {
+            sla(change, event);
+        }
+        Kind::CsatReceived | Kind::CsatRequested => csat(change, event),
+        _ => {}
     }
 
     let comment_value = change.get("comment").filter(|c| c.is_object());
@@ -82,6 +94,7 @@ pub(super) fn read(change: &Value, event: &mut TicketEvent) {
                 .or_else(|| json::id(c.get("author_id"))),
             author_name: json::string(author.and_then(|a| a.get("name"))),
             author_is_staff: json::boolean(author.and_then(|a| a.get("is_staff"))),
+            conversation_id: None,
         });
     }
 
@@ -96,6 +109,100 @@ pub(super) fn read(change: &Value, event: &mut TicketEvent) {
             content_type: json::string(a.get("content_type")),
             comment_id: json::id(a.get("comment_id"))
                 .or_else(|| comment_value.and_then(|c| json::id(c.get("id")))),
+            content_url: json::string(a.get("content_url")).or_else(|| json::string(a.get("url"))),
         });
+    }
+}
+
+/// The custom field an event names: `custom_field {id, title}`, `field {id, name}`, or
+/// `field_id` / `field_name` beside the diff; its title when given, else its id.
+fn field_name(change: &Value, kind: &Kind) -> Option<String> {
+    let object = ["custom_field", "field"]
+        .iter()
+        .find_map(|k| change.get(*k).filter(|f| f.is_object()));
+    let named = |v: &Value, keys: &[&str]| keys.iter().find_map(|k| json::string(v.get(*k)));
+    let numbered =
+        |v: &Value, keys: &[&str]| keys.iter().find_map(|k| json::scalar_text(v.get(*k)));
+    if let Some(f) = object {
+        return named(f, &["title", "name", "field_name", "label"])
+            .or_else(|| numbered(f, &["id", "field_id"]));
+    }
+    let custom =
+        matches!(kind, Kind::CustomFieldChanged) || kind.as_str().ends_with("custom_field_changed");
+    if !custom && change.get("field_id").is_none() && change.get("field_name").is_none() {
+        return None;
+    }
+    named(
+        change,
+        &["field_name", "field_title", "custom_field_name", "title"],
+    )
+    .or_else(|| numbered(change, &["field_id", "custom_field_id", "custom_field"]))
+}
+
+/// SLA and OLA events: the metric and, for a next breach, when it is due. `current` (or the
+/// event itself) is `{metric, breach_at}` or similar; the breach time becomes `current` (RFC
+/// 3339) and the metric `field`, so the summary reads `first_reply_time breach at 14:05 UTC`.
+fn sla(change: &Value, event: &mut TicketEvent) {
+    let metric_keys = ["metric", "metric_name", "sla_metric", "target_metric"];
+    let time_keys = [
+        "breach_at",
+        "next_breach_at",
+        "breach_time",
+        "breached_at",
+        "time",
+    ];
+    let side = |v: Option<&Value>| -> (Option<String>, Option<jiff::Timestamp>) {
+        let Some(v) = v else { return (None, None) };
+        match v {
+            Value::Object(_) => (
+                metric_keys.iter().find_map(|k| json::string(v.get(*k))),
+                time_keys.iter().find_map(|k| json::timestamp(v.get(*k))),
+            ),
+            Value::String(_) => (None, json::timestamp(Some(v))),
+            _ => (None, None),
+        }
+    };
+    let (metric_now, breach_now) = side(change.get("current"));
+    let (metric_then, breach_then) = side(change.get("previous"));
+    let (metric_here, breach_here) = side(Some(change));
+    let metric = metric_now.or(metric_here).or(metric_then);
+    if event.field.is_none() {
+        event.field = metric;
+    }
+    if event.kind == Kind::NextSlaBreachChanged {
+        if let Some(t) = breach_now.or(breach_here) {
+            event.current = Some(t.to_string());
+        }
+        if let Some(t) = breach_then {
+            event.previous = Some(t.to_string());
+        }
+    }
+}
+
+/// CSAT: the rating (`good`, `bad`, `offered`) as `current`, the customer's comment as the comment.
+fn csat(change: &Value, event: &mut TicketEvent) {
+    let rating = ["satisfaction_rating", "rating", "csat", "survey_response"]
+        .iter()
+        .find_map(|k| change.get(*k).filter(|r| r.is_object()))
+        .or_else(|| change.get("current").filter(|c| c.is_object()));
+    let score = rating
+        .and_then(|r| {
+            ["score", "rating", "value", "outcome"]
+                .iter()
+                .find_map(|k| json::scalar_text(r.get(*k)))
+        })
+        .or_else(|| {
+            ["score", "rating", "outcome"]
+                .iter()
+                .find_map(|k| json::scalar_text(change.get(*k)))
+        });
+    if let Some(score) = score {
+        event.current = Some(score.to_lowercase());
+    }
+    let remark = rating
+        .and_then(|r| json::string(r.get("comment")).or_else(|| json::string(r.get("reason"))))
+        .or_else(|| json::string(change.get("comment")));
+    if let Some(text) = remark {
+        event.comment.get_or_insert_with(Comment::default).body = Some(text);
     }
 }

@@ -78,12 +78,33 @@ pub fn decode(msg: Received) -> TicketEvent {
     }
 
     let env = &event.envelope;
-    event.occurred_at = event
-        .occurred_at
-        .or(env.eventbridge_time)
-        .or(env.sns_timestamp);
+    let own = event.occurred_at;
+    event.occurred_at = own.or(env.eventbridge_time).or(env.sns_timestamp);
+    if matches!(event.format, Format::Legacy | Format::Webhook) && own.is_none() {
+        // Never stamped with the time it was read: that would put it among "now" events.
+        let why = event
+            .problem
+            .take()
+            .unwrap_or_else(|| "it has no time".into());
+        event.problem = Some(match event.occurred_at {
+            Some(_) => format!("{why}: shown at the time its envelope gives"),
+            None => format!("{why}: when it happened is unknown"),
+        });
+    }
     event.event_id = identity(&event);
     event
+}
+
+/// The payload's own time, or (when it is there but cannot be read) why not, as the problem.
+pub(super) fn own_time(v: Option<&Value>, event: &mut TicketEvent) -> Option<Timestamp> {
+    let v = v?;
+    let t = json::timestamp(Some(v));
+    if t.is_none() && !v.is_null() {
+        let written = crate::sanitize::sanitize(&v.to_string()).into_owned();
+        let written: String = written.chars().take(60).collect();
+        event.problem = Some(format!("its time {written} cannot be read"));
+    }
+    t
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, String> {
@@ -92,7 +113,7 @@ fn parse_json(body: &[u8]) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Err("empty body".into());
     }
-    serde_json::from_str(text).map_err(|e| {
+    serde_json::from_str(&json::quote_long_integers(text)).map_err(|e| {
         if e.to_string().contains("recursion limit") {
             "JSON nested too deeply to decode".to_string()
         } else {
@@ -116,7 +137,7 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
                 env.sns_message_id = json::string(v.get("MessageId"));
                 env.sns_timestamp = json::timestamp(v.get("Timestamp"));
             }
-            return match serde_json::from_str::<Value>(message) {
+            return match serde_json::from_str::<Value>(&json::quote_long_integers(message)) {
                 Ok(inner) => unwrap_layers(inner, env, depth + 1),
                 Err(_) => Payload::Unknown("SNS notification whose Message is not JSON".into()),
             };
@@ -134,7 +155,9 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
         }
         match v.get_mut("detail").map(Value::take) {
             // A relay may have put the payload in as a string.
-            Some(Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            Some(Value::String(s)) => {
+                serde_json::from_str(&json::quote_long_integers(&s)).unwrap_or(Value::String(s))
+            }
             Some(detail) => detail,
             None => Value::Null,
         }
@@ -160,11 +183,12 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
     {
         return Payload::Webhook(payload);
     }
-    if let Some(content) = payload
-        .get_mut("content")
-        .filter(|c| c.get("type").is_some() && c.get("ticket").is_some())
-    {
+    if let Some(content) = payload.get_mut("content").filter(|c| is_ticket_event(c)) {
         return Payload::Legacy(content.take());
+    }
+    // A rule with `InputPath: $.detail.ticket_event` delivers the ticket event bare.
+    if is_ticket_event(&payload) && payload.get("meta").is_some_and(Value::is_object) {
+        return Payload::Legacy(payload);
     }
 
     // A transformer template that wrapped the whole event one level down: {"raw": {...event...}}.
@@ -179,6 +203,11 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
     } else {
         "JSON that is no Zendesk event".into()
     })
+}
+
+/// The legacy ticket event, known by its structure: a `type` and a `ticket` (bare, a `meta` too).
+fn is_ticket_event(v: &Value) -> bool {
+    v.get("type").is_some_and(Value::is_string) && v.get("ticket").is_some_and(Value::is_object)
 }
 
 fn is_envelope(v: &Value) -> bool {
@@ -196,7 +225,15 @@ fn partner_account_id(source: &str) -> Option<u64> {
 /// The dedupe key, first available wins (README, "Event identity").
 fn identity(event: &TicketEvent) -> String {
     let env = &event.envelope;
-    if let Some(id) = env.webhook_id.as_ref().or(env.eventbridge_id.as_ref()) {
+    // A webhook id with its type: distinct events that share an id (copied fixtures, test
+    // relays) stay distinct, and a relay's retry of one event is still the same key.
+    if let Some(id) = &env.webhook_id {
+        return match &env.webhook_type {
+            Some(t) => format!("{id} {t}"),
+            None => id.clone(),
+        };
+    }
+    if let Some(id) = &env.eventbridge_id {
         return id.clone();
     }
     if let Some(id) = &env.sns_message_id {
@@ -285,15 +322,19 @@ const VIA_TYPES: &[(u64, &str)] = &[
     (38, "facebook_post"),
 ];
 
-/// `previous`/`current` as text, normalised for the kind (lower-cased enums, decimal ids).
+/// `previous`/`current` as text, normalised for the kind (lower-cased enums, decimal ids);
+/// values of other types as they read (`true`, `42`), an object by its label or name.
 pub(super) fn diff_value(kind: &Kind, v: Option<&Value>) -> Option<String> {
-    if kind.has_enum_diff() {
-        json::enum_lower(v)
-    } else if kind.has_id_diff() {
-        json::id(v).map(|id| id.to_string())
-    } else {
-        json::scalar_text(v)
-    }
+    let typed = match v? {
+        Value::String(_) | Value::Number(_) if kind.has_enum_diff() => json::enum_lower(v),
+        // An id; `0`, `"0"` and `""` mean "none" (a text that is no number is shown as it is).
+        Value::String(s) if kind.has_id_diff() && s.trim().parse::<u64>().is_ok() => {
+            return json::id(v).map(|id| id.to_string());
+        }
+        Value::Number(_) if kind.has_id_diff() => return json::id(v).map(|id| id.to_string()),
+        _ => None,
+    };
+    typed.or_else(|| json::scalar_text(v))
 }
 
 /// `{id, position, total?}`: legacy `meta.sequence`, webhook `event.meta.sequence`.

@@ -49,12 +49,71 @@ pub fn scalar_text(v: Option<&Value>) -> Option<String> {
             let parts: Vec<String> = items.iter().filter_map(|i| scalar_text(Some(i))).collect();
             (!parts.is_empty()).then(|| parts.join(","))
         }
-        Value::Object(map) => map
-            .get("value")
-            .and_then(|x| scalar_text(Some(x)))
-            .or_else(|| map.get("name").and_then(|x| scalar_text(Some(x))))
-            .or_else(|| map.get("id").and_then(|x| scalar_text(Some(x)))),
+        Value::Object(map) => ["value", "name", "label", "title", "id"]
+            .iter()
+            .find_map(|k| map.get(*k).and_then(|x| scalar_text(Some(x)))),
     }
+}
+
+/// Integers with more digits than a `u64` holds (Zendesk sequence ids of 26 digits) would be
+/// read as floating point and lose their digits (`3.93e25`): outside strings, such literals are
+/// put in quotes before parsing, so that they are read as the text they were written as. The
+/// body itself is kept as it came.
+pub fn quote_long_integers(text: &str) -> std::borrow::Cow<'_, str> {
+    // 19 digits always fit a u64; 20 may not.
+    const LONGEST_KEPT: usize = 19;
+    let bytes = text.as_bytes();
+    // Quick check: no run of 20 digits anywhere, nothing to do (the usual case).
+    let mut run = 0;
+    if !bytes.iter().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run > LONGEST_KEPT
+    }) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    // `text[..copied]` is in `out` already.
+    let mut copied = 0;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+        } else if b == b'"' {
+            in_string = true;
+            i += 1;
+        } else if b.is_ascii_digit() || b == b'-' {
+            let start = i;
+            let mut end = i + 1;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            let digits = end - start - usize::from(b == b'-');
+            let integer = bytes
+                .get(end)
+                .is_none_or(|c| !matches!(c, b'.' | b'e' | b'E'));
+            if digits > LONGEST_KEPT && integer {
+                out.push_str(&text[copied..start]);
+                out.push('"');
+                out.push_str(&text[start..end]);
+                out.push('"');
+                copied = end;
+            }
+            // A number's fraction or exponent is skipped digit by digit: it is never long alone.
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A list of strings: a JSON array of strings (other items are turned into text),
@@ -163,6 +222,30 @@ mod tests {
     }
 
     #[test]
+    fn long_integers_keep_their_digits() {
+        let text = r#"{"a": 39300000000000000000000001, "b": "12345678901234567890123", "c": 1.2345678901234567890123e5, "d": [-99999999999999999999], "e": 12}"#;
+        let v: Value = serde_json::from_str(&quote_long_integers(text)).unwrap();
+        assert_eq!(
+            scalar_text(v.get("a")),
+            Some("39300000000000000000000001".into())
+        );
+        assert_eq!(v["b"], "12345678901234567890123", "strings untouched");
+        assert!(v["c"].is_f64(), "a fraction is no id");
+        assert_eq!(v["d"][0], "-99999999999999999999");
+        assert_eq!(v["e"], 12);
+        // Nothing long: the text itself.
+        assert!(matches!(
+            quote_long_integers(r#"{"id": 9223372036854775807}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Quotes inside strings do not confuse it.
+        let tricky = r#"{"s": "a \" 123456789012345678901234", "n": 123456789012345678901234}"#;
+        let v: Value = serde_json::from_str(&quote_long_integers(tricky)).unwrap();
+        assert_eq!(v["s"], "a \" 123456789012345678901234");
+        assert_eq!(v["n"], "123456789012345678901234");
+    }
+
+    #[test]
     fn scalar_text_unwraps_custom_field_values() {
         assert_eq!(
             scalar_text(Some(&json!({"value": "gold"}))),
@@ -171,5 +254,12 @@ mod tests {
         assert_eq!(scalar_text(Some(&json!(42))), Some("42".into()));
         assert_eq!(scalar_text(Some(&json!(["x", "y"]))), Some("x,y".into()));
         assert_eq!(scalar_text(Some(&json!(""))), None);
+        assert_eq!(scalar_text(Some(&json!(true))), Some("true".into()));
+        assert_eq!(
+            scalar_text(Some(
+                &json!({"id": 8447320465790u64, "label": "Waiting on vendor"})
+            )),
+            Some("Waiting on vendor".into())
+        );
     }
 }

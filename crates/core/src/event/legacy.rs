@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::decode::{sequence, snapshot};
+use super::decode::{own_time, sequence, snapshot};
 use super::{Format, Kind, TicketEvent, change, json};
 
 pub(super) fn decode(te: &Value, event: &mut TicketEvent) {
@@ -14,7 +14,7 @@ pub(super) fn decode(te: &Value, event: &mut TicketEvent) {
     };
 
     let meta = te.get("meta");
-    event.occurred_at = json::timestamp(meta.and_then(|m| m.get("occurred_at")));
+    event.occurred_at = own_time(meta.and_then(|m| m.get("occurred_at")), event);
     event.actor_id = json::id(meta.and_then(|m| m.get("actor_id")));
     event.sequence = sequence(meta.and_then(|m| m.get("sequence")));
 

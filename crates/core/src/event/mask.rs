@@ -95,6 +95,7 @@ pub fn event(e: &TicketEvent) -> TicketEvent {
     }
     if let Some(a) = &mut m.attachment {
         hide(&mut a.filename);
+        hide(&mut a.content_url);
     }
     // The before and after of free-text changes (a subject, a description, a custom field, a
     // user's name): only ids and enumerations stay.

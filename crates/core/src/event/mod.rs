@@ -113,6 +113,8 @@ pub struct Comment {
     pub author_id: Option<u64>,
     pub author_name: Option<String>,
     pub author_is_staff: Option<bool>,
+    /// The conversation a messaging event's message belongs to.
+    pub conversation_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -121,6 +123,8 @@ pub struct Attachment {
     pub filename: Option<String>,
     pub content_type: Option<String>,
     pub comment_id: Option<u64>,
+    /// Where Zendesk serves the file (shown, never fetched: it carries an access token).
+    pub content_url: Option<String>,
 }
 
 /// Events produced by one agent action share a sequence id.
@@ -143,14 +147,21 @@ pub struct Envelope {
     pub detail_type: Option<String>,
     /// The Zendesk account id (webhook `account_id`, or the third segment of a partner source).
     pub zendesk_account_id: Option<u64>,
-    /// The webhook event's own id (the preferred dedupe key).
+    /// The webhook event's own id and type (together the preferred dedupe key).
     pub webhook_id: Option<String>,
+    pub webhook_type: Option<String>,
 }
 
 impl TicketEvent {
     /// The time to sort by: when it happened, else when it arrived.
     pub fn order_time(&self) -> Timestamp {
         self.occurred_at.unwrap_or(self.received_at)
+    }
+
+    /// A Zendesk event that says no time zdwatch can read (nor does its envelope): its place in
+    /// time is unknown, and it is shown so rather than at the time it was read.
+    pub fn time_unknown(&self) -> bool {
+        self.occurred_at.is_none() && matches!(self.format, Format::Legacy | Format::Webhook)
     }
 
     /// A `solved`/`closed` → `open`/`new` status change.

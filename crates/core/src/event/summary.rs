@@ -32,6 +32,11 @@ pub const OWN_WORDS: &[&str] = &[
     "public",
     "by",
     "(no body)",
+    "breach at",
+    "utc",
+    "next sla",
+    "csat",
+    "message",
 ];
 
 pub fn summary(e: &TicketEvent) -> String {
@@ -80,6 +85,26 @@ pub fn summary(e: &TicketEvent) -> String {
             let name = e.attachment.as_ref().and_then(|a| a.filename.as_deref());
             format!("attachment {}", name.unwrap_or("(no name)"))
         }
+        Kind::NextSlaBreachChanged => {
+            let metric = e.field.as_deref().unwrap_or("next sla");
+            match e.current.as_deref().and_then(super::json::parse_timestamp) {
+                Some(t) => format!("{metric} breach at {}", t.strftime("%H:%M UTC")),
+                None if e.current.is_some() || e.previous.is_some() => arrow(metric),
+                None => metric.to_string(),
+            }
+        }
+        Kind::SlaPolicyChanged | Kind::OlaPolicyChanged if e.field.is_some() => {
+            arrow(e.field.as_deref().unwrap_or_default())
+        }
+        Kind::CsatReceived | Kind::CsatRequested => {
+            let score = e.current.as_deref().map(|s| format!("csat {s}"));
+            let remark = e.comment.as_ref().and_then(|c| c.body.as_deref()).map(clip);
+            [score, remark]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ")
+        }
         Kind::Merged => e
             .current
             .as_deref()
@@ -94,7 +119,12 @@ pub fn summary(e: &TicketEvent) -> String {
                 .collect::<Vec<_>>()
                 .join(": ")
         }
-        _ if e.previous.is_some() || e.current.is_some() => arrow(""),
+        _ if e.previous.is_some() || e.current.is_some() => match e.field.as_deref() {
+            Some(field) => arrow(field),
+            None => arrow(""),
+        },
+        // A messaging event's message.
+        _ if e.comment.is_some() => comment(e),
         _ => String::new(),
     }
 }
@@ -111,6 +141,14 @@ fn comment(e: &TicketEvent) -> String {
     };
     let visibility = match c.public {
         Some(false) => "private",
+        // A messaging conversation's message is neither.
+        None if !matches!(
+            e.kind,
+            Kind::CommentAdded | Kind::CommentMadePrivate | Kind::CommentRedacted
+        ) =>
+        {
+            "message"
+        }
         _ => "public",
     };
     let body = c

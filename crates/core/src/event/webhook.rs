@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::decode::{sequence, snapshot};
-use super::{Format, Kind, TicketEvent, change, json};
+use super::decode::{own_time, sequence, snapshot};
+use super::{Comment, Format, Kind, TicketEvent, change, json};
 
 pub(super) fn decode(payload: &Value, event: &mut TicketEvent) {
     event.format = Format::Webhook;
@@ -18,35 +18,99 @@ pub(super) fn decode(payload: &Value, event: &mut TicketEvent) {
 
     // `zen:ticket:5158` → ("ticket", "5158")
     let subject = json::string(payload.get("subject"));
-    let subject_id = subject
+    let (subject_domain, subject_id) = subject
         .as_deref()
         .and_then(|s| s.strip_prefix("zen:"))
         .and_then(|s| s.split_once(':'))
-        .map(|(_, id)| id.to_string());
+        .map(|(d, id)| (Some(d.to_ascii_lowercase()), Some(id.to_string())))
+        .unwrap_or_default();
 
-    event.domain = Some(domain.to_ascii_lowercase());
+    let domain = domain.to_ascii_lowercase();
+    event.domain = Some(domain.clone());
     event.subject_id = subject_id.clone();
     event.envelope.webhook_id = json::string(payload.get("id"));
+    event.envelope.webhook_type = Some(full_type.to_string()).filter(|t| !t.is_empty());
     event.envelope.zendesk_account_id =
         json::id(payload.get("account_id")).or(event.envelope.zendesk_account_id);
-    event.occurred_at = json::timestamp(payload.get("time"));
+    event.occurred_at = own_time(payload.get("time"), event);
 
     let detail = payload.get("detail");
     event.actor_id = json::id(detail.and_then(|d| d.get("actor_id")));
+    // The subject names the ticket when it is `zen:ticket:N`, whatever `detail.id` holds (some
+    // event types put a comment's id there).
+    let subject_ticket = subject_id
+        .as_deref()
+        .filter(|_| subject_domain.as_deref() == Some("ticket"))
+        .and_then(|id| id.trim().parse::<u64>().ok())
+        .filter(|&id| id != 0);
+    let ev = payload.get("event");
 
-    if !domain.eq_ignore_ascii_case("ticket") {
+    let messaging = domain.starts_with("messaging");
+    if domain == "ticket" {
+        event.kind = Kind::from_webhook(action);
+        event.ticket_id = subject_ticket.or_else(|| json::id(detail.and_then(|d| d.get("id"))));
+        if let Some(d) = detail {
+            event.ticket = snapshot(d);
+        }
+    } else {
         event.kind = Kind::Other(name.into());
-        return;
+        event.ticket_id = subject_ticket;
+        if messaging {
+            // `messaging_ticket.message_added`: the ticket from the subject, else the detail.
+            let d = |k: &str| detail.and_then(|d| d.get(k));
+            event.ticket_id = event
+                .ticket_id
+                .or_else(|| json::id(d("ticket_id")))
+                .or_else(|| json::id(d("id")));
+            message(payload, event);
+        }
     }
-
-    event.kind = Kind::from_webhook(action);
-    event.ticket_id = json::id(detail.and_then(|d| d.get("id")))
-        .or_else(|| subject_id.and_then(|s| s.parse().ok()));
-    if let Some(d) = detail {
-        event.ticket = snapshot(d);
-    }
-    if let Some(ev) = payload.get("event") {
+    if let Some(ev) = ev {
         event.sequence = sequence(json::path(ev, &["meta", "sequence"]));
         change::read(ev, event);
     }
+}
+
+/// A messaging event's message: its text, author and conversation, kept as a comment is (and
+/// masked as one).
+fn message(payload: &Value, event: &mut TicketEvent) {
+    let ev = payload.get("event");
+    let detail = payload.get("detail");
+    let holder = [
+        ev.and_then(|e| e.get("message")),
+        detail.and_then(|d| d.get("message")),
+        ev,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|m| m.is_object());
+    let Some(m) = holder else { return };
+    let text = ["body", "text", "content", "plain_body"]
+        .iter()
+        .find_map(|k| match m.get(*k) {
+            Some(Value::Object(c)) => {
+                json::string(c.get("text")).or_else(|| json::string(c.get("body")))
+            }
+            other => json::string(other),
+        });
+    let author = m.get("author").or_else(|| m.get("sender"));
+    let conversation = [Some(m), ev, detail]
+        .into_iter()
+        .flatten()
+        .find_map(|v| json::scalar_text(v.get("conversation_id")));
+    if text.is_none() && author.is_none() && conversation.is_none() {
+        return;
+    }
+    let author_type = author.and_then(|a| json::enum_lower(a.get("type")));
+    event.comment = Some(Comment {
+        id: json::id(m.get("id")),
+        body: text,
+        public: None,
+        author_id: json::id(author.and_then(|a| a.get("id")))
+            .or_else(|| json::id(author.and_then(|a| a.get("user_id")))),
+        author_name: json::string(author.and_then(|a| a.get("display_name")))
+            .or_else(|| json::string(author.and_then(|a| a.get("name")))),
+        author_is_staff: author_type.map(|t| matches!(t.as_str(), "agent" | "business" | "staff")),
+        conversation_id: conversation,
+    });
 }

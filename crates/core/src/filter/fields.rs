@@ -80,6 +80,7 @@ impl Fields for TicketEvent {
             IdField::Organization => self.ticket.organization_id,
             IdField::Brand => self.ticket.brand_id,
             IdField::Actor => self.actor_id,
+            IdField::CustomStatus => self.ticket.custom_status_id,
         }
     }
     fn format(&self) -> Format {

@@ -92,6 +92,7 @@ pub enum IdField {
     Organization,
     Brand,
     Actor,
+    CustomStatus,
 }
 
 /// The fields a filter names, from [`Filter::names`].

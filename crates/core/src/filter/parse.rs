@@ -316,6 +316,7 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
         "org" | "organization" => ids(IdField::Organization, value, vspan)?,
         "brand" => ids(IdField::Brand, value, vspan)?,
         "actor" => ids(IdField::Actor, value, vspan)?,
+        "custom_status" => ids(IdField::CustomStatus, value, vspan)?,
         "format" => Term::Format(
             value
                 .split(',')
@@ -341,7 +342,7 @@ fn term(word: &str, span: Range<usize>) -> Result<Term, FilterError> {
         _ => {
             return err(
                 format!(
-                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand channel actor format source since until)"
+                    "unknown key '{key}:' (keys: type status tag tag+ tag- ticket priority group assignee requester org brand custom_status channel actor format source since until)"
                 ),
                 span.start..span.start + key.len() + 1,
             );

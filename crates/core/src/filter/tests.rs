@@ -87,6 +87,7 @@ fn evaluation_table() {
         ("assignee:none", true),
         ("assignee:5", false),
         ("actor:7", true),
+        ("custom_status:8447320465790", false),
         ("channel:web", true),
         ("channel:email", false),
         ("format:legacy", true),

@@ -121,8 +121,8 @@ pub struct Record {
     pub order_time: Timestamp,
     pub received_at: Timestamp,
     ticket_id: u64,
-    /// Group, assignee, requester, organization, brand, actor (see [`id_slot`]).
-    ids: [u64; 6],
+    /// Group, assignee, requester, organization, brand, actor, custom status (see [`id_slot`]).
+    ids: [u64; 7],
     /// The body with the SQS message id in front (see [`Record::new`]).
     body: Packed,
     pub kind: Sym,
@@ -149,6 +149,7 @@ fn id_slot(field: IdField) -> usize {
         IdField::Organization => 3,
         IdField::Brand => 4,
         IdField::Actor => 5,
+        IdField::CustomStatus => 6,
     }
 }
 
@@ -162,6 +163,7 @@ impl Record {
             t.organization_id,
             t.brand_id,
             e.actor_id,
+            t.custom_status_id,
         ];
         let mut present = u8::from(e.ticket_id.is_some());
         for (i, id) in ids.iter().enumerate() {

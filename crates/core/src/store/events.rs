@@ -431,7 +431,10 @@ mod tests {
         s.insert(&event("c", 1));
         assert_eq!(s.len(), 2);
         assert!(s.get(0).is_none(), "evicted");
-        assert_eq!(s.get(2).map(|e| e.event_id), Some("c".to_string()));
+        assert_eq!(
+            s.get(2).map(|e| e.event_id),
+            Some("c zen:event-type:ticket.created".to_string())
+        );
         assert_eq!(s.ticket(1), &[2]);
         assert_eq!(s.since(0).map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.since(2).count(), 1);
@@ -492,7 +495,7 @@ mod tests {
             .recalled(1)
             .iter()
             .filter_map(|&q| s.get(q))
-            .map(|e| e.event_id)
+            .map(|e| e.envelope.webhook_id.unwrap_or_default())
             .collect();
         assert_eq!(recalled, ["a", "b"]);
         assert!(s.recalled(1).iter().all(|&q| q >= RECALLED));
