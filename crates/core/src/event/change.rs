@@ -68,13 +68,11 @@ pub(super) fn read(change: &Value, event: &mut TicketEvent) {
 
     event.field = field_name(change, &kind);
     match kind {
-        Kind::CustomStatusChanged => {
-            // `{id, label}`: the label is shown, the id is what `custom_status:` filters on.
-            if event.ticket.custom_status_id.is_none() {
-                event.ticket.custom_status_id = change
-                    .get("current")
-                    .and_then(|c| json::id(c.get("id")).or_else(|| json::id(Some(c))));
-            }
+        // `{id, label}`: the label is shown, the id is what `custom_status:` filters on.
+        Kind::CustomStatusChanged if event.ticket.custom_status_id.is_none() => {
+            event.ticket.custom_status_id = change
+                .get("current")
+                .and_then(|c| json::id(c.get("id")).or_else(|| json::id(Some(c))));
         }
         Kind::NextSlaBreachChanged | Kind::SlaPolicyChanged | Kind::OlaPolicyChanged => {
             sla(change, event);
