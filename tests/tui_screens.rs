@@ -721,7 +721,10 @@ fn two_sources_are_merged_by_when_events_happened_and_s_switches_to_arrival() {
         app.stream()
             .visible
             .iter()
-            .map(|s| app.store().get(*s).unwrap().event_id.clone())
+            .map(|s| {
+                let e = app.store().get(*s).unwrap();
+                e.envelope.webhook_id.clone().unwrap_or(e.event_id)
+            })
             .collect()
     };
     assert_eq!(ids(&app), ["old-a", "old-b", "live-a", "live-b", "live-c"]);
@@ -793,7 +796,8 @@ fn m_masks_customer_data_on_every_screen_and_in_what_is_copied() {
         .visible
         .iter()
         .position(|s| {
-            app.store().get(*s).unwrap().event_id == "a8b9c1d2-3e4f-5a6b-7c8d-9e0f1a2b0005"
+            app.store().get(*s).unwrap().envelope.webhook_id.as_deref()
+                == Some("a8b9c1d2-3e4f-5a6b-7c8d-9e0f1a2b0005")
         })
         .unwrap();
     app.select_row(comment);

@@ -167,7 +167,10 @@ mod tests {
         view.visible
             .iter()
             .filter_map(|s| store.get(*s))
-            .map(|e| format!("{}@{}", e.event_id, e.order_time().strftime("%M")))
+            .map(|e| {
+                let id = e.envelope.webhook_id.clone().unwrap_or_default();
+                format!("{id}@{}", e.order_time().strftime("%M"))
+            })
             .collect()
     }
 

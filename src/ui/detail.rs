@@ -102,7 +102,7 @@ fn fields(e: &TicketEvent, app: &App) -> Vec<Line<'static>> {
     opt("group", t.group_id.map(|a| a.to_string()));
     opt("channel", t.channel.clone());
     opt("brand", t.brand_id.map(|b| b.to_string()));
-    opt("custom status", t.custom_status_id.map(|c| c.to_string()));
+    opt("cust. status", t.custom_status_id.map(|c| c.to_string()));
     opt("tags", (!t.tags.is_empty()).then(|| t.tags.join(" ")));
     opt(
         "sequence",
