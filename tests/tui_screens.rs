@@ -894,3 +894,29 @@ fn with_many_events_held_a_word_search_waits_for_enter_and_fields_stay_live() {
         assert!(text.to_lowercase().contains("refund"), "{text}");
     }
 }
+
+/// An event whose time cannot be read is shown with `??` for its time on the stream and in the
+/// timeline, never with the time it was read (which would put it among "now").
+#[test]
+fn an_event_whose_time_cannot_be_read_is_not_shown_at_the_time_it_was_read() {
+    let mut app = app();
+    let body = br#"{"type":"zen:event-type:ticket.status_changed","id":"t1","time":"30/11/2026 08:59","subject":"zen:ticket:5158","detail":{"id":"5158"},"event":{"previous":"OPEN","current":"SOLVED"}}"#;
+    feed(&mut app, &[body.to_vec()]);
+    let read_at = zdwatch::ui::short_time(now(), true, false);
+    let stream = screen(&mut app, 120, 12);
+    let row = stream
+        .lines()
+        .find(|l| l.contains("#5158"))
+        .unwrap_or_else(|| panic!("{stream}"));
+    assert!(row.starts_with("??-?? ??:??:??"), "{row}");
+    assert!(!stream.contains(&read_at), "{stream}");
+    key(&mut app, KeyCode::Enter);
+    let timeline = screen(&mut app, 120, 12);
+    assert!(timeline.contains("??-?? ??:??:??"), "{timeline}");
+    key(&mut app, KeyCode::Enter);
+    let detail = screen(&mut app, 120, 40);
+    assert!(
+        detail.contains("unknown (see problem)") && detail.contains("cannot be read"),
+        "{detail}"
+    );
+}

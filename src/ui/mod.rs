@@ -128,6 +128,21 @@ pub fn short_time(t: Timestamp, utc: bool, narrow: bool) -> String {
     t.to_zoned_datetime(tz).strftime(format).to_string()
 }
 
+/// An event's time for a row, or `??` in its place when the event says no time zdwatch can read:
+/// never the time it was read, which would put it among "now".
+pub fn event_time(
+    e: &zdwatch_core::event::TicketEvent,
+    at: Timestamp,
+    utc: bool,
+    narrow: bool,
+) -> String {
+    match (e.time_unknown(), narrow) {
+        (false, _) => short_time(at, utc, narrow),
+        (true, true) => "??:??:??".to_string(),
+        (true, false) => "??-?? ??:??:??".to_string(),
+    }
+}
+
 /// Below this width, columns shrink and the less important ones go.
 pub const NARROW: u16 = 84;
 

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
-use super::{safe, short_time, theme};
+use super::{event_time, safe, theme};
 use crate::app::App;
 use crate::app::keymap::{Action, Screen};
 use crate::palette::Palette;
@@ -279,17 +279,7 @@ fn row(
         _ => "-".into(),
     };
     let mut cells = vec![
-        Cell::from(if e.time_unknown() {
-            // Not the time it was read: that would put it among "now".
-            if medium {
-                "??-?? ??:??:??".to_string()
-            } else {
-                "??:??:??".to_string()
-            }
-        } else {
-            short_time(e.order_time(), utc, !medium)
-        })
-        .style(pal.dim),
+        Cell::from(event_time(e, e.order_time(), utc, !medium)).style(pal.dim),
         Cell::from(safe(&who).into_owned()),
         Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
         Cell::from(change(e)),

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 
-use super::{layout, safe, short_time, theme};
+use super::{event_time, layout, safe, theme};
 use crate::app::{App, ListView};
 use zdwatch_core::event::summary;
 use zdwatch_core::store::Timeline;
@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
             }
             let mut cells = vec![
                 Cell::from(mark).style(pal.dim),
-                Cell::from(short_time(entry.at, app.utc(), narrow)).style(pal.dim),
+                Cell::from(event_time(&e, entry.at, app.utc(), narrow)).style(pal.dim),
                 Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
                 Cell::from(safe(&summary(&e)).into_owned()),
             ];
