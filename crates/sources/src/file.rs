@@ -12,8 +12,12 @@ use jiff::Timestamp;
 use super::{Message, SourceContext, SourceEvent, SourceStatus};
 use zdwatch_journal::{self as journal, Journal};
 
-/// Lines per batch sent to the core.
+/// Lines per batch sent to the core…
 const BATCH: usize = 1024;
+/// …or fewer, when their bodies add up to this many bytes: with the channel's
+/// [`super::CHANNEL_CAPACITY`] batches, what is read ahead stays within a few megabytes whatever
+/// the capture's size (memory is bounded, and it stays in cache).
+const BATCH_BYTES: usize = 64 * 1024;
 
 /// Opens the file now (so a missing file is an error before anything starts) and reads it on a thread.
 pub fn start(path: &str, ctx: SourceContext) -> io::Result<()> {
@@ -143,6 +147,7 @@ impl Document {
 /// (starting with a line that is just `{`) is one event too.
 fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut bytes = 0;
     let mut line = Vec::new();
     let mut document: Option<Document> = None;
     // Read at: the clock is asked once per batch (per line it was a visible share of the work).
@@ -186,7 +191,9 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                     receipt: None,
                     received_at: now,
                 });
-                if batch.len() == BATCH {
+                bytes += batch.last().map_or(0, |m: &Message| m.body.len());
+                if batch.len() == BATCH || bytes >= BATCH_BYTES {
+                    bytes = 0;
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     if ctx.tx.blocking_send(SourceEvent::Batch(full)).is_err() {
                         return;
