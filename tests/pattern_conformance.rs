@@ -102,3 +102,40 @@ fn a_pattern_set_agrees_with_each_pattern_alone() {
         assert_eq!(found, alone, "{}", case["name"]);
     }
 }
+
+/// Array consistency and `$or` key overriding, as event-ruler and quamina test them
+/// (tests/data/matcher-semantics: each case names its source file and test).
+#[test]
+fn matcher_semantics_agree_with_event_ruler_and_quamina() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/matcher-semantics/cases.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 30, "{}", cases.len());
+    let mut wrong = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let pattern = Pattern::compile(case["pattern"].as_str().unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let event = &case["event"];
+        let want = case["matches"].as_bool().unwrap();
+        let text = event.to_string();
+        let parsed = Event::parse(text.as_bytes()).unwrap();
+        for (how, got) in [
+            ("Value", pattern.matches(event)),
+            ("Event", pattern.matches(&parsed)),
+        ] {
+            if got != want {
+                wrong.push(format!(
+                    "{name} ({how}; {} {}): expected {want}",
+                    case["source"], case["where"]
+                ));
+            }
+        }
+        // --explain agrees with the verdict.
+        if pattern.explain(event).matched != want {
+            wrong.push(format!("{name}: the explanation says {}", !want));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

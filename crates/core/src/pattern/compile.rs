@@ -28,6 +28,8 @@ pub struct Field {
     pub absent_ok: bool,
     /// Where a [`super::PatternSet`] keeps this path's values (0 in a lone pattern).
     pub slot: usize,
+    /// Where its list starts in the pattern text: of two lists for one path, the later wins.
+    pub at: usize,
 }
 
 /// Why a pattern is not valid: EventBridge's reason, and where in the text.
@@ -110,17 +112,18 @@ pub fn compile(root: &Node, text: &str) -> Result<Cond> {
 }
 
 /// Fields of one object level (and its nested objects), plus its `$or` groups.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Scope {
     fields: Vec<Field>,
     ors: Vec<Vec<Scope>>,
 }
 
 impl Scope {
-    /// A repeated path keeps its place and takes the later list (EventBridge: last wins).
+    /// A repeated path keeps its place and takes the list written later (EventBridge: last wins).
     fn set(&mut self, field: Field) {
         match self.fields.iter_mut().find(|f| f.path == field.path) {
-            Some(existing) => *existing = field,
+            Some(existing) if existing.at <= field.at => *existing = field,
+            Some(_) => {}
             None => self.fields.push(field),
         }
     }
@@ -133,13 +136,69 @@ impl Scope {
     }
 
     fn into_cond(self) -> Cond {
-        let mut all: Vec<Cond> = self.fields.into_iter().map(Cond::Field).collect();
-        for branches in self.ors {
-            all.push(Cond::Any(
-                branches.into_iter().map(Scope::into_cond).collect(),
-            ));
+        self.into_cond_within(Vec::new())
+    }
+
+    /// As event-ruler builds a pattern (its default, `withOverriding`): each `$or` branch is the
+    /// enclosing fields plus the branch's own, and of two lists for one key the one written later
+    /// in the text replaces the other in that branch (`{"name": ["a"], "$or": [{"name":
+    /// [{"anything-but": "a"}]}, {"c": ["x"]}]}` matches `{"name": "c"}` through its first
+    /// branch; a key written after the `$or` replaces the branches' own). `enclosing` are the
+    /// fields of outer levels.
+    fn into_cond_within(self, enclosing: Vec<Field>) -> Cond {
+        let Scope { fields, ors } = self;
+        // Of an enclosing list and this level's for one path, the one written later wins.
+        let mut base = Scope {
+            fields: enclosing,
+            ors: Vec::new(),
+        };
+        for f in fields {
+            base.set(f);
         }
-        Cond::All(all)
+        let base = base.fields;
+        let renames = ors
+            .iter()
+            .flatten()
+            .any(|branch| base.iter().any(|f| branch.names(&f.path)));
+        if !renames {
+            // The usual case: the branches are alternatives beside the fields.
+            let mut all: Vec<Cond> = base.into_iter().map(Cond::Field).collect();
+            for branches in ors {
+                all.push(Cond::Any(
+                    branches.into_iter().map(Scope::into_cond).collect(),
+                ));
+            }
+            return Cond::All(all);
+        }
+        // A branch renames an enclosing key: every combination of branches (one from each `$or`
+        // at this level; EventBridge limits them to 1,000) gets the fields it inherits.
+        let mut combinations: Vec<Scope> = vec![Scope::default()];
+        for branches in ors {
+            let mut next = Vec::with_capacity(combinations.len() * branches.len());
+            for combination in &combinations {
+                for branch in &branches {
+                    let mut both = combination.clone();
+                    for f in &branch.fields {
+                        both.set(f.clone());
+                    }
+                    both.ors.extend(branch.ors.iter().cloned());
+                    next.push(both);
+                }
+            }
+            combinations = next;
+        }
+        Cond::Any(
+            combinations
+                .into_iter()
+                .map(|c| c.into_cond_within(base.clone()))
+                .collect(),
+        )
+    }
+
+    /// Whether this scope or one of its branches names `path`.
+    fn names(&self, path: &str) -> bool {
+        self.fields.iter().any(|f| f.path == path)
+            || self.ors.iter().flatten().any(|b| b.names(path))
     }
 }
 
@@ -209,6 +268,7 @@ fn object(
                     path,
                     absent_ok: matchers.contains(&Matcher::Exists(false)),
                     slot: 0,
+                    at: node.at,
                     matchers,
                     written,
                 });

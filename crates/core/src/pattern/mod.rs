@@ -8,6 +8,7 @@
 //! assert!(p.matches(&event));
 //! ```
 
+pub mod arrays;
 mod compile;
 mod cover;
 pub mod event;
@@ -33,6 +34,9 @@ pub struct Pattern {
     root: Cond,
     /// The parts of an event this pattern looks at (bodies are parsed for those only).
     needs: Needs,
+    /// Its `$or`s multiplied out, for array consistency; empty when no alternative names two
+    /// fields (then there is nothing to agree on).
+    alternatives: Vec<Vec<Field>>,
 }
 
 /// Why EventBridge would refuse a pattern: its reason text, and where (line, column) when known.
@@ -71,10 +75,18 @@ impl Pattern {
             position: e.at.and_then(position),
         })?;
         let needs = Needs::of(paths(&root));
+        let mut alternatives = arrays::alternatives(&root);
+        if alternatives
+            .iter()
+            .all(|a| a.len() < 2 && a.iter().all(|f| !f.absent_ok))
+        {
+            alternatives.clear();
+        }
         Ok(Pattern {
             text: text.to_string(),
             root,
             needs,
+            alternatives,
         })
     }
 
@@ -96,7 +108,28 @@ impl Pattern {
     /// Whether EventBridge would deliver `event` (an EventBridge event, as a `serde_json::Value`
     /// or an [`event::Event`]) to this rule.
     pub fn matches<E: EventJson>(&self, event: &E) -> bool {
-        eval(&self.root, event)
+        eval(&self.root, event) && self.consistent(event)
+    }
+
+    /// Array consistency (see [`arrays`]), for an event each field matches on its own: some
+    /// alternative's fields are satisfied within the same elements of every array they share.
+    pub fn consistent<E: EventJson>(&self, event: &E) -> bool {
+        self.alternatives.is_empty()
+            || self.alternatives.iter().any(|fields| {
+                matches!(
+                    arrays::check(fields, event),
+                    arrays::Consistency::NoArrays | arrays::Consistency::Agrees(_)
+                )
+            })
+    }
+
+    /// How the alternatives fared on array consistency, for explanations (empty when the pattern
+    /// has no alternative of two fields or more).
+    pub(crate) fn consistency<E: EventJson>(&self, event: &E) -> Vec<arrays::Consistency> {
+        self.alternatives
+            .iter()
+            .map(|fields| arrays::check(fields, event))
+            .collect()
     }
 
     /// Whether a decoded event's body would match: the pattern is tested against the
@@ -117,7 +150,40 @@ impl Pattern {
 
     /// Why `event` matches or not, field by field.
     pub fn explain<E: EventJson>(&self, event: &E) -> Explanation {
-        explain::explain(&self.root, event)
+        let mut x = explain::explain(&self.root, event);
+        if !x.matched || self.alternatives.is_empty() {
+            return x;
+        }
+        // Each field matched on its own: say which element satisfied them together, or that
+        // none did.
+        let results = self.consistency(event);
+        let names = || arrays::array_names(event, &self.paths());
+        let agreeing = results.iter().find_map(|c| match c {
+            arrays::Consistency::Agrees(m) => Some(m),
+            _ => None,
+        });
+        if results.contains(&arrays::Consistency::NoArrays) {
+            return x;
+        }
+        match agreeing {
+            Some(m) => x.lines.push(ExplainLine {
+                depth: 0,
+                mark: explain::Mark::Pass,
+                text: format!(
+                    "in one array element: {} satisfies every field inside it",
+                    arrays::describe(m, &names())
+                ),
+            }),
+            None => {
+                x.matched = false;
+                x.lines.push(ExplainLine {
+                    depth: 0,
+                    mark: explain::Mark::Fail,
+                    text: "no single array element satisfies every field: each field matches in a different element, and EventBridge requires the fields inside one array's objects to match in the same element".into(),
+                });
+            }
+        }
+        x
     }
 
     /// The near misses among bodies the pattern does not match, most frequent first (at most
@@ -166,8 +232,24 @@ fn eval<E: EventJson>(cond: &Cond, event: &E) -> bool {
 }
 
 fn field_matches<E: EventJson>(f: &Field, event: &E) -> bool {
-    if f.absent_ok && !any_leaf(event, &f.path, &mut |_| true) {
-        return true;
+    if f.absent_ok {
+        // `exists: false` inside an array's objects is decided per element, by the consistency
+        // check (see `arrays`): here it only must not rule the event out.
+        let (mut present, mut in_array, mut matched) = (false, false, false);
+        arrays::leaves(
+            event,
+            &f.path,
+            &mut arrays::Membership::new(),
+            &mut |leaf, m| {
+                present = true;
+                in_array |= !m.is_empty();
+                matched |= f
+                    .matchers
+                    .iter()
+                    .any(|x| *x != Matcher::Exists(false) && x.matches(leaf));
+            },
+        );
+        return !present || matched || in_array;
     }
     any_leaf(event, &f.path, &mut |leaf| {
         f.matchers

@@ -48,7 +48,7 @@ impl PatternSet {
             ranges: smallvec::smallvec![None; self.paths.len()],
         };
         for (i, p) in self.patterns.iter().enumerate() {
-            if eval(&p.root, &mut values) {
+            if eval(&p.root, &mut values) && p.consistent(event) {
                 out.push(i);
             }
         }
@@ -111,6 +111,8 @@ fn eval<E: EventJson>(cond: &Cond, values: &mut Values<'_, '_, E>) -> bool {
     match cond {
         Cond::All(all) => all.iter().all(|c| eval(c, values)),
         Cond::Any(any) => any.iter().any(|c| eval(c, values)),
+        // `exists: false` may be decided per array element: as a lone pattern decides it.
+        Cond::Field(f) if f.absent_ok => super::field_matches(f, values.event),
         Cond::Field(f) => field(f, values.at(f.slot)),
     }
 }

@@ -304,3 +304,21 @@ fn near_misses_are_counted_across_events() {
             .is_empty()
     );
 }
+
+#[test]
+fn explain_names_the_array_element_that_satisfied_the_pattern_or_says_none_did() {
+    let event: Value = serde_json::from_str(
+        r#"{"employees": [{"firstName": "John", "lastName": "Doe"}, {"firstName": "Anna", "lastName": "Smith"}]}"#,
+    )
+    .unwrap();
+    let p = Pattern::compile(r#"{"employees": {"firstName": ["Anna"], "lastName": ["Smith"]}}"#)
+        .unwrap();
+    let x = p.explain(&event);
+    assert!(x.matched);
+    assert!(x.to_text().contains("employees[1] satisfies every field"), "{}", x.to_text());
+    let p = Pattern::compile(r#"{"employees": {"firstName": ["Anna"], "lastName": ["Doe"]}}"#)
+        .unwrap();
+    let x = p.explain(&event);
+    assert!(!x.matched && !p.matches(&event));
+    assert!(x.to_text().contains("no single array element"), "{}", x.to_text());
+}
