@@ -63,10 +63,15 @@ fn test_pattern_counts_what_a_direct_check_counts() {
         LIMIT,
     );
     assert!(out.status.success(), "{}", out.stderr);
-    let lines = out.lines();
+    let mut lines = out.lines();
+    // A line per event, then the summary: counts and the near misses over all of them.
+    let summary = lines.pop().unwrap();
     assert_eq!(lines.len(), bodies.len(), "a line per event");
     let matched = lines.iter().filter(|l| l["matched"] == true).count();
     assert_eq!(matched, want);
+    assert_eq!(summary["summary"]["events"], bodies.len());
+    assert_eq!(summary["summary"]["matched"], want);
+    assert!(summary["summary"]["near_misses"].is_array(), "{summary}");
     assert!(
         out.stderr
             .contains(&format!("{want} of {} events match", bodies.len())),
@@ -369,5 +374,25 @@ fn the_summary_counts_near_misses_across_all_events() {
         out.stderr.contains("events nearly match: \"Support Ticket:Status Changed\" and \"Support Ticket: Status Changed\" differ only in spaces"),
         "{}",
         out.stderr
+    );
+    // The same in --format json, as the last document, with its count.
+    let json = common::run(
+        common::zdwatch(&[
+            "test-pattern",
+            "--file",
+            path.to_str().unwrap(),
+            "--pattern",
+            r#"{"detail-type": ["Support Ticket:Status Changed"]}"#,
+            "--format",
+            "json",
+        ]),
+        LIMIT,
+    );
+    let summary = json.lines().pop().unwrap();
+    let near = summary["summary"]["near_misses"].as_array().unwrap();
+    assert!(
+        near.iter().any(|n| n["events"].as_u64().unwrap() > 0
+            && n["why"].as_str().unwrap().contains("differ only in spaces")),
+        "{summary}"
     );
 }

@@ -49,15 +49,7 @@ pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outco
         format: args.format,
         mask: args.mask,
     };
-    let written = headless::test_pattern::write(&pattern, &events, how, &mut out)
-        .and_then(|matched| out.flush().map(|()| matched));
-    let matched = match written {
-        Ok(matched) => matched,
-        // `| head`: the reader has what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-        Err(e) => return Err(e.into()),
-    };
-    crate::say!("zdwatch: {matched} of {} events match", events.len());
+    let written = headless::test_pattern::write(&pattern, &events, how, &mut out);
     // Near misses across all of them: why a rule that never fires does not (masked values when
     // masking, as everywhere else).
     let bodies: Vec<Vec<u8>> = events
@@ -70,7 +62,29 @@ pub(crate) async fn run(args: cli::TestPatternArgs, aws: &cli::AwsArgs) -> Outco
             }
         })
         .collect();
-    for (n, hint) in pattern.near_misses(bodies.iter().map(Vec::as_slice)) {
+    let near = pattern.near_misses(bodies.iter().map(Vec::as_slice));
+    let written = written.and_then(|matched| {
+        if args.format == cli::PatternFormat::Json {
+            // After the events, one summary document: what a script needs to say why a rule
+            // never fires.
+            let summary = serde_json::json!({"summary": {
+                "events": events.len(),
+                "matched": matched,
+                "near_misses": near.iter().map(|(n, why)| serde_json::json!({"events": n, "why": why})).collect::<Vec<_>>(),
+            }});
+            let text = serde_json::to_string(&summary)?;
+            writeln!(out, "{}", sanitize::json_text(&text))?;
+        }
+        out.flush().map(|()| matched)
+    });
+    let matched = match written {
+        Ok(matched) => matched,
+        // `| head`: the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e.into()),
+    };
+    crate::say!("zdwatch: {matched} of {} events match", events.len());
+    for (n, hint) in near {
         crate::say!(
             "zdwatch: {n} events nearly match: {}",
             sanitize::sanitize(&hint)

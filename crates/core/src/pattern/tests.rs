@@ -315,10 +315,18 @@ fn explain_names_the_array_element_that_satisfied_the_pattern_or_says_none_did()
         .unwrap();
     let x = p.explain(&event);
     assert!(x.matched);
-    assert!(x.to_text().contains("employees[1] satisfies every field"), "{}", x.to_text());
-    let p = Pattern::compile(r#"{"employees": {"firstName": ["Anna"], "lastName": ["Doe"]}}"#)
-        .unwrap();
+    assert!(
+        x.to_text().contains("employees[1] satisfies every field"),
+        "{}",
+        x.to_text()
+    );
+    let p =
+        Pattern::compile(r#"{"employees": {"firstName": ["Anna"], "lastName": ["Doe"]}}"#).unwrap();
     let x = p.explain(&event);
     assert!(!x.matched && !p.matches(&event));
-    assert!(x.to_text().contains("no single array element"), "{}", x.to_text());
+    assert!(
+        x.to_text().contains("no single array element"),
+        "{}",
+        x.to_text()
+    );
 }
