@@ -31,6 +31,15 @@ fn assert_hidden(what: &str, text: &str) {
     }
 }
 
+/// The detector itself: the planted phone in any spacing, never the digits of a timestamp.
+#[test]
+fn the_leak_detector_finds_the_phone_and_not_a_timestamp() {
+    assert!(leaks("call +44 20 7946 0001").is_some());
+    assert!(leaks("442079460001").is_some());
+    assert!(leaks(r#""to": "2026-12-03T04:21:43.902794677Z""#).is_none());
+    assert!(leaks("ZQ12").is_some());
+}
+
 #[test]
 fn unmasked_outputs_do_show_the_planted_data() {
     let path = corpus_file("unmasked");

@@ -8,19 +8,30 @@ use zdwatch_core::event::{KNOWN_KINDS, Kind};
 /// Whether `text` holds anything planted (case-insensitive).
 pub fn leaks(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
+    // The phone's digits count unless they are the middle of some other number (a timestamp's
+    // nanoseconds once read `…902794677Z`): after a non-digit, or after the `20` of the number.
+    let planted = |needle: &str, at: usize| {
+        needle != "7946"
+            || !lower[..at].ends_with(|c: char| c.is_ascii_digit())
+            || lower[..at].ends_with("20")
+    };
     ["zq", "7946"].into_iter().find_map(|needle| {
-        lower.find(needle).map(|at| {
-            let start = lower[..at]
-                .char_indices()
-                .rev()
-                .nth(40)
-                .map_or(0, |(i, _)| i);
-            let end = (at + 40).min(lower.len());
-            let end = (end..=lower.len())
-                .find(|i| lower.is_char_boundary(*i))
-                .unwrap_or(lower.len());
-            format!("{needle:?} in …{}…", &text[start..end])
-        })
+        lower
+            .match_indices(needle)
+            .map(|(at, _)| at)
+            .find(|&at| planted(needle, at))
+            .map(|at| {
+                let start = lower[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(40)
+                    .map_or(0, |(i, _)| i);
+                let end = (at + 40).min(lower.len());
+                let end = (end..=lower.len())
+                    .find(|i| lower.is_char_boundary(*i))
+                    .unwrap_or(lower.len());
+                format!("{needle:?} in …{}…", &text[start..end])
+            })
     })
 }
 
