@@ -56,6 +56,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         // Why the pattern lets nothing through, counted over the newest events held.
         if !app.near_misses().is_empty() {
             lines.push(Line::from(""));
+            // Counted over the newest events only: said, so that "312 events" is not read as all.
+            let among = crate::app::NEAR_MISS_SAMPLE;
+            let sampled = app.store().len() as u64 > among;
             for (n, hint) in app.near_misses() {
                 let what = if app.mask() {
                     let key = app.keymap().label(Screen::Stream, Action::ToggleMask);
@@ -63,8 +66,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 } else {
                     safe(hint).into_owned()
                 };
+                let of = if sampled {
+                    format!(" of the newest {among}")
+                } else {
+                    String::new()
+                };
                 lines.push(Line::styled(
-                    format!("{n} events nearly match: {what}"),
+                    format!("{n} events{of} nearly match: {what}"),
                     pal.warn,
                 ));
             }
