@@ -12,33 +12,13 @@ use super::matcher::Matcher;
 pub fn covers(outer: &Cond, inner: &Cond) -> bool {
     // Each alternative the inner pattern stands for (its `$or`s multiplied out: EventBridge
     // limits those to 1,000) must satisfy the outer pattern.
-    alternatives(inner)
+    super::arrays::alternatives(inner)
         .iter()
         .all(|fields| holds(outer, fields))
 }
 
-/// The inner pattern as alternatives, each the fields that must all hold.
-fn alternatives(cond: &Cond) -> Vec<Vec<&Field>> {
-    match cond {
-        Cond::Field(f) => vec![vec![f]],
-        Cond::Any(branches) => branches.iter().flat_map(alternatives).collect(),
-        Cond::All(conds) => conds.iter().fold(vec![Vec::new()], |acc, c| {
-            let next = alternatives(c);
-            acc.iter()
-                .flat_map(|a| {
-                    next.iter().map(move |n| {
-                        let mut both = a.clone();
-                        both.extend(n.iter().copied());
-                        both
-                    })
-                })
-                .collect()
-        }),
-    }
-}
-
 /// Whatever satisfies all of `fields` satisfies `outer`.
-fn holds(outer: &Cond, fields: &[&Field]) -> bool {
+fn holds(outer: &Cond, fields: &[Field]) -> bool {
     match outer {
         Cond::All(conds) => conds.iter().all(|c| holds(c, fields)),
         // One outer alternative holding is enough (sufficient, not necessary).
