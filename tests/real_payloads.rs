@@ -204,6 +204,19 @@ fn cases() -> Vec<Case> {
                     !shown.contains("charged") && !shown.contains("Ana"),
                     "{shown}"
                 );
+                let kept = masked
+                    .comment
+                    .as_ref()
+                    .and_then(|c| c.conversation_id.as_deref());
+                assert_eq!(kept, Some("c0ffee1234"), "an id stays");
+                let mut named = e.clone();
+                named.comment.as_mut().unwrap().conversation_id = Some("Ana L. chat".into());
+                let hidden = mask::event(&named).comment.unwrap().conversation_id;
+                assert_ne!(
+                    hidden.as_deref(),
+                    Some("Ana L. chat"),
+                    "text that is no id is hidden"
+                );
             },
         },
         Case {

@@ -92,6 +92,10 @@ pub fn event(e: &TicketEvent) -> TicketEvent {
     if let Some(c) = &mut m.comment {
         hide(&mut c.body);
         c.author_name = None;
+        // A conversation id is kept only when it reads as one, as ids in a raw body are.
+        if c.conversation_id.as_deref().is_some_and(|id| !id_like(id)) {
+            hide(&mut c.conversation_id);
+        }
     }
     if let Some(a) = &mut m.attachment {
         hide(&mut a.filename);
