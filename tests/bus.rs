@@ -484,10 +484,10 @@ async fn a_bus_arn_is_used_in_its_region_and_another_account_s_bus_is_explained(
     );
 }
 
-/// Replays as they run on AWS: one at a time per account (a refusal for that is explained and
-/// reading goes on), and a replay still running when zdwatch stops is cancelled.
+/// Replays as they run on AWS: at most 10 at once per account and region (a refusal for that is
+/// explained and reading goes on), and a replay still running when zdwatch stops is cancelled.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_replay_still_running_is_cancelled_and_one_at_a_time_is_explained() {
+async fn a_replay_still_running_is_cancelled_and_too_many_at_once_is_explained() {
     let moto = Moto::start();
     let proxy = common::proxy::FaultProxy::start(&moto.endpoint);
     let eb = moto.eventbridge();

@@ -226,9 +226,15 @@ pub(crate) async fn start_sources(
             detach(attached, false).await;
             return Err(Stop::Exit(ExitCode::FAILURE));
         }
+        // The archive is looked up once, for `--replay-*` and for the first minute.
+        let archive = a.archive().await;
         if let Some((from, to)) = input.replay_window(jiff::Timestamp::now()) {
             // No history is no reason not to show what comes next.
-            match a.replay(from, to).await {
+            let replayed = match &archive {
+                Ok(archive) => a.replay(archive, from, to).await.map(|()| archive),
+                Err(problem) => Err(problem.clone()),
+            };
+            match replayed {
                 Ok(archive) => {
                     crate::say!(
                         "zdwatch: replaying {} to {} from archive {} into it",
@@ -241,7 +247,7 @@ pub(crate) async fn start_sources(
                 Err(problem) => crate::say!("zdwatch: no replay: {problem}"),
             }
         }
-        let note = a.cover_first_minute(builder.context(id)).await;
+        let note = a.cover_first_minute(archive.as_ref(), builder.context(id));
         crate::say!("zdwatch: {}", sanitize::sanitize(&note));
         attached.push(a);
     }

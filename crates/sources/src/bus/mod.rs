@@ -17,7 +17,7 @@ use super::{Problem, ProblemKind};
 
 mod replay;
 
-pub use replay::{ARCHIVE_DELAY, Archive, FirstMinute, Holds, POLICY_DELAY};
+pub use replay::{ARCHIVE_DELAY, Archive, Holds, POLICY_DELAY};
 
 /// Every Zendesk event, in either format: the retired connector's partner source, or a webhook
 /// relayed with its `zen:event-type:` type as the detail-type.
@@ -91,7 +91,8 @@ pub struct Attachment {
     wired_at: Timestamp,
     /// Replays started (cancelled on detach if still running).
     replays: Arc<Mutex<Vec<String>>>,
-    first_minute: Arc<Mutex<FirstMinute>>,
+    /// The first minute's stretch while its replay is still due (see `cover_first_minute`).
+    first_minute: Arc<Mutex<Option<(Timestamp, Timestamp)>>>,
 }
 
 /// `zdwatch-<user>-<6 hex>`: whose it is, and unique.
@@ -152,7 +153,7 @@ impl Attachment {
             attaching_since,
             wired_at: attaching_since,
             replays: Arc::default(),
-            first_minute: Arc::new(Mutex::new(FirstMinute::NoArchive)),
+            first_minute: Arc::default(),
         };
         if let Err(p) = a.wire(&created).await {
             // Leave nothing behind for a half-made attachment.

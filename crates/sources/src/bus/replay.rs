@@ -72,23 +72,6 @@ impl Archive {
     }
 }
 
-/// What became of the first minute after attaching.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FirstMinute {
-    /// The bus has no archive to replay it from (said at attach).
-    NoArchive,
-    /// A replay of `[from, to)` is due at `at`.
-    Due {
-        from: Timestamp,
-        to: Timestamp,
-        at: Timestamp,
-    },
-    /// Its replay was started.
-    Started,
-    /// Its replay was refused (said when it happened).
-    Refused,
-}
-
 impl Attachment {
     /// The ENABLED archive of the bus that holds the most of what this rule wants: one without a
     /// pattern, else one whose pattern covers the rule's, else (said) one that keeps a part.
@@ -156,43 +139,38 @@ impl Attachment {
         best.ok_or_else(|| Problem::new(ProblemKind::Other, "no archive to replay from"))
     }
 
-    /// `--replay-since`: replays `[from, to)` of the bus's archive to this attachment's rule only
+    /// `--replay-since`: replays `[from, to)` of `archive` to this attachment's rule only
     /// (StartReplay with FilterArns), so the history arrives in this queue alone.
-    pub async fn replay(&mut self, from: Timestamp, to: Timestamp) -> Result<Archive, Problem> {
-        let archive = self.archive().await?;
-        let name = self.name.clone();
-        self.start(&archive, &name, from, to).await?;
-        Ok(archive)
-    }
-
-    async fn start(
-        &self,
+    pub async fn replay(
+        &mut self,
         archive: &Archive,
-        name: &str,
         from: Timestamp,
         to: Timestamp,
     ) -> Result<(), Problem> {
+        let name = self.name.clone();
         start(
             &self.clients.eb,
             archive,
             &self.rule_arn,
-            name,
+            &name,
             (from, to),
             &self.replays,
         )
         .await
     }
 
-    /// Closes the gap of the first minute: when the bus has an archive, the stretch from the start
-    /// of attaching to a minute after the target was added is replayed to this rule once the
-    /// archive has it (AWS's ten minutes), unless zdwatch stops first. Returns what to tell the
-    /// user now.
-    pub async fn cover_first_minute(&mut self, ctx: SourceContext) -> String {
-        let archive = match self.archive().await {
-            Ok(a) => a,
+    /// Closes the gap of the first minute: when the bus has an archive (`archive`, as
+    /// [`Attachment::archive`] found it), the stretch from the start of attaching to a minute after
+    /// the target was added is replayed to this rule once the archive has it (AWS's ten minutes),
+    /// unless zdwatch stops first. Returns what to tell the user now.
+    pub fn cover_first_minute(
+        &mut self,
+        archive: Result<&Archive, &Problem>,
+        ctx: SourceContext,
+    ) -> String {
+        let archive = match archive {
+            Ok(a) => a.clone(),
             Err(p) => {
-                tracing::debug!(problem = %p, "no archive for the first minute");
-                *lock(&self.first_minute) = FirstMinute::NoArchive;
                 return format!(
                     "AWS can take up to a minute to apply the new queue policy: events of that first minute may be missing ({})",
                     p.detail
@@ -211,7 +189,7 @@ impl Attachment {
                 SignedDuration::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
             });
         let at = self.wired_at.saturating_add(wait).unwrap_or(self.wired_at);
-        *lock(&self.first_minute) = FirstMinute::Due { from, to, at };
+        *lock(&self.first_minute) = Some((from, to));
         let eb = self.clients.eb.clone();
         let rule_arn = self.rule_arn.clone();
         let name = format!("{}-first-minute", self.name);
@@ -230,13 +208,12 @@ impl Attachment {
             }
             // Never a window that ends in the future.
             let to = to.min(Timestamp::now());
-            match start(&eb, &archive, &rule_arn, &name, (from, to), &replays).await {
-                Ok(()) => {
-                    *lock(&state) = FirstMinute::Started;
-                    watch(eb, name, ctx);
-                }
+            let started = start(&eb, &archive, &rule_arn, &name, (from, to), &replays).await;
+            // Started or refused (said below): no longer due.
+            *lock(&state) = None;
+            match started {
+                Ok(()) => watch(eb, name, ctx),
                 Err(p) => {
-                    *lock(&state) = FirstMinute::Refused;
                     let status = SourceStatus::Replay(ReplayProgress {
                         state: "FAILED".into(),
                         percent: None,
@@ -252,9 +229,7 @@ impl Attachment {
     /// When zdwatch stops before the first minute was replayed: what it missed, and the command
     /// that brings it.
     pub fn first_minute_left(&self) -> Option<String> {
-        let FirstMinute::Due { from, to, .. } = *lock(&self.first_minute) else {
-            return None;
-        };
+        let (from, to) = (*lock(&self.first_minute))?;
         let second = |t: Timestamp| t.round(jiff::Unit::Second).unwrap_or(t);
         Some(format!(
             "the first minute after attaching ({} to {}) was not replayed: zdwatch stopped before the archive could be trusted to have it; `zdwatch --bus {} --replay-from {} --replay-to {}` brings it",
