@@ -184,6 +184,7 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                         whole
                     }
                 };
+                bytes += body.len();
                 batch.push(Message {
                     source: ctx.id,
                     body,
@@ -191,7 +192,6 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                     receipt: None,
                     received_at: now,
                 });
-                bytes += batch.last().map_or(0, |m: &Message| m.body.len());
                 if batch.len() == BATCH || bytes >= BATCH_BYTES {
                     bytes = 0;
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
