@@ -58,6 +58,23 @@ impl Clients {
     }
 }
 
+/// One attribute of a queue (GetQueueAttributes), `None` when the queue has none.
+async fn attribute(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    name: QueueAttributeName,
+) -> Result<Option<String>, Problem> {
+    Ok(sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(name.clone())
+        .send()
+        .await
+        .map_err(|e| classify(&e))?
+        .attributes
+        .and_then(|mut a| a.remove(&name)))
+}
+
 /// The region of a bus given by ARN (`arn:aws:events:eu-west-1:123456789012:event-bus/zendesk`).
 pub fn bus_region(bus: &str) -> Option<String> {
     bus.strip_prefix("arn:")
@@ -169,15 +186,8 @@ impl Attachment {
     /// The rule, the queue policy that admits only it, and the target.
     async fn wire(&mut self, created: &str) -> Result<(), Problem> {
         let (sqs, eb) = (&self.clients.sqs, &self.clients.eb);
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&self.queue_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?
-            .attributes
-            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        let queue_arn = attribute(sqs, &self.queue_url, QueueAttributeName::QueueArn)
+            .await?
             .ok_or_else(|| Problem::new(ProblemKind::Other, "the new queue has no ARN"))?;
         let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
         let rule = eb
@@ -218,15 +228,8 @@ impl Attachment {
             .map_err(|e| classify(&e))?;
         // Read back: the policy must be the queue's before the rule gets its target. (AWS may
         // still take up to a minute to enforce it everywhere: see `replay::POLICY_DELAY`.)
-        let stored = sqs
-            .get_queue_attributes()
-            .queue_url(&self.queue_url)
-            .attribute_names(QueueAttributeName::Policy)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?
-            .attributes
-            .and_then(|mut a| a.remove(&QueueAttributeName::Policy))
+        let stored = attribute(sqs, &self.queue_url, QueueAttributeName::Policy)
+            .await?
             .unwrap_or_default();
         if !stored.contains(&rule_arn) {
             return Err(Problem::new(
