@@ -11,8 +11,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use zdwatch_core::pattern::event::{Event, Needs};
 use zdwatch_core::pattern::{Pattern, PatternSet};
+use zdwatch_core::tree::{Needs, Tree};
 use zdwatch_sources::demo::Simulator;
 
 const EVENTS: usize = 10_000;
@@ -104,7 +104,7 @@ fn bench(c: &mut Criterion) {
         let set = PatternSet::new(compiled.clone());
         let decoded: Vec<Event> = raw
             .iter()
-            .map(|b| Event::parse_needed(b, &needs).unwrap_or(Event::Null))
+            .map(|b| Tree::parse_needed(b, &needs).unwrap_or(Tree::Null))
             .collect();
         // Same work on both sides: the same matches, event by event.
         let mut total = 0;

@@ -4,7 +4,7 @@
 use zdwatch_core::event::{Received, decode};
 use zdwatch_core::filter::{Filter, Prefilter};
 use zdwatch_core::pattern::Pattern;
-use zdwatch_core::pattern::event::Event;
+use zdwatch_core::tree::Tree;
 
 /// Any bytes as a message body: decoding never panics, keeps the body, names the event; the
 /// text line has no control character and the ndjson line is JSON.
@@ -70,7 +70,7 @@ pub fn pattern_and_event(data: &[u8]) {
         return;
     };
     let by_body = p.matches_body(event);
-    if let Ok(tree) = Event::parse(event) {
+    if let Ok(tree) = Tree::parse(event) {
         assert_eq!(p.matches(&tree), by_body, "tree and body disagree");
     }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use zdwatch_core::pattern::Pattern;
-use zdwatch_core::pattern::event::Event;
+use zdwatch_core::tree::Tree;
 
 fn cases() -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -42,7 +42,7 @@ fn every_recorded_case_agrees_with_eventbridge() {
                     )),
                     // The tree zdwatch parses bodies into for matching must agree too.
                     Ok(p)
-                        if p.matches(&Event::parse(event.to_string().as_bytes()).unwrap())
+                        if p.matches(&Tree::parse(event.to_string().as_bytes()).unwrap())
                             != (expect == "match") =>
                     {
                         wrong.push(format!(
@@ -120,7 +120,7 @@ fn matcher_semantics_agree_with_event_ruler_and_quamina() {
         let event = &case["event"];
         let want = case["matches"].as_bool().unwrap();
         let text = event.to_string();
-        let parsed = Event::parse(text.as_bytes()).unwrap();
+        let parsed = Tree::parse(text.as_bytes()).unwrap();
         for (how, got) in [
             ("Value", pattern.matches(event)),
             ("Event", pattern.matches(&parsed)),

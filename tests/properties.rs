@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use zdwatch_core::pattern::Pattern;
-use zdwatch_core::pattern::event::Event;
+use zdwatch_core::tree::Tree;
 
 /// Keys from a small set with dots, so that pattern paths and event paths meet often, also
 /// across dotted keys (`a.b` in one, `a` then `b` in the other).
@@ -131,7 +131,7 @@ proptest! {
 
     #[test]
     fn any_bytes_are_read_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        let _ = Event::parse(&bytes);
+        let _ = Tree::parse(&bytes);
         let p = Pattern::compile(r#"{"a": [{"exists": true}], "b.a": ["x"]}"#).unwrap();
         let _ = p.matches_body(&bytes);
     }
@@ -142,7 +142,7 @@ proptest! {
         if let Ok(p) = Pattern::compile(&text) {
             let body = event.to_string();
             let by_value = p.matches(&event);
-            let tree = Event::parse(body.as_bytes()).unwrap();
+            let tree = Tree::parse(body.as_bytes()).unwrap();
             prop_assert_eq!(p.matches(&tree), by_value, "tree: {} on {}", text, body);
             prop_assert_eq!(p.matches_body(body.as_bytes()), by_value, "body: {} on {}", text, body);
             let explained = p.explain(&event);

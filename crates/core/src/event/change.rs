@@ -2,18 +2,18 @@
 //! (legacy: keys on `ticket_event`; webhook: keys on `event`). Key names the reference
 //! marks as unverified are accepted under every plausible spelling.
 
-use serde_json::Value;
+use crate::tree::Tree;
 
 use super::decode::diff_value;
 use super::json;
 use super::{Attachment, Comment, Kind, TicketEvent};
 
-pub(super) fn read(change: &Value, event: &mut TicketEvent) {
+pub(super) fn read(change: &Tree<'_>, event: &mut TicketEvent) {
     let kind = event.kind.clone();
     event.previous = diff_value(&kind, change.get("previous"));
     event.current = diff_value(&kind, change.get("current"));
 
-    let first = |keys: &[&str]| keys.iter().find_map(|k| change.get(*k));
+    let first = |keys: &[&str]| keys.iter().find_map(|k| change.get(k));
     event.tags_added = json::string_list(first(&["tags_added", "added_tags"]));
     event.tags_removed = json::string_list(first(&["tags_removed", "removed_tags"]));
     event.users_added = json::id_list(first(&["users_added", "added_users"]));
@@ -27,7 +27,7 @@ pub(super) fn read(change: &Value, event: &mut TicketEvent) {
                 event.tags_removed = json::string_list(change.get("removed"));
             }
             if event.tags_added.is_empty() && event.tags_removed.is_empty() {
-                if let (Some(Value::Array(_)), Some(Value::Array(_))) =
+                if let (Some(Tree::Array(_)), Some(Tree::Array(_))) =
                     (change.get("previous"), change.get("current"))
                 {
                     let before = json::string_list(change.get("previous"));
@@ -114,13 +114,13 @@ pub(super) fn read(change: &Value, event: &mut TicketEvent) {
 
 /// The custom field an event names: `custom_field {id, title}`, `field {id, name}`, or
 /// `field_id` / `field_name` beside the diff; its title when given, else its id.
-fn field_name(change: &Value, kind: &Kind) -> Option<String> {
+fn field_name(change: &Tree<'_>, kind: &Kind) -> Option<String> {
     let object = ["custom_field", "field"]
         .iter()
-        .find_map(|k| change.get(*k).filter(|f| f.is_object()));
-    let named = |v: &Value, keys: &[&str]| keys.iter().find_map(|k| json::string(v.get(*k)));
+        .find_map(|k| change.get(k).filter(|f| f.is_object()));
+    let named = |v: &Tree<'_>, keys: &[&str]| keys.iter().find_map(|k| json::string(v.get(k)));
     let numbered =
-        |v: &Value, keys: &[&str]| keys.iter().find_map(|k| json::scalar_text(v.get(*k)));
+        |v: &Tree<'_>, keys: &[&str]| keys.iter().find_map(|k| json::scalar_text(v.get(k)));
     if let Some(f) = object {
         return named(f, &["title", "name", "field_name", "label"])
             .or_else(|| numbered(f, &["id", "field_id"]));
@@ -140,7 +140,7 @@ fn field_name(change: &Value, kind: &Kind) -> Option<String> {
 /// SLA and OLA events: the metric and, for a next breach, when it is due. `current` (or the
 /// event itself) is `{metric, breach_at}` or similar; the breach time becomes `current` (RFC
 /// 3339) and the metric `field`, so the summary reads `first_reply_time breach at 14:05 UTC`.
-fn sla(change: &Value, event: &mut TicketEvent) {
+fn sla(change: &Tree<'_>, event: &mut TicketEvent) {
     let metric_keys = ["metric", "metric_name", "sla_metric", "target_metric"];
     let time_keys = [
         "breach_at",
@@ -149,14 +149,14 @@ fn sla(change: &Value, event: &mut TicketEvent) {
         "breached_at",
         "time",
     ];
-    let side = |v: Option<&Value>| -> (Option<String>, Option<jiff::Timestamp>) {
+    let side = |v: Option<&Tree<'_>>| -> (Option<String>, Option<jiff::Timestamp>) {
         let Some(v) = v else { return (None, None) };
         match v {
-            Value::Object(_) => (
-                metric_keys.iter().find_map(|k| json::string(v.get(*k))),
-                time_keys.iter().find_map(|k| json::timestamp(v.get(*k))),
+            Tree::Object(_) => (
+                metric_keys.iter().find_map(|k| json::string(v.get(k))),
+                time_keys.iter().find_map(|k| json::timestamp(v.get(k))),
             ),
-            Value::String(_) => (None, json::timestamp(Some(v))),
+            Tree::String(_) => (None, json::timestamp(Some(v))),
             _ => (None, None),
         }
     };
@@ -178,21 +178,21 @@ fn sla(change: &Value, event: &mut TicketEvent) {
 }
 
 /// CSAT: the rating (`good`, `bad`, `offered`) as `current`, the customer's comment as the comment.
-fn csat(change: &Value, event: &mut TicketEvent) {
+fn csat(change: &Tree<'_>, event: &mut TicketEvent) {
     let rating = ["satisfaction_rating", "rating", "csat", "survey_response"]
         .iter()
-        .find_map(|k| change.get(*k).filter(|r| r.is_object()))
+        .find_map(|k| change.get(k).filter(|r| r.is_object()))
         .or_else(|| change.get("current").filter(|c| c.is_object()));
     let score = rating
         .and_then(|r| {
             ["score", "rating", "value", "outcome"]
                 .iter()
-                .find_map(|k| json::scalar_text(r.get(*k)))
+                .find_map(|k| json::scalar_text(r.get(k)))
         })
         .or_else(|| {
             ["score", "rating", "outcome"]
                 .iter()
-                .find_map(|k| json::scalar_text(change.get(*k)))
+                .find_map(|k| json::scalar_text(change.get(k)))
         });
     if let Some(score) = score {
         event.current = Some(score.to_lowercase());

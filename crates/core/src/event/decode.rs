@@ -3,10 +3,10 @@
 //! webhook decoder. README, "What zdwatch decodes", lists the shapes; assets/samples has one of each.
 
 use jiff::Timestamp;
-use serde_json::Value;
 
 use super::json::{self, path};
 use super::{Envelope, Format, Kind, Sequence, TicketEvent, TicketSnapshot, legacy, webhook};
+use crate::tree::Tree;
 
 /// Layers deeper than this are not unwrapped (the reference says 4 is plenty).
 const MAX_DEPTH: usize = 4;
@@ -18,15 +18,6 @@ pub struct Received {
     /// The SQS MessageId, when the body came from SQS.
     pub message_id: Option<String>,
     pub received_at: Timestamp,
-}
-
-/// Where the layers led.
-enum Payload {
-    /// `ticket_event` of the Events Connector.
-    Legacy(Value),
-    /// A `zen:event-type:…` webhook payload.
-    Webhook(Value),
-    Unknown(String),
 }
 
 /// Decodes bodies on every core, keeping their order.
@@ -60,22 +51,29 @@ pub fn decode(msg: Received) -> TicketEvent {
         sequence: None,
         envelope: Envelope::default(),
         problem: None,
-        raw: msg.body,
+        raw: Vec::new(),
         source: None,
     };
 
-    match parse_json(&event.raw) {
+    // The tree borrows from the body; the body goes into the event once it is read.
+    let raw = msg.body;
+    match text_of(&raw) {
         Err(problem) => event.problem = Some(problem),
-        Ok(root) => match unwrap_layers(root, &mut event.envelope, 0) {
-            Payload::Legacy(te) => legacy::decode(&te, &mut event),
-            Payload::Webhook(payload) => webhook::decode(&payload, &mut event),
-            Payload::Unknown(problem) => {
-                event.format = Format::Unrecognized;
-                event.kind = Kind::Unrecognized;
-                event.problem = Some(problem);
+        Ok(text) => {
+            let quoted = json::quote_long_integers(text);
+            match parse_json(&quoted) {
+                Err(problem) => event.problem = Some(problem),
+                Ok(root) => {
+                    if let Err(problem) = unwrap_layers(root, &mut event, 0) {
+                        event.format = Format::Unrecognized;
+                        event.kind = Kind::Unrecognized;
+                        event.problem = Some(problem);
+                    }
+                }
             }
-        },
+        }
     }
+    event.raw = raw;
 
     let env = &event.envelope;
     let own = event.occurred_at;
@@ -96,7 +94,7 @@ pub fn decode(msg: Received) -> TicketEvent {
 }
 
 /// The payload's own time, or (when it is there but cannot be read) why not, as the problem.
-pub(super) fn own_time(v: Option<&Value>, event: &mut TicketEvent) -> Option<Timestamp> {
+pub(super) fn own_time(v: Option<&Tree<'_>>, event: &mut TicketEvent) -> Option<Timestamp> {
     let v = v?;
     let t = json::timestamp(Some(v));
     if t.is_none() && !v.is_null() {
@@ -107,13 +105,18 @@ pub(super) fn own_time(v: Option<&Value>, event: &mut TicketEvent) -> Option<Tim
     t
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, String> {
+fn text_of(body: &[u8]) -> Result<&str, String> {
     let text = std::str::from_utf8(body)
         .map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()))?;
     if text.trim().is_empty() {
         return Err("empty body".into());
     }
-    serde_json::from_str(&json::quote_long_integers(text)).map_err(|e| {
+    Ok(text)
+}
+
+/// `text` with its long integers quoted already ([`json::quote_long_integers`]).
+fn parse_json(text: &str) -> Result<Tree<'_>, String> {
+    Tree::parse_str(text).map_err(|e| {
         if e.to_string().contains("recursion limit") {
             "JSON nested too deeply to decode".to_string()
         } else {
@@ -122,30 +125,35 @@ fn parse_json(body: &[u8]) -> Result<Value, String> {
     })
 }
 
-fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
+/// Takes the layers off `v` and decodes the Zendesk payload inside into `event`; `Err` says
+/// why there is none. Inner layers written as JSON text (an SNS `Message`, a `detail` a relay
+/// put in as a string) are read into trees that live only as long as this call.
+fn unwrap_layers(mut v: Tree<'_>, event: &mut TicketEvent, depth: usize) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return Payload::Unknown(format!("more than {MAX_DEPTH} nested envelopes"));
+        return Err(format!("more than {MAX_DEPTH} nested envelopes"));
     }
     if !v.is_object() {
-        return Payload::Unknown("JSON but not an object".into());
+        return Err("JSON but not an object".into());
     }
+    let env = &mut event.envelope;
 
     // Layer 1: an SNS notification carries the next layer as a JSON string.
-    if v.get("Type").and_then(Value::as_str) == Some("Notification") {
-        if let Some(Value::String(message)) = v.get("Message") {
+    if v.get("Type").and_then(Tree::as_str) == Some("Notification") {
+        if let Some(Tree::String(message)) = v.get("Message") {
             if env.sns_message_id.is_none() {
                 env.sns_message_id = json::string(v.get("MessageId"));
                 env.sns_timestamp = json::timestamp(v.get("Timestamp"));
             }
-            return match serde_json::from_str::<Value>(&json::quote_long_integers(message)) {
-                Ok(inner) => unwrap_layers(inner, env, depth + 1),
-                Err(_) => Payload::Unknown("SNS notification whose Message is not JSON".into()),
+            let quoted = json::quote_long_integers(message);
+            return match Tree::parse_str(&quoted) {
+                Ok(inner) => unwrap_layers(inner, event, depth + 1),
+                Err(_) => Err("SNS notification whose Message is not JSON".into()),
             };
         }
     }
 
     // Layer 2: the EventBridge envelope; the payload is `detail`.
-    let mut payload = if v.get("detail-type").is_some() && v.get("detail").is_some() {
+    if v.get("detail-type").is_some() && v.get("detail").is_some() {
         if env.eventbridge_id.is_none() {
             env.eventbridge_id = json::string(v.get("id"));
             env.eventbridge_time = json::timestamp(v.get("time"));
@@ -153,52 +161,67 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
             env.detail_type = json::string(v.get("detail-type"));
             env.zendesk_account_id = env.source.as_deref().and_then(partner_account_id);
         }
-        match v.get_mut("detail").map(Value::take) {
-            // A relay may have put the payload in as a string.
-            Some(Value::String(s)) => {
-                serde_json::from_str(&json::quote_long_integers(&s)).unwrap_or(Value::String(s))
+        let detail = v.get_mut("detail").map(Tree::take).unwrap_or(Tree::Null);
+        // A relay may have put the payload in as a string.
+        if let Tree::String(s) = &detail {
+            let quoted = json::quote_long_integers(s);
+            if let Ok(inner) = Tree::parse_str(&quoted) {
+                return zendesk_payload(inner, event, depth);
             }
-            Some(detail) => detail,
-            None => Value::Null,
         }
-    } else {
-        v
-    };
+        return zendesk_payload(detail, event, depth);
+    }
+    zendesk_payload(v, event, depth)
+}
 
-    // Layer 4: a Zendesk payload.
-    if let Some(te) = payload.get_mut("ticket_event").filter(|t| t.is_object()) {
-        return Payload::Legacy(te.take());
+/// Layer 4: a Zendesk payload (or a transformer's wrapping of a whole event).
+fn zendesk_payload(
+    mut payload: Tree<'_>,
+    event: &mut TicketEvent,
+    depth: usize,
+) -> Result<(), String> {
+    if let Some(te) = payload.get("ticket_event").filter(|t| t.is_object()) {
+        legacy::decode(te, event);
+        return Ok(());
     }
     if let Some(te) = payload
-        .get_mut("input")
-        .and_then(|i| i.get_mut("ticket_event"))
+        .get("input")
+        .and_then(|i| i.get("ticket_event"))
         .filter(|t| t.is_object())
     {
-        return Payload::Legacy(te.take());
+        legacy::decode(te, event);
+        return Ok(());
     }
     if payload
         .get("type")
-        .and_then(Value::as_str)
+        .and_then(Tree::as_str)
         .is_some_and(|t| t.starts_with("zen:event-type:"))
     {
-        return Payload::Webhook(payload);
+        webhook::decode(&payload, event);
+        return Ok(());
     }
-    if let Some(content) = payload.get_mut("content").filter(|c| is_ticket_event(c)) {
-        return Payload::Legacy(content.take());
+    if let Some(content) = payload.get("content").filter(|c| is_ticket_event(c)) {
+        legacy::decode(content, event);
+        return Ok(());
     }
     // A rule with `InputPath: $.detail.ticket_event` delivers the ticket event bare.
-    if is_ticket_event(&payload) && payload.get("meta").is_some_and(Value::is_object) {
-        return Payload::Legacy(payload);
+    if is_ticket_event(&payload) && payload.get("meta").is_some_and(Tree::is_object) {
+        legacy::decode(&payload, event);
+        return Ok(());
     }
 
     // A transformer template that wrapped the whole event one level down: {"raw": {...event...}}.
-    if let Value::Object(map) = &mut payload {
-        let mut nested: Vec<&mut Value> = map.values_mut().filter(|x| is_envelope(x)).collect();
-        if let [only] = nested.as_mut_slice() {
-            return unwrap_layers(only.take(), env, depth + 1);
+    if let Tree::Object(map) = &mut payload {
+        let mut nested = map
+            .members
+            .iter_mut()
+            .map(|(_, x)| x)
+            .filter(|x| is_envelope(x));
+        if let (Some(only), None) = (nested.next(), nested.next()) {
+            return unwrap_layers(only.take(), event, depth + 1);
         }
     }
-    Payload::Unknown(if env.eventbridge_id.is_some() {
+    Err(if event.envelope.eventbridge_id.is_some() {
         "EventBridge event whose detail is no Zendesk event".into()
     } else {
         "JSON that is no Zendesk event".into()
@@ -206,13 +229,13 @@ fn unwrap_layers(mut v: Value, env: &mut Envelope, depth: usize) -> Payload {
 }
 
 /// The legacy ticket event, known by its structure: a `type` and a `ticket` (bare, a `meta` too).
-fn is_ticket_event(v: &Value) -> bool {
-    v.get("type").is_some_and(Value::is_string) && v.get("ticket").is_some_and(Value::is_object)
+fn is_ticket_event(v: &Tree<'_>) -> bool {
+    v.get("type").is_some_and(Tree::is_string) && v.get("ticket").is_some_and(Tree::is_object)
 }
 
-fn is_envelope(v: &Value) -> bool {
+fn is_envelope(v: &Tree<'_>) -> bool {
     (v.get("detail-type").is_some() && v.get("detail").is_some())
-        || v.get("Type").and_then(Value::as_str) == Some("Notification")
+        || v.get("Type").and_then(Tree::as_str) == Some("Notification")
         || path(v, &["detail", "ticket_event"]).is_some()
 }
 
@@ -246,7 +269,7 @@ fn identity(event: &TicketEvent) -> String {
 }
 
 /// Ticket snapshot fields common to both formats (legacy `ticket`, webhook `detail`).
-pub(super) fn snapshot(t: &Value) -> TicketSnapshot {
+pub(super) fn snapshot(t: &Tree<'_>) -> TicketSnapshot {
     TicketSnapshot {
         status: json::enum_lower(t.get("status")),
         priority: json::enum_lower(t.get("priority")),
@@ -269,10 +292,10 @@ pub(super) fn snapshot(t: &Value) -> TicketSnapshot {
 }
 
 /// `via.channel` is a name (`web`, `web_service`) or a numeric via id.
-fn channel(v: Option<&Value>) -> Option<String> {
+fn channel(v: Option<&Tree<'_>>) -> Option<String> {
     match v? {
-        Value::String(s) if !s.is_empty() => Some(s.to_lowercase()),
-        Value::Number(n) => {
+        Tree::String(s) if !s.is_empty() => Some(s.to_lowercase()),
+        Tree::Number(n) => {
             let id = n.as_u64()?;
             Some(
                 VIA_TYPES
@@ -324,25 +347,25 @@ const VIA_TYPES: &[(u64, &str)] = &[
 
 /// `previous`/`current` as text, normalised for the kind (lower-cased enums, decimal ids);
 /// values of other types as they read (`true`, `42`), an object by its label or name.
-pub(super) fn diff_value(kind: &Kind, v: Option<&Value>) -> Option<String> {
+pub(super) fn diff_value(kind: &Kind, v: Option<&Tree<'_>>) -> Option<String> {
     let typed = match v? {
-        Value::String(_) | Value::Number(_) if kind.has_enum_diff() => json::enum_lower(v),
+        Tree::String(_) | Tree::Number(_) if kind.has_enum_diff() => json::enum_lower(v),
         // An id; `0`, `"0"` and `""` mean "none" (a text that is no number is shown as it is).
-        Value::String(s) if kind.has_id_diff() && s.trim().parse::<u64>().is_ok() => {
+        Tree::String(s) if kind.has_id_diff() && s.trim().parse::<u64>().is_ok() => {
             return json::id(v).map(|id| id.to_string());
         }
-        Value::Number(_) if kind.has_id_diff() => return json::id(v).map(|id| id.to_string()),
+        Tree::Number(_) if kind.has_id_diff() => return json::id(v).map(|id| id.to_string()),
         _ => None,
     };
     typed.or_else(|| json::scalar_text(v))
 }
 
 /// `{id, position, total?}`: legacy `meta.sequence`, webhook `event.meta.sequence`.
-pub(super) fn sequence(v: Option<&Value>) -> Option<Sequence> {
+pub(super) fn sequence(v: Option<&Tree<'_>>) -> Option<Sequence> {
     let s = v?;
     let small = |k: &str| {
         s.get(k)
-            .and_then(Value::as_u64)
+            .and_then(Tree::as_u64)
             .and_then(|n| u32::try_from(n).ok())
     };
     Some(Sequence {

@@ -1,57 +1,87 @@
-//! Lenient accessors over `serde_json::Value`.
+//! Lenient accessors over a body's [`Tree`].
 //!
 //! Zendesk payloads are loosely typed: ids arrive as numbers or strings, enumerations in
 //! either case, tags as a list or a space-separated string. These helpers accept every
 //! form the reference lists and never fail: a value of the wrong type reads as "absent".
 
 use jiff::Timestamp;
-use serde_json::Value;
+use serde_json::{Number, Value};
+
+use crate::tree::Tree;
 
 /// A Zendesk id: numbers or decimal strings; `null`, `""`, `"0"` and `0` mean "none".
-pub fn id(v: Option<&Value>) -> Option<u64> {
+pub fn id(v: Option<&Tree<'_>>) -> Option<u64> {
     match v? {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 1.8e19)
-                    .map(|f| f as u64)
-            })
-            .filter(|&n| n != 0),
-        Value::String(s) => s.trim().parse::<u64>().ok().filter(|&n| n != 0),
+        Tree::Number(n) => number_id(n),
+        Tree::String(s) => text_id(s),
         _ => None,
     }
 }
 
-/// A plain string; an empty string reads as absent.
-pub fn string(v: Option<&Value>) -> Option<String> {
+/// [`id`] of a `serde_json::Value` (for code that rewrites bodies).
+pub fn value_id(v: Option<&Value>) -> Option<u64> {
     match v? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => number_id(n),
+        Value::String(s) => text_id(s),
+        _ => None,
+    }
+}
+
+fn number_id(n: &Number) -> Option<u64> {
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 1.8e19)
+                .map(|f| f as u64)
+        })
+        .filter(|&n| n != 0)
+}
+
+fn text_id(s: &str) -> Option<u64> {
+    s.trim().parse::<u64>().ok().filter(|&n| n != 0)
+}
+
+/// A plain string; an empty string reads as absent.
+pub fn string(v: Option<&Tree<'_>>) -> Option<String> {
+    match v? {
+        Tree::String(s) if !s.is_empty() => Some(s.to_string()),
         _ => None,
     }
 }
 
 /// An enumeration value (status, priority, ticket type), normalised to lower case.
-pub fn enum_lower(v: Option<&Value>) -> Option<String> {
-    string(v).map(|s| s.trim().to_lowercase())
+pub fn enum_lower(v: Option<&Tree<'_>>) -> Option<String> {
+    match v? {
+        Tree::String(s) if !s.is_empty() => Some(lower(s.trim())),
+        _ => None,
+    }
+}
+
+/// Lower case, without a copy's detour when the text is ASCII (enumerations nearly always are).
+fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
 }
 
 /// Any scalar as display text: strings as they are, numbers in decimal, booleans as words.
 /// Objects of the form `{"value": x}` (custom field diffs) read as `x`; lists join with commas.
-pub fn scalar_text(v: Option<&Value>) -> Option<String> {
+pub fn scalar_text(v: Option<&Tree<'_>>) -> Option<String> {
     match v? {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Array(items) => {
+        Tree::Null => None,
+        Tree::String(s) if s.is_empty() => None,
+        Tree::String(s) => Some(s.to_string()),
+        Tree::Number(n) => Some(n.to_string()),
+        Tree::Bool(b) => Some(b.to_string()),
+        Tree::Array(items) => {
             let parts: Vec<String> = items.iter().filter_map(|i| scalar_text(Some(i))).collect();
             (!parts.is_empty()).then(|| parts.join(","))
         }
-        Value::Object(map) => ["value", "name", "label", "title", "id"]
+        map @ Tree::Object(_) => ["value", "name", "label", "title", "id"]
             .iter()
-            .find_map(|k| map.get(*k).and_then(|x| scalar_text(Some(x)))),
+            .find_map(|k| map.get(k).and_then(|x| scalar_text(Some(x)))),
     }
 }
 
@@ -63,12 +93,9 @@ pub fn quote_long_integers(text: &str) -> std::borrow::Cow<'_, str> {
     // 19 digits always fit a u64; 20 may not.
     const LONGEST_KEPT: usize = 19;
     let bytes = text.as_bytes();
-    // Quick check: no run of 20 digits anywhere, nothing to do (the usual case).
-    let mut run = 0;
-    if !bytes.iter().any(|b| {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        run > LONGEST_KEPT
-    }) {
+    // Quick check: no run of 20 digits anywhere, nothing to do (the usual case). Such a run
+    // covers a position that is a multiple of 20, so only those are looked at first.
+    if !has_digit_run(bytes, LONGEST_KEPT + 1) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -116,23 +143,48 @@ pub fn quote_long_integers(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Whether `bytes` holds `len` ASCII digits in a row.
+fn has_digit_run(bytes: &[u8], len: usize) -> bool {
+    let mut at = len - 1;
+    while at < bytes.len() {
+        if bytes[at].is_ascii_digit() {
+            let before = bytes[..at]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let after = bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if before + after >= len {
+                return true;
+            }
+            // The next run of `len` cannot start before the end of this one.
+            at += after;
+        }
+        at += len;
+    }
+    false
+}
+
 /// A list of strings: a JSON array of strings (other items are turned into text),
 /// or one space-separated string.
-pub fn string_list(v: Option<&Value>) -> Vec<String> {
+pub fn string_list(v: Option<&Tree<'_>>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(|i| scalar_text(Some(i))).collect(),
-        Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+        Some(Tree::Array(items)) => items.iter().filter_map(|i| scalar_text(Some(i))).collect(),
+        Some(Tree::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
         _ => Vec::new(),
     }
 }
 
 /// A list of ids (CC and follower changes); items that are not ids are skipped.
-pub fn id_list(v: Option<&Value>) -> Vec<u64> {
+pub fn id_list(v: Option<&Tree<'_>>) -> Vec<u64> {
     match v {
-        Some(Value::Array(items)) => items
+        Some(Tree::Array(items)) => items
             .iter()
             .filter_map(|i| match i {
-                Value::Object(o) => id(o.get("id")),
+                o @ Tree::Object(_) => id(o.get("id")),
                 other => id(Some(other)),
             })
             .collect(),
@@ -140,19 +192,19 @@ pub fn id_list(v: Option<&Value>) -> Vec<u64> {
     }
 }
 
-pub fn boolean(v: Option<&Value>) -> Option<bool> {
+pub fn boolean(v: Option<&Tree<'_>>) -> Option<bool> {
     match v? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Tree::Bool(b) => Some(*b),
+        Tree::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Tree::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
 }
 
 /// An RFC 3339 timestamp with any number of fractional digits and any offset.
-pub fn timestamp(v: Option<&Value>) -> Option<Timestamp> {
+pub fn timestamp(v: Option<&Tree<'_>>) -> Option<Timestamp> {
     match v? {
-        Value::String(s) => parse_timestamp(s),
+        Tree::String(s) => parse_timestamp(s),
         _ => None,
     }
 }
@@ -162,7 +214,7 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
 }
 
 /// Walks a path of object keys.
-pub fn path<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+pub fn path<'a, 't>(v: &'a Tree<'t>, keys: &[&str]) -> Option<&'a Tree<'t>> {
     keys.iter().try_fold(v, |cur, k| cur.get(k))
 }
 
@@ -170,6 +222,13 @@ pub fn path<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Reads `v` as a body's tree and hands it to `f`.
+    fn on<R>(v: &Value, f: impl FnOnce(Option<&Tree<'_>>) -> R) -> R {
+        let text = v.to_string();
+        let tree = Tree::parse(text.as_bytes()).unwrap();
+        f(Some(&tree))
+    }
 
     #[test]
     fn ids_accept_numbers_and_strings_and_treat_zero_and_empty_as_none() {
@@ -188,25 +247,26 @@ mod tests {
             (json!({"id": 1}), None),
         ];
         for (input, want) in cases {
-            assert_eq!(id(Some(&input)), want, "{input}");
+            assert_eq!(on(&input, id), want, "{input}");
+            assert_eq!(value_id(Some(&input)), want, "{input}");
         }
         assert_eq!(id(None), None);
     }
 
     #[test]
     fn enums_are_lower_cased() {
-        assert_eq!(enum_lower(Some(&json!("SOLVED"))), Some("solved".into()));
-        assert_eq!(enum_lower(Some(&json!("Open"))), Some("open".into()));
-        assert_eq!(enum_lower(Some(&json!(null))), None);
-        assert_eq!(enum_lower(Some(&json!(3))), None);
+        assert_eq!(on(&json!("SOLVED"), enum_lower), Some("solved".into()));
+        assert_eq!(on(&json!("Open"), enum_lower), Some("open".into()));
+        assert_eq!(on(&json!(null), enum_lower), None);
+        assert_eq!(on(&json!(3), enum_lower), None);
     }
 
     #[test]
     fn tags_accept_lists_and_space_separated_strings() {
-        assert_eq!(string_list(Some(&json!(["a", "b"]))), vec!["a", "b"]);
-        assert_eq!(string_list(Some(&json!("a  b c"))), vec!["a", "b", "c"]);
-        assert_eq!(string_list(Some(&json!(["a", 3, null]))), vec!["a", "3"]);
-        assert!(string_list(Some(&json!({"a": 1}))).is_empty());
+        assert_eq!(on(&json!(["a", "b"]), string_list), vec!["a", "b"]);
+        assert_eq!(on(&json!("a  b c"), string_list), vec!["a", "b", "c"]);
+        assert_eq!(on(&json!(["a", 3, null]), string_list), vec!["a", "3"]);
+        assert!(on(&json!({"a": 1}), string_list).is_empty());
         assert!(string_list(None).is_empty());
     }
 
@@ -218,21 +278,32 @@ mod tests {
         assert_eq!(a.map(|n| n % 1_000_000_000), Some(465_719_851));
         assert_eq!(b, c);
         assert!(parse_timestamp("yesterday").is_none());
-        assert!(timestamp(Some(&json!(1234))).is_none());
+        assert!(on(&json!(1234), timestamp).is_none());
     }
 
     #[test]
     fn long_integers_keep_their_digits() {
         let text = r#"{"a": 39300000000000000000000001, "b": "12345678901234567890123", "c": 1.2345678901234567890123e5, "d": [-99999999999999999999], "e": 12}"#;
-        let v: Value = serde_json::from_str(&quote_long_integers(text)).unwrap();
+        let quoted = quote_long_integers(text);
+        let t = Tree::parse(quoted.as_bytes()).unwrap();
         assert_eq!(
-            scalar_text(v.get("a")),
+            scalar_text(t.get("a")),
             Some("39300000000000000000000001".into())
         );
-        assert_eq!(v["b"], "12345678901234567890123", "strings untouched");
-        assert!(v["c"].is_f64(), "a fraction is no id");
-        assert_eq!(v["d"][0], "-99999999999999999999");
-        assert_eq!(v["e"], 12);
+        assert_eq!(
+            t.get("b").and_then(Tree::as_str),
+            Some("12345678901234567890123"),
+            "strings untouched"
+        );
+        assert!(
+            matches!(t.get("c"), Some(Tree::Number(n)) if n.is_f64()),
+            "a fraction is no id"
+        );
+        assert_eq!(
+            scalar_text(t.get("d")),
+            Some("-99999999999999999999".into())
+        );
+        assert_eq!(t.get("e").and_then(Tree::as_u64), Some(12));
         // Nothing long: the text itself.
         assert!(matches!(
             quote_long_integers(r#"{"id": 9223372036854775807}"#),
@@ -246,19 +317,49 @@ mod tests {
     }
 
     #[test]
+    fn digit_runs_are_found_wherever_they_sit() {
+        let naive = |b: &[u8], len: usize| {
+            let mut run = 0;
+            b.iter().any(|c| {
+                run = if c.is_ascii_digit() { run + 1 } else { 0 };
+                run >= len
+            })
+        };
+        // Every placement of runs of 18 to 22 digits in texts of up to 70 bytes, after other runs.
+        for total in 0..70 {
+            for start in 0..total {
+                for run in 18..23 {
+                    for lead in [0, 3, 19] {
+                        let mut text = vec![b'x'; total];
+                        text[start..(start + run).min(total)].fill(b'7');
+                        text[..lead.min(start.saturating_sub(1))].fill(b'1');
+                        assert_eq!(
+                            has_digit_run(&text, 20),
+                            naive(&text, 20),
+                            "{}",
+                            String::from_utf8_lossy(&text)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn scalar_text_unwraps_custom_field_values() {
         assert_eq!(
-            scalar_text(Some(&json!({"value": "gold"}))),
+            on(&json!({"value": "gold"}), scalar_text),
             Some("gold".into())
         );
-        assert_eq!(scalar_text(Some(&json!(42))), Some("42".into()));
-        assert_eq!(scalar_text(Some(&json!(["x", "y"]))), Some("x,y".into()));
-        assert_eq!(scalar_text(Some(&json!(""))), None);
-        assert_eq!(scalar_text(Some(&json!(true))), Some("true".into()));
+        assert_eq!(on(&json!(42), scalar_text), Some("42".into()));
+        assert_eq!(on(&json!(["x", "y"]), scalar_text), Some("x,y".into()));
+        assert_eq!(on(&json!(""), scalar_text), None);
+        assert_eq!(on(&json!(true), scalar_text), Some("true".into()));
         assert_eq!(
-            scalar_text(Some(
-                &json!({"id": 8447320465790u64, "label": "Waiting on vendor"})
-            )),
+            on(
+                &json!({"id": 8447320465790u64, "label": "Waiting on vendor"}),
+                scalar_text
+            ),
             Some("Waiting on vendor".into())
         );
     }

@@ -352,7 +352,7 @@ fn redact_in(v: &mut Value, comment_id: u64) -> bool {
                 }
             }
             if let Some(Value::Object(comment)) = map.get_mut("comment") {
-                let same = super::json::id(comment.get("id")) == Some(comment_id);
+                let same = super::json::value_id(comment.get("id")) == Some(comment_id);
                 if same {
                     for key in ["body", "html_body", "plain_body"] {
                         if let Some(text) = comment.get_mut(key) {

@@ -106,7 +106,7 @@ impl Pattern {
     }
 
     /// Whether EventBridge would deliver `event` (an EventBridge event, as a `serde_json::Value`
-    /// or an [`event::Event`]) to this rule.
+    /// or a [`crate::tree::Tree`]) to this rule.
     pub fn matches<E: EventJson>(&self, event: &E) -> bool {
         eval(&self.root, event) && self.consistent(event)
     }
