@@ -102,7 +102,7 @@ fn bench(c: &mut Criterion) {
         let q = quamina_for(&texts);
         let needs = Needs::of(compiled.iter().flat_map(|p| p.paths()));
         let set = PatternSet::new(compiled.clone());
-        let decoded: Vec<Event> = raw
+        let decoded: Vec<Tree> = raw
             .iter()
             .map(|b| Tree::parse_needed(b, &needs).unwrap_or(Tree::Null))
             .collect();

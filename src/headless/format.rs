@@ -199,8 +199,11 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
         raw_base64: (keep_raw && raw_text.is_none())
             .then(|| base64::engine::general_purpose::STANDARD.encode(&e.raw)),
     };
-    let text = serde_json::to_string(&line)?;
-    out.write_all(json_text(&text).as_bytes())?;
+    // Sized for a typical line at once (it would otherwise grow from 128 bytes, copying each time).
+    let mut text = Vec::with_capacity(1024 + if keep_raw { e.raw.len() } else { 0 });
+    serde_json::to_writer(&mut text, &line)?;
+    let text = std::str::from_utf8(&text).map_err(io::Error::other)?;
+    out.write_all(json_text(text).as_bytes())?;
     out.write_all(b"\n")
 }
 

@@ -204,6 +204,7 @@ impl Judge<'_> {
             && self.pattern.is_none_or(|p| p.matches_event(&event));
         let mut line = Vec::new();
         if selected {
+            line.reserve(event.raw.len() + 256);
             let shown = if self.mask {
                 std::borrow::Cow::Owned(zdwatch_core::event::mask::event(&event))
             } else {

@@ -55,15 +55,26 @@ macro_rules! kinds {
             /// The kind for a legacy `ticket_event.type` ("Status Changed") or its ZIS tag
             /// ("ticket.StatusChanged"), compared without regard to case or spacing.
             pub fn from_legacy(name: &str) -> Kind {
+                // Every legacy and ZIS name squashed, once per process (this runs for every
+                // legacy body).
+                static SQUASHED: std::sync::OnceLock<Vec<(String, Kind)>> =
+                    std::sync::OnceLock::new();
+                let table = SQUASHED.get_or_init(|| {
+                    let mut table = Vec::new();
+                    $(
+                        if let Some(legacy) = $legacy {
+                            table.push((squash(legacy), Kind::$variant));
+                        }
+                        if let Some(zis) = $zis {
+                            table.push((squash(zis), Kind::$variant));
+                        }
+                    )*
+                    table
+                });
                 let key = squash(name);
-                $(
-                    if let Some(legacy) = $legacy {
-                        if squash(legacy) == key { return Kind::$variant; }
-                    }
-                    if let Some(zis) = $zis {
-                        if squash(zis) == key { return Kind::$variant; }
-                    }
-                )*
+                if let Some((_, kind)) = table.iter().find(|(squashed, _)| *squashed == key) {
+                    return kind.clone();
+                }
                 // The connector documents eleven "Custom Field Changed" variants under one prefix.
                 if key.starts_with("customfieldchanged") {
                     return Kind::CustomFieldChanged;
