@@ -358,16 +358,18 @@ async fn a_deployed_rule_s_pattern_is_fetched_from_the_bus() {
 fn the_summary_counts_near_misses_across_all_events() {
     let demo = common::run(common::zdwatch(&["demo", "--emit", "2000"]), LIMIT);
     let path = common::write_capture("near-misses", &demo.stdout);
-    let out = common::run(
-        common::zdwatch(&[
+    let test = |extra: &[&str]| {
+        let mut args = vec![
             "test-pattern",
             "--file",
             path.to_str().unwrap(),
             "--pattern",
             r#"{"detail-type": ["Support Ticket:Status Changed"]}"#,
-        ]),
-        LIMIT,
-    );
+        ];
+        args.extend_from_slice(extra);
+        common::run(common::zdwatch(&args), LIMIT)
+    };
+    let out = test(&[]);
     assert!(out.status.success(), "{}", out.stderr);
     assert!(out.stderr.contains("0 of "), "{}", out.stderr);
     assert!(
@@ -376,18 +378,7 @@ fn the_summary_counts_near_misses_across_all_events() {
         out.stderr
     );
     // The same in --format json, as the last document, with its count.
-    let json = common::run(
-        common::zdwatch(&[
-            "test-pattern",
-            "--file",
-            path.to_str().unwrap(),
-            "--pattern",
-            r#"{"detail-type": ["Support Ticket:Status Changed"]}"#,
-            "--format",
-            "json",
-        ]),
-        LIMIT,
-    );
+    let json = test(&["--format", "json"]);
     let summary = json.lines().pop().unwrap();
     let near = summary["summary"]["near_misses"].as_array().unwrap();
     assert!(
