@@ -69,15 +69,6 @@ impl<'a> Tree<'a> {
         }
     }
 
-    /// An object's members in the order written.
-    pub fn members(&self) -> impl Iterator<Item = (&str, &Tree<'a>)> {
-        let members = match self {
-            Tree::Object(o) => o.members.as_slice(),
-            _ => &[],
-        };
-        members.iter().map(|(k, v)| (k.as_ref(), v))
-    }
-
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Tree::String(s) => Some(s),
