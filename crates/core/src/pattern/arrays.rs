@@ -41,7 +41,7 @@ pub fn alternatives(cond: &Cond) -> Vec<Vec<Field>> {
     }
 }
 
-/// Every leaf at the dot-joined `path` with its array membership (see [`super::any_leaf`] for
+/// Every leaf at the dot-joined `path` with its array membership (see [`super::each_step`] for
 /// how paths and dotted keys are followed).
 pub fn leaves<'e, E: EventJson>(
     v: &'e E,
@@ -69,29 +69,10 @@ pub fn leaves<'e, E: EventJson>(
     if path.is_empty() {
         return;
     }
-    if !v.has_dotted_keys() {
-        // The usual case: one key per path segment.
-        let (key, rest) = match path.bytes().position(|b| b == b'.') {
-            Some(i) => (&path[..i], &path[i + 1..]),
-            None => (path, ""),
-        };
-        if let Some(child) = v.member(key) {
-            leaves(child, rest, inside, found);
-        }
-        return;
-    }
-    // Every key that is the path up to a dot (or all of it) leads somewhere.
-    let mut from = 0;
-    loop {
-        let cut = path[from..].find('.').map_or(path.len(), |i| from + i);
-        if let Some(child) = v.member(&path[..cut]) {
-            leaves(child, path.get(cut + 1..).unwrap_or(""), inside, found);
-        }
-        if cut == path.len() {
-            return;
-        }
-        from = cut + 1;
-    }
+    super::each_step(v, path, |child, rest| {
+        leaves(child, rest, inside, found);
+        false
+    });
 }
 
 /// One field's values: those that satisfy it, and (for `exists: false`) all of them.

@@ -275,23 +275,31 @@ pub fn any_leaf<'e, E: EventJson>(
     if path.is_empty() {
         return false;
     }
+    each_step(v, path, |child, rest| any_leaf(child, rest, pred))
+}
+
+/// Calls `f` with each member of object `v` that the dot-joined, non-empty `path` leads into,
+/// and the rest of the path after it, until `f` returns true (the answer then). Keys may
+/// themselves contain dots: every key that is the path up to a dot (or all of it) leads
+/// somewhere.
+pub(crate) fn each_step<'e, E: EventJson>(
+    v: &'e E,
+    path: &str,
+    mut f: impl FnMut(&'e E, &str) -> bool,
+) -> bool {
     if !v.has_dotted_keys() {
         // The usual case: one key per path segment.
         let (key, rest) = match path.bytes().position(|b| b == b'.') {
             Some(i) => (&path[..i], &path[i + 1..]),
             None => (path, ""),
         };
-        return v
-            .member(key)
-            .is_some_and(|child| any_leaf(child, rest, pred));
+        return v.member(key).is_some_and(|child| f(child, rest));
     }
-    // Every key that is the path up to a dot (or all of it) leads somewhere.
     let mut from = 0;
     loop {
         let cut = path[from..].find('.').map_or(path.len(), |i| from + i);
         if let Some(child) = v.member(&path[..cut]) {
-            let rest = path.get(cut + 1..).unwrap_or("");
-            if any_leaf(child, rest, pred) {
+            if f(child, path.get(cut + 1..).unwrap_or("")) {
                 return true;
             }
         }
