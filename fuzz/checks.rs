@@ -9,6 +9,7 @@ use zdwatch_core::tree::Tree;
 /// Any bytes as a message body: decoding never panics, keeps the body, names the event; the
 /// text line has no control character and the ndjson line is JSON.
 pub fn decode_body(body: &[u8]) {
+    same_tree_as_serde(body);
     let e = decode(Received {
         body: body.to_vec(),
         message_id: None,
@@ -56,6 +57,20 @@ pub fn filter_text(data: &[u8]) {
             );
         }
     }
+}
+
+/// zdwatch's JSON reader (what decoding and matching read bodies with) accepts and builds exactly
+/// what serde_json does, for the whole tree and for a pattern's needs.
+pub fn same_tree_as_serde(body: &[u8]) {
+    assert_eq!(
+        Tree::parse(body).ok(),
+        Tree::parse_by_serde(body, None).ok()
+    );
+    let needs = zdwatch_core::tree::Needs::of(["detail.detail.tags", "id", "a.b"]);
+    assert_eq!(
+        Tree::parse_needed(body, &needs).ok(),
+        Tree::parse_by_serde(body, Some(&needs)).ok()
+    );
 }
 
 /// The first line as an EventBridge pattern, the rest as an event: compiling never panics, and

@@ -215,7 +215,7 @@ fn zendesk_payload(
         let mut nested = map
             .members
             .iter_mut()
-            .map(|(_, x)| x)
+            .map(|m| &mut m.value)
             .filter(|x| is_envelope(x));
         if let (Some(only), None) = (nested.next(), nested.next()) {
             return unwrap_layers(only.take(), event, depth + 1);

@@ -101,7 +101,11 @@ pub fn with_eventbridge_event<R>(body: &[u8], f: &mut dyn FnMut(&Tree<'_>) -> R)
             };
         }
         if let Tree::Object(o) = v {
-            let mut nested = o.members.iter().map(|(_, x)| x).filter(|x| is_envelope(x));
+            let mut nested = o
+                .members
+                .iter()
+                .map(|m| &m.value)
+                .filter(|x| is_envelope(x));
             if let (Some(only), None) = (nested.next(), nested.next()) {
                 return go(only, depth + 1, f);
             }
