@@ -81,36 +81,49 @@ fn every_recorded_case_agrees_with_eventbridge() {
     );
 }
 
-/// All the valid recorded patterns as one set: against every recorded event, the set finds
-/// exactly the patterns that match one by one.
+/// All the valid recorded patterns, and those of the event-ruler and quamina cases, as one set
+/// (one shared index: strings, numbers and prefixes hashed, the rest tried in turn): against
+/// every event of both, the set finds exactly the patterns that match one by one, from the body
+/// and from the parsed tree.
 #[test]
 fn a_pattern_set_agrees_with_each_pattern_alone() {
-    let cases = cases();
-    let patterns: Vec<Pattern> = cases
-        .iter()
+    let recorded = cases();
+    let semantics = semantics_cases();
+    let all = recorded.iter().chain(&semantics);
+    let patterns: Vec<Pattern> = all
+        .clone()
         .filter_map(|c| Pattern::compile(c["pattern"].as_str().unwrap()).ok())
         .collect();
     let set = zdwatch_core::pattern::PatternSet::new(patterns.clone());
-    assert_eq!(set.len(), 118);
-    let mut found = Vec::new();
-    for case in &cases {
+    assert_eq!(set.len(), 118 + semantics.len());
+    let (mut found, mut from_tree) = (Vec::new(), Vec::new());
+    let mut matched = 0;
+    for case in all {
         let body = case["event"].to_string();
         let alone: Vec<usize> = (0..patterns.len())
             .filter(|i| patterns[*i].matches(&case["event"]))
             .collect();
         set.matches_body(body.as_bytes(), &mut found);
         assert_eq!(found, alone, "{}", case["name"]);
+        set.matches(&Tree::parse(body.as_bytes()).unwrap(), &mut from_tree);
+        assert_eq!(from_tree, alone, "{} (tree)", case["name"]);
+        matched += alone.len();
     }
+    assert!(matched > 150, "{matched}");
+}
+
+fn semantics_cases() -> Vec<Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/matcher-semantics/cases.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doc["cases"].as_array().unwrap().clone()
 }
 
 /// Array consistency and `$or` key overriding, as event-ruler and quamina test them
 /// (tests/data/matcher-semantics: each case names its source file and test).
 #[test]
 fn matcher_semantics_agree_with_event_ruler_and_quamina() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/matcher-semantics/cases.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let cases = doc["cases"].as_array().unwrap();
+    let cases = &semantics_cases();
     assert!(cases.len() >= 30, "{}", cases.len());
     let mut wrong = Vec::new();
     for case in cases {

@@ -26,8 +26,8 @@ pub struct Field {
     pub written: Vec<String>,
     /// The list holds `{"exists": false}`: a missing field matches.
     pub absent_ok: bool,
-    /// Where a [`super::PatternSet`] keeps this path's values (0 in a lone pattern).
-    pub slot: usize,
+    /// This field's number in a [`super::PatternSet`] (0 in a lone pattern).
+    pub id: usize,
     /// Where its list starts in the pattern text: of two lists for one path, the later wins.
     pub at: usize,
 }
@@ -267,7 +267,7 @@ fn object(
                 scope.set(Field {
                     path,
                     absent_ok: matchers.contains(&Matcher::Exists(false)),
-                    slot: 0,
+                    id: 0,
                     at: node.at,
                     matchers,
                     written,

@@ -157,7 +157,7 @@ pub fn fold(s: &str) -> String {
 }
 
 /// Whether a JSON number's value is exactly what f64 holds (`12345678901234567890` is not).
-fn exactly_f64(n: &serde_json::Number) -> bool {
+pub(super) fn exactly_f64(n: &serde_json::Number) -> bool {
     if let Some(i) = n.as_i64() {
         return (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53;
     }
