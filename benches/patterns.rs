@@ -4,9 +4,11 @@
 //!
 //! - `zdwatch decoded`: events already parsed into zdwatch's matching tree (only the parts the
 //!   patterns look at), matched by a `PatternSet` (one shared index of all the patterns);
-//! - `zdwatch raw`: `PatternSet::matches_body`, reading each body (only those parts) and matching;
-//! - `zdwatch raw, Pattern::matches_body` (1 pattern): what `tail --pattern`, `report`, `export`
-//!   and the monitor call on each body with their one pattern;
+//! - `zdwatch raw`: `PatternSet::matches_body`, reading each body (only those parts) and matching,
+//!   every byte of it checked as JSON;
+//! - `zdwatch event`: `PatternSet::matches_event` on the decoded events, and for one pattern
+//!   `Pattern::matches_event`, which is what `tail --pattern`, `report` and `export` call: the
+//!   decoder read those bodies as JSON already, so what matching skips is only stepped over;
 //! - `quamina raw`: the `quamina` crate on the same bytes and the same patterns (operators both
 //!   support: exact values, prefix, anything-but, exists).
 //!
@@ -14,14 +16,15 @@
 //! would slow the timings here).
 //!
 //! Before any timing, every function timed here is run on every event and must find exactly
-//! quamina's matches. The raw ratios from interleaved passes are printed first
-//! (zdwatch, quamina, zdwatch, … 30 times; the fastest pass of each): on a shared machine whose
+//! quamina's matches. Ratios from interleaved passes are printed first (quamina, then each of
+//! zdwatch's, 30 times over; the fastest pass of each): on a shared machine whose
 //! speed drifts from second to second, a ratio of passes taken side by side is steadier than one
 //! of criterion's rows, which are measured seconds apart.
 
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use zdwatch_core::event::{Received, TicketEvent, decode};
 use zdwatch_core::pattern::{Pattern, PatternSet};
 use zdwatch_core::tree::{Needs, Tree};
 
@@ -34,8 +37,63 @@ use workload::{compile, events, patterns, quamina_for};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The functions timed, on all the events: how many matches each finds (they must agree).
+struct Candidates<'a> {
+    set: &'a PatternSet,
+    one: &'a Pattern,
+    q: &'a quamina::Quamina<usize>,
+    raw: &'a [Vec<u8>],
+    events: &'a [TicketEvent],
+}
+
+impl Candidates<'_> {
+    fn set_raw(&self) -> usize {
+        let mut found = Vec::new();
+        let mut hits = 0;
+        for b in self.raw {
+            self.set.matches_body(b, &mut found);
+            hits += found.len();
+        }
+        hits
+    }
+    fn set_event(&self) -> usize {
+        let mut found = Vec::new();
+        let mut hits = 0;
+        for e in self.events {
+            self.set.matches_event(e, &mut found);
+            hits += found.len();
+        }
+        hits
+    }
+    fn one_raw(&self) -> usize {
+        self.raw.iter().filter(|b| self.one.matches_body(b)).count()
+    }
+    fn one_event(&self) -> usize {
+        self.events
+            .iter()
+            .filter(|e| self.one.matches_event(e))
+            .count()
+    }
+    fn quamina(&self) -> usize {
+        self.raw
+            .iter()
+            .map(|b| self.q.matches_for_event(b).map_or(0, |m| m.len()))
+            .sum()
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let raw = events();
+    let events: Vec<TicketEvent> = raw
+        .iter()
+        .map(|b| {
+            decode(Received {
+                body: b.clone(),
+                message_id: None,
+                received_at: jiff::Timestamp::UNIX_EPOCH,
+            })
+        })
+        .collect();
     let mut group = c.benchmark_group("patterns");
     group.throughput(Throughput::Elements(raw.len() as u64));
     group.sample_size(10);
@@ -51,31 +109,36 @@ fn bench(c: &mut Criterion) {
             .collect();
         // Same work on both sides: the same matches, event by event, from each function timed.
         let mut total = 0;
-        let (mut from_body, mut from_tree) = (Vec::new(), Vec::new());
-        for (bytes, value) in raw.iter().zip(&decoded) {
+        let mut found = Vec::new();
+        for ((bytes, value), event) in raw.iter().zip(&decoded).zip(&events) {
             let mut theirs = q.matches_for_event(bytes).unwrap_or_default();
             theirs.sort_unstable();
             theirs.dedup();
             let shown = || String::from_utf8_lossy(bytes).into_owned();
-            set.matches_body(bytes, &mut from_body);
-            assert_eq!(from_body, theirs, "matches_body: {}", shown());
-            set.matches(value, &mut from_tree);
-            assert_eq!(from_tree, theirs, "matches: {}", shown());
+            set.matches_body(bytes, &mut found);
+            assert_eq!(found, theirs, "matches_body: {}", shown());
+            set.matches(value, &mut found);
+            assert_eq!(found, theirs, "matches: {}", shown());
+            set.matches_event(event, &mut found);
+            assert_eq!(found, theirs, "matches_event: {}", shown());
             if n == 1 {
-                assert_eq!(
-                    compiled[0].matches_body(bytes),
-                    !theirs.is_empty(),
-                    "{}",
-                    shown()
-                );
+                let any = !theirs.is_empty();
+                assert_eq!(compiled[0].matches_body(bytes), any, "{}", shown());
+                assert_eq!(compiled[0].matches_event(event), any, "{}", shown());
             }
             total += theirs.len();
         }
         assert!(total > 0, "the patterns match something");
-        interleaved(n, &raw, &set, &compiled[0], &q);
+        let run = Candidates {
+            set: &set,
+            one: &compiled[0],
+            q: &q,
+            raw: &raw,
+            events: &events,
+        };
+        interleaved(n, &run);
 
         group.bench_function(format!("zdwatch decoded, {n} patterns"), |b| {
-            let mut found = Vec::new();
             b.iter(|| {
                 let mut hits = 0usize;
                 for v in &decoded {
@@ -86,77 +149,55 @@ fn bench(c: &mut Criterion) {
             })
         });
         group.bench_function(format!("zdwatch raw, {n} patterns"), |b| {
-            let mut found = Vec::new();
-            b.iter(|| {
-                let mut hits = 0usize;
-                for bytes in &raw {
-                    set.matches_body(bytes, &mut found);
-                    hits += found.len();
-                }
-                hits
-            })
+            b.iter(|| run.set_raw())
+        });
+        group.bench_function(format!("zdwatch event, {n} patterns"), |b| {
+            b.iter(|| run.set_event())
         });
         if n == 1 {
             group.bench_function("zdwatch raw, Pattern::matches_body, 1 patterns", |b| {
-                b.iter(|| raw.iter().filter(|b| compiled[0].matches_body(b)).count())
+                b.iter(|| run.one_raw())
+            });
+            group.bench_function("zdwatch event, Pattern::matches_event, 1 patterns", |b| {
+                b.iter(|| run.one_event())
             });
         }
         group.bench_function(format!("quamina raw, {n} patterns"), |b| {
-            b.iter(|| {
-                let mut hits = 0usize;
-                for bytes in &raw {
-                    hits += q.matches_for_event(bytes).map_or(0, |m| m.len());
-                }
-                hits
-            })
+            b.iter(|| run.quamina())
         });
     }
     group.finish();
 }
 
-/// The fastest of 30 interleaved passes over all the events: `PatternSet::matches_body`,
-/// quamina, and (one pattern) `Pattern::matches_body`; printed as ratios.
-fn interleaved(
-    n: usize,
-    raw: &[Vec<u8>],
-    set: &PatternSet,
-    one: &Pattern,
-    q: &quamina::Quamina<usize>,
-) {
-    let mut best = [f64::MAX; 3];
-    let mut found = Vec::new();
-    for _ in 0..30 {
-        let mut hits = 0;
-        let t = Instant::now();
-        for b in raw {
-            set.matches_body(b, &mut found);
-            hits += found.len();
-        }
-        best[0] = best[0].min(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        for b in raw {
-            hits += q.matches_for_event(b).map_or(0, |m| m.len());
-        }
-        best[1] = best[1].min(t.elapsed().as_secs_f64());
-        if n == 1 {
-            let t = Instant::now();
-            hits += raw.iter().filter(|b| one.matches_body(b)).count();
-            best[2] = best[2].min(t.elapsed().as_secs_f64());
-        }
-        std::hint::black_box(hits);
-    }
-    let ms = |s: f64| s * 1e3;
-    print!(
-        "interleaved, {n} patterns: zdwatch set {:.2} ms, quamina {:.2} ms: {:.2}x quamina",
-        ms(best[0]),
-        ms(best[1]),
-        best[1] / best[0]
-    );
+/// One of the functions timed.
+type Timed<'a> = fn(&Candidates<'a>) -> usize;
+
+/// The fastest of 30 interleaved passes of each function over all the events, as ratios to
+/// quamina's.
+fn interleaved<'a>(n: usize, run: &Candidates<'a>) {
+    let mut rows: Vec<(&str, Timed<'a>)> = vec![
+        ("quamina", Candidates::quamina),
+        ("PatternSet::matches_body", Candidates::set_raw),
+        ("PatternSet::matches_event", Candidates::set_event),
+    ];
     if n == 1 {
+        rows.push(("Pattern::matches_body", Candidates::one_raw));
+        rows.push(("Pattern::matches_event", Candidates::one_event));
+    }
+    let mut best = vec![f64::MAX; rows.len()];
+    for _ in 0..30 {
+        for (i, (_, f)) in rows.iter().enumerate() {
+            let t = Instant::now();
+            std::hint::black_box(f(run));
+            best[i] = best[i].min(t.elapsed().as_secs_f64());
+        }
+    }
+    print!("interleaved, {n} patterns: quamina {:.2} ms", best[0] * 1e3);
+    for (i, (name, _)) in rows.iter().enumerate().skip(1) {
         print!(
-            "; Pattern::matches_body {:.2} ms: {:.2}x quamina",
-            ms(best[2]),
-            best[1] / best[2]
+            "; {name} {:.2} ms ({:.2}x quamina)",
+            best[i] * 1e3,
+            best[0] / best[i]
         );
     }
     println!();

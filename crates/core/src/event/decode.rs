@@ -52,6 +52,7 @@ pub fn decode(msg: Received) -> TicketEvent {
         envelope: Envelope::default(),
         problem: None,
         raw: Vec::new(),
+        raw_is_json: false,
         source: None,
     };
 
@@ -64,6 +65,7 @@ pub fn decode(msg: Received) -> TicketEvent {
             match parse_json(&quoted) {
                 Err(problem) => event.problem = Some(problem),
                 Ok(root) => {
+                    event.raw_is_json = matches!(quoted, std::borrow::Cow::Borrowed(_));
                     if let Err(problem) = unwrap_layers(root, &mut event, 0) {
                         event.format = Format::Unrecognized;
                         event.kind = Kind::Unrecognized;

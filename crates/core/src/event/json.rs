@@ -281,6 +281,26 @@ mod tests {
         assert!(on(&json!(1234), timestamp).is_none());
     }
 
+    /// What the decoder vouches for (`raw_is_json`): a body it read as it came; not one it
+    /// could read only after quoting long integers (a long integer as a key is not JSON).
+    #[test]
+    fn the_decoder_vouches_only_for_bodies_it_read_as_they_came() {
+        let decoded = |body: &str| {
+            crate::event::decode(crate::event::Received {
+                body: body.as_bytes().to_vec(),
+                message_id: None,
+                received_at: jiff::Timestamp::UNIX_EPOCH,
+            })
+        };
+        assert!(decoded(r#"{"a": 1}"#).raw_is_json);
+        assert!(!decoded(r#"{"a": 1"#).raw_is_json);
+        assert!(!decoded("\u{1}").raw_is_json);
+        let keyed = r#"{123456789012345678901: 1}"#;
+        assert!(Tree::parse(keyed.as_bytes()).is_err());
+        assert!(!decoded(keyed).raw_is_json);
+        assert!(!decoded(r#"{"a": 39300000000000000000000001}"#).raw_is_json);
+    }
+
     #[test]
     fn long_integers_keep_their_digits() {
         let text = r#"{"a": 39300000000000000000000001, "b": "12345678901234567890123", "c": 1.2345678901234567890123e5, "d": [-99999999999999999999], "e": 12}"#;

@@ -81,6 +81,9 @@ pub struct TicketEvent {
     /// Why an event is unrecognized or malformed, for the user.
     pub problem: Option<String>,
     pub raw: Vec<u8>,
+    /// The decoder read `raw`, as it came, as JSON: matching patterns against it need not check
+    /// it again (false when it did not, or could only after quoting long integers).
+    pub raw_is_json: bool,
     /// The queue or file it was read from (its short name), set by whoever read it.
     pub source: Option<std::sync::Arc<str>>,
 }

@@ -45,6 +45,7 @@ fn event() -> TicketEvent {
         envelope: Default::default(),
         problem: None,
         raw: vec![],
+        raw_is_json: false,
         source: Some("zendesk-debug".into()),
     }
 }

@@ -124,23 +124,39 @@ pub fn with_needed_event<R>(
     needs: &Needs,
     f: &mut dyn FnMut(&Tree<'_>) -> R,
 ) -> Option<R> {
-    fn go<R>(
-        body: &[u8],
-        needs: &Needs,
-        depth: usize,
-        f: &mut dyn FnMut(&Tree<'_>) -> R,
-    ) -> Option<R> {
-        let v = Tree::parse_needed(body, needs).ok()?;
-        if is_eventbridge(&v) {
-            return Some(f(&v));
-        }
-        if let Some(message) = sns_message(&v).filter(|_| depth + 1 < MAX_LAYERS) {
-            // A Message that is not JSON: the notification itself is what there is.
-            return go(message.as_bytes(), needs, depth + 1, f).or_else(|| Some(f(&v)));
-        }
-        with_eventbridge_event(body, f)
+    go_needed(body, needs, 0, false, f)
+}
+
+/// As [`with_needed_event`], for a body the decoder read as JSON already
+/// (`TicketEvent::raw_is_json`): its outer layer is not checked again.
+pub fn with_needed_event_of_json<R>(
+    body: &[u8],
+    needs: &Needs,
+    f: &mut dyn FnMut(&Tree<'_>) -> R,
+) -> Option<R> {
+    go_needed(body, needs, 0, true, f)
+}
+
+fn go_needed<R>(
+    body: &[u8],
+    needs: &Needs,
+    depth: usize,
+    known: bool,
+    f: &mut dyn FnMut(&Tree<'_>) -> R,
+) -> Option<R> {
+    let v = if known {
+        Tree::parse_needed_known(body, needs).ok()?
+    } else {
+        Tree::parse_needed(body, needs).ok()?
+    };
+    if is_eventbridge(&v) {
+        return Some(f(&v));
     }
-    go(body, needs, 0, f)
+    if let Some(message) = sns_message(&v).filter(|_| depth + 1 < MAX_LAYERS) {
+        // A Message that is not JSON: the notification itself is what there is.
+        return go_needed(message.as_bytes(), needs, depth + 1, false, f).or_else(|| Some(f(&v)));
+    }
+    with_eventbridge_event(body, f)
 }
 
 fn is_eventbridge(v: &Tree<'_>) -> bool {

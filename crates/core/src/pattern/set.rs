@@ -12,7 +12,7 @@ use foldhash::HashMap;
 use smallvec::SmallVec;
 
 use super::compile::{Cond, Field};
-use super::event::{EventJson, Leaf, Needs, with_needed_event};
+use super::event::{EventJson, Leaf, Needs, with_needed_event, with_needed_event_of_json};
 use super::matcher::Matcher;
 use super::{Pattern, any_leaf};
 
@@ -168,6 +168,19 @@ impl PatternSet {
         out.clear();
         let mut found = Vec::new();
         with_needed_event(body, &self.needs, &mut |v| self.matches(v, &mut found));
+        out.append(&mut found);
+    }
+
+    /// As [`PatternSet::matches_body`], for a decoded event's body (see `Pattern::matches_event`).
+    pub fn matches_event(&self, event: &crate::event::TicketEvent, out: &mut Vec<usize>) {
+        if !event.raw_is_json {
+            return self.matches_body(&event.raw, out);
+        }
+        out.clear();
+        let mut found = Vec::new();
+        with_needed_event_of_json(&event.raw, &self.needs, &mut |v| {
+            self.matches(v, &mut found)
+        });
         out.append(&mut found);
     }
 }

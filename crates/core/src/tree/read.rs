@@ -31,6 +31,15 @@ pub(super) fn read_str<'a>(text: &'a str, needs: Option<&Needs>) -> Result<Tree<
     Reader::new(text.as_bytes(), Some(text)).all(needs)
 }
 
+/// [`read`] of a body already read as JSON once (by the decoder): what is skipped is only
+/// stepped over, not checked again. The tree is [`read`]'s; of a body that is not JSON, it is
+/// whatever comes out (never a panic).
+pub(super) fn read_known<'a>(bytes: &'a [u8], needs: &Needs) -> Result<Tree<'a>> {
+    let mut r = Reader::new(bytes, None);
+    r.known = true;
+    r.all(Some(needs))
+}
+
 impl<'a> Reader<'a> {
     fn new(b: &'a [u8], text: Option<&'a str>) -> Reader<'a> {
         Reader {
@@ -38,6 +47,7 @@ impl<'a> Reader<'a> {
             i: 0,
             depth: 0,
             text,
+            known: false,
         }
     }
 
@@ -57,6 +67,8 @@ struct Reader<'a> {
     depth: usize,
     /// The bytes as text, when they are known to be UTF-8.
     text: Option<&'a str>,
+    /// The bytes are known to be JSON: skipping only steps over values.
+    known: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -305,7 +317,7 @@ impl<'a> Reader<'a> {
     /// end of the body first is an error.
     #[inline(always)]
     fn to_quote_or_escape(&self) -> Result<usize> {
-        match special(&self.b[self.i..]) {
+        match special(self.b.get(self.i..).unwrap_or_default()) {
             Some(at) if self.b[self.i + at] >= 0x20 => Ok(self.i + at),
             found => Err(self.string_error(found)),
         }
@@ -415,6 +427,9 @@ impl<'a> Reader<'a> {
 
     /// Skips one value without building it; what it contains may nest without limit.
     fn skip(&mut self) -> Result<()> {
+        if self.known {
+            return self.step_over();
+        }
         // The closing bracket of each array or object open inside the skipped value.
         let mut open: SmallVec<[u8; 32]> = SmallVec::new();
         loop {
@@ -470,6 +485,45 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+
+    /// Steps over one value of text known to be JSON: strings by their quotes, arrays and objects
+    /// by their brackets, anything else up to the `,` or bracket after it.
+    fn step_over(&mut self) -> Result<()> {
+        let mut depth = 0usize;
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    loop {
+                        self.i = self.to_quote_or_escape()?;
+                        self.i += 1;
+                        if self.b[self.i - 1] == b'"' {
+                            break;
+                        }
+                        // An escape: whatever it is, its second byte is not the closing quote.
+                        self.i += 1;
+                    }
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth == 0 => return Ok(()),
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                }
+                b',' if depth == 0 => return Ok(()),
+                _ => {}
+            }
+            self.i += 1;
+        }
+        Err(self.fail("EOF while parsing a value"))
     }
 
     /// Skips `"key":` (keys of skipped objects are not built, so not checked as UTF-8).
