@@ -166,9 +166,7 @@ impl PatternSet {
     /// As [`PatternSet::matches`], for a body as it arrived (read only as far as needed).
     pub fn matches_body(&self, body: &[u8], out: &mut Vec<usize>) {
         out.clear();
-        let mut found = Vec::new();
-        with_needed_event(body, &self.needs, &mut |v| self.matches(v, &mut found));
-        out.append(&mut found);
+        with_needed_event(body, &self.needs, &mut |v| self.matches(v, out));
     }
 
     /// As [`PatternSet::matches_body`], for a decoded event's body (see `Pattern::matches_event`).
@@ -177,11 +175,7 @@ impl PatternSet {
             return self.matches_body(&event.raw, out);
         }
         out.clear();
-        let mut found = Vec::new();
-        with_needed_event_of_json(&event.raw, &self.needs, &mut |v| {
-            self.matches(v, &mut found)
-        });
-        out.append(&mut found);
+        with_needed_event_of_json(&event.raw, &self.needs, &mut |v| self.matches(v, out));
     }
 }
 

@@ -62,10 +62,14 @@ impl<'a> Member<'a> {
 
 /// The first eight bytes of a key (zero after its end), as one number.
 fn head(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = key.len().min(8);
-    b[..n].copy_from_slice(&key[..n]);
-    u64::from_le_bytes(b)
+    match key.first_chunk::<8>() {
+        Some(first) => u64::from_le_bytes(*first),
+        // Byte by byte: a copy of a length not known in advance would be a library call.
+        None => key
+            .iter()
+            .enumerate()
+            .fold(0, |h, (i, b)| h | u64::from(*b) << (8 * i)),
+    }
 }
 
 impl<'a> Tree<'a> {
@@ -231,27 +235,22 @@ impl Needs {
 
     /// The needs under `key`; a key with dots walks several segments.
     fn child(&self, key: &[u8]) -> Option<&Needs> {
-        fn find<'n>(node: &'n Needs, seg: &[u8]) -> Option<&'n Needs> {
-            let h = head(seg);
-            node.children
-                .iter()
-                .find(|(k, kh, _)| {
-                    *kh == h && k.len() == seg.len() && (seg.len() <= 8 || k.as_bytes() == seg)
-                })
-                .map(|(_, _, n)| n)
-        }
-        // Segments hold no dot, so a key with one is never found whole.
-        if let Some(n) = find(self, key) {
-            return Some(n);
-        }
-        if !key.contains(&b'.') {
-            return None;
-        }
         let mut node = self;
-        for seg in key.split(|b| *b == b'.') {
-            node = find(node, seg)?;
+        let mut rest = key;
+        loop {
+            let h = head(rest);
+            // Segments hold no dot: the whole of what is left, or a segment and a dot.
+            if let Some((_, _, n)) = node.children.iter().find(|(k, kh, _)| {
+                *kh == h && k.len() == rest.len() && (rest.len() <= 8 || k.as_bytes() == rest)
+            }) {
+                return Some(n);
+            }
+            let (k, _, n) = node.children.iter().find(|(k, _, _)| {
+                rest.get(k.len()) == Some(&b'.') && rest.starts_with(k.as_bytes())
+            })?;
+            node = n;
+            rest = &rest[k.len() + 1..];
         }
-        Some(node)
     }
 }
 

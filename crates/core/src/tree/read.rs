@@ -306,7 +306,7 @@ impl<'a> Reader<'a> {
     #[inline]
     fn check_utf8(&self, start: usize, end: usize) -> Result<()> {
         let raw = &self.b[start..end];
-        if self.text.is_some() || raw.is_ascii() || std::str::from_utf8(raw).is_ok() {
+        if self.known || self.text.is_some() || raw.is_ascii() || std::str::from_utf8(raw).is_ok() {
             Ok(())
         } else {
             Err(self.fail("invalid unicode code point"))
