@@ -13,6 +13,10 @@ use zdwatch_journal::Journal;
 use zdwatch_sources::Delivery;
 use zdwatch_sources::demo::Simulator;
 
+/// As in the binary: what reopening allocates and frees is timed with the allocator that ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn demo_events(seed: u64, n: usize) -> Vec<TicketEvent> {
     let start: Timestamp = "2026-01-01T00:00:00Z"
         .parse()
@@ -74,10 +78,11 @@ fn ingest(c: &mut Criterion) {
     group.finish();
 }
 
-/// A journal of a million distinct events (built once, kept in target/bench-data).
+/// A journal of a million distinct events (built once, kept in target/bench-data; schema 2,
+/// with digests).
 fn million() -> PathBuf {
     const N: u64 = 1_000_000;
-    let path = scratch("million-v2.db");
+    let path = scratch("million-v3.db");
     let count = |p: &Path| {
         Journal::open_read_only(p)
             .and_then(|j| j.count())

@@ -51,6 +51,7 @@ fn bodies(held: usize, live: usize) -> (Vec<StoredEvent>, Vec<Vec<u8>>) {
             message_id: None,
             received_at: d.at,
             source: Some(QUEUE.into()),
+            digest: None,
         })
         .collect();
     (

@@ -40,6 +40,7 @@ fn bodies(n: usize) -> Vec<StoredEvent> {
             message_id: None,
             received_at: d.at,
             source: Some("https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()),
+            digest: None,
         }));
     }
     out.truncate(n);

@@ -564,11 +564,28 @@ fn history_from_the_journal_keeps_its_order() {
     let history: Vec<zdwatch_journal::StoredEvent> = bodies
         .iter()
         .enumerate()
-        .map(|(i, b)| zdwatch_journal::StoredEvent {
-            raw: b.clone(),
-            message_id: Some(format!("h-{i}")),
-            received_at: now(),
-            source: Some("https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()),
+        .map(|(i, b)| {
+            let message_id = Some(format!("h-{i}"));
+            // Rows of a journal written before digests (decoded on load) and after (read from
+            // their digests), mixed.
+            let digest = (i % 2 == 0).then(|| {
+                zdwatch_core::event::digest::digest(&zdwatch_core::event::decode(
+                    zdwatch_core::event::Received {
+                        body: b.clone(),
+                        message_id: message_id.clone(),
+                        received_at: now(),
+                    },
+                ))
+            });
+            zdwatch_journal::StoredEvent {
+                raw: b.clone(),
+                message_id,
+                received_at: now(),
+                source: Some(
+                    "https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into(),
+                ),
+                digest,
+            }
         })
         .collect();
     let mut app = app();

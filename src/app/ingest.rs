@@ -3,7 +3,8 @@
 
 use super::{App, Effect, SourceState};
 use crate::ingest::AckPlan;
-use zdwatch_core::event::{Received, TicketEvent, decode_many};
+use zdwatch_core::event::digest::from_digest;
+use zdwatch_core::event::{Received, TicketEvent, decode, decode_many};
 use zdwatch_journal::StoredEvent;
 use zdwatch_sources::{Message, ProblemKind, SourceId, SourceStatus};
 
@@ -47,9 +48,9 @@ impl App {
                     }
                 }
             }
-            self.hold(&event);
             events.push((source, event));
         }
+        self.hold(events.iter().map(|(_, e)| e));
         effects.push(Effect::Commit { events, acks });
         // A refilter in progress reaches these events itself.
         if !self.stream.paused && self.filtering.is_none() {
@@ -57,12 +58,15 @@ impl App {
         }
     }
 
-    /// Keeps an event (unless it is a duplicate) and counts it in the aggregates.
-    pub(super) fn hold(&mut self, event: &TicketEvent) {
-        if self.store.insert(event).is_some() {
-            self.latest = self.latest.max(Some(event.order_time()));
-            self.stats.add(event);
-            self.dashboard.stale = true;
+    /// Keeps events (except duplicates) and counts them in the aggregates.
+    pub(super) fn hold<'a>(&mut self, events: impl IntoIterator<Item = &'a TicketEvent> + Clone) {
+        let held = self.store.insert_many(events.clone());
+        for (event, seq) in events.into_iter().zip(held) {
+            if seq.is_some() {
+                self.latest = self.latest.max(Some(event.order_time()));
+                self.stats.add(event);
+                self.dashboard.stale = true;
+            }
         }
     }
 
@@ -93,9 +97,10 @@ impl App {
             if slice.is_empty() {
                 break;
             }
-            for event in decode_all(slice) {
-                self.hold(&event);
-            }
+            let events = decode_all(slice);
+            self.hold(&events);
+            // Dropped on every core: a slice's events are many small allocations.
+            zdwatch_core::parallel::drop_in_parallel(events);
         }
         self.scan_new();
         self.dirty = true;
@@ -169,25 +174,32 @@ pub const RECALL_LIMIT: usize = 5_000;
 /// How many stored events are read and decoded at once when history is loaded.
 pub const HISTORY_SLICE: usize = 16_384;
 
-/// Decodes stored bodies on every core (decoding is most of the cost of reopening a journal),
-/// keeping their order.
+/// Stored events as events, on every core, keeping their order: what the journal's digest of each
+/// says (what the store holds; shown, an event is decoded from its body again), else, in a row
+/// written before digests, the body decoded.
 fn decode_all(history: Vec<StoredEvent>) -> Vec<TicketEvent> {
     let mut sources = Vec::with_capacity(history.len());
-    let bodies = history
+    let stored: Vec<(Received, Option<Vec<u8>>)> = history
         .into_iter()
         .map(|h| {
             sources.push(h.source);
-            Received {
+            let received = Received {
                 body: h.raw,
                 message_id: h.message_id,
                 received_at: h.received_at,
-            }
+            };
+            (received, h.digest)
         })
         .collect();
+    // What the journal's digest says, else the body decoded (rows written before digests).
+    let mut events =
+        zdwatch_core::parallel::map_in_order(stored, |(received, digest)| match digest {
+            Some(d) => from_digest(&d, received).unwrap_or_else(decode),
+            None => decode(received),
+        });
     // One shared name per source, not one per event.
     let mut names: std::collections::HashMap<String, std::sync::Arc<str>> =
         std::collections::HashMap::new();
-    let mut events = decode_many(bodies);
     for (e, source) in events.iter_mut().zip(sources) {
         e.source = source.map(|s| {
             names

@@ -13,3 +13,29 @@ pub fn map_in_order<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync +
     }
     items.into_par_iter().with_min_len(64).map(f).collect()
 }
+
+/// As [`map_in_order`], with a value each thread makes once (`init`) and lends to `f` for every
+/// item it does (a compressor, say).
+pub fn map_in_order_with<T: Send, S, R: Send>(
+    items: Vec<T>,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, T) -> R + Sync + Send,
+) -> Vec<R> {
+    if items.len() < PARALLEL_FROM {
+        let mut state = init();
+        return items.into_iter().map(|item| f(&mut state, item)).collect();
+    }
+    items
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(init, f)
+        .collect()
+}
+
+/// Drops `items` on rayon's pool (many small allocations each, freed on every core).
+pub fn drop_in_parallel<T: Send>(items: Vec<T>) {
+    if items.len() < PARALLEL_FROM {
+        return;
+    }
+    items.into_par_iter().with_min_len(64).for_each(drop);
+}

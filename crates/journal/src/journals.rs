@@ -167,7 +167,7 @@ impl Journals {
         since: Timestamp,
         limit: usize,
         slice: usize,
-        mut f: impl FnMut(Vec<StoredEvent>),
+        f: impl FnMut(Vec<StoredEvent>) + Send,
     ) -> Result<(), JournalError> {
         let existing: Vec<&Journal> = self.existing().collect();
         if let [only] = existing.as_slice() {
@@ -180,9 +180,6 @@ impl Journals {
         all.sort_by_key(|e| e.received_at);
         let excess = all.len().saturating_sub(limit);
         let merged = all.into_iter().skip(excess).map(Ok::<_, JournalError>);
-        crate::read::in_slices(merged, slice, |s| {
-            f(s);
-            true
-        })
+        crate::read::read_ahead(f, |hand| crate::read::in_slices(merged, slice, hand))
     }
 }

@@ -65,11 +65,15 @@ pub struct StoredEvent {
     pub received_at: Timestamp,
     /// The queue URL or file it came from.
     pub source: Option<String>,
+    /// What the monitor holds of it (`zdwatch_core::event::digest`), when the journal has it.
+    pub digest: Option<Vec<u8>>,
 }
 
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// Whether its rows have a digest column (schema 2 and later).
+    digests: bool,
 }
 
 impl Journal {

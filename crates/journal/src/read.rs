@@ -14,13 +14,14 @@ impl Journal {
     }
 
     /// As [`Journal::recent`], handed over `slice` events at a time, so that a large history is
-    /// never in memory whole (rows are read in order from the first one wanted).
+    /// never in memory whole (rows are read in order from the first one wanted). `f` runs on a
+    /// thread of its own while the next slice is read.
     pub fn recent_each(
         &self,
         since: Timestamp,
         limit: usize,
         slice: usize,
-        mut f: impl FnMut(Vec<StoredEvent>),
+        f: impl FnMut(Vec<StoredEvent>) + Send,
     ) -> Result<(), JournalError> {
         if limit == 0 {
             return Ok(());
@@ -28,21 +29,18 @@ impl Journal {
         let err = |e| sqlite(&self.path, e);
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT raw, message_id, received_at, source FROM events
+            .prepare(&format!(
+                "SELECT {} FROM events
                  WHERE received_at >= ?1 AND seq >= (
                    SELECT coalesce(min(seq), 0) FROM
                      (SELECT seq FROM events WHERE received_at >= ?1 ORDER BY seq DESC LIMIT ?2))
                  ORDER BY seq",
-            )
+                self.columns()
+            ))
             .map_err(err)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt.query(params![time_text(since), limit]).map_err(err)?;
-        in_slices(rows.mapped(stored_event), slice, |s| {
-            f(s);
-            true
-        })
-        .map_err(err)
+        read_ahead(f, |hand| in_slices(rows.mapped(stored_event), slice, hand)).map_err(err)
     }
 
     /// A ticket's events in arrival order (at most `limit`, the newest), for its timeline.
@@ -50,12 +48,12 @@ impl Journal {
         let err = |e| sqlite(&self.path, e);
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT raw, message_id, received_at, source FROM
-                   (SELECT seq, raw, message_id, received_at, source FROM events
-                    WHERE ticket_id = ?1 ORDER BY seq DESC LIMIT ?2)
+            .prepare_cached(&format!(
+                "SELECT {} FROM
+                   (SELECT * FROM events WHERE ticket_id = ?1 ORDER BY seq DESC LIMIT ?2)
                  ORDER BY seq",
-            )
+                self.columns()
+            ))
             .map_err(err)?;
         let ticket = i64::try_from(ticket).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -74,10 +72,22 @@ impl Journal {
         let err = |e| sqlite(&self.path, e);
         let mut stmt = self
             .conn
-            .prepare("SELECT raw, message_id, received_at, source FROM events ORDER BY seq")
+            .prepare(&format!(
+                "SELECT {} FROM events ORDER BY seq",
+                self.columns()
+            ))
             .map_err(err)?;
         let rows = stmt.query([]).map_err(err)?;
         in_slices(rows.mapped(stored_event), batch, f).map_err(err)
+    }
+
+    /// The columns [`stored_event`] reads.
+    fn columns(&self) -> &'static str {
+        if self.digests {
+            "raw, message_id, received_at, source, digest"
+        } else {
+            "raw, message_id, received_at, source, NULL"
+        }
     }
 
     pub fn count(&self) -> Result<u64, JournalError> {
@@ -120,7 +130,30 @@ pub(crate) fn in_slices<E>(
     Ok(())
 }
 
-/// A row of `SELECT raw, message_id, received_at, source`.
+/// Runs `read`, which hands slices to `hand` (false: stop reading), while `f` takes each slice on
+/// a thread of its own: reading the next slice overlaps with what `f` does with the last one.
+pub(crate) fn read_ahead<E>(
+    mut f: impl FnMut(Vec<StoredEvent>) + Send,
+    read: impl FnOnce(&mut dyn FnMut(Vec<StoredEvent>) -> bool) -> Result<(), E>,
+) -> Result<(), E> {
+    std::thread::scope(|scope| {
+        // One slice read ahead: memory stays at about two slices.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<StoredEvent>>(1);
+        let taker = scope.spawn(move || {
+            for s in rx {
+                f(s);
+            }
+        });
+        let result = read(&mut |s| tx.send(s).is_ok());
+        drop(tx);
+        if let Err(panic) = taker.join() {
+            std::panic::resume_unwind(panic);
+        }
+        result
+    })
+}
+
+/// A row of `SELECT raw, message_id, received_at, source, digest` ([`Journal::columns`]).
 fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
     let received: String = r.get(2)?;
     Ok(StoredEvent {
@@ -128,5 +161,6 @@ fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
         message_id: r.get(1)?,
         received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
         source: r.get(3)?,
+        digest: r.get(4)?,
     })
 }

@@ -8,13 +8,14 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::{Journal, JournalError, sqlite};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The first 16 bytes of every SQLite database file.
 pub const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Each migration takes the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE events (
     seq               INTEGER PRIMARY KEY,      -- arrival order
     event_id          TEXT NOT NULL UNIQUE,     -- the dedupe key (README, "Event identity")
@@ -52,7 +53,11 @@ CREATE TABLE tickets (
     first_seen      TEXT NOT NULL,              -- earliest occurred_at seen
     last_changed    TEXT NOT NULL               -- occurred_at of the snapshot kept
 );
-"#];
+"#,
+    // What the monitor holds of each event (zdwatch_core::event::digest), so that reopening a journal
+    // need not decode every body again. NULL in rows written before version 2.
+    "ALTER TABLE events ADD COLUMN digest BLOB;",
+];
 
 impl Journal {
     /// Whether a journal can be created at `path` (which does not exist): its directory is made
@@ -111,6 +116,7 @@ impl Journal {
         let mut journal = Journal {
             conn: conn.map_err(|e| sqlite(path, e))?,
             path: path.to_path_buf(),
+            digests: true,
         };
         journal.setup().map_err(|e| sqlite(path, e))?;
         journal.migrate()?;
@@ -134,11 +140,13 @@ impl Journal {
             conn.busy_timeout(Duration::from_secs(5))
         };
         untrusted(&conn).map_err(|e| sqlite(path, e))?;
-        let journal = Journal {
+        let mut journal = Journal {
             conn,
             path: path.to_path_buf(),
+            digests: false,
         };
         let version = journal.version()?;
+        journal.digests = version >= 2;
         let has_events = journal
             .conn
             .query_row(

@@ -498,3 +498,49 @@ fn a_journal_is_created_by_its_first_events_and_refused_early_when_it_cannot_be(
     assert!(fs::write(parent.join("sub"), b"a file, not a directory").is_ok());
     assert!(Journals::default().add(0, "q", &blocked).is_err());
 }
+
+/// A journal of schema 1 (before digests) is read as it is, opened read-only, and migrated when
+/// opened for writing: its old rows have no digest (reopening decodes their bodies), new rows have
+/// one that reads back as what their body decodes to.
+#[test]
+fn journals_from_before_digests_are_read_and_migrated() {
+    use zdwatch_core::event::digest::{digested, from_digest};
+    let path = temp("schema1");
+    let old = sample("webhook/tags_changed.json");
+    {
+        let j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        drop(j);
+        // Back to what version 1 wrote: no digest column, user_version 1.
+        let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        c.execute_batch(
+            "ALTER TABLE events DROP COLUMN digest; PRAGMA user_version = 1;
+             INSERT INTO events (event_id, format, kind, received_at, raw)
+             VALUES ('old', 'webhook', 'tags_changed', '2026-01-01T00:00:00.000Z', x'7b7d');",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let ro = Journal::open_read_only(&path).unwrap_or_else(|e| panic!("{e}"));
+    let rows = ro.recent(Timestamp::UNIX_EPOCH, 10).unwrap_or_default();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].digest, None);
+    assert_eq!(ro.version().ok(), Some(1), "reading does not migrate");
+    drop(ro);
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(j.version().ok(), Some(SCHEMA_VERSION));
+    j.append("q", [&old]).unwrap_or_else(|e| panic!("{e}"));
+    let rows = j.recent(Timestamp::UNIX_EPOCH, 10).unwrap_or_default();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].digest, None, "the old row");
+    let row = &rows[1];
+    let back = from_digest(
+        row.digest.as_deref().unwrap_or_default(),
+        Received {
+            body: row.raw.clone(),
+            message_id: row.message_id.clone(),
+            received_at: row.received_at,
+        },
+    );
+    assert_eq!(back.ok(), Some(digested(&old)));
+    let ticket = j.ticket(old.ticket_id.unwrap_or(0), 10).unwrap_or_default();
+    assert!(ticket.iter().all(|r| r.digest.is_some()), "{ticket:?}");
+}

@@ -1,6 +1,7 @@
 //! Writing events: one transaction per call, idempotent on the event id.
 
 use rusqlite::params;
+use zdwatch_core::event::digest::digest;
 use zdwatch_core::event::{Format, Kind, TicketEvent};
 
 use crate::{Journal, JournalError, failpoint, sqlite, time_text};
@@ -36,8 +37,8 @@ impl Journal {
                 .prepare_cached(
                     "INSERT OR IGNORE INTO events (event_id, message_id, source, format, kind, ticket_id,
                         occurred_at, received_at, actor_id, previous, current, tags_added, tags_removed,
-                        tags, sequence_id, sequence_position, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                        tags, sequence_id, sequence_position, raw, digest)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 )
                 .map_err(err)?;
             let mut ticket = tx
@@ -84,6 +85,7 @@ impl Journal {
                         seq.map(|s| s.id.as_str()),
                         seq.and_then(|s| s.position),
                         e.raw,
+                        digest(e),
                     ])
                     .map_err(err)?;
                 if e.kind == Kind::CommentRedacted {

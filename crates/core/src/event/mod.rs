@@ -5,6 +5,7 @@
 
 mod change;
 mod decode;
+pub mod digest;
 pub mod json;
 pub mod kinds;
 mod legacy;

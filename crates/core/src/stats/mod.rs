@@ -5,7 +5,9 @@
 //! O(1); a summary adds up the buckets of its window (at most 1,440 for a day), never the events.
 //! The caller feeds each event once (after the store's dedupe), so duplicates are not counted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use jiff::Timestamp;
 

@@ -2,7 +2,7 @@
 //! assignee". Only the newest event (by occurred_at) of a ticket decides its state, so a late
 //! arrival of an older event cannot roll a ticket back.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use jiff::Timestamp;
 

@@ -6,6 +6,7 @@
 use std::sync::Mutex;
 
 use zstd::bulk::{Compressor, Decompressor};
+use zstd::dict::EncoderDictionary;
 
 /// How many bodies the dictionary learns from, and how large it may be.
 const SAMPLES: usize = 1000;
@@ -34,6 +35,8 @@ enum Codec {
 pub struct Bodies {
     plain: Option<Compressor<'static>>,
     with_dictionary: Option<Compressor<'static>>,
+    /// The dictionary as each thread of [`Bodies::pack_many`] compresses with it.
+    prepared: Option<EncoderDictionary<'static>>,
     unpack_plain: Mutex<Option<Decompressor<'static>>>,
     unpack_dictionary: Mutex<Option<Decompressor<'static>>>,
     samples: Vec<Vec<u8>>,
@@ -44,6 +47,7 @@ impl Default for Bodies {
         Bodies {
             plain: Compressor::new(LEVEL).ok(),
             with_dictionary: None,
+            prepared: None,
             unpack_plain: Mutex::new(Decompressor::new().ok()),
             unpack_dictionary: Mutex::new(None),
             samples: Vec::new(),
@@ -54,33 +58,60 @@ impl Default for Bodies {
 impl Bodies {
     /// Compresses a body (for the record of a held event).
     pub fn pack(&mut self, body: &[u8]) -> Packed {
-        if self.with_dictionary.is_none() && self.samples.len() < SAMPLES {
+        if self.learning() {
             self.samples.push(body.to_vec());
             if self.samples.len() == SAMPLES {
                 self.learn();
             }
         }
-        let stored = || Packed {
-            bytes: body.into(),
-            len: body.len() as u32,
-            codec: Codec::Stored,
-        };
-        if body.len() < MIN_COMPRESS || u32::try_from(body.len()).is_err() {
-            return stored();
+        match (&mut self.with_dictionary, &mut self.plain) {
+            (Some(c), _) => squeeze(Some(c), body, Codec::Dictionary),
+            (None, c) => squeeze(c.as_mut(), body, Codec::Plain),
         }
-        let (compressor, codec) = match (&mut self.with_dictionary, &mut self.plain) {
-            (Some(c), _) => (c, Codec::Dictionary),
-            (None, Some(c)) => (c, Codec::Plain),
-            (None, None) => return stored(),
-        };
-        match compressor.compress(body) {
-            Ok(bytes) if bytes.len() < body.len() => Packed {
-                bytes: bytes.into_boxed_slice(),
-                len: body.len() as u32,
-                codec,
-            },
-            _ => stored(),
+    }
+
+    /// Compresses `bodies.len()` bodies, each as [`Bodies::pack`] would in turn, on every core
+    /// once the dictionary is learnt (`body` hands each one over, built on the thread that
+    /// compresses it).
+    pub fn pack_many<T: Sync>(
+        &mut self,
+        items: &[T],
+        body: impl Fn(&T) -> Vec<u8> + Sync,
+    ) -> Vec<Packed> {
+        let mut out = Vec::with_capacity(items.len());
+        // The first bodies teach the dictionary, one after the other.
+        let mut rest = items;
+        while self.learning() {
+            let Some((first, more)) = rest.split_first() else {
+                return out;
+            };
+            out.push(self.pack(&body(first)));
+            rest = more;
         }
+        let refs: Vec<&T> = rest.iter().collect();
+        let packed = match &self.prepared {
+            Some(dictionary) => crate::parallel::map_in_order_with(
+                refs,
+                || dictionary_compressor(dictionary).ok(),
+                |c, item| squeeze(c.as_mut(), &body(item), Codec::Dictionary),
+            ),
+            None if self.plain.is_some() => crate::parallel::map_in_order_with(
+                refs,
+                || Compressor::new(LEVEL).ok(),
+                |c, item| squeeze(c.as_mut(), &body(item), Codec::Plain),
+            ),
+            None => refs
+                .into_iter()
+                .map(|item| squeeze(None, &body(item), Codec::Stored))
+                .collect(),
+        };
+        out.extend(packed);
+        out
+    }
+
+    /// Whether bodies are still being gathered to learn the dictionary from.
+    fn learning(&self) -> bool {
+        self.with_dictionary.is_none() && self.samples.len() < SAMPLES
     }
 
     /// The body as it was given to [`Bodies::pack`].
@@ -114,19 +145,57 @@ impl Bodies {
                 return;
             }
         };
-        let compressor = Compressor::with_dictionary(LEVEL, &dictionary);
+        let prepared = EncoderDictionary::copy(&dictionary, LEVEL);
+        let compressor = Compressor::with_dictionary(LEVEL, &dictionary).and_then(frugal);
         let decompressor = Decompressor::with_dictionary(&dictionary);
-        if let (Ok(mut c), Ok(d)) = (compressor, decompressor) {
-            // Every byte counts a million times: no checksum or dictionary id in the frames.
-            let _ = c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(false));
-            let _ = c.set_parameter(zstd::zstd_safe::CParameter::DictIdFlag(false));
-            let _ = c.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(false));
+        if let (Ok(c), Ok(d)) = (compressor, decompressor) {
             self.with_dictionary = Some(c);
+            self.prepared = Some(prepared);
             *self
                 .unpack_dictionary
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(d);
         }
+    }
+}
+
+/// A compressor for one thread of [`Bodies::pack_many`], writing what the shared one writes.
+fn dictionary_compressor<'a>(
+    dictionary: &'a EncoderDictionary<'static>,
+) -> std::io::Result<Compressor<'a>> {
+    Compressor::with_prepared_dictionary(dictionary).and_then(frugal)
+}
+
+/// Every byte counts a million times: no checksum, dictionary id or size in the frames.
+fn frugal(mut c: Compressor<'_>) -> std::io::Result<Compressor<'_>> {
+    use zstd::zstd_safe::CParameter;
+    c.set_parameter(CParameter::ChecksumFlag(false))?;
+    c.set_parameter(CParameter::DictIdFlag(false))?;
+    c.set_parameter(CParameter::ContentSizeFlag(false))?;
+    Ok(c)
+}
+
+/// One body compressed with `compressor` (kept as it is when small, when there is no
+/// compressor, or when compressing would not make it smaller).
+fn squeeze(compressor: Option<&mut Compressor<'_>>, body: &[u8], codec: Codec) -> Packed {
+    let stored = || Packed {
+        bytes: body.into(),
+        len: body.len() as u32,
+        codec: Codec::Stored,
+    };
+    let Some(compressor) = compressor else {
+        return stored();
+    };
+    if body.len() < MIN_COMPRESS || u32::try_from(body.len()).is_err() {
+        return stored();
+    }
+    match compressor.compress(body) {
+        Ok(bytes) if bytes.len() < body.len() => Packed {
+            bytes: bytes.into_boxed_slice(),
+            len: body.len() as u32,
+            codec,
+        },
+        _ => stored(),
     }
 }
 

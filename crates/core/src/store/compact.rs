@@ -2,7 +2,7 @@
 //! read (strings interned as small numbers, ids as plain integers) and the body as it arrived,
 //! compressed. Everything else is decoded again from the body when an event is shown.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -155,23 +155,15 @@ fn id_slot(field: IdField) -> usize {
 
 impl Record {
     pub fn new(e: &TicketEvent, strings: &mut Interner, bodies: &mut Bodies) -> Record {
-        let t = &e.ticket;
-        let ids = [
-            t.group_id,
-            t.assignee_id,
-            t.requester_id,
-            t.organization_id,
-            t.brand_id,
-            e.actor_id,
-            t.custom_status_id,
-        ];
-        let mut present = u8::from(e.ticket_id.is_some());
-        for (i, id) in ids.iter().enumerate() {
-            present |= u8::from(id.is_some()) << (i + 1);
-        }
-        // The message id travels with the body: decoding needs both, and it compresses with it.
+        let body = bodies.pack(&Record::framed(e));
+        Record::with_body(e, strings, body)
+    }
+
+    /// The body as a record holds it before compression: the SQS message id in front, because
+    /// decoding needs both and it compresses with the body.
+    pub fn framed(e: &TicketEvent) -> Vec<u8> {
         let message_id = e.message_id.as_deref().unwrap_or("");
-        let mut framed = Vec::with_capacity(e.raw.len() + message_id.len() + 1);
+        let mut framed = Vec::with_capacity(e.raw.len() + message_id.len() + 5);
         match u8::try_from(message_id.len()) {
             Ok(len) if e.message_id.is_some() && len < 254 => {
                 framed.push(len + 1);
@@ -186,12 +178,31 @@ impl Record {
             _ => framed.push(0),
         }
         framed.extend_from_slice(&e.raw);
+        framed
+    }
+
+    /// The record of `e` whose framed body ([`Record::framed`]) was packed already.
+    pub fn with_body(e: &TicketEvent, strings: &mut Interner, body: Packed) -> Record {
+        let t = &e.ticket;
+        let ids = [
+            t.group_id,
+            t.assignee_id,
+            t.requester_id,
+            t.organization_id,
+            t.brand_id,
+            e.actor_id,
+            t.custom_status_id,
+        ];
+        let mut present = u8::from(e.ticket_id.is_some());
+        for (i, id) in ids.iter().enumerate() {
+            present |= u8::from(id.is_some()) << (i + 1);
+        }
         Record {
             order_time: e.order_time(),
             received_at: e.received_at,
             ticket_id: e.ticket_id.unwrap_or(0),
             ids: ids.map(|id| id.unwrap_or(0)),
-            body: bodies.pack(&framed),
+            body,
             kind: strings.intern(e.kind.as_str()),
             previous: strings.intern_opt(e.previous.as_deref()),
             current: strings.intern_opt(e.current.as_deref()),

@@ -2,7 +2,9 @@
 //! `Dedupe` remembers the last `capacity` event ids (as 128-bit hashes, 16 bytes each,
 //! so memory stays bounded whatever the ids look like) and forgets the oldest first.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashSet, HashSetExt};
 
 pub struct Dedupe {
     seen: HashSet<u128>,

@@ -4,12 +4,14 @@
 //! Events are held as compact [`Record`]s (see `compact.rs`): the filter runs on them directly
 //! ([`Held`]), and [`EventStore::get`] decodes the full event again from its body when one is shown.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use jiff::Timestamp;
 
 use super::Dedupe;
-use super::bodies::Bodies;
+use super::bodies::{Bodies, Packed};
 use super::compact::{Interner, Record};
 use crate::event::{Format, Received, TicketEvent, decode};
 use crate::filter::{Fields, IdField, TagScope};
@@ -85,11 +87,52 @@ impl EventStore {
 
     /// Adds an event unless its id was seen before; returns its sequence number.
     pub fn insert(&mut self, event: &TicketEvent) -> Option<Seq> {
-        if self.dedupe.is_duplicate(&event.event_id) {
-            self.counters.duplicates += 1;
+        if !self.is_new(event) {
             return None;
         }
+        let body = self.bodies.pack(&Record::framed(event));
+        Some(self.add(event, body))
+    }
+
+    /// [`EventStore::insert`] for each event in turn (a repeat within `events` is the duplicate
+    /// it would be), with the bodies compressed on every core: how batches and history get in.
+    pub fn insert_many<'a>(
+        &mut self,
+        events: impl IntoIterator<Item = &'a TicketEvent>,
+    ) -> Vec<Option<Seq>> {
+        let events: Vec<&TicketEvent> = events.into_iter().collect();
+        let new: Vec<bool> = events.iter().map(|e| self.is_new(e)).collect();
+        let kept: Vec<&TicketEvent> = events
+            .iter()
+            .zip(&new)
+            .filter_map(|(e, &new)| new.then_some(*e))
+            .collect();
+        let mut bodies = self
+            .bodies
+            .pack_many(&kept, |e| Record::framed(e))
+            .into_iter();
+        new.into_iter()
+            .zip(events)
+            .map(|(new, e)| {
+                // Only new events had their bodies packed.
+                let body = if new { bodies.next()? } else { return None };
+                Some(self.add(e, body))
+            })
+            .collect()
+    }
+
+    /// Whether an event's id is new (it is remembered); a repeat is counted as a duplicate.
+    fn is_new(&mut self, event: &TicketEvent) -> bool {
+        if self.dedupe.is_duplicate(&event.event_id) {
+            self.counters.duplicates += 1;
+            return false;
+        }
         self.dedupe.insert(&event.event_id);
+        true
+    }
+
+    /// Holds a new event whose framed body is packed.
+    fn add(&mut self, event: &TicketEvent, body: Packed) -> Seq {
         let seq = self.next_seq();
         self.counters.total += 1;
         match event.format {
@@ -107,13 +150,13 @@ impl EventStore {
                 }
             }
         }
-        let record = Record::new(event, &mut self.strings, &mut self.bodies);
+        let record = Record::with_body(event, &mut self.strings, body);
         self.body_bytes += record.body_size();
         self.events.push_back(record);
         if self.events.len() > self.capacity {
             self.evict_oldest();
         }
-        Some(seq)
+        seq
     }
 
     fn evict_oldest(&mut self) {
@@ -472,6 +515,66 @@ mod tests {
             assert_eq!(filter.matches(&h, now), filter.matches(original, now));
         }
         assert_eq!(s.since(0).filter(|h| filter.matches(h, now)).count(), 1);
+    }
+
+    /// Batches (history, a queue's receive) hold exactly what inserting their events one by one
+    /// holds: before, while and after the dictionary is learnt, with repeats inside a batch,
+    /// evictions and bodies of every size.
+    #[test]
+    fn a_batch_holds_what_its_events_one_by_one_hold() {
+        let mut events: Vec<TicketEvent> = Vec::new();
+        for i in 0..3_000u64 {
+            let tags: Vec<String> = (0..i % 5)
+                .map(|t| format!("\"t{}\"", (i + t) % 37))
+                .collect();
+            let body = format!(
+                r#"{{"type":"zen:event-type:ticket.tags_changed","id":"e{}","time":"2026-01-01T00:{:02}:00Z","detail":{{"id":"{}","status":"OPEN","tags":[{}]}},"event":{{"tags_added":["x{}"]}}}}"#,
+                i % 2_900,
+                i % 60,
+                i % 41,
+                tags.join(","),
+                i % 3
+            );
+            let mut e = decode(Received {
+                body: body.into_bytes(),
+                message_id: (i % 4 != 0).then(|| format!("m{i}")),
+                received_at: jiff::Timestamp::UNIX_EPOCH,
+            });
+            // Bodies too small to compress, and one far longer than the rest.
+            if i % 97 == 0 {
+                e.raw.truncate(10);
+            }
+            if i == 2_500 {
+                e.raw = vec![b'x'; 300_000];
+            }
+            events.push(e);
+        }
+        for capacity in [100, 10_000] {
+            let mut one = EventStore::new(capacity);
+            let seqs_one: Vec<Option<Seq>> = events.iter().map(|e| one.insert(e)).collect();
+            let mut many = EventStore::new(capacity);
+            let mut seqs_many = Vec::new();
+            for batch in [&events[..7], &events[7..1_500], &events[1_500..]] {
+                seqs_many.extend(many.insert_many(batch));
+            }
+            assert_eq!(seqs_many, seqs_one);
+            assert_eq!(many.counters(), one.counters());
+            assert_eq!(many.counters().duplicates, 100, "e0..e99 came twice");
+            assert_eq!(many.len(), one.len());
+            for h in one.since(0) {
+                assert_eq!(many.get(h.seq), one.get(h.seq), "seq {}", h.seq);
+                assert_eq!(
+                    many.ticket(h.record.ticket_id().unwrap_or(0)),
+                    one.ticket(h.record.ticket_id().unwrap_or(0))
+                );
+            }
+            assert!(
+                many.footprint().bodies < one.footprint().bodies * 11 / 10,
+                "compressed as well: {} vs {}",
+                many.footprint().bodies,
+                one.footprint().bodies
+            );
+        }
     }
 
     #[test]
