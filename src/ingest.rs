@@ -163,10 +163,15 @@ impl Durability {
         if self.error.is_some() {
             return Some(Settled::Acks(plan.without_deletes()));
         }
-        let events: Vec<(SourceId, TicketEvent)> = events
-            .into_iter()
-            .filter(|(s, _)| self.covers(*s))
-            .collect();
+        if self.writer.is_none() {
+            // Nothing is stored: the events are freed on the pool (a capture's events are many
+            // small allocations) while the loop goes on.
+            zdwatch_core::parallel::drop_later(events);
+            return Some(Settled::Acks(plan));
+        }
+        let (events, unstored): (Vec<_>, Vec<_>) =
+            events.into_iter().partition(|(s, _)| self.covers(*s));
+        zdwatch_core::parallel::drop_later(unstored);
         // A plan with nothing to store still waits for the jobs before it: it may hold the
         // delete of a duplicate whose first copy is in one of them.
         if events.is_empty() && self.in_flight_jobs == 0 {
@@ -289,4 +294,240 @@ pub async fn stop_requested(ctrl_c: bool) {
     }
     #[cfg(not(unix))]
     ctrl_c.await;
+}
+
+/// A message decoded, with what acknowledges it.
+#[derive(Debug)]
+pub struct Decoded {
+    pub source: SourceId,
+    pub receipt: Option<String>,
+    pub event: TicketEvent,
+}
+
+/// Decodes a batch on every core, keeping its order.
+pub fn decode(batch: Vec<zdwatch_sources::Message>) -> Vec<Decoded> {
+    let mut heads = Vec::with_capacity(batch.len());
+    let bodies = batch
+        .into_iter()
+        .map(|m| {
+            let source = m.source;
+            let (body, receipt) = m.into_received();
+            heads.push((source, receipt));
+            body
+        })
+        .collect();
+    heads
+        .into_iter()
+        .zip(zdwatch_core::event::decode_many(bodies))
+        .map(|((source, receipt), event)| Decoded {
+            source,
+            receipt,
+            event,
+        })
+        .collect()
+}
+
+/// What the sources said, in the order they said it, with batches decoded.
+#[derive(Debug)]
+pub enum Staged {
+    Batch(Vec<Decoded>),
+    Status(SourceId, zdwatch_sources::SourceStatus),
+    Finished(SourceId),
+}
+
+/// Decoding off the event loop: what the sources deliver goes to a thread of its own, which
+/// decodes each batch (on every core) and hands everything back in the order it came, so the
+/// loop holds one batch while the next is decoded and a key never waits for a decode.
+pub struct DecodeStage {
+    to: Option<std::sync::mpsc::SyncSender<Vec<zdwatch_sources::SourceEvent>>>,
+    from: mpsc::Receiver<Vec<Staged>>,
+    in_flight: usize,
+}
+
+/// Deliveries handed to the stage and not yet taken back, at most: enough to keep both sides
+/// busy, few enough that a slow loop stops taking from the sources (which then wait).
+const STAGE_DEPTH: usize = 2;
+
+impl DecodeStage {
+    pub fn start() -> DecodeStage {
+        let (to, inbox) =
+            std::sync::mpsc::sync_channel::<Vec<zdwatch_sources::SourceEvent>>(STAGE_DEPTH);
+        let (outbox, from) = mpsc::channel(STAGE_DEPTH);
+        std::thread::Builder::new()
+            .name("zdwatch-decode".into())
+            .spawn(move || {
+                for delivery in inbox {
+                    let staged = stage(delivery);
+                    if outbox.blocking_send(staged).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map(drop)
+            .unwrap_or_else(|e| tracing::error!("no decoding thread: {e}"));
+        DecodeStage {
+            to: Some(to),
+            from,
+            in_flight: 0,
+        }
+    }
+
+    /// Whether the stage takes another delivery now.
+    pub fn has_room(&self) -> bool {
+        self.in_flight < STAGE_DEPTH
+    }
+
+    /// Whether something handed over has not come back yet.
+    pub fn is_busy(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    /// Hands a delivery over; decoded here when the thread is gone (it cannot be lost).
+    pub fn send(&mut self, delivery: Vec<zdwatch_sources::SourceEvent>) -> Option<Vec<Staged>> {
+        let Some(to) = &self.to else {
+            return Some(stage(delivery));
+        };
+        match to.try_send(delivery) {
+            Ok(()) => {
+                self.in_flight += 1;
+                None
+            }
+            Err(
+                std::sync::mpsc::TrySendError::Full(delivery)
+                | std::sync::mpsc::TrySendError::Disconnected(delivery),
+            ) => Some(stage(delivery)),
+        }
+    }
+
+    /// The next delivery decoded (waits for it).
+    pub async fn recv(&mut self) -> Vec<Staged> {
+        match self.from.recv().await {
+            Some(staged) => {
+                self.in_flight -= 1;
+                staged
+            }
+            None => {
+                // The thread is gone (it panicked) with what it held: those messages were not
+                // acknowledged, so they come back after their visibility timeout; from now on
+                // deliveries are decoded on the loop.
+                tracing::error!("the decoding thread stopped; decoding on the event loop");
+                self.in_flight = 0;
+                self.to = None;
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// A delivery's batches decoded (batches that came together, merged: they are stored in one
+/// journal transaction), its other news as it came.
+fn stage(delivery: Vec<zdwatch_sources::SourceEvent>) -> Vec<Staged> {
+    use zdwatch_sources::SourceEvent;
+    let mut out = Vec::new();
+    let mut merged = Vec::new();
+    for event in delivery {
+        let other = match event {
+            SourceEvent::Batch(mut b) => {
+                merged.append(&mut b);
+                continue;
+            }
+            SourceEvent::Status(id, s) => Staged::Status(id, s),
+            SourceEvent::Finished(id) => Staged::Finished(id),
+        };
+        if !merged.is_empty() {
+            out.push(Staged::Batch(decode(std::mem::take(&mut merged))));
+        }
+        out.push(other);
+    }
+    if !merged.is_empty() {
+        out.push(Staged::Batch(decode(merged)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zdwatch_sources::{Message, SourceEvent, SourceStatus};
+
+    fn batch(source: SourceId, ids: &[&str]) -> SourceEvent {
+        SourceEvent::Batch(
+            ids.iter()
+                .map(|id| Message {
+                    source,
+                    body: format!(
+                        r#"{{"type":"zen:event-type:ticket.created","id":"{id}","time":"2026-01-01T00:00:00Z","detail":{{"id":"1"}}}}"#
+                    )
+                    .into_bytes(),
+                    message_id: Some(format!("m-{id}")),
+                    receipt: Some(format!("r-{id}")),
+                    received_at: jiff::Timestamp::UNIX_EPOCH,
+                })
+                .collect(),
+        )
+    }
+
+    /// What one source says about itself comes after its events that came before it (a
+    /// recording is "read" only once its last events are in), batches that came together are
+    /// merged, and each event keeps its receipt.
+    #[test]
+    fn the_decoding_stage_keeps_the_order_the_sources_spoke_in() {
+        let describe = |staged: Vec<Staged>| -> Vec<String> {
+            staged
+                .into_iter()
+                .map(|s| match s {
+                    Staged::Batch(b) => b
+                        .iter()
+                        .map(|d| {
+                            format!(
+                                "{}:{}:{}",
+                                d.source,
+                                d.event.envelope.webhook_id.as_deref().unwrap_or("?"),
+                                d.receipt.as_deref().unwrap_or("?")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    Staged::Status(id, _) => format!("status {id}"),
+                    Staged::Finished(id) => format!("finished {id}"),
+                })
+                .collect()
+        };
+        let delivery = || {
+            vec![
+                batch(0, &["a", "b"]),
+                batch(1, &["c"]),
+                SourceEvent::Status(1, SourceStatus::Connected),
+                batch(0, &["d"]),
+                SourceEvent::Finished(0),
+            ]
+        };
+        let want = [
+            "0:a:r-a 0:b:r-b 1:c:r-c",
+            "status 1",
+            "0:d:r-d",
+            "finished 0",
+        ];
+        assert_eq!(describe(stage(delivery())), want);
+        // Through the thread, several deliveries in a row, as the event loop hands them over.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        rt.block_on(async {
+            let mut stage = DecodeStage::start();
+            let mut got = Vec::new();
+            for _ in 0..5 {
+                while !stage.has_room() {
+                    got.extend(describe(stage.recv().await));
+                }
+                if let Some(now) = stage.send(delivery()) {
+                    got.extend(describe(now));
+                }
+            }
+            while stage.is_busy() {
+                got.extend(describe(stage.recv().await));
+            }
+            assert_eq!(got, want.repeat(5));
+        });
+    }
 }

@@ -21,8 +21,8 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use crate::app::{App, Effect, Msg};
-use crate::ingest::{Durability, Settled};
-use zdwatch_sources::{Message, SourceEvent, SourceSet};
+use crate::ingest::{Durability, Settled, Staged};
+use zdwatch_sources::SourceSet;
 
 /// At most one frame per interval, and only when something changed.
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -134,6 +134,8 @@ where
     frames.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut buffer = Vec::with_capacity(64);
     let mut keys = Vec::with_capacity(64);
+    // Deliveries are decoded on a thread of their own while the loop holds the one before.
+    let mut stage = crate::ingest::DecodeStage::start();
     let (mut sources_open, mut input_open) = (true, true);
     app.set_journaled(durability.has_journal());
     if let Ok(size) = terminal.size() {
@@ -142,7 +144,7 @@ where
     while !app.quit() {
         // Keys first, all that are waiting, then the frame, then the journal's word, then events:
         // however busy the sources, a key waits for at most the update in progress.
-        let taking = sources_open && !durability.is_busy();
+        let taking = sources_open && !durability.is_busy() && stage.has_room();
         let pending = tokio::select! {
             biased;
             n = input.recv_many(&mut keys, 64), if input_open => {
@@ -185,28 +187,16 @@ where
                 if n == 0 {
                     sources_open = false;
                 }
-                // Batches that arrived together are stored in one journal transaction.
-                let mut out = Vec::new();
-                let mut merged: Vec<Message> = Vec::new();
-                for event in buffer.drain(..) {
-                    let msg = match event {
-                        SourceEvent::Batch(mut b) => {
-                            merged.append(&mut b);
-                            continue;
-                        }
-                        SourceEvent::Status(id, s) => Msg::Status(id, s),
-                        SourceEvent::Finished(id) => Msg::Finished(id),
-                    };
-                    if !merged.is_empty() {
-                        out.extend(app.update(Msg::Batch(std::mem::take(&mut merged)), clock()));
+                if buffer.is_empty() {
+                    Vec::new()
+                } else {
+                    match stage.send(std::mem::take(&mut buffer)) {
+                        Some(staged) => take_in(staged, app, &clock),
+                        None => Vec::new(),
                     }
-                    out.extend(app.update(msg, clock()));
                 }
-                if !merged.is_empty() {
-                    out.extend(app.update(Msg::Batch(merged), clock()));
-                }
-                out
             },
+            staged = stage.recv(), if stage.is_busy() => take_in(staged, app, &clock),
         };
         for effect in pending {
             carry_out(effect, app, &sources, &mut durability, effects, &clock).await;
@@ -218,6 +208,20 @@ where
     }
     sources.shutdown().await;
     Ok(())
+}
+
+/// What the sources delivered, decoded, into the app (in the order it came); what it asks for.
+fn take_in(staged: Vec<Staged>, app: &mut App, clock: &impl Fn() -> Timestamp) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for s in staged {
+        let msg = match s {
+            Staged::Batch(batch) => Msg::Decoded(batch),
+            Staged::Status(id, status) => Msg::Status(id, status),
+            Staged::Finished(id) => Msg::Finished(id),
+        };
+        out.extend(app.update(msg, clock()));
+    }
+    out
 }
 
 /// Carries out one thing the app asked for.

@@ -2,29 +2,26 @@
 //! loop), history and recalled timelines from the journal, and the sources' state and health.
 
 use super::{App, Effect, SourceState};
-use crate::ingest::AckPlan;
+use crate::ingest::{AckPlan, Decoded};
 use zdwatch_core::event::digest::from_digest;
-use zdwatch_core::event::{Received, TicketEvent, decode, decode_many};
+use zdwatch_core::event::{Received, TicketEvent, decode};
 use zdwatch_journal::StoredEvent;
-use zdwatch_sources::{Message, ProblemKind, SourceId, SourceStatus};
+use zdwatch_sources::{ProblemKind, SourceId, SourceStatus};
 
 impl App {
     /// Holds a batch's events at once (the screen needs no disk) and asks the loop to store them
     /// and then acknowledge their messages (`crate::ingest`).
-    pub(super) fn ingest(&mut self, batch: Vec<Message>, effects: &mut Vec<Effect>) {
+    pub(super) fn ingest(&mut self, batch: Vec<Decoded>, effects: &mut Vec<Effect>) {
         let handled = AckPlan::handled(self.config.delivery);
         let mut acks = AckPlan::default();
-        let mut ids: Vec<SourceId> = Vec::with_capacity(batch.len());
-        let mut bodies: Vec<Received> = Vec::with_capacity(batch.len());
-        for m in batch {
-            let source = m.source;
-            let (body, receipt) = m.into_received();
+        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
+        for Decoded {
+            source,
+            receipt,
+            mut event,
+        } in batch
+        {
             acks.add(source, receipt, handled);
-            ids.push(source);
-            bodies.push(body);
-        }
-        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(ids.len());
-        for (source, mut event) in ids.into_iter().zip(decode_many(bodies)) {
             if let Some(s) = self.sources.get_mut(source) {
                 // A recording is read, not received: it has no rate.
                 if s.health.live {

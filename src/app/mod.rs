@@ -69,7 +69,10 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Paste(String),
+    /// Messages as received (decoded by the app).
     Batch(Vec<Message>),
+    /// Messages decoded before they reached the app (the event loop's decoding thread).
+    Decoded(Vec<crate::ingest::Decoded>),
     Status(SourceId, SourceStatus),
     Finished(SourceId),
     Tick,
@@ -392,7 +395,8 @@ impl App {
                 events,
                 result,
             } => self.saved(&path, events, result),
-            Msg::Batch(batch) => self.ingest(batch, &mut effects),
+            Msg::Batch(batch) => self.ingest(crate::ingest::decode(batch), &mut effects),
+            Msg::Decoded(batch) => self.ingest(batch, &mut effects),
             Msg::Status(id, status) => self.source_status(id, status),
             Msg::Finished(id) => {
                 if let Some(s) = self.sources.get_mut(id) {
