@@ -82,7 +82,7 @@ fn ingest(c: &mut Criterion) {
 /// with digests).
 fn million() -> PathBuf {
     const N: u64 = 1_000_000;
-    let path = scratch("million-v3.db");
+    let path = scratch("million-v4.db");
     let count = |p: &Path| {
         Journal::open_read_only(p)
             .and_then(|j| j.count())

@@ -113,7 +113,7 @@ fn loaded(n: usize) -> App {
     let mut app = App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
     app.load_history(history);
     assert_eq!(app.store().len(), n, "every event held");
-    app.update(Msg::Resize(160, 45), Timestamp::now());
+    app.update(Msg::Resize(200, 60), Timestamp::now());
     app
 }
 
@@ -138,9 +138,10 @@ fn scale(c: &mut Criterion) {
             })
         });
         // A bare word searches the summary, subject and comment: text held only in the compressed
-        // body, so every event is decoded again (the one filter that does).
+        // body. Events whose text lacks one of the word's three-byte sequences are ruled out
+        // undecoded; the others are decoded again.
         let word = Filter::parse("refund").unwrap_or_else(|e| panic!("{e:?}"));
-        group.bench_function("filter by a word (decodes every event)", |b| {
+        group.bench_function("filter by a word (refund)", |b| {
             b.iter(|| {
                 app.apply_filter(word.clone());
                 app.stream().visible.len()
@@ -168,8 +169,8 @@ fn scale(c: &mut Criterion) {
             })
         });
         let mut terminal =
-            Terminal::new(TestBackend::new(160, 45)).unwrap_or_else(|e| panic!("{e}"));
-        group.bench_function("draw a frame (stream, 160x45)", |b| {
+            Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("{e}"));
+        group.bench_function("draw a frame (stream, 200x60)", |b| {
             b.iter(|| {
                 terminal
                     .draw(|f| zdwatch::ui::draw(f, &app))

@@ -54,6 +54,7 @@ pub fn decode(msg: Received) -> TicketEvent {
         raw: Vec::new(),
         raw_is_json: false,
         source: None,
+        trigrams: None,
     };
 
     // The tree borrows from the body; the body goes into the event once it is read.

@@ -11,13 +11,15 @@
 use jiff::Timestamp;
 
 use super::{Comment, Format, Kind, Received, TicketEvent, TicketSnapshot};
+use crate::filter::Trigrams;
 
 /// The version of the decoder's output that digests describe.
-pub const DIGEST_VERSION: u8 = 1;
+pub const DIGEST_VERSION: u8 = 2;
 
 /// The digest of `e`: its format, kind, ids, times, status change, tags, the ticket's status,
-/// priority, channel, ids, tags and creation time, and its comment's author. Not its texts
-/// (subject, comment), nor anything only the detail screens show.
+/// priority, channel, ids, tags and creation time, its comment's author, and the three-byte
+/// sequences of what a word search reads ([`Trigrams`]). Not its texts (subject, comment), nor
+/// anything only the detail screens show.
 pub fn digest(e: &TicketEvent) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(64 + e.event_id.len()));
     w.0.push(DIGEST_VERSION);
@@ -71,6 +73,7 @@ pub fn digest(e: &TicketEvent) -> Vec<u8> {
             w.opt_text(c.author_name.as_deref());
         }
     }
+    w.0.extend_from_slice(&e.search_trigrams().to_bytes());
     w.0
 }
 
@@ -98,6 +101,7 @@ struct Read {
     tags_removed: Vec<String>,
     ticket: TicketSnapshot,
     comment: Option<Comment>,
+    trigrams: Trigrams,
 }
 
 fn read(bytes: &[u8]) -> Option<Read> {
@@ -154,9 +158,7 @@ fn read(bytes: &[u8]) -> Option<Read> {
         }),
         _ => return None,
     };
-    if !r.0.is_empty() {
-        return None;
-    }
+    let trigrams = Trigrams::from_bytes(r.0.try_into().ok()?);
     Some(Read {
         event_id,
         format,
@@ -170,6 +172,7 @@ fn read(bytes: &[u8]) -> Option<Read> {
         tags_removed,
         ticket,
         comment,
+        trigrams,
     })
 }
 
@@ -202,6 +205,7 @@ impl Read {
             raw: msg.body,
             raw_is_json: false,
             source: None,
+            trigrams: Some(self.trigrams),
         }
     }
 }
@@ -254,6 +258,7 @@ pub fn digested(e: &TicketEvent) -> TicketEvent {
         envelope: Default::default(),
         problem: None,
         raw_is_json: false,
+        trigrams: Some(e.search_trigrams()),
     }
 }
 

@@ -93,14 +93,31 @@ impl Fields for TicketEvent {
         TicketEvent::order_time(self)
     }
     fn contains_text(&self, word: &str) -> bool {
-        let hay = [
-            Some(summary(self)),
-            self.ticket.subject.clone(),
-            self.comment.as_ref().and_then(|c| c.body.clone()),
-            Some(self.kind.as_str().to_string()),
-        ];
-        hay.iter()
+        self.searched_texts()
+            .iter()
             .flatten()
-            .any(|h| h.to_lowercase().contains(word))
+            .any(|h| h.contains(word))
+    }
+}
+
+impl TicketEvent {
+    /// What a word search reads, lower-cased, each text on its own (a word is not found across
+    /// two): the summary, the subject, the comment and the kind.
+    pub fn searched_texts(&self) -> [Option<String>; 4] {
+        [
+            Some(summary(self).to_lowercase()),
+            self.ticket.subject.as_deref().map(str::to_lowercase),
+            self.comment
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .map(str::to_lowercase),
+            Some(self.kind.as_str().to_lowercase()),
+        ]
+    }
+
+    /// The three-byte sequences of [`TicketEvent::searched_texts`] (those its journal digest
+    /// gave, for an event read from one: its texts are not there).
+    pub fn search_trigrams(&self) -> super::Trigrams {
+        self.trigrams.unwrap_or_else(|| super::Trigrams::of(self))
     }
 }

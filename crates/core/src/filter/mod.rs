@@ -8,6 +8,7 @@ mod eval;
 mod fields;
 mod parse;
 mod prefilter;
+pub mod trigrams;
 mod unseen;
 pub mod vocabulary;
 
@@ -21,6 +22,7 @@ use crate::event::Format;
 pub use fields::Fields;
 pub use parse::parse;
 pub use prefilter::Prefilter;
+pub use trigrams::Trigrams;
 
 /// A compiled filter; the empty filter matches everything.
 #[derive(Clone, Debug, PartialEq)]

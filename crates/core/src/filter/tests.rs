@@ -47,6 +47,7 @@ fn event() -> TicketEvent {
         raw: vec![],
         raw_is_json: false,
         source: Some("zendesk-debug".into()),
+        trigrams: None,
     }
 }
 

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::bodies::{Bodies, Packed};
 use crate::event::{Format, Kind, TicketEvent};
-use crate::filter::IdField;
+use crate::filter::{IdField, Trigrams};
 
 /// An interned string; 0 is "none".
 pub type Sym = u32;
@@ -115,7 +115,7 @@ impl Interner {
     }
 }
 
-/// A held event: ~150 bytes plus its compressed body.
+/// A held event: ~190 bytes plus its compressed body.
 #[derive(Debug)]
 pub struct Record {
     pub order_time: Timestamp,
@@ -125,6 +125,8 @@ pub struct Record {
     ids: [u64; 7],
     /// The body with the SQS message id in front (see [`Record::new`]).
     body: Packed,
+    /// What a word search reads, as three-byte sequences (rules most events out undecoded).
+    pub trigrams: Trigrams,
     pub kind: Sym,
     pub previous: Sym,
     pub current: Sym,
@@ -156,7 +158,7 @@ fn id_slot(field: IdField) -> usize {
 impl Record {
     pub fn new(e: &TicketEvent, strings: &mut Interner, bodies: &mut Bodies) -> Record {
         let body = bodies.pack(&Record::framed(e));
-        Record::with_body(e, strings, body)
+        Record::with_body(e, strings, body, e.search_trigrams())
     }
 
     /// The body as a record holds it before compression: the SQS message id in front, because
@@ -181,8 +183,14 @@ impl Record {
         framed
     }
 
-    /// The record of `e` whose framed body ([`Record::framed`]) was packed already.
-    pub fn with_body(e: &TicketEvent, strings: &mut Interner, body: Packed) -> Record {
+    /// The record of `e` whose framed body ([`Record::framed`]) was packed, and whose searched
+    /// text's sequences were found, already.
+    pub fn with_body(
+        e: &TicketEvent,
+        strings: &mut Interner,
+        body: Packed,
+        trigrams: Trigrams,
+    ) -> Record {
         let t = &e.ticket;
         let ids = [
             t.group_id,
@@ -203,6 +211,7 @@ impl Record {
             ticket_id: e.ticket_id.unwrap_or(0),
             ids: ids.map(|id| id.unwrap_or(0)),
             body,
+            trigrams,
             kind: strings.intern(e.kind.as_str()),
             previous: strings.intern_opt(e.previous.as_deref()),
             current: strings.intern_opt(e.current.as_deref()),

@@ -14,7 +14,7 @@ use super::Dedupe;
 use super::bodies::{Bodies, Packed};
 use super::compact::{Interner, Record};
 use crate::event::{Format, Received, TicketEvent, decode};
-use crate::filter::{Fields, IdField, TagScope};
+use crate::filter::{Fields, IdField, TagScope, Trigrams};
 
 /// Position of an event in arrival order; stays valid (and unique) after older events are evicted.
 pub type Seq = u64;
@@ -91,7 +91,7 @@ impl EventStore {
             return None;
         }
         let body = self.bodies.pack(&Record::framed(event));
-        Some(self.add(event, body))
+        Some(self.add(event, body, event.search_trigrams()))
     }
 
     /// [`EventStore::insert`] for each event in turn (a repeat within `events` is the duplicate
@@ -111,12 +111,16 @@ impl EventStore {
             .bodies
             .pack_many(&kept, |e| Record::framed(e))
             .into_iter();
+        let mut trigrams =
+            crate::parallel::map_in_order(kept, TicketEvent::search_trigrams).into_iter();
         new.into_iter()
             .zip(events)
             .map(|(new, e)| {
                 // Only new events had their bodies packed.
-                let body = if new { bodies.next()? } else { return None };
-                Some(self.add(e, body))
+                if !new {
+                    return None;
+                }
+                Some(self.add(e, bodies.next()?, trigrams.next()?))
             })
             .collect()
     }
@@ -132,7 +136,7 @@ impl EventStore {
     }
 
     /// Holds a new event whose framed body is packed.
-    fn add(&mut self, event: &TicketEvent, body: Packed) -> Seq {
+    fn add(&mut self, event: &TicketEvent, body: Packed, trigrams: Trigrams) -> Seq {
         let seq = self.next_seq();
         self.counters.total += 1;
         match event.format {
@@ -150,7 +154,7 @@ impl EventStore {
                 }
             }
         }
-        let record = Record::with_body(event, &mut self.strings, body);
+        let record = Record::with_body(event, &mut self.strings, body, trigrams);
         self.body_bytes += record.body_size();
         self.events.push_back(record);
         if self.events.len() > self.capacity {
@@ -426,8 +430,12 @@ impl Fields for Held<'_> {
         self.record.order_time
     }
     /// Words are searched in the decoded event (its summary, subject and comment), but most
-    /// events are ruled out from their body alone, without decoding it.
+    /// events are ruled out from their text's three-byte sequences, or from their body, without
+    /// decoding it.
     fn contains_text(&self, word: &str) -> bool {
+        if !self.record.trigrams.may_contain(word) {
+            return false;
+        }
         let Some((message_id, body)) = self.record.body(&self.store.bodies) else {
             return false;
         };
