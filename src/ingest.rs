@@ -316,9 +316,16 @@ pub fn decode(batch: Vec<zdwatch_sources::Message>) -> Vec<Decoded> {
             body
         })
         .collect();
+    // The searched text's sequences are found here, on every core, once: the store and the
+    // journal's digest both keep them.
+    let events = zdwatch_core::parallel::map_in_order(bodies, |body| {
+        let mut e = zdwatch_core::event::decode(body);
+        e.trigrams = Some(e.search_trigrams());
+        e
+    });
     heads
         .into_iter()
-        .zip(zdwatch_core::event::decode_many(bodies))
+        .zip(events)
         .map(|((source, receipt), event)| Decoded {
             source,
             receipt,

@@ -87,8 +87,9 @@ pub struct TicketEvent {
     pub raw_is_json: bool,
     /// The queue or file it was read from (its short name), set by whoever read it.
     pub source: Option<std::sync::Arc<str>>,
-    /// What a word search reads, as three-byte sequences, when the text itself is not here (an
-    /// event read from a journal's digest); `None` when decoded from its body.
+    /// What a word search reads, as three-byte sequences, when already found (by whoever decoded
+    /// the event, or read from a journal's digest, which has no texts); `None`: found on demand
+    /// ([`TicketEvent::search_trigrams`]).
     pub trigrams: Option<crate::filter::Trigrams>,
 }
 
