@@ -937,3 +937,35 @@ fn an_event_whose_time_cannot_be_read_is_not_shown_at_the_time_it_was_read() {
         "{detail}"
     );
 }
+
+/// Rows are decoded once and kept for the frames after (drawing a tall screen with a million
+/// held decoded every row every frame): what is shown stays exactly what the store holds — an
+/// event that left memory is not shown from what was decoded before, and masking still applies.
+#[test]
+fn rows_decoded_for_the_screen_are_what_the_store_holds_until_they_leave_it() {
+    let mut config = config(Delivery::Peek);
+    config.max_events = 3;
+    let mut app = App::new(config, "", now()).unwrap();
+    let bodies = sample_bodies();
+    assert!(bodies.len() > 6);
+    feed(&mut app, &bodies[..3]);
+    let first = app.store().first_seq();
+    let before: Vec<_> = (first..first + 3).map(|s| app.shown(s)).collect();
+    assert!(before.iter().all(Option::is_some));
+    // Asked again: the same events, from what was decoded.
+    for (i, s) in (first..first + 3).enumerate() {
+        assert_eq!(app.shown(s), before[i]);
+        assert_eq!(app.shown(s), app.store().get(s));
+    }
+    feed(&mut app, &bodies[3..6]);
+    for s in first..first + 3 {
+        assert_eq!(app.shown(s), None, "event {s} left memory");
+    }
+    let newest = app.store().next_seq() - 1;
+    let plain = app.shown(newest).unwrap();
+    key(&mut app, KeyCode::Char('M'));
+    assert!(app.mask());
+    let masked = app.shown(newest).unwrap();
+    assert_eq!(masked, zdwatch_core::event::mask::event(&plain));
+    assert_ne!(masked, plain, "masking hides its customer text");
+}

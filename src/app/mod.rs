@@ -246,7 +246,21 @@ pub struct App {
     quit: bool,
     /// Something changed since the last frame.
     dirty: bool,
+    /// Events decoded for the screen lately: the rows on screen are drawn every frame, and
+    /// decoding them again each time cost most of a frame with many events held.
+    decoded: std::cell::RefCell<Decoded>,
 }
+
+/// The last [`DECODED_ROWS`] events decoded for the screen, by sequence number (a held event
+/// never changes; one that left memory is not looked up here).
+#[derive(Default)]
+struct Decoded {
+    events: std::collections::HashMap<Seq, zdwatch_core::event::TicketEvent>,
+    order: std::collections::VecDeque<Seq>,
+}
+
+/// Enough for every row of a tall screen and the rows around it.
+const DECODED_ROWS: usize = 512;
 
 impl App {
     /// The key bindings in effect: every key hint on screen names these.
@@ -288,6 +302,7 @@ impl App {
             })
             .collect();
         Ok(App {
+            decoded: Default::default(),
             dashboard: DashboardView::default(),
             mask: false,
             store: EventStore::new(config.max_events),
@@ -573,12 +588,31 @@ impl App {
 
     /// An event as the screen shows it: with customer data hidden while masking.
     pub fn shown(&self, seq: Seq) -> Option<zdwatch_core::event::TicketEvent> {
-        let e = self.store.get(seq)?;
+        let e = self.decoded(seq)?;
         Some(if self.mask {
             zdwatch_core::event::mask::event(&e)
         } else {
             e
         })
+    }
+
+    /// A held event decoded, from the events decoded lately when it is among them.
+    fn decoded(&self, seq: Seq) -> Option<zdwatch_core::event::TicketEvent> {
+        // Still held (an event that left memory is not shown from here).
+        self.store.held(seq)?;
+        let mut decoded = self.decoded.borrow_mut();
+        if let Some(e) = decoded.events.get(&seq) {
+            return Some(e.clone());
+        }
+        let e = self.store.get(seq)?;
+        if decoded.order.len() >= DECODED_ROWS {
+            if let Some(old) = decoded.order.pop_front() {
+                decoded.events.remove(&old);
+            }
+        }
+        decoded.order.push_back(seq);
+        decoded.events.insert(seq, e.clone());
+        Some(e)
     }
 
     /// A user's name when known (and not masked).

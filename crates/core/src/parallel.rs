@@ -32,14 +32,6 @@ pub fn map_in_order_with<T: Send, S, R: Send>(
         .collect()
 }
 
-/// Drops `items` on rayon's pool (many small allocations each, freed on every core).
-pub fn drop_in_parallel<T: Send>(items: Vec<T>) {
-    if items.len() < PARALLEL_FROM {
-        return;
-    }
-    items.into_par_iter().with_min_len(64).for_each(drop);
-}
-
 /// Drops `items` on rayon's pool without waiting for it (a batch's events freed while the caller
 /// goes on).
 pub fn drop_later<T: Send + 'static>(items: Vec<T>) {
