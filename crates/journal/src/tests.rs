@@ -404,6 +404,14 @@ fn a_stored_comment_redaction_rewrites_the_earlier_bodies_of_that_comment() {
         r#"{"comment":{"id":"56","body":"KeepThisOne","is_public":true}}"#,
     );
     assert_eq!(j.append("q", [&added, &other]).ok(), Some(2));
+    let digests = |j: &Journal| -> Vec<bool> {
+        j.ticket(7, 100)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.digest.is_some())
+            .collect()
+    };
+    assert_eq!(digests(&j), [true, true]);
     let redacted = webhook_at(
         "a3",
         7,
@@ -422,6 +430,9 @@ fn a_stored_comment_redaction_rewrites_the_earlier_bodies_of_that_comment() {
     assert!(bodies.iter().all(|b| !b.contains("RedactMe")), "{bodies:?}");
     assert!(bodies[0].contains(zdwatch_core::event::mask::REDACTED));
     assert!(bodies[1].contains("KeepThisOne"), "another comment stays");
+    // The rewritten body's digest (with the search bits of the removed text) is gone; reopening
+    // decodes that body instead. The others keep theirs.
+    assert_eq!(digests(&j), [false, true, true]);
 }
 
 #[test]

@@ -130,8 +130,9 @@ impl Journal {
     }
 }
 
-/// Rewrites the stored bodies of `ticket` that hold comment `comment` with its text redacted
-/// (`secure_delete` is on: the old text is overwritten in the file, not only unlinked).
+/// Rewrites the stored bodies of `ticket` that hold comment `comment` with its text redacted, and
+/// drops their digests (`secure_delete` is on: the old text is overwritten in the file, not only
+/// unlinked).
 fn redact(tx: &rusqlite::Transaction<'_>, ticket: i64, comment: u64) -> rusqlite::Result<()> {
     let mut rewritten = Vec::new();
     {
@@ -144,7 +145,10 @@ fn redact(tx: &rusqlite::Transaction<'_>, ticket: i64, comment: u64) -> rusqlite
             }
         }
     }
-    let mut update = tx.prepare_cached("UPDATE events SET raw = ?2 WHERE seq = ?1")?;
+    // Its digest goes too: it holds the search bits of the text that was removed (reopening
+    // decodes the redacted body instead).
+    let mut update =
+        tx.prepare_cached("UPDATE events SET raw = ?2, digest = NULL WHERE seq = ?1")?;
     for (seq, raw) in rewritten {
         update.execute(params![seq, raw])?;
     }
