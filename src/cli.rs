@@ -54,8 +54,12 @@ pub enum Command {
     TestPattern(TestPatternArgs),
     /// Write a reproducible capture of the demo simulation to stdout.
     Demo(DemoArgs),
-    /// Put events onto an event bus or a queue, to test rules and consumers.
+    /// Put events onto an event bus or a queue, or post them to a webhook relay signed as Zendesk
+    /// signs them, to test rules, consumers and relays.
     Send(SendArgs),
+    /// Relay Zendesk webhooks to an event bus: check each request's signature, put its event on
+    /// the bus (PutEvents). The secret comes from ZENDESK_WEBHOOK_SECRET.
+    Relay(RelayArgs),
     /// Remove the personal queues and rules that `--bus` runs left behind (a crash, --keep).
     Gc(GcArgs),
     /// Check what reading a queue or a bus needs: credentials, identity, region, permissions, attachment
@@ -115,7 +119,7 @@ pub struct ConfigArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("to").required(true).args(["to_bus", "to_queue"])))]
+#[command(group(clap::ArgGroup::new("to").required(true).args(["to_bus", "to_queue", "to_webhook"])))]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["file", "demo"])))]
 pub struct SendArgs {
     /// Put the events on this event bus (name or ARN) with PutEvents, ten at a time.
@@ -125,6 +129,13 @@ pub struct SendArgs {
     /// Send the bodies, as they are, to this queue (URL, name or ARN).
     #[arg(long, value_name = "QUEUE")]
     pub to_queue: Option<String>,
+
+    /// Post each webhook event (the Zendesk payload inside each body) to this URL as Zendesk
+    /// would: signed with the secret in ZENDESK_WEBHOOK_SECRET, retried on 409, and on 429 and
+    /// 503 with a Retry-After under a minute. Events Connector events have no webhook form and are
+    /// skipped.
+    #[arg(long, value_name = "URL")]
+    pub to_webhook: Option<String>,
 
     /// Captures or journals to send (repeatable).
     #[arg(long, value_name = "PATH")]
@@ -155,6 +166,33 @@ pub struct SendArgs {
     /// for CI and scripts (README, "Machine-readable results"). The exit code is the same.
     #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
     pub format: ResultFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// The address to listen on: 127.0.0.1:8080, or 0.0.0.0:8080 in a container; port 0 takes a
+    /// free port (the address is printed on stderr).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+
+    /// The event bus (name or ARN) the events are put on.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub bus: String,
+
+    /// The Source of every event put (never "aws.…": EventBridge keeps those for AWS). A rule
+    /// or a pattern can match it: {"source": ["zendesk.webhook"]}.
+    #[arg(long, default_value = zdwatch_relay::DEFAULT_SOURCE)]
+    pub source: String,
+
+    /// How old (or how far ahead of this machine's clock) a signed request may be: a captured
+    /// request cannot be replayed later.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = zdwatch_core::filter::parse_duration)]
+    pub max_age: jiff::SignedDuration,
+
+    /// The environment variable holding the webhook's signing secret (never a flag: it would
+    /// land in shell history).
+    #[arg(long, value_name = "NAME", default_value = zdwatch_relay::SECRET_VARIABLE)]
+    pub secret_env: String,
 }
 
 #[derive(Debug, Args)]

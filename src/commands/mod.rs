@@ -9,6 +9,7 @@ mod export;
 mod gc;
 mod journal;
 mod monitor;
+mod relay;
 mod report;
 mod send;
 pub mod start;
@@ -83,6 +84,7 @@ pub async fn run(mut cli: Cli, settings: crate::config::Config) -> anyhow::Resul
         Some(Command::Report(args)) => report::run(args, &cli.aws).await,
         Some(Command::TestPattern(args)) => test_pattern::run(args, &cli.aws).await,
         Some(Command::Send(args)) => send::run(args, &cli.aws).await,
+        Some(Command::Relay(args)) => relay::run(args, &cli.aws).await,
         Some(Command::Gc(args)) => gc::run(args, &cli.aws).await,
         Some(Command::Journal(args)) => journal::run(args),
         Some(Command::Doctor(args)) => doctor::run(args, &cli.aws).await,

@@ -19,6 +19,9 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
             return Err(Stop::Usage);
         }
     };
+    if let Some(url) = &args.to_webhook {
+        return to_webhook(&args, url, rate).await;
+    }
     let options = aws.options();
     let (target, name) = match (&args.to_bus, &args.to_queue) {
         (Some(bus), _) => {
@@ -142,6 +145,103 @@ pub(crate) async fn run(args: cli::SendArgs, aws: &cli::AwsArgs) -> Outcome {
         }
     );
     Ok(if sent.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `send --to-webhook`: each webhook event of the bodies posted to a relay as Zendesk would post
+/// it; exit 0 when the relay took every one.
+async fn to_webhook(args: &cli::SendArgs, url: &str, rate: f64) -> Outcome {
+    use zdwatch_sources::webhook::{Posted, Webhook, webhook_payload};
+    let variable = zdwatch_relay::SECRET_VARIABLE;
+    let Some(secret) = std::env::var_os(variable).filter(|s| !s.is_empty()) else {
+        crate::say!(
+            "zdwatch: --to-webhook signs as Zendesk does: set {variable} to the webhook's signing secret"
+        );
+        return Err(Stop::Usage);
+    };
+    let webhook = match Webhook::new(url, zdwatch_relay::Secret::new(secret.into_encoded_bytes())) {
+        Ok(w) => w,
+        Err(why) => {
+            crate::say!(
+                "zdwatch: --to-webhook {}: {}",
+                sanitize::sanitize(url),
+                sanitize::sanitize(&why)
+            );
+            return Err(Stop::Usage);
+        }
+    };
+    let mut posted = Posted::default();
+    let post = async |body: &[u8], posted: &mut Posted| match webhook_payload(body) {
+        Some(payload) => webhook.post(&payload, posted).await,
+        None => posted.skipped += 1,
+    };
+    if args.demo {
+        let total = (rate * args.duration.as_secs_f64()).round().max(0.0) as usize;
+        let seed = args.seed.unwrap_or_else(rand::random);
+        let bodies = demo_bodies(total, seed, jiff::Timestamp::now());
+        let start = std::time::Instant::now();
+        for (i, body) in bodies.iter().enumerate() {
+            // Paced: the i-th event goes no earlier than the rate allows.
+            let due = Duration::from_secs_f64(i as f64 / rate);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+            post(body, &mut posted).await;
+        }
+    } else {
+        let mut sources = read_files(args.file.clone()).await?;
+        while let Some(event) = sources.events.recv().await {
+            if let zdwatch_sources::SourceEvent::Batch(batch) = event {
+                for m in batch {
+                    post(&m.body, &mut posted).await;
+                }
+            }
+        }
+        sources.shutdown().await;
+    }
+    if args.format == cli::ResultFormat::Json {
+        let refusals: Vec<&String> = posted.failed.iter().take(10).collect();
+        super::print_json(&serde_json::json!({
+            "command": "send",
+            "webhook": url,
+            "sent": posted.sent,
+            "skipped": posted.skipped,
+            "retries": posted.retries,
+            "refused": posted.failed.len(),
+            "refusals": refusals,
+        }));
+    }
+    crate::say!(
+        "zdwatch: posted {} webhook events to {}{}{}{}",
+        posted.sent,
+        sanitize::sanitize(url),
+        if posted.retries > 0 {
+            format!("; {} retries the answers asked for", posted.retries)
+        } else {
+            String::new()
+        },
+        if posted.skipped > 0 {
+            format!(
+                "; skipped {} bodies with no webhook event (Events Connector events have no webhook form)",
+                posted.skipped
+            )
+        } else {
+            String::new()
+        },
+        if posted.failed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} not taken, e.g. {}",
+                posted.failed.len(),
+                sanitize::sanitize(&posted.failed[0])
+            )
+        }
+    );
+    Ok(if posted.failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

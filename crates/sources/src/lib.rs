@@ -10,6 +10,7 @@ pub mod pages;
 pub mod rules;
 pub mod send;
 pub mod sqs;
+pub mod webhook;
 
 use std::fmt;
 use std::time::Duration;

@@ -9,7 +9,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use serde_json::Value;
 
-use super::sqs::{AwsOptions, classify, sdk_config};
+use super::sqs::{AwsOptions, classify};
 use super::{Problem, ProblemKind};
 
 /// At most ten entries per request, for both APIs.
@@ -79,20 +79,8 @@ struct Refusal {
 
 impl Target {
     pub async fn bus(aws: &AwsOptions, bus: &str) -> Result<Target, Problem> {
-        let config = sdk_config(aws).await;
-        if config.region().is_none() && !bus.starts_with("arn:") {
-            return Err(Problem::new(
-                ProblemKind::NoRegion,
-                "no AWS region configured",
-            ));
-        }
-        let mut builder = aws_sdk_eventbridge::config::Builder::from(&config);
-        // A bus given by ARN is in the ARN's region, whatever the configured one.
-        if let Some(region) = super::bus::bus_region(bus) {
-            builder = builder.region(aws_config::Region::new(region.to_string()));
-        }
         Ok(Target::Bus {
-            client: aws_sdk_eventbridge::Client::from_conf(builder.build()),
+            client: super::bus::client(aws, bus).await?,
             bus: bus.to_string(),
         })
     }

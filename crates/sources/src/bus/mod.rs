@@ -75,6 +75,24 @@ async fn attribute(
         .and_then(|mut a| a.remove(&name)))
 }
 
+/// An EventBridge client for `bus`: in the region its ARN names (the bus is only there), else the
+/// configured one.
+pub async fn client(aws: &AwsOptions, bus: &str) -> Result<aws_sdk_eventbridge::Client, Problem> {
+    let config = sdk_config(aws).await;
+    let mut builder = aws_sdk_eventbridge::config::Builder::from(&config);
+    match bus_region(bus) {
+        Some(region) => builder = builder.region(aws_config::Region::new(region)),
+        None if config.region().is_none() => {
+            return Err(Problem::new(
+                ProblemKind::NoRegion,
+                "no AWS region configured",
+            ));
+        }
+        None => {}
+    }
+    Ok(aws_sdk_eventbridge::Client::from_conf(builder.build()))
+}
+
 /// The region of a bus given by ARN (`arn:aws:events:eu-west-1:123456789012:event-bus/zendesk`).
 pub fn bus_region(bus: &str) -> Option<String> {
     bus.strip_prefix("arn:")

@@ -1,0 +1,151 @@
+//! The relay from Zendesk to EventBridge. Zendesk retired its Events Connector on 1 December 2025;
+//! since then ticket events reach a bus only through a webhook pointed at code that checks the
+//! webhook's signature and calls PutEvents. This crate is that code, in one handler:
+//!
+//! ```text
+//! POST / ──▶ signature::verify ──▶ entry::entry ──▶ bus::put ──▶ answer
+//!            (401: bad, stale)     (400, 413)       (503/429 + Retry-After: Zendesk retries; 502: the bus refused)
+//! ```
+//!
+//! served by `zdwatch relay --listen` (`http::serve`) and by the Lambda function, both through
+//! [`http::router`]. Logs never carry a body or the secret.
+
+pub mod bus;
+pub mod entry;
+pub mod http;
+pub mod signature;
+
+use jiff::{SignedDuration, Timestamp};
+
+pub use entry::DEFAULT_SOURCE;
+pub use signature::Secret;
+
+/// How long a signed request stays acceptable unless configured: Zendesk signs each attempt
+/// when it sends it, so a genuine request is seconds old.
+pub const DEFAULT_WINDOW: SignedDuration = SignedDuration::from_mins(5);
+
+/// Seconds Zendesk is asked to wait before retrying. Zendesk retries a 429 or 503 only when its
+/// `Retry-After` is under 60 seconds (its webhooks API introduction, "Webhook retries").
+pub const RETRY_AFTER_SECONDS: u32 = 10;
+
+/// The environment variable the signing secret is read from unless told otherwise.
+pub const SECRET_VARIABLE: &str = "ZENDESK_WEBHOOK_SECRET";
+
+/// What the relay needs besides an EventBridge client.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The bus, by name or ARN.
+    pub bus: String,
+    /// `Source` of every entry (never `aws.…`).
+    pub source: String,
+    pub secret: Secret,
+    /// How far a signature's timestamp may be from now, either way.
+    pub window: SignedDuration,
+}
+
+/// The relay: checks, converts and puts one webhook at a time.
+pub struct Relay {
+    settings: Settings,
+    client: aws_sdk_eventbridge::Client,
+}
+
+/// The HTTP answer to one webhook request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// Seconds, for a failure Zendesk should retry.
+    pub retry_after: Option<u32>,
+    /// A small JSON document: `{"event_id": …}` on success, `{"error": …}` otherwise.
+    pub body: String,
+}
+
+impl Answer {
+    fn error(status: u16, message: &str) -> Answer {
+        Answer {
+            status,
+            retry_after: None,
+            body: serde_json::json!({ "error": message }).to_string(),
+        }
+    }
+}
+
+impl Relay {
+    /// A relay, or why the settings cannot work (an empty secret, a source PutEvents refuses).
+    pub fn new(settings: Settings, client: aws_sdk_eventbridge::Client) -> Result<Relay, String> {
+        entry::check_source(&settings.source)?;
+        if settings.secret.is_empty() {
+            return Err("the webhook signing secret is empty".into());
+        }
+        if settings.bus.trim().is_empty() {
+            return Err("no event bus given".into());
+        }
+        Ok(Relay { settings, client })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Answers one webhook request: its signature headers and raw body, received at `now`.
+    /// 200 only once the event is on the bus.
+    pub async fn handle(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Answer {
+        let s = &self.settings;
+        if let Err(why) = signature::verify(&s.secret, timestamp, signature, body, now, s.window) {
+            tracing::warn!(reason = %why, bytes = body.len(), "refused a request: signature");
+            // The caller is not told which check failed; the log says.
+            return Answer::error(401, "the webhook signature is missing, wrong or stale");
+        }
+        let entry = match entry::entry(body, &s.source) {
+            Ok(e) => e,
+            Err(why) => {
+                let status = match why {
+                    entry::Refused::TooLarge { .. } => 413,
+                    _ => 400,
+                };
+                tracing::warn!(reason = %why, status, "refused a signed request");
+                return Answer::error(status, &why.to_string());
+            }
+        };
+        match bus::put(&self.client, &s.bus, &entry).await {
+            Ok(id) => {
+                tracing::info!(
+                    event = %entry.event_id,
+                    detail_type = %entry.detail_type,
+                    eventbridge_id = %id,
+                    "put on the bus"
+                );
+                Answer {
+                    status: 200,
+                    retry_after: None,
+                    body: serde_json::json!({ "event_id": entry.event_id, "eventbridge_id": id })
+                        .to_string(),
+                }
+            }
+            Err(failure) if failure.retry => {
+                tracing::warn!(event = %entry.event_id, reason = %failure.reason, "not put; Zendesk is asked to retry");
+                let status = if failure.reason.starts_with("ThrottlingException") {
+                    429
+                } else {
+                    503
+                };
+                Answer {
+                    retry_after: Some(RETRY_AFTER_SECONDS),
+                    ..Answer::error(status, "the event bus is unavailable; try again")
+                }
+            }
+            Err(failure) => {
+                tracing::error!(event = %entry.event_id, reason = %failure.reason, "not put: the bus refused it");
+                Answer::error(
+                    502,
+                    "the event bus refused the event (the relay's log says why)",
+                )
+            }
+        }
+    }
+}

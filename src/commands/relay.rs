@@ -1,0 +1,83 @@
+//! `zdwatch relay`: the Zendesk → EventBridge relay as a plain HTTP server, for containers and for
+//! trying a setup locally (the Lambda function runs the same handler: `crates/relay`).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zdwatch_core::sanitize;
+use zdwatch_relay::{Relay, Secret, Settings};
+
+use super::{Outcome, Stop};
+use crate::cli;
+
+/// Zendesk gives up on a webhook request after about ten seconds: a PutEvents call (with the
+/// SDK's own retries) must be answered before, so that Zendesk sees a 503 it retries rather
+/// than a timeout.
+const PUT_DEADLINE: Duration = Duration::from_secs(8);
+
+pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
+    let Some(secret) = std::env::var_os(&args.secret_env).filter(|s| !s.is_empty()) else {
+        crate::say!(
+            "zdwatch relay: no signing secret: set {} to the webhook's signing secret \
+             (Zendesk Admin Center › Apps and integrations › Webhooks › the webhook › Reveal secret)",
+            sanitize::sanitize(&args.secret_env)
+        );
+        return Err(Stop::Usage);
+    };
+    let client = match zdwatch_sources::bus::client(&aws.options(), &args.bus).await {
+        Ok(c) => c,
+        Err(problem) => {
+            crate::say!(
+                "zdwatch relay: {}: {problem}",
+                sanitize::sanitize(&args.bus)
+            );
+            return Err(Stop::Exit(ExitCode::FAILURE));
+        }
+    };
+    let config = client
+        .config()
+        .to_builder()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_timeout(PUT_DEADLINE)
+                .build(),
+        )
+        .build();
+    let settings = Settings {
+        bus: args.bus.clone(),
+        source: args.source.clone(),
+        secret: Secret::new(secret.into_encoded_bytes()),
+        window: args.max_age,
+    };
+    let relay = match Relay::new(settings, aws_sdk_eventbridge::Client::from_conf(config)) {
+        Ok(r) => r,
+        Err(why) => {
+            crate::say!("zdwatch relay: {}", sanitize::sanitize(&why));
+            return Err(Stop::Usage);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            crate::say!("zdwatch relay: cannot listen on {}: {e}", args.listen);
+            return Err(Stop::Exit(ExitCode::FAILURE));
+        }
+    };
+    let address = listener.local_addr()?;
+    crate::say!(
+        "zdwatch relay: listening on http://{address}/ (webhooks: POST /, health: GET /healthz); \
+         putting events on {} with source {}",
+        sanitize::sanitize(&args.bus),
+        sanitize::sanitize(&args.source)
+    );
+    zdwatch_relay::http::serve(
+        listener,
+        Arc::new(relay),
+        crate::ingest::stop_requested(true),
+    )
+    .await?;
+    crate::say!("zdwatch relay: stopped");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,485 @@
+//! The relay end to end against moto_server: Zendesk simulated (`zdwatch send --to-webhook`, and
+//! signed requests made here) → `zdwatch relay` → moto's EventBridge → rule → debug queue →
+//! `zdwatch tail`. Refusals put nothing; a bus that cannot be reached gets an answer Zendesk
+//! retries, and nothing is lost once it is back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::proxy::{Fault, FaultProxy};
+use common::{Moto, capture, route_to_queue, run, write_capture};
+use serde_json::Value;
+use zdwatch_core::event::Format;
+use zdwatch_relay::signature::{SIGNATURE_HEADER, Secret, TIMESTAMP_HEADER, sign};
+
+const SECRET: &str = "relay-test-signing-secret";
+const LIMIT: Duration = Duration::from_secs(120);
+const SOURCE_RULE: &str = r#"{"source": ["zendesk.webhook"]}"#;
+
+/// `zdwatch relay` running against `endpoint` until dropped.
+struct RelayServer {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl RelayServer {
+    fn start(endpoint: &str, bus: &str) -> RelayServer {
+        let mut cmd = common::zdwatch_via(
+            endpoint,
+            &[
+                "relay",
+                "--listen",
+                "127.0.0.1:0",
+                "--bus",
+                bus,
+                "--log-level",
+                "info",
+            ],
+        );
+        cmd.env("ZENDESK_WEBHOOK_SECRET", SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start zdwatch relay");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let _ = tx.send(url);
+                }
+                let mut log = kept.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the relay did not say where it listens: {}",
+                    log.lock().unwrap()
+                )
+            });
+        RelayServer { child, url, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RelayServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A bus `zendesk` whose rule sends the relay's events to a new queue `name`; its URL.
+async fn bus_and_queue(moto: &Moto, name: &str) -> String {
+    let eb = moto.eventbridge();
+    let sqs = moto.sqs();
+    eb.create_event_bus()
+        .name("zendesk")
+        .send()
+        .await
+        .expect("bus");
+    // A short visibility timeout: a long poll that the previous `tail` left open when it exited
+    // is still answered by the server, and the messages it took come back 2 s later rather than
+    // after the default 30 s (as on SQS).
+    let url = common::queue_with_visibility(&sqs, name, 2).await;
+    route_to_queue(&eb, &sqs, "zendesk", "relay-debug", SOURCE_RULE, &url).await;
+    url
+}
+
+/// Demo deliveries (both formats, SNS-wrapped ones and repeats among them), `minutes` of them.
+fn demo_bodies(seed: u64, minutes: i64) -> Vec<Vec<u8>> {
+    let start: jiff::Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
+    let mut sim = zdwatch_sources::demo::Simulator::new(seed, start);
+    sim.advance(start + jiff::SignedDuration::from_mins(minutes))
+        .into_iter()
+        .map(|d| d.body)
+        .collect()
+}
+
+/// Every event `tail` reads from `queue` until it is idle, by event id, and how often each came.
+/// Lines are keyed by `event_id`, or by the webhook's own id with `by_webhook_id`.
+fn tail_all(
+    moto: &Moto,
+    queue: &str,
+    by_webhook_id: bool,
+) -> (BTreeMap<String, Value>, BTreeMap<String, usize>) {
+    let key = |line: &Value| -> Value {
+        if by_webhook_id {
+            line["envelope"]["webhook_id"].clone()
+        } else {
+            line["event_id"].clone()
+        }
+    };
+    let out = run(
+        moto.zdwatch(&["tail", "--queue", queue, "--idle-exit", "4", "--no-journal"]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let mut lines = BTreeMap::new();
+    let mut counts = BTreeMap::new();
+    for line in out.lines() {
+        let id = key(&line).as_str().unwrap().to_string();
+        *counts.entry(id.clone()).or_insert(0) += 1;
+        lines.insert(id, line);
+    }
+    (lines, counts)
+}
+
+fn zendesk_timestamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A POST as Zendesk makes it, signed at `at` (or with the signature given).
+async fn post(
+    url: &str,
+    body: &[u8],
+    at: jiff::Timestamp,
+    signature: Option<&str>,
+) -> reqwest::Response {
+    let ts = zendesk_timestamp(at);
+    let signed = sign(&Secret::new(SECRET), &ts, body);
+    reqwest::Client::new()
+        .post(url)
+        .header(TIMESTAMP_HEADER, &ts)
+        .header(SIGNATURE_HEADER, signature.unwrap_or(&signed))
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("the relay answers")
+}
+
+fn webhook_body(id: &str, ticket: u64, pad: usize) -> Vec<u8> {
+    serde_json::json!({
+        "type": "zen:event-type:ticket.status_changed",
+        "account_id": 22129848,
+        "id": id,
+        "time": "2026-12-01T09:30:00Z",
+        "zendesk_event_version": "2022-11-06",
+        "subject": format!("zen:ticket:{ticket}"),
+        "detail": {"id": ticket.to_string(), "status": "SOLVED", "subject": "Printer on fire"},
+        "event": {"current": "SOLVED", "previous": "OPEN"},
+        "pad": "x".repeat(pad),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zendesk_webhooks_reach_the_debug_queue_through_the_relay_once_each_decoded_as_webhook_events()
+ {
+    let moto = Moto::start();
+    let queue = bus_and_queue(&moto, "relay-e2e").await;
+    let relay = RelayServer::start(&moto.endpoint, "zendesk");
+    let health = reqwest::get(format!("{}healthz", relay.url)).await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    // Two waves (moto slows down with many messages in one queue), each drained before the next.
+    let mut all_ids = BTreeSet::new();
+    for (wave, seed) in [(1, 11u64), (2, 12)] {
+        let bodies = demo_bodies(seed, 45)[3000..3400].to_vec();
+        // What the relay must carry: the webhook events among them (the connector's have no
+        // webhook form), as zdwatch decodes them from the demo's own bodies.
+        let mut expected: BTreeMap<String, zdwatch_core::event::TicketEvent> = BTreeMap::new();
+        let mut webhook_bodies = 0;
+        for b in &bodies {
+            let e = common::decoded(b.clone());
+            if e.format == Format::Webhook {
+                webhook_bodies += 1;
+                expected.insert(e.event_id.clone(), e);
+            }
+        }
+        assert!(
+            (150..=400).contains(&webhook_bodies) && expected.len() < webhook_bodies,
+            "wave {wave}: {webhook_bodies} webhook bodies, {} events (repeats expected among them)",
+            expected.len()
+        );
+        let path = write_capture(&format!("relay-wave-{wave}"), &capture(&bodies));
+        let mut cmd = common::zdwatch(&[
+            "send",
+            "--to-webhook",
+            &relay.url,
+            "--file",
+            path.to_str().unwrap(),
+        ]);
+        cmd.env("ZENDESK_WEBHOOK_SECRET", SECRET);
+        let out = run(cmd, LIMIT);
+        assert!(
+            out.status.success(),
+            "{}\nrelay:\n{}",
+            out.stderr,
+            relay.log()
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("posted {webhook_bodies} webhook events"))
+                && out
+                    .stderr
+                    .contains(&format!("skipped {} bodies", bodies.len() - webhook_bodies)),
+            "{}",
+            out.stderr
+        );
+
+        let (lines, counts) = tail_all(&moto, &queue, false);
+        let missing: Vec<_> = expected
+            .keys()
+            .filter(|k| !lines.contains_key(*k))
+            .collect();
+        let extra: Vec<_> = lines
+            .keys()
+            .filter(|k| !expected.contains_key(*k))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "wave {wave}: of {} events, missing {missing:?}, extra {extra:?}",
+            expected.len()
+        );
+        assert!(counts.values().all(|&n| n == 1), "each once: {counts:?}");
+        for (id, line) in &lines {
+            let want = &expected[id];
+            assert_eq!(line["format"], "webhook", "{line}");
+            assert_eq!(line["envelope"]["source"], "zendesk.webhook", "{line}");
+            assert_eq!(
+                line["envelope"]["detail_type"],
+                format!("zen:event-type:ticket.{}", line["kind"].as_str().unwrap()).as_str(),
+                "{line}"
+            );
+            // The same ticket (its timeline), kind, change and time as the body Zendesk sent.
+            assert_eq!(line["ticket_id"].as_u64(), want.ticket_id, "{line}");
+            assert_eq!(line["kind"].as_str(), Some(want.kind.as_str()), "{line}");
+            assert_eq!(
+                line["previous"].as_str(),
+                want.previous.as_deref(),
+                "{line}"
+            );
+            assert_eq!(line["current"].as_str(), want.current.as_deref(), "{line}");
+            let occurred: Option<jiff::Timestamp> =
+                line["occurred_at"].as_str().map(|t| t.parse().unwrap());
+            assert_eq!(occurred, want.occurred_at, "{line}");
+            assert!(all_ids.insert(id.clone()), "a new event in each wave");
+        }
+    }
+    // The relay logs what it put, never a body.
+    let log = relay.log();
+    assert!(log.contains("put on the bus"), "{log}");
+    assert!(!log.contains("\"detail\""), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_signatures_stale_requests_and_bodies_that_cannot_go_on_the_bus_are_refused_with_nothing_put()
+ {
+    let moto = Moto::start();
+    let queue = bus_and_queue(&moto, "relay-refusals").await;
+    let relay = RelayServer::start(&moto.endpoint, "zendesk");
+    let now = jiff::Timestamp::now();
+    let good = webhook_body("refusal-good", 41, 0);
+
+    let other_secret = sign(
+        &Secret::new("not-the-secret"),
+        &zendesk_timestamp(now),
+        &good,
+    );
+    // (what, body, signed at, signature if not the right one, status)
+    type Case<'a> = (&'a str, Vec<u8>, jiff::Timestamp, Option<&'a str>, u16);
+    let cases: Vec<Case> = vec![
+        (
+            "another secret",
+            good.clone(),
+            now,
+            Some(other_secret.as_str()),
+            401,
+        ),
+        ("no base64", good.clone(), now, Some("%%%"), 401),
+        (
+            "six minutes old",
+            good.clone(),
+            now - jiff::SignedDuration::from_mins(6),
+            None,
+            401,
+        ),
+        (
+            "six minutes ahead",
+            good.clone(),
+            now + jiff::SignedDuration::from_mins(6),
+            None,
+            401,
+        ),
+        (
+            "not JSON",
+            b"Printer on fire, not JSON".to_vec(),
+            now,
+            None,
+            400,
+        ),
+        (
+            "not a Zendesk event",
+            br#"{"hello":"Printer on fire"}"#.to_vec(),
+            now,
+            None,
+            400,
+        ),
+        (
+            "over 256 KB",
+            webhook_body("refusal-large", 42, 256 * 1024),
+            now,
+            None,
+            413,
+        ),
+        (
+            "far over 256 KB",
+            webhook_body("refusal-huge", 43, 2 * 1024 * 1024),
+            now,
+            None,
+            413,
+        ),
+    ];
+    for (what, body, at, signature, status) in &cases {
+        let r = post(&relay.url, body, *at, *signature).await;
+        assert_eq!(r.status().as_u16(), *status, "{what}");
+        assert!(
+            r.headers().get("retry-after").is_none(),
+            "{what}: not to be retried"
+        );
+    }
+    // Unsigned: no headers at all.
+    let r = reqwest::Client::new()
+        .post(&relay.url)
+        .body(good.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // The good one goes through, and it is the only event on the queue.
+    let r = post(&relay.url, &good, now, None).await;
+    assert_eq!(r.status().as_u16(), 200, "{}", relay.log());
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["event_id"], "refusal-good");
+    let (lines, _) = tail_all(&moto, &queue, true);
+    assert_eq!(
+        lines.keys().collect::<Vec<_>>(),
+        vec!["refusal-good"],
+        "nothing refused was put"
+    );
+
+    // Each refusal has a log line with its reason; no body text is logged.
+    let log = relay.log();
+    for reason in [
+        "does not match",
+        "ago, longer than",
+        "in the future",
+        "not JSON",
+        "not a Zendesk event",
+        "bytes as EventBridge counts it",
+    ] {
+        assert!(log.contains(reason), "{reason}: {log}");
+    }
+    assert!(!log.contains("Printer on fire"), "{log}");
+    assert!(!log.contains(SECRET), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bus_out_of_reach_gets_answers_zendesk_retries_and_nothing_is_lost_once_it_is_back() {
+    let moto = Moto::start();
+    let queue = bus_and_queue(&moto, "relay-faults").await;
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let relay = RelayServer::start(&proxy.endpoint, "zendesk");
+    let now = jiff::Timestamp::now();
+
+    // Unreachable: 503 with a Retry-After under a minute (Zendesk retries only then).
+    proxy.set(Fault::Down);
+    let r = post(&relay.url, &webhook_body("fault-down", 51, 0), now, None).await;
+    assert_eq!(r.status().as_u16(), 503, "{}", relay.log());
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait < 60, "{wait}");
+    // Throttled: 429, also retried. Refused for good (no permission): 502, not retried.
+    proxy.set(Fault::EntryErrors(vec!["ThrottlingException"]));
+    let r = post(
+        &relay.url,
+        &webhook_body("fault-throttled", 52, 0),
+        now,
+        None,
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    proxy.set(Fault::FailTarget(
+        "AWSEvents.PutEvents",
+        400,
+        "AccessDeniedException",
+    ));
+    let r = post(&relay.url, &webhook_body("fault-denied", 53, 0), now, None).await;
+    assert_eq!(r.status().as_u16(), 502);
+    assert!(r.headers().get("retry-after").is_none());
+    assert!(
+        relay.log().contains("AccessDeniedException"),
+        "{}",
+        relay.log()
+    );
+
+    // Zendesk (simulated) sends while the bus is gone; it comes back a few seconds later, and
+    // the retries the 503s asked for bring every event through.
+    proxy.set(Fault::Down);
+    let bodies: Vec<Vec<u8>> = (0..20)
+        .map(|i| webhook_body(&format!("fault-{i}"), 60 + i, 0))
+        .collect();
+    let path = write_capture("relay-faults", &capture(&bodies));
+    let mut cmd = common::zdwatch(&[
+        "send",
+        "--to-webhook",
+        &relay.url,
+        "--file",
+        path.to_str().unwrap(),
+    ]);
+    cmd.env("ZENDESK_WEBHOOK_SECRET", SECRET);
+    let sender = std::thread::spawn(move || run(cmd, LIMIT));
+    let start = Instant::now();
+    while proxy.injected() < 3 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    proxy.set(Fault::None);
+    let out = sender.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\nrelay:\n{}",
+        out.stderr,
+        relay.log()
+    );
+    assert!(
+        out.stderr.contains("posted 20 webhook events") && out.stderr.contains("retries"),
+        "{}",
+        out.stderr
+    );
+    let (lines, counts) = tail_all(&moto, &queue, true);
+    let want: BTreeSet<String> = (0..20).map(|i| format!("fault-{i}")).collect();
+    assert_eq!(
+        lines.keys().cloned().collect::<BTreeSet<_>>(),
+        want,
+        "nothing lost, nothing refused put"
+    );
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
