@@ -206,6 +206,16 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "NAME|ARN")]
     pub bus: Option<String>,
 
+    /// With --queue: send one signed test event (ticket 0) through this webhook relay and wait for
+    /// it on the queue, a line per hop. The secret comes from ZENDESK_WEBHOOK_SECRET; only the test
+    /// event is deleted from the queue.
+    #[arg(long, value_name = "URL", requires = "queue")]
+    pub relay: Option<String>,
+
+    /// With --relay: how long the test event may take to reach the queue (30s).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = zdwatch_core::filter::parse_duration, requires = "relay")]
+    pub wait: jiff::SignedDuration,
+
     /// text: lines for people; json: one document with each check or action and its outcome,
     /// for CI and scripts (README, "Machine-readable results"). The exit code is the same.
     #[arg(long, value_enum, default_value_t = ResultFormat::Text)]

@@ -483,3 +483,57 @@ async fn a_bus_out_of_reach_gets_answers_zendesk_retries_and_nothing_is_lost_onc
     );
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_sends_one_signed_event_through_the_relay_and_finds_it_on_the_queue_or_says_which_hop_failed()
+ {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let queue = bus_and_queue(&moto, "relay-doctor").await;
+    // Someone else's message on the shared debug queue: doctor leaves it there.
+    common::send_bodies(&sqs, &queue, &["{\"not\": \"doctor's\"}".to_string()]).await;
+    let unrouted = common::create_queue(&sqs, "relay-doctor-unrouted").await;
+    let relay = RelayServer::start(&moto.endpoint, "zendesk");
+    let doctor = |queue: &str, secret: &str, extra: &[&str]| {
+        let mut args = vec!["doctor", "--relay", &relay.url, "--queue", queue];
+        args.extend_from_slice(extra);
+        let mut cmd = moto.zdwatch(&args);
+        cmd.env("ZENDESK_WEBHOOK_SECRET", secret);
+        run(cmd, LIMIT)
+    };
+
+    let out = doctor("relay-doctor", SECRET, &[]);
+    let text = out.stdout_text();
+    assert!(out.status.success(), "{text}\n{}", out.stderr);
+    for line in ["✓ relay", "✓ queue", "✓ decode"] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(text.contains("reads it as a webhook event"), "{text}");
+    // Only the test event was taken: the other message is back for its readers at once.
+    let mut depth = (0, 0);
+    for _ in 0..50 {
+        depth = common::queue_depth(&sqs, &queue).await;
+        if depth == (1, 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(depth, (1, 0), "the other message stays, visible");
+
+    // The wrong secret: the relay hop fails, and says what to look at.
+    let out = doctor("relay-doctor", "not the relay's secret", &[]);
+    let text = out.stdout_text();
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("✗ relay") && text.contains("signature was refused"),
+        "{text}"
+    );
+    // A queue no rule sends to: the queue hop fails after --wait.
+    let out = doctor(&unrouted, SECRET, &["--wait", "3s"]);
+    let text = out.stdout_text();
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("✓ relay") && text.contains("✗ queue") && text.contains("did not reach"),
+        "{text}"
+    );
+}

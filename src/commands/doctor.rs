@@ -12,6 +12,14 @@ pub(crate) async fn run(args: cli::DoctorArgs, aws: &cli::AwsArgs) -> Outcome {
     use zdwatch_sources::doctor::{Outcome, all_passed};
     let options = aws.options();
     let checks = match (&args.queue, &args.bus) {
+        (Some(q), _) if args.relay.is_some() => {
+            let secret = std::env::var_os(zdwatch_relay::SECRET_VARIABLE)
+                .filter(|s| !s.is_empty())
+                .map(|s| zdwatch_relay::Secret::new(s.into_encoded_bytes()));
+            let url = args.relay.as_deref().unwrap_or_default();
+            let wait = args.wait.unsigned_abs();
+            zdwatch_sources::doctor::relay(&options, url, q, secret, wait).await
+        }
         (Some(q), _) => zdwatch_sources::doctor::queue(&options, q).await,
         (None, Some(b)) => zdwatch_sources::doctor::bus(&options, b).await,
         (None, None) => return Err(Stop::Usage),
@@ -19,6 +27,7 @@ pub(crate) async fn run(args: cli::DoctorArgs, aws: &cli::AwsArgs) -> Outcome {
     let passed = all_passed(&checks);
     if args.format == cli::ResultFormat::Json {
         let (kind, target) = match (&args.queue, &args.bus) {
+            (Some(q), _) if args.relay.is_some() => ("relay", args.relay.as_ref().unwrap_or(q)),
             (Some(q), _) => ("queue", q),
             (None, Some(b)) => ("bus", b),
             (None, None) => return Err(Stop::Usage),

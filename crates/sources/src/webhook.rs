@@ -138,6 +138,14 @@ impl Webhook {
         }
     }
 
+    /// Posts one payload once (no retries): the answer's status and text, or why there was none.
+    pub async fn post_once(&self, payload: &[u8]) -> Result<(u16, String), String> {
+        match self.attempt(payload, "zdwatch-doctor").await {
+            Attempt::Answered(status, _, text) => Ok((status, text)),
+            Attempt::NoAnswer(why) => Err(why),
+        }
+    }
+
     async fn attempt(&self, payload: &[u8], invocation: &str) -> Attempt {
         let timestamp = signing_timestamp(Timestamp::now());
         let signature = sign(&self.secret, &timestamp, payload);

@@ -1,7 +1,8 @@
 //! `zdwatch doctor`: what stands between this machine and a working debug queue or bus, one
 //! line per check. No message is deleted. For a queue, the only side effect is one receive of up
 //! to ten messages with a visibility timeout of zero (they stay visible; it counts as a receive);
-//! for a bus, a personal queue and rule are created and removed, as `--bus` would.
+//! for a bus, a personal queue and rule are created and removed, as `--bus` would. With a relay
+//! (relay.rs), one signed test event goes through it to the queue and only that is deleted.
 
 use aws_sdk_sqs::config::ProvideCredentials;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
@@ -9,6 +10,9 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use super::ProblemKind;
 use super::sqs::{AwsOptions, classify, queue_url, region_of, sdk_config};
 use zdwatch_core::event::{Format, Received, decode};
+
+mod relay;
+pub use relay::relay;
 
 /// The outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
