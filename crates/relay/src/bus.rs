@@ -32,8 +32,8 @@ fn may_pass(code: &str) -> bool {
     )
 }
 
-/// Puts `entry` on `bus`; the EventBridge id of the event on success.
-pub async fn put(client: &Client, bus: &str, entry: &Entry) -> Result<String, PutFailure> {
+/// The PutEvents request entry for `entry` on `bus`.
+pub fn request_entry(bus: &str, entry: &Entry) -> PutEventsRequestEntry {
     let mut e = PutEventsRequestEntry::builder()
         .event_bus_name(bus)
         .source(&entry.source)
@@ -44,7 +44,13 @@ pub async fn put(client: &Client, bus: &str, entry: &Entry) -> Result<String, Pu
         let nanos = u32::try_from(t.subsec_nanosecond()).unwrap_or(0);
         e = e.time(DateTime::from_secs_and_nanos(t.as_second(), nanos));
     }
-    let out = match client.put_events().entries(e.build()).send().await {
+    e.build()
+}
+
+/// Puts `entry` on `bus`; the EventBridge id of the event on success.
+pub async fn put(client: &Client, bus: &str, entry: &Entry) -> Result<String, PutFailure> {
+    let e = request_entry(bus, entry);
+    let out = match client.put_events().entries(e).send().await {
         Ok(out) => out,
         Err(err) => return Err(request_failed(&err)),
     };
