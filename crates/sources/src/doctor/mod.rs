@@ -141,25 +141,32 @@ async fn identity(config: &aws_config::SdkConfig, region: String) -> Check {
     }
 }
 
+/// Credentials, region, identity, then the queue's client and URL: `None` (with the failed
+/// check added) when something on the way fails.
+async fn reach_queue(
+    aws: &AwsOptions,
+    queue: &str,
+    checks: &mut Vec<Check>,
+) -> Option<(aws_sdk_sqs::Client, String)> {
+    basics(aws, queue, checks).await?;
+    let found = match super::sqs::client(aws, queue).await {
+        Ok(client) => queue_url(&client, queue).await.map(|url| (client, url)),
+        Err(p) => Err(p),
+    };
+    match found {
+        Ok(found) => Some(found),
+        Err(p) => {
+            checks.push(check(Outcome::Fail, "queue", p.to_string()));
+            None
+        }
+    }
+}
+
 /// Checks for reading `queue` (URL, name or ARN).
 pub async fn queue(aws: &AwsOptions, queue: &str) -> Vec<Check> {
     let mut checks = Vec::new();
-    if basics(aws, queue, &mut checks).await.is_none() {
+    let Some((client, url)) = reach_queue(aws, queue, &mut checks).await else {
         return checks;
-    }
-    let client = match super::sqs::client(aws, queue).await {
-        Ok(c) => c,
-        Err(p) => {
-            checks.push(check(Outcome::Fail, "queue", p.to_string()));
-            return checks;
-        }
-    };
-    let url = match queue_url(&client, queue).await {
-        Ok(u) => u,
-        Err(p) => {
-            checks.push(check(Outcome::Fail, "queue", p.to_string()));
-            return checks;
-        }
     };
     let attrs = match client
         .get_queue_attributes()

@@ -10,8 +10,8 @@ use aws_sdk_sqs::types::MessageSystemAttributeName;
 use zdwatch_core::event::{Format, Received, decode};
 use zdwatch_relay::Secret;
 
-use super::{Check, Outcome, basics, check};
-use crate::sqs::{AwsOptions, classify, queue_url};
+use super::{Check, Outcome, check, reach_queue};
+use crate::sqs::{AwsOptions, classify};
 use crate::webhook::Webhook;
 
 /// The test event: a status change of ticket 0, which no Zendesk account has, whose id says what
@@ -74,22 +74,8 @@ pub async fn relay(
             return checks;
         }
     };
-    if basics(aws, queue, &mut checks).await.is_none() {
+    let Some((client, queue_url)) = reach_queue(aws, queue, &mut checks).await else {
         return checks;
-    }
-    let client = match crate::sqs::client(aws, queue).await {
-        Ok(c) => c,
-        Err(p) => {
-            checks.push(check(Outcome::Fail, "queue", p.to_string()));
-            return checks;
-        }
-    };
-    let queue_url = match queue_url(&client, queue).await {
-        Ok(u) => u,
-        Err(p) => {
-            checks.push(check(Outcome::Fail, "queue", p.to_string()));
-            return checks;
-        }
     };
     let id = format!("zdwatch-doctor-{:016x}", rand::random::<u64>());
     let sent_at = Instant::now();
