@@ -193,6 +193,15 @@ pub struct RelayArgs {
     /// land in shell history).
     #[arg(long, value_name = "NAME", default_value = zdwatch_relay::SECRET_VARIABLE)]
     pub secret_env: String,
+
+    /// Read the signing secret from this AWS Secrets Manager secret (name or ARN) instead.
+    #[arg(long, value_name = "NAME|ARN", conflicts_with = "secret_parameter")]
+    pub secret_id: Option<String>,
+
+    /// Read the signing secret from this SSM Parameter Store parameter (a SecureString is
+    /// decrypted) instead.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub secret_parameter: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -31,21 +31,26 @@ struct RelayServer {
 
 impl RelayServer {
     fn start(endpoint: &str, bus: &str) -> RelayServer {
-        let mut cmd = common::zdwatch_via(
-            endpoint,
-            &[
-                "relay",
-                "--listen",
-                "127.0.0.1:0",
-                "--bus",
-                bus,
-                "--log-level",
-                "info",
-            ],
-        );
-        cmd.env("ZENDESK_WEBHOOK_SECRET", SECRET)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        Self::start_with(endpoint, bus, &[])
+    }
+
+    /// With more flags (then the secret is not in the environment).
+    fn start_with(endpoint: &str, bus: &str, extra: &[&str]) -> RelayServer {
+        let mut args = vec![
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--bus",
+            bus,
+            "--log-level",
+            "info",
+        ];
+        args.extend_from_slice(extra);
+        let mut cmd = common::zdwatch_via(endpoint, &args);
+        if extra.is_empty() {
+            cmd.env("ZENDESK_WEBHOOK_SECRET", SECRET);
+        }
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start zdwatch relay");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(String::new()));
@@ -541,5 +546,72 @@ async fn doctor_sends_one_signed_event_through_the_relay_and_finds_it_on_the_que
     assert!(
         text.contains("✓ relay") && text.contains("✗ queue") && text.contains("did not reach"),
         "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_signing_secret_comes_from_secrets_manager_or_parameter_store_and_a_relay_without_one_does_not_start()
+ {
+    let moto = Moto::start();
+    let config = moto.sdk_config();
+    moto.eventbridge()
+        .create_event_bus()
+        .name("zendesk")
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_secretsmanager::Client::new(&config)
+        .create_secret()
+        .name("zendesk/webhook")
+        .secret_string(format!("{SECRET}\n"))
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_ssm::Client::new(&config)
+        .put_parameter()
+        .name("/zendesk/webhook-secret")
+        .value(SECRET)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let body = webhook_body("secret-source", 71, 0);
+    for flags in [
+        ["--secret-id", "zendesk/webhook"],
+        ["--secret-parameter", "/zendesk/webhook-secret"],
+    ] {
+        let relay = RelayServer::start_with(&moto.endpoint, "zendesk", &flags);
+        let r = post(&relay.url, &body, jiff::Timestamp::now(), None).await;
+        assert_eq!(r.status().as_u16(), 200, "{flags:?}: {}", relay.log());
+    }
+    // No secret where it is said to be: the relay does not start (it would refuse every request).
+    let out = run(
+        moto.zdwatch(&[
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--bus",
+            "zendesk",
+            "--secret-id",
+            "missing",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no signing secret") && out.stderr.contains("missing"),
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        moto.zdwatch(&["relay", "--listen", "127.0.0.1:0", "--bus", "zendesk"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("ZENDESK_WEBHOOK_SECRET holds no secret"),
+        "{}",
+        out.stderr
     );
 }

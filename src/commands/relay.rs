@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zdwatch_core::sanitize;
-use zdwatch_relay::{Relay, Secret, Settings};
+use zdwatch_relay::{Relay, SecretSource, Settings};
 
 use super::{Outcome, Stop};
 use crate::cli;
@@ -17,15 +17,33 @@ use crate::cli;
 const PUT_DEADLINE: Duration = Duration::from_secs(8);
 
 pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
-    let Some(secret) = std::env::var_os(&args.secret_env).filter(|s| !s.is_empty()) else {
-        crate::say!(
-            "zdwatch relay: no signing secret: set {} to the webhook's signing secret \
-             (Zendesk Admin Center › Apps and integrations › Webhooks › the webhook › Reveal secret)",
-            sanitize::sanitize(&args.secret_env)
-        );
-        return Err(Stop::Usage);
+    let options = aws.options();
+    let source = match (&args.secret_id, &args.secret_parameter) {
+        (Some(id), _) => SecretSource::SecretsManager(id.clone()),
+        (None, Some(name)) => SecretSource::Parameter(name.clone()),
+        (None, None) => SecretSource::Environment(args.secret_env.clone()),
     };
-    let client = match zdwatch_sources::bus::client(&aws.options(), &args.bus).await {
+    let secret = match zdwatch_relay::secrets::load(
+        &source,
+        &zdwatch_sources::sqs::sdk_config(&options).await,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(why) => {
+            crate::say!(
+                "zdwatch relay: no signing secret: {} (it is the webhook's signing secret: Zendesk Admin Center › \
+                 Apps and integrations › Webhooks › the webhook › Reveal secret)",
+                sanitize::sanitize(&why)
+            );
+            // A variable not set is the command line's fault; a secret AWS would not give, not.
+            return Err(match source {
+                SecretSource::Environment(_) => Stop::Usage,
+                _ => Stop::Exit(ExitCode::FAILURE),
+            });
+        }
+    };
+    let client = match zdwatch_sources::bus::client(&options, &args.bus).await {
         Ok(c) => c,
         Err(problem) => {
             crate::say!(
@@ -48,7 +66,7 @@ pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
     let settings = Settings {
         bus: args.bus.clone(),
         source: args.source.clone(),
-        secret: Secret::new(secret.into_encoded_bytes()),
+        secret,
         window: args.max_age,
     };
     let relay = match Relay::new(settings, aws_sdk_eventbridge::Client::from_conf(config)) {

@@ -48,6 +48,7 @@ pub fn zdwatch(args: &[&str]) -> Command {
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("ZDWATCH_LOG")
+        .env_remove("ZENDESK_WEBHOOK_SECRET")
         .env("AWS_CONFIG_FILE", "/nonexistent/zdwatch-test-config")
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",

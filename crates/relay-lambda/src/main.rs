@@ -8,7 +8,8 @@
 //! | `ZDWATCH_RELAY_SOURCE` | the events' `Source` (default `zendesk.webhook`) |
 //! | `ZDWATCH_RELAY_MAX_AGE_SECONDS` | how old a signed request may be (default 300) |
 //! | `ZENDESK_WEBHOOK_SECRET_ID` | a Secrets Manager secret (name or ARN) holding the signing secret, read once at start |
-//! | `ZENDESK_WEBHOOK_SECRET` | the signing secret itself, when there is no secret id |
+//! | `ZENDESK_WEBHOOK_SECRET_PARAMETER` | or an SSM parameter (name or ARN; SecureString decrypted) holding it |
+//! | `ZENDESK_WEBHOOK_SECRET` | or the signing secret itself |
 //!
 //! A configuration that cannot work stops the function at start (an init error in its log), so
 //! that no request is ever answered 200 without its event on the bus.
@@ -17,10 +18,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use zdwatch_relay::{DEFAULT_SOURCE, DEFAULT_WINDOW, Relay, SECRET_VARIABLE, Secret, Settings};
+use zdwatch_relay::{
+    DEFAULT_SOURCE, DEFAULT_WINDOW, Relay, SECRET_VARIABLE, SecretSource, Settings,
+};
 
 /// The Secrets Manager secret holding the signing secret.
 const SECRET_ID_VARIABLE: &str = "ZENDESK_WEBHOOK_SECRET_ID";
+/// The SSM parameter holding the signing secret.
+const SECRET_PARAMETER_VARIABLE: &str = "ZENDESK_WEBHOOK_SECRET_PARAMETER";
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -67,29 +72,19 @@ async fn settings(config: &aws_config::SdkConfig) -> Result<Settings, Error> {
         ),
         None => DEFAULT_WINDOW,
     };
-    let secret =
-        match variable(SECRET_ID_VARIABLE) {
-            Some(id) => {
-                let out = aws_sdk_secretsmanager::Client::new(config)
-                    .get_secret_value()
-                    .secret_id(&id)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!(
-                            "cannot read the signing secret {id}: {}",
-                            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-                        )
-                    })?;
-                let text = out
-                    .secret_string
-                    .ok_or_else(|| format!("the secret {id} holds no text"))?;
-                Secret::new(text.trim().as_bytes().to_vec())
-            }
-            None => Secret::new(variable(SECRET_VARIABLE).ok_or_else(|| {
-                format!("neither {SECRET_ID_VARIABLE} nor {SECRET_VARIABLE} is set")
-            })?),
-        };
+    let secret_from = if let Some(id) = variable(SECRET_ID_VARIABLE) {
+        SecretSource::SecretsManager(id)
+    } else if let Some(name) = variable(SECRET_PARAMETER_VARIABLE) {
+        SecretSource::Parameter(name)
+    } else if variable(SECRET_VARIABLE).is_some() {
+        SecretSource::Environment(SECRET_VARIABLE.to_string())
+    } else {
+        return Err(format!(
+            "none of {SECRET_ID_VARIABLE}, {SECRET_PARAMETER_VARIABLE} or {SECRET_VARIABLE} is set"
+        )
+        .into());
+    };
+    let secret = zdwatch_relay::secrets::load(&secret_from, config).await?;
     Ok(Settings {
         bus,
         source,

@@ -219,7 +219,9 @@ fn a_function_without_its_secret_stops_at_start_and_says_why() {
         .read_to_string(&mut out)
         .unwrap();
     assert!(
-        out.contains("neither ZENDESK_WEBHOOK_SECRET_ID nor ZENDESK_WEBHOOK_SECRET is set"),
+        out.contains(
+            "none of ZENDESK_WEBHOOK_SECRET_ID, ZENDESK_WEBHOOK_SECRET_PARAMETER or ZENDESK_WEBHOOK_SECRET is set"
+        ),
         "{out}"
     );
 }

@@ -13,11 +13,13 @@
 pub mod bus;
 pub mod entry;
 pub mod http;
+pub mod secrets;
 pub mod signature;
 
 use jiff::{SignedDuration, Timestamp};
 
 pub use entry::DEFAULT_SOURCE;
+pub use secrets::SecretSource;
 pub use signature::Secret;
 
 /// How long a signed request stays acceptable unless configured: Zendesk signs each attempt
