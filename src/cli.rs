@@ -58,7 +58,8 @@ pub enum Command {
     /// signs them, to test rules, consumers and relays.
     Send(SendArgs),
     /// Relay Zendesk webhooks to an event bus: check each request's signature, put its event on
-    /// the bus (PutEvents). The secret comes from ZENDESK_WEBHOOK_SECRET.
+    /// the bus (PutEvents). The signing secret comes from ZENDESK_WEBHOOK_SECRET, Secrets Manager or
+    /// Parameter Store.
     Relay(RelayArgs),
     /// Remove the personal queues and rules that `--bus` runs left behind (a crash, --keep).
     Gc(GcArgs),
