@@ -185,7 +185,7 @@ async fn to_webhook(args: &cli::SendArgs, url: &str, rate: f64) -> Outcome {
         let start = std::time::Instant::now();
         for (i, body) in bodies.iter().enumerate() {
             // Paced: the i-th event goes no earlier than the rate allows.
-            let due = Duration::from_secs_f64(i as f64 / rate);
+            let due = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(Duration::MAX);
             if let Some(wait) = due.checked_sub(start.elapsed()) {
                 tokio::time::sleep(wait).await;
             }
