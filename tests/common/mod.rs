@@ -66,18 +66,18 @@ pub fn zdwatch(args: &[&str]) -> Command {
 /// The config directory the binary sees in tests: empty unless a test writes a config there
 /// (never the user's own config).
 pub fn config_home() -> PathBuf {
-    std::env::temp_dir().join(format!("zdwatch-test-{}-config", std::process::id()))
+    own_temp("config")
 }
 
 /// The state directory the binary sees in tests: the monitor's daily logs go there, never into
 /// the real `~/.local/state`.
 pub fn state_home() -> PathBuf {
-    std::env::temp_dir().join(format!("zdwatch-test-{}-state", std::process::id()))
+    own_temp("state")
 }
 
 /// The data directory the binary sees in tests (default journals go there, never in the real home).
 pub fn data_home() -> PathBuf {
-    std::env::temp_dir().join(format!("zdwatch-test-{}-data", std::process::id()))
+    own_temp("data")
 }
 
 pub struct Run {
@@ -167,9 +167,40 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// `zdwatch-test-<this process>-<name>` in the temporary directory. The first call also removes
+/// what test processes that have ended left there (a test cannot clean up after a panic, and the
+/// harness has no "after all tests").
+pub fn own_temp(name: &str) -> PathBuf {
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    let tmp = std::env::temp_dir();
+    SWEEP.call_once(|| sweep_ended(&tmp, "zdwatch-test-"));
+    tmp.join(format!("zdwatch-test-{}-{name}", std::process::id()))
+}
+
+/// Removes `<prefix><pid>-…` entries of `dir` whose process no longer runs (Linux: no /proc/<pid>).
+pub fn sweep_ended(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes `bytes` to `capture.ndjson` in a directory of this test process named `name`.
 pub fn write_capture(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
+    let dir = own_temp(name);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("capture.ndjson");
     std::fs::write(&path, bytes).unwrap();
@@ -192,7 +223,7 @@ pub fn capture(bodies: &[Vec<u8>]) -> Vec<u8> {
 
 /// An empty directory of this test process.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zdwatch-test-{}-{name}", std::process::id()));
+    let dir = own_temp(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -5,9 +5,32 @@ use zdwatch_core::event::TicketEvent;
 use zdwatch_core::event::{Received, decode};
 
 fn temp(name: &str) -> PathBuf {
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(sweep_ended);
     let dir = std::env::temp_dir().join(format!("zdwatch-journal-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     dir.join("sub").join("j.db")
+}
+
+/// Removes the directories that ended test processes left (a test cannot clean up after a
+/// panic): `zdwatch-journal-<pid>-…` whose process is gone (Linux: no /proc/<pid>).
+fn sweep_ended() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let tmp = std::env::temp_dir();
+    for entry in fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("zdwatch-journal-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 fn sample(name: &str) -> TicketEvent {
