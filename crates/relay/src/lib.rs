@@ -71,6 +71,27 @@ impl Answer {
     }
 }
 
+/// Text from a request (or an answer about it) as it may appear in a log line: control
+/// characters, escape sequences and invisible or direction-changing characters written as
+/// `\u{…}`, so that a signed but hostile event id cannot act on the terminal showing the log; at
+/// most 200 characters.
+pub fn shown(text: &str) -> String {
+    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}');
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 200 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || invisible(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl Relay {
     /// A relay, or why the settings cannot work (an empty secret, a source PutEvents refuses).
     pub fn new(settings: Settings, client: aws_sdk_eventbridge::Client) -> Result<Relay, String> {
@@ -99,7 +120,7 @@ impl Relay {
     ) -> Answer {
         let s = &self.settings;
         if let Err(why) = signature::verify(&s.secret, timestamp, signature, body, now, s.window) {
-            tracing::warn!(reason = %why, bytes = body.len(), "refused a request: signature");
+            tracing::warn!(reason = %shown(&why.to_string()), bytes = body.len(), "refused a request: signature");
             // The caller is not told which check failed; the log says.
             return Answer::error(401, "the webhook signature is missing, wrong or stale");
         }
@@ -110,16 +131,16 @@ impl Relay {
                     entry::Refused::TooLarge { .. } => 413,
                     _ => 400,
                 };
-                tracing::warn!(reason = %why, status, "refused a signed request");
+                tracing::warn!(reason = %shown(&why.to_string()), status, "refused a signed request");
                 return Answer::error(status, &why.to_string());
             }
         };
         match bus::put(&self.client, &s.bus, &entry).await {
             Ok(id) => {
                 tracing::info!(
-                    event = %entry.event_id,
-                    detail_type = %entry.detail_type,
-                    eventbridge_id = %id,
+                    event = %shown(&entry.event_id),
+                    detail_type = %shown(&entry.detail_type),
+                    eventbridge_id = %shown(&id),
                     "put on the bus"
                 );
                 Answer {
@@ -130,7 +151,7 @@ impl Relay {
                 }
             }
             Err(failure) if failure.retry => {
-                tracing::warn!(event = %entry.event_id, reason = %failure.reason, "not put; Zendesk is asked to retry");
+                tracing::warn!(event = %shown(&entry.event_id), reason = %shown(&failure.reason), "not put; Zendesk is asked to retry");
                 let status = if failure.reason.starts_with("ThrottlingException") {
                     429
                 } else {
@@ -142,12 +163,29 @@ impl Relay {
                 }
             }
             Err(failure) => {
-                tracing::error!(event = %entry.event_id, reason = %failure.reason, "not put: the bus refused it");
+                tracing::error!(event = %shown(&entry.event_id), reason = %shown(&failure.reason), "not put: the bus refused it");
                 Answer::error(
                     502,
                     "the event bus refused the event (the relay's log says why)",
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn text_from_a_request_reaches_the_log_without_anything_a_terminal_would_act_on() {
+        assert_eq!(shown("a8b9c1d2-ok"), "a8b9c1d2-ok");
+        assert_eq!(
+            shown("x\u{1b}]52;c;aGk=\u{7}y"),
+            "x\\u{1b}]52;c;aGk=\\u{7}y"
+        );
+        assert_eq!(shown("id\u{202E}gpj.exe"), "id\\u{202e}gpj.exe");
+        assert_eq!(shown("line\nbreak\u{9b}2J"), "line\\u{a}break\\u{9b}2J");
+        assert_eq!(shown(&"é".repeat(300)).chars().count(), 201);
     }
 }
