@@ -424,11 +424,7 @@ async fn bad_signatures_stale_requests_and_bodies_that_cannot_go_on_the_bus_are_
     let hostile = webhook_body("hostile-\u{1b}[2J-\u{202e}", 44, 0);
     let r = post(&relay.url, &hostile, now, None).await;
     assert_eq!(r.status().as_u16(), 200);
-    assert!(
-        relay.logs("hostile-\\u{1b}[2J-\\u{202e}"),
-        "{}",
-        relay.log()
-    );
+    assert!(relay.logs("hostile-\\x1b[2J-\\u{202e}"), "{}", relay.log());
     assert!(!relay.log().contains('\u{1b}') && !relay.log().contains('\u{202e}'));
 }
 

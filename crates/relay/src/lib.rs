@@ -71,25 +71,15 @@ impl Answer {
     }
 }
 
-/// Text from a request (or an answer about it) as it may appear in a log line: control
-/// characters, escape sequences and invisible or direction-changing characters written as
-/// `\u{…}`, so that a signed but hostile event id cannot act on the terminal showing the log; at
+/// Text from a request (or an answer about it) as it may appear in a log line: through zdwatch's
+/// one sanitiser (a signed but hostile event id cannot act on the terminal showing the log), at
 /// most 200 characters.
 pub fn shown(text: &str) -> String {
-    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}');
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == 200 {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || invisible(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    let text = match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    };
+    zdwatch_core::sanitize::sanitize(&text).into_owned()
 }
 
 impl Relay {
@@ -180,12 +170,9 @@ mod tests {
     #[test]
     fn text_from_a_request_reaches_the_log_without_anything_a_terminal_would_act_on() {
         assert_eq!(shown("a8b9c1d2-ok"), "a8b9c1d2-ok");
-        assert_eq!(
-            shown("x\u{1b}]52;c;aGk=\u{7}y"),
-            "x\\u{1b}]52;c;aGk=\\u{7}y"
-        );
+        assert_eq!(shown("x\u{1b}]52;c;aGk=\u{7}y"), "x\\x1b]52;c;aGk=\\x07y");
         assert_eq!(shown("id\u{202E}gpj.exe"), "id\\u{202e}gpj.exe");
-        assert_eq!(shown("line\nbreak\u{9b}2J"), "line\\u{a}break\\u{9b}2J");
+        assert_eq!(shown("line\nbreak\u{9b}2J"), "line\\nbreak\\x9b2J");
         assert_eq!(shown(&"é".repeat(300)).chars().count(), 201);
     }
 }
