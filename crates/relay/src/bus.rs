@@ -21,7 +21,7 @@ pub struct PutFailure {
 
 /// Error codes of PutEvents (the request's or an entry's) that a later try can get past (AWS's
 /// PutEvents docs: throttling and the service's own failures).
-fn may_pass(code: &str) -> bool {
+pub fn may_pass(code: &str) -> bool {
     matches!(
         code,
         "ThrottlingException"

@@ -127,15 +127,23 @@ pub fn entry(body: &[u8], source: &str) -> Result<Entry, Refused> {
     Ok(entry)
 }
 
+/// A PutEvents entry's size as EventBridge counts it (AWS, "Calculating PutEvents event entry
+/// size"): 14 bytes for a time, then the UTF-8 bytes of source, detail-type, detail and each
+/// resource (`texts`).
+pub fn size<'a>(has_time: bool, texts: impl IntoIterator<Item = &'a str>) -> usize {
+    14 * usize::from(has_time) + texts.into_iter().map(str::len).sum::<usize>()
+}
+
 impl Entry {
-    /// The entry's size as EventBridge counts it: 14 bytes for a time, then the UTF-8 bytes of
-    /// source, detail-type, detail and each resource (AWS, "Calculating PutEvents event entry size").
+    /// The entry's size as EventBridge counts it ([`size`]).
     pub fn size(&self) -> usize {
-        14 * usize::from(self.time.is_some())
-            + self.source.len()
-            + self.detail_type.len()
-            + self.detail.len()
-            + self.resources.iter().map(String::len).sum::<usize>()
+        size(
+            self.time.is_some(),
+            [&self.source, &self.detail_type, &self.detail]
+                .into_iter()
+                .chain(&self.resources)
+                .map(String::as_str),
+        )
     }
 }
 

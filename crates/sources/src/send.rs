@@ -16,7 +16,7 @@ use super::{Problem, ProblemKind};
 pub const BATCH: usize = 10;
 /// At most this many bytes of entries per request (PutEvents' limit, computed as AWS documents
 /// it; SQS allows more today, but not on every queue).
-pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+pub const MAX_REQUEST_BYTES: usize = zdwatch_relay::entry::MAX_ENTRY_BYTES;
 const ATTEMPTS: u32 = 5;
 
 /// PutEvents refuses sources that start with `aws.` (NotAuthorizedForSourceException): the
@@ -203,15 +203,6 @@ fn settle<E>(
     again
 }
 
-/// Whether an EventBridge entry's error code is worth another try (AWS's PutEvents docs: the
-/// service's own failures and throttling; everything else is the entry's or the caller's fault).
-fn bus_code_may_pass(code: &str) -> bool {
-    matches!(
-        code,
-        "InternalFailure" | "InternalException" | "ThrottlingException" | "ServiceUnavailable"
-    )
-}
-
 /// A queue entry; on a FIFO queue with the ticket as its message group (a ticket's events stay
 /// in order) and the event id as its deduplication id (a resend within five minutes is dropped).
 fn queue_entry(
@@ -335,7 +326,7 @@ async fn put_on_bus(
         match r.error_code {
             Some(code) => refused.push(Refusal {
                 index: item.index,
-                retry: bus_code_may_pass(&code),
+                retry: zdwatch_relay::bus::may_pass(&code),
                 why: format!("{code}: {}", r.error_message.unwrap_or_default()),
             }),
             None => sent.sent += 1,
@@ -347,17 +338,17 @@ async fn put_on_bus(
 /// A PutEvents entry's size as EventBridge counts it: 14 bytes for a time, then the UTF-8 bytes
 /// of source, detail-type, detail and each resource.
 fn entry_size(e: &PutEventsRequestEntry) -> usize {
-    let text = |s: Option<&str>| s.map_or(0, str::len);
-    14 * usize::from(e.time().is_some())
-        + text(e.source())
-        + text(e.detail_type())
-        + text(e.detail())
-        + e.resources().iter().map(String::len).sum::<usize>()
+    zdwatch_relay::entry::size(
+        e.time().is_some(),
+        [e.source(), e.detail_type(), e.detail()]
+            .into_iter()
+            .flatten()
+            .chain(e.resources().iter().map(String::as_str)),
+    )
 }
 
-/// The PutEvents entry for a body holding an EventBridge event (under SNS layers, if any), and
-/// whether its `aws.` source was renamed (see [`RENAMED_SOURCE_PREFIX`]).
-fn bus_entry(body: &[u8], bus: &str) -> Option<(PutEventsRequestEntry, bool)> {
+/// The JSON of a body, under its SNS notification layers if any (at most four).
+pub(crate) fn without_sns(body: &[u8]) -> Option<Value> {
     let mut v: Value = serde_json::from_slice(body).ok()?;
     for _ in 0..4 {
         if v.get("Type").and_then(Value::as_str) != Some("Notification") {
@@ -365,6 +356,13 @@ fn bus_entry(body: &[u8], bus: &str) -> Option<(PutEventsRequestEntry, bool)> {
         }
         v = serde_json::from_str(v.get("Message")?.as_str()?).ok()?;
     }
+    Some(v)
+}
+
+/// The PutEvents entry for a body holding an EventBridge event (under SNS layers, if any), and
+/// whether its `aws.` source was renamed (see [`RENAMED_SOURCE_PREFIX`]).
+fn bus_entry(body: &[u8], bus: &str) -> Option<(PutEventsRequestEntry, bool)> {
+    let v = without_sns(body)?;
     let source = v.get("source")?.as_str()?;
     let renamed = source.starts_with("aws.");
     let source = if renamed {
@@ -519,15 +517,15 @@ mod tests {
 
     #[test]
     fn only_what_can_pass_is_tried_again() {
-        assert!(bus_code_may_pass("ThrottlingException"));
-        assert!(bus_code_may_pass("InternalFailure"));
+        assert!(zdwatch_relay::bus::may_pass("ThrottlingException"));
+        assert!(zdwatch_relay::bus::may_pass("InternalFailure"));
         for code in [
             "NotAuthorizedForSourceException",
             "MalformedDetail",
             "InvalidArgument",
             "AccessDeniedException",
         ] {
-            assert!(!bus_code_may_pass(code), "{code}");
+            assert!(!zdwatch_relay::bus::may_pass(code), "{code}");
         }
     }
 }

@@ -42,13 +42,7 @@ pub struct Webhook {
 /// The Zendesk webhook payload in a body: the body itself when it is one, or the `detail` of the
 /// EventBridge event it holds (under SNS layers, if any) when that is one.
 pub fn webhook_payload(body: &[u8]) -> Option<Vec<u8>> {
-    let mut v: Value = serde_json::from_slice(body).ok()?;
-    for _ in 0..4 {
-        if v.get("Type").and_then(Value::as_str) != Some("Notification") {
-            break;
-        }
-        v = serde_json::from_str(v.get("Message")?.as_str()?).ok()?;
-    }
+    let v = crate::send::without_sns(body)?;
     let is_webhook = |v: &Value| {
         v.get("type")
             .and_then(Value::as_str)
