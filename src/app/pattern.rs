@@ -39,7 +39,7 @@ impl ActivePattern {
         for held in store.since(self.checked.max(first)) {
             if store
                 .body(held.seq)
-                .is_some_and(|body| self.pattern.matches_body(&body))
+                .is_some_and(|body| self.pattern.matches_read_body(&body, held.body_is_json()))
             {
                 self.hits.insert(held.seq);
             }

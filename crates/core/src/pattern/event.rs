@@ -5,7 +5,7 @@
 
 use serde_json::{Number, Value};
 
-pub use crate::tree::{Needs, Tree};
+pub use crate::tree::{Name, Needs, Tree};
 
 /// A leaf value of an event: what match lists compare against.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,6 +26,10 @@ pub trait EventJson: Sized {
     fn is_object(&self) -> bool;
     /// An object's member.
     fn member(&self, key: &str) -> Option<&Self>;
+    /// [`EventJson::member`] of a key prepared for lookups.
+    fn member_named(&self, name: &Name) -> Option<&Self> {
+        self.member(name.as_str())
+    }
     /// Whether an object has a key containing `.` (which can stand for several path segments).
     fn has_dotted_keys(&self) -> bool;
 }
@@ -76,6 +80,9 @@ impl EventJson for Tree<'_> {
     }
     fn member(&self, key: &str) -> Option<&Self> {
         self.get(key)
+    }
+    fn member_named(&self, name: &Name) -> Option<&Self> {
+        self.get_name(name)
     }
     fn has_dotted_keys(&self) -> bool {
         matches!(self, Tree::Object(o) if o.dotted)

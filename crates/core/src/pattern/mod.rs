@@ -137,10 +137,16 @@ impl Pattern {
     /// A body the decoder read as JSON already (`raw_is_json`) is not checked again: what the
     /// pattern does not look at is only stepped over (the same answer, sooner).
     pub fn matches_event(&self, event: &crate::event::TicketEvent) -> bool {
-        if !event.raw_is_json {
-            return self.matches_body(&event.raw);
+        self.matches_read_body(&event.raw, event.raw_is_json)
+    }
+
+    /// [`Pattern::matches_body`] of a held event's body, `read_as_json` when its decoder read it
+    /// as JSON (`TicketEvent::raw_is_json`): then it is stepped over, not checked again.
+    pub fn matches_read_body(&self, body: &[u8], read_as_json: bool) -> bool {
+        if !read_as_json {
+            return self.matches_body(body);
         }
-        event::with_needed_event_of_json(&event.raw, &self.needs, &mut |v| self.matches(v))
+        event::with_needed_event_of_json(body, &self.needs, &mut |v| self.matches(v))
             .unwrap_or(false)
     }
 

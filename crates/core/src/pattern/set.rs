@@ -12,7 +12,7 @@ use foldhash::HashMap;
 use smallvec::SmallVec;
 
 use super::compile::{Cond, Field};
-use super::event::{EventJson, Leaf, Needs, with_needed_event, with_needed_event_of_json};
+use super::event::{EventJson, Leaf, Name, Needs, with_needed_event, with_needed_event_of_json};
 use super::matcher::Matcher;
 use super::{Pattern, any_leaf};
 
@@ -243,7 +243,7 @@ impl PathIndex {
 /// contains a dot (it may stand for several keys of a path).
 #[derive(Default)]
 struct Trie {
-    children: Vec<(String, Trie)>,
+    children: Vec<(Name, Trie)>,
     /// The path ending here.
     slot: Option<usize>,
     /// Every path through here: its slot and the rest of it from here.
@@ -263,10 +263,10 @@ impl Trie {
         loop {
             node.below.push((slot, rest.to_string()));
             let (key, after) = rest.split_once('.').unwrap_or((rest, ""));
-            let at = match node.children.iter().position(|(k, _)| k == key) {
+            let at = match node.children.iter().position(|(k, _)| k.as_str() == key) {
                 Some(at) => at,
                 None => {
-                    node.children.push((key.to_string(), Trie::default()));
+                    node.children.push((Name::new(key), Trie::default()));
                     node.children.len() - 1
                 }
             };
@@ -311,7 +311,7 @@ impl Trie {
             return;
         }
         for (key, child) in &self.children {
-            if let Some(c) = v.member(key) {
+            if let Some(c) = v.member_named(key) {
                 child.walk_node(c, found);
             }
         }

@@ -141,6 +141,9 @@ pub struct Record {
     present: u8,
     pub format: Format,
     pub status_change: bool,
+    /// The decoder read the body as JSON (`TicketEvent::raw_is_json`): a pattern steps over
+    /// what it does not look at instead of checking it again.
+    pub body_is_json: bool,
 }
 
 fn id_slot(field: IdField) -> usize {
@@ -225,6 +228,7 @@ impl Record {
             present,
             format: e.format,
             status_change: e.kind == Kind::StatusChanged,
+            body_is_json: e.raw_is_json,
         }
     }
 

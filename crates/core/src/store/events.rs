@@ -376,6 +376,11 @@ impl Held<'_> {
     fn name(&self, sym: u32) -> Option<&str> {
         self.store.strings.name(sym)
     }
+
+    /// Its decoder read its body as JSON (see [`crate::pattern::Pattern::matches_read_body`]).
+    pub fn body_is_json(&self) -> bool {
+        self.record.body_is_json
+    }
 }
 
 impl Fields for Held<'_> {
@@ -617,5 +622,61 @@ mod tests {
             "recalling again replaces, not adds"
         );
         assert_eq!(s.recalled(1).len(), 2);
+    }
+
+    /// Held events remember whether their decoder read the body as JSON, and a pattern asked
+    /// with that answers as it does of the body alone: every sample, malformed ones included.
+    #[test]
+    fn held_bodies_match_patterns_as_the_bodies_do() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
+        let patterns = [
+            r#"{"detail-type": [{"prefix": "Support Ticket"}]}"#,
+            r#"{"detail": {"type": [{"prefix": "zen:event-type:ticket."}]}}"#,
+            r#"{"detail": {"ticket_event": {"ticket": {"id": [{"exists": true}]}}}}"#,
+            r#"{"source": [{"anything-but": "x"}]}"#,
+        ]
+        .map(|t| crate::pattern::Pattern::compile(t).unwrap());
+        let mut s = EventStore::new(10_000);
+        let mut events = Vec::new();
+        for group in std::fs::read_dir(&dir).unwrap() {
+            for file in std::fs::read_dir(group.unwrap().path()).unwrap() {
+                let body = std::fs::read(file.unwrap().path()).unwrap();
+                let e = decode(Received {
+                    body,
+                    message_id: None,
+                    received_at: jiff::Timestamp::UNIX_EPOCH,
+                });
+                if s.insert(&e).is_some() {
+                    events.push(e);
+                }
+            }
+        }
+        let held: Vec<Held<'_>> = s.since(0).collect();
+        assert_eq!(held.len(), events.len());
+        let (mut json, mut other, mut matched) = (0, 0, 0);
+        for (h, e) in held.iter().zip(&events) {
+            assert_eq!(h.body_is_json(), e.raw_is_json);
+            (json, other) = if e.raw_is_json {
+                (json + 1, other)
+            } else {
+                (json, other + 1)
+            };
+            let body = s.body(h.seq).unwrap();
+            assert_eq!(body, e.raw);
+            for p in &patterns {
+                let answer = p.matches_read_body(&body, h.body_is_json());
+                assert_eq!(
+                    answer,
+                    p.matches_body(&body),
+                    "{}",
+                    String::from_utf8_lossy(&body)
+                );
+                matched += usize::from(answer);
+            }
+        }
+        assert!(
+            json > 40 && other >= 3 && matched > 40,
+            "{json} {other} {matched}"
+        );
     }
 }
