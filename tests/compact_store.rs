@@ -228,7 +228,10 @@ fn the_decoder_output_that_digests_describe_is_pinned_to_their_version() {
     let hash = xxhash_rust::xxh3::xxh3_64(&all);
     assert_eq!(
         (DIGEST_VERSION, hash),
-        (2, 650754474107088129),
+        // Pinned again when the format byte gained `raw_is_json` in its top bit: the decoder's
+        // output did not change, and a reader of version 2 that does not know the bit refuses such
+        // a digest (an unknown format) and decodes the body instead.
+        (2, 15130188597215698408),
         "the digests of this corpus changed. If the decoder makes something else of a body it read \
          before, bump DIGEST_VERSION (journals written before are then decoded again) and pin the \
          new hash; if only the corpus grew (a sample added), pin the new hash"

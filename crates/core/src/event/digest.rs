@@ -23,12 +23,15 @@ pub const DIGEST_VERSION: u8 = 2;
 pub fn digest(e: &TicketEvent) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(64 + e.event_id.len()));
     w.0.push(DIGEST_VERSION);
-    w.0.push(match e.format {
+    // The top bit: the decoder read the body as JSON (`raw_is_json`). Digests written before it
+    // existed have it clear, which only means "check the body in full".
+    let format: u8 = match e.format {
         Format::Legacy => 0,
         Format::Webhook => 1,
         Format::Unrecognized => 2,
         Format::Malformed => 3,
-    });
+    };
+    w.0.push(format | u8::from(e.raw_is_json) << 7);
     match &e.kind {
         Kind::Other(name) => {
             w.0.push(1);
@@ -91,6 +94,7 @@ pub fn from_digest(bytes: &[u8], msg: Received) -> Result<TicketEvent, Received>
 struct Read {
     event_id: String,
     format: Format,
+    raw_is_json: bool,
     kind: Kind,
     ticket_id: Option<u64>,
     occurred_at: Option<Timestamp>,
@@ -109,7 +113,9 @@ fn read(bytes: &[u8]) -> Option<Read> {
     if r.byte()? != DIGEST_VERSION {
         return None;
     }
-    let format = match r.byte()? {
+    let format_byte = r.byte()?;
+    let raw_is_json = format_byte & 0x80 != 0;
+    let format = match format_byte & 0x7f {
         0 => Format::Legacy,
         1 => Format::Webhook,
         2 => Format::Unrecognized,
@@ -162,6 +168,7 @@ fn read(bytes: &[u8]) -> Option<Read> {
     Some(Read {
         event_id,
         format,
+        raw_is_json,
         kind,
         ticket_id,
         occurred_at,
@@ -203,7 +210,7 @@ impl Read {
             envelope: Default::default(),
             problem: None,
             raw: msg.body,
-            raw_is_json: false,
+            raw_is_json: self.raw_is_json,
             source: None,
             trigrams: Some(self.trigrams),
         }
@@ -257,7 +264,7 @@ pub fn digested(e: &TicketEvent) -> TicketEvent {
         sequence: None,
         envelope: Default::default(),
         problem: None,
-        raw_is_json: false,
+        raw_is_json: e.raw_is_json,
         trigrams: Some(e.search_trigrams()),
     }
 }
