@@ -969,3 +969,43 @@ fn rows_decoded_for_the_screen_are_what_the_store_holds_until_they_leave_it() {
     assert_eq!(masked, zdwatch_core::event::mask::event(&plain));
     assert_ne!(masked, plain, "masking hides its customer text");
 }
+
+/// A word search decodes bodies on every core: it must find exactly the events, in the order,
+/// that testing each held event in turn finds (the demo's comments, plus every sample).
+#[test]
+fn a_word_search_shared_out_finds_what_one_thread_finds_in_order() {
+    let start: Timestamp = "2026-03-01T08:00:00Z".parse().unwrap();
+    let mut sim = zdwatch_sources::demo::Simulator::new(9, start);
+    let mut bodies: Vec<Vec<u8>> = sim
+        .advance(start + jiff::SignedDuration::from_mins(120))
+        .into_iter()
+        .map(|d| d.body)
+        .take(3000)
+        .collect();
+    bodies.extend(sample_bodies());
+    assert!(bodies.len() > 2000, "{}", bodies.len());
+    let mut app = app();
+    let batch: Vec<Message> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| message(b, i))
+        .collect();
+    app.update(Msg::Batch(batch), now());
+    let held = app.store().len();
+    assert!(held > 2000, "{held}");
+    let mut found_any = 0;
+    for word in ["refund", "invoice", "Payment", "no-such-word-anywhere"] {
+        let filter = zdwatch_core::filter::Filter::parse(word).unwrap();
+        assert!(filter.searches_text(), "{word}");
+        app.apply_filter(filter.clone());
+        let want: Vec<u64> = app
+            .store()
+            .since(0)
+            .filter(|h| filter.matches(h, now()))
+            .map(|h| h.seq)
+            .collect();
+        assert_eq!(app.stream().visible, want, "{word}");
+        found_any += usize::from(!want.is_empty());
+    }
+    assert!(found_any >= 2, "the words occur in the demo");
+}

@@ -33,7 +33,7 @@ pub use view::{BACKLOG_AGE, ListView, Rate};
 use zdwatch_core::event::TicketEvent;
 use zdwatch_core::filter::Filter;
 use zdwatch_core::stats::Stats;
-use zdwatch_core::store::{EventStore, Seq, Timeline};
+use zdwatch_core::store::{EventStore, Held, Seq, Timeline};
 use zdwatch_journal::StoredEvent;
 use zdwatch_sources::{Delivery, Message, SourceId, SourceStatus};
 
@@ -197,10 +197,16 @@ pub const UNSEEN_SAMPLE: u64 = 50_000;
 /// How many of the newest events the no-match screen looks at for a pattern's near misses.
 pub const NEAR_MISS_SAMPLE: u64 = 5_000;
 
-/// How long a notice stays on the status line without a key pressed.
 /// Events a refilter looks at between two checks of its time budget.
 const WORK_STEP: usize = 256;
+/// The same for a word search, whose steps are shared out over every core: larger, so that
+/// handing them out costs little beside the work (1,024 events whose bodies all had to be
+/// decoded take about 2 ms on two cores; most are ruled out undecoded), and larger still when
+/// nothing waits for the refilter to end.
+const SEARCH_STEP: usize = 1024;
+const SEARCH_STEP_UNHURRIED: usize = 16 * 1024;
 
+/// How long a notice stays on the status line without a key pressed.
 pub const NOTICE_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_secs(8);
 
 pub struct App {
@@ -463,15 +469,22 @@ impl App {
         let now = self.now;
         let before = self.stream.visible.len();
         let pattern = self.pattern.as_ref().filter(|p| !p.highlight_only);
-        let mut seen = 0;
         let mut next = self.stream.scanned.max(first);
-        for e in self.store.since(next).take(limit) {
-            seen += 1;
-            next = e.seq + 1;
-            if self.filter.matches(&e, now) && pattern.is_none_or(|p| p.matches(e.seq)) {
-                self.stream.visible.push(e.seq);
-            }
-        }
+        let held: Vec<Held<'_>> = self.store.since(next).take(limit).collect();
+        let seen = held.len();
+        next = held.last().map_or(next, |e| e.seq + 1);
+        let filter = &self.filter;
+        let keep = |e: Held<'_>| {
+            (filter.matches(&e, now) && pattern.is_none_or(|p| p.matches(e.seq))).then_some(e.seq)
+        };
+        // A word search decodes bodies: on every core, in order. Other filters read only the
+        // records, faster than sharing them out would be.
+        let kept: Vec<Option<Seq>> = if filter.searches_text() {
+            zdwatch_core::parallel::map_in_order(held, keep)
+        } else {
+            held.into_iter().map(keep).collect()
+        };
+        self.stream.visible.extend(kept.into_iter().flatten());
         let done = seen < limit || next >= self.store.next_seq();
         self.stream.scanned = if done { self.store.next_seq() } else { next };
         let added = self.stream.visible.len() - before;
@@ -517,10 +530,15 @@ impl App {
             return false;
         };
         let started = std::time::Instant::now();
+        // Small steps, so that the budget is checked often: a word search decodes bodies, and
+        // 4,096 of them on one core took 35 ms, which is how long a key then waited.
+        let step = match (self.filter.searches_text(), budget) {
+            (false, _) => WORK_STEP,
+            (true, Some(_)) => SEARCH_STEP,
+            (true, None) => SEARCH_STEP_UNHURRIED,
+        };
         loop {
-            // Small steps, so that the budget is checked often: a word search decodes each
-            // body, and 4,096 of them took 35 ms, which is how long a key then waited.
-            if self.scan(WORK_STEP) {
+            if self.scan(step) {
                 break;
             }
             if budget.is_some_and(|b| started.elapsed() >= b) {

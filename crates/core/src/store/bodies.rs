@@ -37,8 +37,12 @@ pub struct Bodies {
     with_dictionary: Option<Compressor<'static>>,
     /// The dictionary as each thread of [`Bodies::pack_many`] compresses with it.
     prepared: Option<EncoderDictionary<'static>>,
-    unpack_plain: Mutex<Option<Decompressor<'static>>>,
-    unpack_dictionary: Mutex<Option<Decompressor<'static>>>,
+    /// Decompressors not in use: one is taken out for each body read, so that several threads
+    /// can read bodies at once (a word search over every held event), and put back after.
+    unpack_plain: Mutex<Vec<Decompressor<'static>>>,
+    unpack_dictionary: Mutex<Vec<Decompressor<'static>>>,
+    /// The dictionary, for more decompressors when every one is in use.
+    dictionary: Option<Box<[u8]>>,
     samples: Vec<Vec<u8>>,
 }
 
@@ -48,8 +52,9 @@ impl Default for Bodies {
             plain: Compressor::new(LEVEL).ok(),
             with_dictionary: None,
             prepared: None,
-            unpack_plain: Mutex::new(Decompressor::new().ok()),
-            unpack_dictionary: Mutex::new(None),
+            unpack_plain: Mutex::new(Vec::new()),
+            unpack_dictionary: Mutex::new(Vec::new()),
+            dictionary: None,
             samples: Vec::new(),
         }
     }
@@ -114,17 +119,24 @@ impl Bodies {
         self.with_dictionary.is_none() && self.samples.len() < SAMPLES
     }
 
-    /// The body as it was given to [`Bodies::pack`].
+    /// The body as it was given to [`Bodies::pack`]. Threads may call this at once.
     pub fn unpack(&self, packed: &Packed) -> Option<Vec<u8>> {
-        let lock = match packed.codec {
+        let pool = match packed.codec {
             Codec::Stored => return Some(packed.bytes.to_vec()),
             Codec::Plain => &self.unpack_plain,
             Codec::Dictionary => &self.unpack_dictionary,
         };
-        let mut guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let body = guard
-            .as_mut()?
-            .decompress(&packed.bytes, packed.len as usize);
+        let lock = || pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let spare = lock().pop();
+        let mut d = match (spare, packed.codec) {
+            (Some(d), _) => Ok(d),
+            (None, Codec::Dictionary) => Decompressor::with_dictionary(self.dictionary.as_deref()?),
+            (None, _) => Decompressor::new(),
+        }
+        .map_err(|e| tracing::error!("no decompressor for a held event's body: {e}"))
+        .ok()?;
+        let body = d.decompress(&packed.bytes, packed.len as usize);
+        lock().push(d);
         match body {
             Ok(body) => Some(body),
             Err(e) => {
@@ -147,14 +159,10 @@ impl Bodies {
         };
         let prepared = EncoderDictionary::copy(&dictionary, LEVEL);
         let compressor = Compressor::with_dictionary(LEVEL, &dictionary).and_then(frugal);
-        let decompressor = Decompressor::with_dictionary(&dictionary);
-        if let (Ok(c), Ok(d)) = (compressor, decompressor) {
+        if let Ok(c) = compressor {
             self.with_dictionary = Some(c);
             self.prepared = Some(prepared);
-            *self
-                .unpack_dictionary
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(d);
+            self.dictionary = Some(dictionary.into_boxed_slice());
         }
     }
 }
@@ -238,5 +246,30 @@ mod tests {
         assert_eq!(packed[SAMPLES + 100].codec, Codec::Dictionary);
         assert!(after < before, "the dictionary helps: {after} < {before}");
         assert!(after * 3 < inputs[SAMPLES + 100].len(), "{after}");
+    }
+
+    /// Threads reading bodies at once (a word search on every core) each get them back byte for
+    /// byte, with and without the dictionary, each thread with a decompressor of its own.
+    #[test]
+    fn bodies_come_back_when_read_on_several_threads_at_once() {
+        let mut bodies = Bodies::default();
+        let inputs: Vec<Vec<u8>> = (0..SAMPLES + 3000).map(body).collect();
+        let packed: Vec<Packed> = inputs.iter().map(|b| bodies.pack(b)).collect();
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (bodies, inputs, packed) = (&bodies, &inputs, &packed);
+                s.spawn(move || {
+                    for round in 0..3 {
+                        for (i, (input, p)) in inputs.iter().zip(packed).enumerate() {
+                            if (i + t + round) % 2 == 0 {
+                                assert_eq!(bodies.unpack(p).as_ref(), Some(input), "{i}");
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let spare = bodies.unpack_dictionary.lock().unwrap().len();
+        assert!((1..=4).contains(&spare), "{spare} decompressors kept");
     }
 }
