@@ -122,28 +122,24 @@ impl<'a> Tree<'a> {
 impl<'a> Tree<'a> {
     /// An object's member; `None` for other values. A repeated key: the last one.
     pub fn get(&self, key: &str) -> Option<&Tree<'a>> {
-        match self {
-            Tree::Object(o) => {
-                let h = head(key.as_bytes());
-                o.members
-                    .iter()
-                    .rev()
-                    .find(|m| m.is(key.as_bytes(), h))
-                    .map(|m| &m.value)
-            }
-            _ => None,
-        }
+        self.member_at(key.as_bytes(), head(key.as_bytes()))
     }
 
     /// [`Tree::get`] of a key whose head is known already.
     #[inline]
     pub fn get_name(&self, name: &Name) -> Option<&Tree<'a>> {
+        self.member_at(name.key.as_bytes(), name.head)
+    }
+
+    /// The last member named `key` (whose first eight bytes are `head`).
+    #[inline]
+    fn member_at(&self, key: &[u8], head: u64) -> Option<&Tree<'a>> {
         match self {
             Tree::Object(o) => o
                 .members
                 .iter()
                 .rev()
-                .find(|m| m.is(name.key.as_bytes(), name.head))
+                .find(|m| m.is(key, head))
                 .map(|m| &m.value),
             _ => None,
         }
