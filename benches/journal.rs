@@ -78,6 +78,52 @@ fn ingest(c: &mut Criterion) {
     group.finish();
 }
 
+/// Storing into a journal that already holds 400,000 events (and grows by 20,000 each timing, as a
+/// long-running journal does): what a commit rewrites depends on how its indexes grow.
+fn ingest_into_large(c: &mut Criterion) {
+    const HELD: usize = 400_000;
+    const EACH: usize = 20_000;
+    let path = scratch("large.db");
+    remove_journal(&path);
+    let mut journal = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    for chunk in demo_events(1, HELD).chunks(5000) {
+        journal
+            .append("bench", chunk)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Events never stored before: independent simulations, one after the other.
+    let mut seed = 1000;
+    let mut pool: Vec<TicketEvent> = Vec::new();
+    let mut group = c.benchmark_group("journal");
+    group.throughput(Throughput::Elements(EACH as u64));
+    group.sample_size(10);
+    group.bench_function(
+        "append 20k events to a journal of 400k+, 2k per commit",
+        |b| {
+            b.iter_batched(
+                || {
+                    if pool.len() < EACH {
+                        pool = demo_events(seed, 200_000);
+                        seed += 1;
+                    }
+                    pool.split_off(pool.len() - EACH)
+                },
+                |events| {
+                    for chunk in events.chunks(2000) {
+                        journal
+                            .append("bench", chunk)
+                            .unwrap_or_else(|e| panic!("{e}"));
+                    }
+                },
+                BatchSize::PerIteration,
+            );
+        },
+    );
+    group.finish();
+    drop(journal);
+    remove_journal(&path);
+}
+
 /// A journal of a million distinct events (built once, kept in target/bench-data; schema 2,
 /// with digests).
 fn million() -> PathBuf {
@@ -150,5 +196,5 @@ fn reopen(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ingest, reopen);
+criterion_group!(benches, ingest, ingest_into_large, reopen);
 criterion_main!(benches);

@@ -533,6 +533,47 @@ fn a_journal_is_created_by_its_first_events_and_refused_early_when_it_cannot_be(
     assert!(Journals::default().add(0, "q", &blocked).is_err());
 }
 
+/// What version 1 of the schema created (`event_id` unique on its own), as such files are.
+const SCHEMA_1: &str = r#"
+CREATE TABLE events (
+    seq               INTEGER PRIMARY KEY,      -- arrival order
+    event_id          TEXT NOT NULL UNIQUE,     -- the dedupe key (README, "Event identity")
+    message_id        TEXT,                     -- SQS MessageId
+    source            TEXT,                     -- queue URL or file it came from
+    format            TEXT NOT NULL,            -- legacy, webhook, unrecognized, malformed
+    kind              TEXT NOT NULL,            -- status_changed, comment_added, ...
+    ticket_id         INTEGER,
+    occurred_at       TEXT,
+    received_at       TEXT NOT NULL,
+    actor_id          INTEGER,
+    previous          TEXT,
+    current           TEXT,
+    tags_added        TEXT,                     -- JSON array
+    tags_removed      TEXT,                     -- JSON array
+    tags              TEXT,                     -- the ticket's tags after the event, JSON array
+    sequence_id       TEXT,
+    sequence_position INTEGER,
+    raw               BLOB NOT NULL             -- the message body as received
+);
+CREATE INDEX events_by_ticket ON events (ticket_id, occurred_at);
+CREATE INDEX events_by_occurred ON events (occurred_at);
+CREATE INDEX events_by_received ON events (received_at);
+CREATE TABLE tickets (
+    ticket_id       INTEGER PRIMARY KEY,
+    status          TEXT,
+    priority        TEXT,
+    assignee_id     INTEGER,
+    group_id        INTEGER,
+    brand_id        INTEGER,
+    organization_id INTEGER,
+    channel         TEXT,
+    tags            TEXT,                       -- JSON array
+    subject         TEXT,
+    first_seen      TEXT NOT NULL,              -- earliest occurred_at seen
+    last_changed    TEXT NOT NULL               -- occurred_at of the snapshot kept
+);
+"#;
+
 /// A journal of schema 1 (before digests) is read as it is, opened read-only, and migrated when
 /// opened for writing: its old rows have no digest (reopening decodes their bodies), new rows have
 /// one that reads back as what their body decodes to.
@@ -542,15 +583,13 @@ fn journals_from_before_digests_are_read_and_migrated() {
     let path = temp("schema1");
     let old = sample("webhook/tags_changed.json");
     {
-        let j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        drop(j);
-        // Back to what version 1 wrote: no digest column, user_version 1.
+        assert!(fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).is_ok());
         let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        c.execute_batch(
-            "ALTER TABLE events DROP COLUMN digest; PRAGMA user_version = 1;
+        c.execute_batch(&format!(
+            "{SCHEMA_1} PRAGMA user_version = 1;
              INSERT INTO events (event_id, format, kind, received_at, raw)
-             VALUES ('old', 'webhook', 'tags_changed', '2026-01-01T00:00:00.000Z', x'7b7d');",
-        )
+             VALUES ('old', 'webhook', 'tags_changed', '2026-01-01T00:00:00.000Z', x'7b7d');"
+        ))
         .unwrap_or_else(|e| panic!("{e}"));
     }
     let ro = Journal::open_read_only(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -577,4 +616,70 @@ fn journals_from_before_digests_are_read_and_migrated() {
     assert_eq!(back.ok(), Some(digested(&old)));
     let ticket = j.ticket(old.ticket_id.unwrap_or(0), 10).unwrap_or_default();
     assert!(ticket.iter().all(|r| r.digest.is_some()), "{ticket:?}");
+    // Migrated to version 3: the index of time and id is there, the old one of ids alone stays.
+    assert_eq!(j.append("q", [&old]).ok(), Some(0), "stored once");
+    let indexes = index_names(&path);
+    assert!(
+        indexes.contains(&"events_by_time_and_id".to_string()),
+        "{indexes:?}"
+    );
+    assert!(
+        indexes
+            .iter()
+            .any(|i| i.starts_with("sqlite_autoindex_events")),
+        "{indexes:?}"
+    );
+}
+
+fn index_names(path: &Path) -> Vec<String> {
+    let c = Connection::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut stmt = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let names = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect::<Result<Vec<String>, _>>());
+    names.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A new journal keeps an event once by its time and id, with no index of ids alone (random ids
+/// would have every commit rewrite pages all over it); events without a time (bodies that are not
+/// JSON) are kept once by their id too; and the same id at another time is another event.
+#[test]
+fn events_are_stored_once_by_time_and_id() {
+    let path = temp("identity");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let timed = sample("webhook/tags_changed.json");
+    assert!(timed.occurred_at.is_some());
+    let timeless = decode(Received {
+        body: b"not json at all".to_vec(),
+        message_id: Some("m-1".into()),
+        received_at: Timestamp::UNIX_EPOCH,
+    });
+    assert_eq!(timeless.occurred_at, None);
+    let mut later = timed.clone();
+    later.occurred_at = timed
+        .occurred_at
+        .and_then(|t| t.checked_add(jiff::SignedDuration::from_secs(1)).ok());
+    // Twice in one transaction, then again in the next.
+    let first = j.append("q", [&timed, &timeless, &timed, &timeless]);
+    assert_eq!(first.ok(), Some(2));
+    assert_eq!(j.append("q", [&timeless, &timed]).ok(), Some(0));
+    assert_eq!(
+        j.append("q", [&later]).ok(),
+        Some(1),
+        "another time: another event"
+    );
+    assert_eq!(j.count().ok(), Some(3));
+    let indexes = index_names(&path);
+    assert!(
+        indexes.contains(&"events_by_time_and_id".to_string()),
+        "{indexes:?}"
+    );
+    assert!(
+        !indexes
+            .iter()
+            .any(|i| i.starts_with("sqlite_autoindex_events")),
+        "no index of ids alone: {indexes:?}"
+    );
 }

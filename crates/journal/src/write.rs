@@ -19,8 +19,10 @@ impl Journal {
             .map_err(|e| sqlite(&self.path, e))
     }
 
-    /// Stores events in one transaction; returns how many were new. Idempotent on `event_id`.
-    /// When this returns `Ok`, the events are on disk.
+    /// Stores events in one transaction; returns how many were new. Idempotent on `event_id` and
+    /// `occurred_at` (the unique index; an event without a time is looked up by its id among the
+    /// others without one, as a unique index does not compare NULLs). When this returns `Ok`, the
+    /// events are on disk.
     pub fn append<'a>(
         &mut self,
         source: &str,
@@ -39,6 +41,11 @@ impl Journal {
                         occurred_at, received_at, actor_id, previous, current, tags_added, tags_removed,
                         tags, sequence_id, sequence_position, raw, digest)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                )
+                .map_err(err)?;
+            let mut timeless = tx
+                .prepare_cached(
+                    "SELECT 1 FROM events WHERE occurred_at IS NULL AND event_id = ?1 LIMIT 1",
                 )
                 .map_err(err)?;
             let mut ticket = tx
@@ -66,28 +73,36 @@ impl Journal {
             for e in events {
                 let occurred = e.occurred_at.map(time_text);
                 let seq = e.sequence.as_ref();
-                added += insert
-                    .execute(params![
-                        e.event_id,
-                        e.message_id,
-                        source,
-                        e.format.as_str(),
-                        e.kind.as_str(),
-                        e.ticket_id.and_then(|t| i64::try_from(t).ok()),
-                        occurred,
-                        time_text(e.received_at),
-                        e.actor_id.and_then(|a| i64::try_from(a).ok()),
-                        e.previous,
-                        e.current,
-                        json_list(&e.tags_added),
-                        json_list(&e.tags_removed),
-                        json_list(&e.ticket.tags),
-                        seq.map(|s| s.id.as_str()),
-                        seq.and_then(|s| s.position),
-                        e.raw,
-                        digest(e),
-                    ])
-                    .map_err(err)?;
+                // As INSERT OR IGNORE leaves a stored event, the rest (its ticket's row, a
+                // redaction) is done again either way: it changes nothing the second time.
+                let stored =
+                    occurred.is_none() && timeless.exists(params![e.event_id]).map_err(err)?;
+                added += if stored {
+                    0
+                } else {
+                    insert
+                        .execute(params![
+                            e.event_id,
+                            e.message_id,
+                            source,
+                            e.format.as_str(),
+                            e.kind.as_str(),
+                            e.ticket_id.and_then(|t| i64::try_from(t).ok()),
+                            occurred,
+                            time_text(e.received_at),
+                            e.actor_id.and_then(|a| i64::try_from(a).ok()),
+                            e.previous,
+                            e.current,
+                            json_list(&e.tags_added),
+                            json_list(&e.tags_removed),
+                            json_list(&e.ticket.tags),
+                            seq.map(|s| s.id.as_str()),
+                            seq.and_then(|s| s.position),
+                            e.raw,
+                            digest(e),
+                        ])
+                        .map_err(err)?
+                };
                 if e.kind == Kind::CommentRedacted {
                     let comment = e.comment.as_ref().and_then(|c| c.id);
                     if let (Some(t), Some(c)) =
