@@ -20,9 +20,13 @@ fn term<E: Fields + ?Sized>(t: &Term, e: &E, now: Timestamp) -> bool {
     match t {
         Term::Kind(names) => {
             let kind = e.kind_name();
-            names
-                .iter()
-                .any(|n| kind.eq_ignore_ascii_case(n) || starts_with_ignore_case(kind, n))
+            names.iter().any(|n| {
+                if n.contains('*') {
+                    glob(n, kind)
+                } else {
+                    kind.eq_ignore_ascii_case(n) || starts_with_ignore_case(kind, n)
+                }
+            })
         }
         Term::Transition { from, to } => {
             e.is_status_change()

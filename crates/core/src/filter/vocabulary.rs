@@ -29,14 +29,22 @@ pub fn check(what: &str, value: &str, vocabulary: &[&str]) -> Option<String> {
 }
 
 /// A kind name (after `kind_name`): a known kind, the start of one (`comment`), another domain's
-/// event (`user.created`), or `unrecognized`/`malformed`.
+/// event (`user.created`), `unrecognized`/`malformed`, or a wildcard pattern (`*_changed`) that
+/// matches one of those (one that matches none would filter everything out, silently).
 pub fn check_kind(value: &str) -> Option<String> {
     let known = KNOWN_KINDS.iter().map(|k| k.as_str());
-    let ok = value.contains('*')
-        || value.contains('.')
-        || matches!(value, "unrecognized" | "malformed")
-        || DOMAINS.contains(&value)
-        || KNOWN_KINDS.iter().any(|k| k.as_str().starts_with(value));
+    let mut names = known
+        .clone()
+        .chain(DOMAINS.iter().copied())
+        .chain(["unrecognized", "malformed"]);
+    let ok = if value.contains('*') {
+        value.contains('.') || names.any(|name| super::eval::glob(value, name))
+    } else {
+        value.contains('.')
+            || matches!(value, "unrecognized" | "malformed")
+            || DOMAINS.contains(&value)
+            || KNOWN_KINDS.iter().any(|k| k.as_str().starts_with(value))
+    };
     (!ok).then(|| unknown("kind", value, known.chain(DOMAINS.iter().copied())))
 }
 
@@ -128,9 +136,16 @@ mod tests {
             "user.created",
             "malformed",
             "sla*",
+            "*",
+            "*_changed",
+            "comment_*",
+            "user*",
         ] {
             assert_eq!(check_kind(ok), None, "{ok}");
         }
+        // A wildcard that matches no kind is an error, not a filter that shows nothing.
+        let none = check_kind("xyz*").unwrap_or_default();
+        assert!(none.starts_with("no kind 'xyz*'"), "{none}");
         assert_eq!(nearest("emial", &["email", "mail", "web"]), ["email"]);
     }
 }
