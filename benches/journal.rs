@@ -52,6 +52,15 @@ fn remove_journal(path: &Path) {
     }
 }
 
+/// Stores `events` in commits of `per_commit`.
+fn append_in(journal: &mut Journal, events: &[TicketEvent], per_commit: usize) {
+    for chunk in events.chunks(per_commit) {
+        journal
+            .append("bench", chunk)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 /// Storing what a busy queue delivers: batches of 1,000 events, one synchronous commit each.
 fn ingest(c: &mut Criterion) {
     let events = demo_events(1, 20_000);
@@ -65,13 +74,7 @@ fn ingest(c: &mut Criterion) {
                 remove_journal(&path);
                 Journal::open(&path).unwrap_or_else(|e| panic!("{e}"))
             },
-            |mut journal| {
-                for chunk in events.chunks(1000) {
-                    journal
-                        .append("bench", chunk)
-                        .unwrap_or_else(|e| panic!("{e}"));
-                }
-            },
+            |mut journal| append_in(&mut journal, &events, 1000),
             BatchSize::PerIteration,
         );
     });
@@ -86,11 +89,7 @@ fn ingest_into_large(c: &mut Criterion) {
     let path = scratch("large.db");
     remove_journal(&path);
     let mut journal = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
-    for chunk in demo_events(1, HELD).chunks(5000) {
-        journal
-            .append("bench", chunk)
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    append_in(&mut journal, &demo_events(1, HELD), 5000);
     // Events never stored before: independent simulations, one after the other.
     let mut seed = 1000;
     let mut pool: Vec<TicketEvent> = Vec::new();
@@ -108,13 +107,7 @@ fn ingest_into_large(c: &mut Criterion) {
                     }
                     pool.split_off(pool.len() - EACH)
                 },
-                |events| {
-                    for chunk in events.chunks(2000) {
-                        journal
-                            .append("bench", chunk)
-                            .unwrap_or_else(|e| panic!("{e}"));
-                    }
-                },
+                |events| append_in(&mut journal, &events, 2000),
                 BatchSize::PerIteration,
             );
         },
@@ -124,8 +117,8 @@ fn ingest_into_large(c: &mut Criterion) {
     remove_journal(&path);
 }
 
-/// A journal of a million distinct events (built once, kept in target/bench-data; schema 2,
-/// with digests).
+/// A journal of a million distinct events (built once, kept in target/bench-data, with digests;
+/// in the schema of the build that made it: 2 for the one BENCHMARKS.md measured).
 fn million() -> PathBuf {
     const N: u64 = 1_000_000;
     let path = scratch("million-v4.db");
@@ -141,12 +134,7 @@ fn million() -> PathBuf {
         // journal keeps one row per event, so duplicate deliveries do not count.
         let mut seed = 100;
         while count(&path) < N {
-            let events = demo_events(seed, 100_000);
-            for chunk in events.chunks(5000) {
-                journal
-                    .append("bench", chunk)
-                    .unwrap_or_else(|e| panic!("{e}"));
-            }
+            append_in(&mut journal, &demo_events(seed, 100_000), 5000);
             seed += 1;
         }
     }
