@@ -2,14 +2,18 @@
 //! that repeat the same keys, so each is compressed on its own (random access for the screen) with
 //! a zstd dictionary learnt from the first bodies seen: about 1.1 KB becomes about 200 bytes.
 //! Bodies that came before the dictionary are compressed without one.
+//!
+//! A journal keeps its bodies compressed the same way, with a [`Dictionary`] of its own stored in
+//! it; the store takes that dictionary over when it loads the journal's history, and then holds
+//! the journal's bytes as they are ([`Bodies::adopt`]) instead of compressing every body again.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::EncoderDictionary;
 
-/// How many bodies the dictionary learns from, and how large it may be.
-const SAMPLES: usize = 1000;
+/// How many bodies a dictionary learns from, and how large it may be.
+pub const SAMPLES: usize = 1000;
 const DICTIONARY_BYTES: usize = 32 * 1024;
 /// zstd's fastest level: compression runs on the event loop, for every event.
 const LEVEL: i32 = 1;
@@ -32,17 +36,187 @@ enum Codec {
     Dictionary,
 }
 
-pub struct Bodies {
-    plain: Option<Compressor<'static>>,
-    with_dictionary: Option<Compressor<'static>>,
-    /// The dictionary as each thread of [`Bodies::pack_many`] compresses with it.
-    prepared: Option<EncoderDictionary<'static>>,
+/// A zstd dictionary for event bodies: learnt from samples, or read back from a journal. Its
+/// frames carry no checksum, dictionary id or size (every byte counts a million times), so a
+/// frame is read back only with the dictionary it was written with and its length kept beside it.
+pub struct Dictionary {
+    bytes: Box<[u8]>,
+    /// Made when the first thread compresses with it (a journal's are mostly only read).
+    prepared: OnceLock<Option<EncoderDictionary<'static>>>,
     /// Decompressors not in use: one is taken out for each body read, so that several threads
     /// can read bodies at once (a word search over every held event), and put back after.
+    unpack: Mutex<Vec<Decompressor<'static>>>,
+}
+
+impl std::fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Dictionary({} bytes)", self.bytes.len())
+    }
+}
+
+impl Dictionary {
+    /// Learns a dictionary from `samples`; none when zstd cannot (too few distinct bodies, say).
+    pub fn learn(samples: &[Vec<u8>]) -> Option<Dictionary> {
+        match zstd::dict::from_samples(samples, DICTIONARY_BYTES) {
+            Ok(d) => Some(Dictionary::new(d)),
+            Err(e) => {
+                tracing::debug!(
+                    "no compression dictionary from {} bodies: {e}",
+                    samples.len()
+                );
+                None
+            }
+        }
+    }
+
+    /// A dictionary from its bytes (as [`Dictionary::bytes`] gave them).
+    pub fn new(bytes: impl Into<Box<[u8]>>) -> Dictionary {
+        Dictionary {
+            bytes: bytes.into(),
+            prepared: OnceLock::new(),
+            unpack: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// A compressor writing this dictionary's frames; one per thread.
+    pub fn compressor(&self) -> Option<Compressor<'_>> {
+        let prepared = self
+            .prepared
+            .get_or_init(|| Some(EncoderDictionary::copy(&self.bytes, LEVEL)))
+            .as_ref()?;
+        Compressor::with_prepared_dictionary(prepared)
+            .and_then(frugal)
+            .map_err(|e| tracing::error!("no compressor for event bodies: {e}"))
+            .ok()
+    }
+
+    /// A compressor of its own for one writer (a journal's), which keeps it between batches.
+    pub fn packer(&self) -> Option<Packer> {
+        Compressor::with_dictionary(LEVEL, &self.bytes)
+            .and_then(frugal)
+            .map(|compressor| Packer { compressor })
+            .map_err(|e| tracing::error!("no compressor for event bodies: {e}"))
+            .ok()
+    }
+
+    /// `body` compressed with `compressor` (from [`Dictionary::compressor`]), when that makes it
+    /// smaller; the length to give [`Dictionary::decompress`] is the body's.
+    pub fn compress(compressor: &mut Compressor<'_>, body: &[u8]) -> Option<Vec<u8>> {
+        if body.len() < MIN_COMPRESS || u32::try_from(body.len()).is_err() {
+            return None;
+        }
+        compressor
+            .compress(body)
+            .ok()
+            .filter(|bytes| bytes.len() < body.len())
+    }
+
+    /// What [`Dictionary::compress`] made of a body of `len` bytes. Threads may call this at once.
+    pub fn decompress(&self, bytes: &[u8], len: usize) -> Option<Vec<u8>> {
+        unpack_with(
+            &self.unpack,
+            || Decompressor::with_dictionary(&self.bytes),
+            bytes,
+            len,
+        )
+    }
+}
+
+/// Compresses bodies with one dictionary ([`Dictionary::packer`]).
+pub struct Packer {
+    compressor: Compressor<'static>,
+}
+
+impl Packer {
+    /// As [`Dictionary::compress`].
+    pub fn pack(&mut self, body: &[u8]) -> Option<Vec<u8>> {
+        Dictionary::compress(&mut self.compressor, body)
+    }
+}
+
+/// Decompresses with a decompressor from `pool` (made with `new` when every one is in use).
+fn unpack_with(
+    pool: &Mutex<Vec<Decompressor<'static>>>,
+    new: impl FnOnce() -> std::io::Result<Decompressor<'static>>,
+    bytes: &[u8],
+    len: usize,
+) -> Option<Vec<u8>> {
+    let lock = || pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let spare = lock().pop();
+    let mut d = match spare {
+        Some(d) => d,
+        None => new()
+            .map_err(|e| tracing::error!("no decompressor for an event's body: {e}"))
+            .ok()?,
+    };
+    let body = d.decompress(bytes, len);
+    lock().push(d);
+    match body {
+        Ok(body) => Some(body),
+        Err(e) => {
+            tracing::error!("an event's body does not decompress: {e}");
+            None
+        }
+    }
+}
+
+/// A body with the SQS message id in front, as the store holds it and a journal compresses it:
+/// decoding needs both, and the id compresses with the body. One byte says how long the id is
+/// (0: none; 255: its length follows in four bytes, for one too long to be SQS's).
+pub fn frame(message_id: Option<&str>, raw: &[u8]) -> Vec<u8> {
+    let id = message_id.unwrap_or("");
+    let mut framed = Vec::with_capacity(raw.len() + id.len() + 5);
+    match u8::try_from(id.len()) {
+        Ok(len) if message_id.is_some() && len < 254 => {
+            framed.push(len + 1);
+            framed.extend_from_slice(id.as_bytes());
+        }
+        _ if message_id.is_some() => {
+            framed.push(255);
+            framed.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            framed.extend_from_slice(id.as_bytes());
+        }
+        _ => framed.push(0),
+    }
+    framed.extend_from_slice(raw);
+    framed
+}
+
+/// The message id and the body of a [`frame`]; none when it is cut short.
+pub fn unframe(framed: Vec<u8>) -> Option<(Option<String>, Vec<u8>)> {
+    let (&marker, rest) = framed.split_first()?;
+    let (id, raw) = match marker {
+        0 => (None, rest),
+        255 => {
+            let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+            let rest = &rest[4..];
+            (Some(rest.get(..len)?), rest.get(len..)?)
+        }
+        n => {
+            let len = usize::from(n - 1);
+            (Some(rest.get(..len)?), rest.get(len..)?)
+        }
+    };
+    let id = id.map(|b| String::from_utf8_lossy(b).into_owned());
+    // The body is the end of the buffer: drop the header in place rather than copy the body.
+    let header = framed.len() - raw.len();
+    let mut body = framed;
+    body.drain(..header);
+    Some((id, body))
+}
+
+pub struct Bodies {
+    plain: Option<Compressor<'static>>,
+    /// The dictionary once learnt (or taken over from a journal), and the compressor the loop's
+    /// thread packs with.
+    dictionary: Option<Arc<Dictionary>>,
+    with_dictionary: Option<Compressor<'static>>,
+    /// Decompressors for bodies packed before the dictionary (see [`Dictionary::decompress`]).
     unpack_plain: Mutex<Vec<Decompressor<'static>>>,
-    unpack_dictionary: Mutex<Vec<Decompressor<'static>>>,
-    /// The dictionary, for more decompressors when every one is in use.
-    dictionary: Option<Box<[u8]>>,
     samples: Vec<Vec<u8>>,
 }
 
@@ -50,11 +224,9 @@ impl Default for Bodies {
     fn default() -> Self {
         Bodies {
             plain: Compressor::new(LEVEL).ok(),
-            with_dictionary: None,
-            prepared: None,
-            unpack_plain: Mutex::new(Vec::new()),
-            unpack_dictionary: Mutex::new(Vec::new()),
             dictionary: None,
+            with_dictionary: None,
+            unpack_plain: Mutex::new(Vec::new()),
             samples: Vec::new(),
         }
     }
@@ -94,10 +266,10 @@ impl Bodies {
             rest = more;
         }
         let refs: Vec<&T> = rest.iter().collect();
-        let packed = match &self.prepared {
+        let packed = match &self.dictionary {
             Some(dictionary) => crate::parallel::map_in_order_with(
                 refs,
-                || dictionary_compressor(dictionary).ok(),
+                || dictionary.compressor(),
                 |c, item| squeeze(c.as_mut(), &body(item), Codec::Dictionary),
             ),
             None if self.plain.is_some() => crate::parallel::map_in_order_with(
@@ -116,33 +288,49 @@ impl Bodies {
 
     /// Whether bodies are still being gathered to learn the dictionary from.
     fn learning(&self) -> bool {
-        self.with_dictionary.is_none() && self.samples.len() < SAMPLES
+        self.dictionary.is_none() && self.samples.len() < SAMPLES
+    }
+
+    /// Takes `dictionary` (a journal's) as the one to pack with from now on, unless one is
+    /// learnt already; returns whether it is the dictionary in use. Bodies compressed with it
+    /// elsewhere are then held as they are ([`Bodies::packed`]).
+    pub fn adopt(&mut self, dictionary: &Arc<Dictionary>) -> bool {
+        if let Some(own) = &self.dictionary {
+            return Arc::ptr_eq(own, dictionary);
+        }
+        let Some(packer) = dictionary.packer() else {
+            return false;
+        };
+        self.with_dictionary = Some(packer.compressor);
+        self.dictionary = Some(Arc::clone(dictionary));
+        self.samples = Vec::new();
+        true
+    }
+
+    /// Whether bodies compressed with `dictionary` can be held as they are.
+    pub fn uses(&self, dictionary: &Arc<Dictionary>) -> bool {
+        self.dictionary
+            .as_ref()
+            .is_some_and(|own| Arc::ptr_eq(own, dictionary))
+    }
+
+    /// A body of `len` bytes that [`Dictionary::compress`] compressed with this store's
+    /// dictionary ([`Bodies::uses`]), held as it is.
+    pub fn packed(bytes: Vec<u8>, len: u32) -> Packed {
+        Packed {
+            bytes: bytes.into_boxed_slice(),
+            len,
+            codec: Codec::Dictionary,
+        }
     }
 
     /// The body as it was given to [`Bodies::pack`]. Threads may call this at once.
     pub fn unpack(&self, packed: &Packed) -> Option<Vec<u8>> {
-        let pool = match packed.codec {
-            Codec::Stored => return Some(packed.bytes.to_vec()),
-            Codec::Plain => &self.unpack_plain,
-            Codec::Dictionary => &self.unpack_dictionary,
-        };
-        let lock = || pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let spare = lock().pop();
-        let mut d = match (spare, packed.codec) {
-            (Some(d), _) => Ok(d),
-            (None, Codec::Dictionary) => Decompressor::with_dictionary(self.dictionary.as_deref()?),
-            (None, _) => Decompressor::new(),
-        }
-        .map_err(|e| tracing::error!("no decompressor for a held event's body: {e}"))
-        .ok()?;
-        let body = d.decompress(&packed.bytes, packed.len as usize);
-        lock().push(d);
-        match body {
-            Ok(body) => Some(body),
-            Err(e) => {
-                tracing::error!("a held event's body does not decompress: {e}");
-                None
-            }
+        let len = packed.len as usize;
+        match packed.codec {
+            Codec::Stored => Some(packed.bytes.to_vec()),
+            Codec::Plain => unpack_with(&self.unpack_plain, Decompressor::new, &packed.bytes, len),
+            Codec::Dictionary => self.dictionary.as_ref()?.decompress(&packed.bytes, len),
         }
     }
 
@@ -150,28 +338,10 @@ impl Bodies {
     /// bodies go on being compressed on their own.
     fn learn(&mut self) {
         let samples = std::mem::take(&mut self.samples);
-        let dictionary = match zstd::dict::from_samples(&samples, DICTIONARY_BYTES) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::debug!("no compression dictionary from {SAMPLES} bodies: {e}");
-                return;
-            }
-        };
-        let prepared = EncoderDictionary::copy(&dictionary, LEVEL);
-        let compressor = Compressor::with_dictionary(LEVEL, &dictionary).and_then(frugal);
-        if let Ok(c) = compressor {
-            self.with_dictionary = Some(c);
-            self.prepared = Some(prepared);
-            self.dictionary = Some(dictionary.into_boxed_slice());
+        if let Some(dictionary) = Dictionary::learn(&samples) {
+            self.adopt(&Arc::new(dictionary));
         }
     }
-}
-
-/// A compressor for one thread of [`Bodies::pack_many`], writing what the shared one writes.
-fn dictionary_compressor<'a>(
-    dictionary: &'a EncoderDictionary<'static>,
-) -> std::io::Result<Compressor<'a>> {
-    Compressor::with_prepared_dictionary(dictionary).and_then(frugal)
 }
 
 /// Every byte counts a million times: no checksum, dictionary id or size in the frames.
@@ -186,24 +356,18 @@ fn frugal(mut c: Compressor<'_>) -> std::io::Result<Compressor<'_>> {
 /// One body compressed with `compressor` (kept as it is when small, when there is no
 /// compressor, or when compressing would not make it smaller).
 fn squeeze(compressor: Option<&mut Compressor<'_>>, body: &[u8], codec: Codec) -> Packed {
-    let stored = || Packed {
-        bytes: body.into(),
-        len: body.len() as u32,
-        codec: Codec::Stored,
-    };
-    let Some(compressor) = compressor else {
-        return stored();
-    };
-    if body.len() < MIN_COMPRESS || u32::try_from(body.len()).is_err() {
-        return stored();
-    }
-    match compressor.compress(body) {
-        Ok(bytes) if bytes.len() < body.len() => Packed {
+    let packed = compressor.and_then(|c| Dictionary::compress(c, body));
+    match packed {
+        Some(bytes) => Packed {
             bytes: bytes.into_boxed_slice(),
             len: body.len() as u32,
             codec,
         },
-        _ => stored(),
+        None => Packed {
+            bytes: body.into(),
+            len: body.len() as u32,
+            codec: Codec::Stored,
+        },
     }
 }
 
@@ -239,7 +403,7 @@ mod tests {
         for (input, p) in inputs.iter().zip(&packed) {
             assert_eq!(bodies.unpack(p).as_ref(), Some(input));
         }
-        assert!(bodies.with_dictionary.is_some(), "a dictionary was learnt");
+        assert!(bodies.dictionary.is_some(), "a dictionary was learnt");
         let before = packed[SAMPLES - 100].size();
         let after = packed[SAMPLES + 100].size();
         assert_eq!(packed[SAMPLES - 100].codec, Codec::Plain);
@@ -269,7 +433,14 @@ mod tests {
                 });
             }
         });
-        let spare = bodies.unpack_dictionary.lock().unwrap().len();
+        let spare = bodies
+            .dictionary
+            .as_ref()
+            .unwrap()
+            .unpack
+            .lock()
+            .unwrap()
+            .len();
         assert!((1..=4).contains(&spare), "{spare} decompressors kept");
     }
 }

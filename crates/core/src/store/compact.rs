@@ -164,26 +164,9 @@ impl Record {
         Record::with_body(e, strings, body, e.search_trigrams())
     }
 
-    /// The body as a record holds it before compression: the SQS message id in front, because
-    /// decoding needs both and it compresses with the body.
+    /// The body as a record holds it before compression ([`super::bodies::frame`]).
     pub fn framed(e: &TicketEvent) -> Vec<u8> {
-        let message_id = e.message_id.as_deref().unwrap_or("");
-        let mut framed = Vec::with_capacity(e.raw.len() + message_id.len() + 5);
-        match u8::try_from(message_id.len()) {
-            Ok(len) if e.message_id.is_some() && len < 254 => {
-                framed.push(len + 1);
-                framed.extend_from_slice(message_id.as_bytes());
-            }
-            // One too long to be SQS's (from a file, say): its length in four bytes after 255.
-            _ if e.message_id.is_some() => {
-                framed.push(255);
-                framed.extend_from_slice(&(message_id.len() as u32).to_le_bytes());
-                framed.extend_from_slice(message_id.as_bytes());
-            }
-            _ => framed.push(0),
-        }
-        framed.extend_from_slice(&e.raw);
-        framed
+        super::bodies::frame(e.message_id.as_deref(), &e.raw)
     }
 
     /// The record of `e` whose framed body ([`Record::framed`]) was packed, and whose searched
@@ -243,26 +226,7 @@ impl Record {
 
     /// The SQS message id and the body, as they arrived.
     pub fn body(&self, bodies: &Bodies) -> Option<(Option<String>, Vec<u8>)> {
-        let framed = bodies.unpack(&self.body)?;
-        let (&marker, rest) = framed.split_first()?;
-        let (id, raw) = match marker {
-            0 => (None, rest),
-            255 => {
-                let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-                let rest = &rest[4..];
-                (Some(rest.get(..len)?), rest.get(len..)?)
-            }
-            n => {
-                let len = usize::from(n - 1);
-                (Some(rest.get(..len)?), rest.get(len..)?)
-            }
-        };
-        let id = id.map(|b| String::from_utf8_lossy(b).into_owned());
-        // The body is the end of the buffer: drop the header in place rather than copy the body.
-        let header = framed.len() - raw.len();
-        let mut body = framed;
-        body.drain(..header);
-        Some((id, body))
+        super::bodies::unframe(bodies.unpack(&self.body)?)
     }
 
     /// Bytes of the compressed body.

@@ -5,13 +5,14 @@
 //! ([`Held`]), and [`EventStore::get`] decodes the full event again from its body when one is shown.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use jiff::Timestamp;
 
 use super::Dedupe;
-use super::bodies::{Bodies, Packed};
+use super::bodies::{Bodies, Dictionary, Packed};
 use super::compact::{Interner, Record};
 use crate::event::{Format, Received, TicketEvent, decode};
 use crate::filter::{Fields, IdField, TagScope, Trigrams};
@@ -100,29 +101,59 @@ impl EventStore {
         &mut self,
         events: impl IntoIterator<Item = &'a TicketEvent>,
     ) -> Vec<Option<Seq>> {
-        let events: Vec<&TicketEvent> = events.into_iter().collect();
-        let new: Vec<bool> = events.iter().map(|e| self.is_new(e)).collect();
+        self.insert_many_packed(events.into_iter().map(|e| (e, None)).collect())
+    }
+
+    /// As [`EventStore::insert_many`], where an event may come with its framed body compressed
+    /// already with the store's dictionary (a journal's rows, [`EventStore::adopt_dictionary`]):
+    /// that body is held as it is, and the event's own `raw` is not read.
+    pub fn insert_many_packed(
+        &mut self,
+        events: Vec<(&TicketEvent, Option<Packed>)>,
+    ) -> Vec<Option<Seq>> {
+        let new: Vec<bool> = events.iter().map(|(e, _)| self.is_new(e)).collect();
         let kept: Vec<&TicketEvent> = events
             .iter()
             .zip(&new)
-            .filter_map(|(e, &new)| new.then_some(*e))
+            .filter_map(|((e, _), &new)| new.then_some(*e))
+            .collect();
+        let to_pack: Vec<&TicketEvent> = events
+            .iter()
+            .zip(&new)
+            .filter_map(|((e, packed), &new)| (new && packed.is_none()).then_some(*e))
             .collect();
         let mut bodies = self
             .bodies
-            .pack_many(&kept, |e| Record::framed(e))
+            .pack_many(&to_pack, |e| Record::framed(e))
             .into_iter();
         let mut trigrams =
             crate::parallel::map_in_order(kept, TicketEvent::search_trigrams).into_iter();
         new.into_iter()
             .zip(events)
-            .map(|(new, e)| {
-                // Only new events had their bodies packed.
+            .map(|(new, (e, packed))| {
+                // Only new events without a body packed had theirs packed.
                 if !new {
                     return None;
                 }
-                Some(self.add(e, bodies.next()?, trigrams.next()?))
+                let body = match packed {
+                    Some(p) => p,
+                    None => bodies.next()?,
+                };
+                Some(self.add(e, body, trigrams.next()?))
             })
             .collect()
+    }
+
+    /// Takes a journal's dictionary as the one bodies are compressed with, unless the store has
+    /// one already; returns whether bodies compressed with it can be held as they are
+    /// ([`EventStore::insert_many_packed`]).
+    pub fn adopt_dictionary(&mut self, dictionary: &Arc<Dictionary>) -> bool {
+        self.bodies.adopt(dictionary)
+    }
+
+    /// Whether bodies compressed with `dictionary` can be held as they are.
+    pub fn uses_dictionary(&self, dictionary: &Arc<Dictionary>) -> bool {
+        self.bodies.uses(dictionary)
     }
 
     /// Whether an event's id is new (it is remembered); a repeat is counted as a duplicate.
