@@ -117,11 +117,14 @@ fn ingest_into_large(c: &mut Criterion) {
     remove_journal(&path);
 }
 
-/// A journal of a million distinct events (built once, kept in target/bench-data, with digests;
-/// in the schema of the build that made it: 2 for the one BENCHMARKS.md measured).
+/// A journal of a million distinct events, as this build writes them (built once, kept in
+/// target/bench-data, one file per schema version: from 4 on, bodies compressed).
 fn million() -> PathBuf {
     const N: u64 = 1_000_000;
-    let path = scratch("million-v4.db");
+    let path = scratch(&format!(
+        "million-schema{}.db",
+        zdwatch_journal::SCHEMA_VERSION
+    ));
     let count = |p: &Path| {
         Journal::open_read_only(p)
             .and_then(|j| j.count())

@@ -17,7 +17,7 @@ use ratatui::backend::TestBackend;
 use zdwatch::app::{App, Config, Msg};
 use zdwatch::ingest::Durability;
 use zdwatch::tui::Effects;
-use zdwatch_journal::{Journals, StoredEvent};
+use zdwatch_journal::{Body, Journals, StoredEvent};
 use zdwatch_sources::demo::Simulator;
 use zdwatch_sources::{Delivery, Message, SourceEvent, SourceSetBuilder};
 
@@ -25,6 +25,8 @@ use zdwatch_sources::{Delivery, Message, SourceEvent, SourceSetBuilder};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const HELD: usize = 1_000_000;
+/// Events delivered a second; `ZDWATCH_BENCH_RATE` sets another (to see how many a second the
+/// journal can store, deliver more than it keeps up with).
 const RATE: usize = 50_000;
 const SECONDS: u64 = 10;
 const KEY_EVERY: Duration = Duration::from_millis(20);
@@ -47,7 +49,7 @@ fn bodies(held: usize, live: usize) -> (Vec<StoredEvent>, Vec<Vec<u8>>) {
     let history = all
         .into_iter()
         .map(|d| StoredEvent {
-            raw: d.body,
+            body: Body::Raw(d.body),
             message_id: None,
             received_at: d.at,
             source: Some(QUEUE.into()),
@@ -118,7 +120,7 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
     let feeder = tokio::spawn(async move {
         let started = Instant::now();
         let mut tick = tokio::time::interval(Duration::from_millis(10));
-        let per_tick = RATE / 100;
+        let per_tick = rate() / 100;
         let mut bodies = live.into_iter().enumerate();
         let mut sent = 0;
         while sent < total {
@@ -228,12 +230,19 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+fn rate() -> usize {
+    std::env::var("ZDWATCH_BENCH_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(RATE)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let live = RATE * SECONDS as usize + RATE;
+    let live = rate() * SECONDS as usize + rate();
     for journal in [false, true] {
         // A few more than HELD: the demo delivers some events twice, and those are held once.
         let (history, live) = bodies(HELD + HELD / 20, live);

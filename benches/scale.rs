@@ -36,7 +36,7 @@ fn bodies(n: usize) -> Vec<StoredEvent> {
     while out.len() < n {
         t += SignedDuration::from_mins(1);
         out.extend(sim.advance(t).into_iter().map(|d| StoredEvent {
-            raw: d.body,
+            body: zdwatch_journal::Body::Raw(d.body),
             message_id: None,
             received_at: d.at,
             source: Some("https://sqs.eu-west-1.amazonaws.com/123456789012/zendesk-debug".into()),
@@ -184,12 +184,12 @@ fn scale(c: &mut Criterion) {
             .into_iter()
             .map(|b| {
                 let id = decode(Received {
-                    body: b.raw.clone(),
+                    body: b.raw(),
                     message_id: None,
                     received_at: b.received_at,
                 })
                 .event_id;
-                (b.raw, id)
+                (b.raw(), id)
             })
             .filter(|(_, id)| id.len() >= 8 && !id.starts_with("xxh3:"))
             .take(640)

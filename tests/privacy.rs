@@ -65,7 +65,7 @@ fn journal_purge_counts_dry_then_removes_by_age_and_by_ticket() {
     let ticket = {
         let j = Journal::open_read_only(&path).unwrap();
         let all = j.recent(jiff::Timestamp::UNIX_EPOCH, 1000).unwrap();
-        let e = common::decoded(all[0].raw.clone());
+        let e = common::decoded(all[0].raw());
         e.ticket_id.unwrap()
     };
     let one = run(

@@ -578,7 +578,7 @@ fn history_from_the_journal_keeps_its_order() {
                 ))
             });
             zdwatch_journal::StoredEvent {
-                raw: b.clone(),
+                body: zdwatch_journal::Body::Raw(b.clone()),
                 message_id,
                 received_at: now(),
                 source: Some(

@@ -3,9 +3,12 @@
 
 use super::{App, Effect, SourceState};
 use crate::ingest::{AckPlan, Decoded};
+use std::sync::Arc;
 use zdwatch_core::event::digest::from_digest;
 use zdwatch_core::event::{Received, TicketEvent, decode};
-use zdwatch_journal::StoredEvent;
+
+use zdwatch_core::store::{Bodies, Dictionary, Packed};
+use zdwatch_journal::{Body, StoredEvent};
 use zdwatch_sources::{ProblemKind, SourceId, SourceStatus};
 
 impl App {
@@ -57,8 +60,15 @@ impl App {
 
     /// Keeps events (except duplicates) and counts them in the aggregates.
     pub(super) fn hold<'a>(&mut self, events: impl IntoIterator<Item = &'a TicketEvent> + Clone) {
-        let held = self.store.insert_many(events.clone());
-        for (event, seq) in events.into_iter().zip(held) {
+        self.hold_packed(events.into_iter().map(|e| (e, None)).collect());
+    }
+
+    /// [`App::hold`], where an event may come with its body compressed already as the store
+    /// holds it (a journal's rows: `EventStore::insert_many_packed`).
+    fn hold_packed(&mut self, events: Vec<(&TicketEvent, Option<Packed>)>) {
+        let order: Vec<&TicketEvent> = events.iter().map(|(e, _)| *e).collect();
+        let held = self.store.insert_many_packed(events);
+        for (event, seq) in order.into_iter().zip(held) {
             if seq.is_some() {
                 self.latest = self.latest.max(Some(event.order_time()));
                 self.stats.add(event);
@@ -94,9 +104,20 @@ impl App {
             if slice.is_empty() {
                 break;
             }
+            // The journal's bodies are held as they are (not decompressed and compressed again)
+            // once the store uses its dictionary: taken over here, before the store learns one.
+            let dictionary = slice.iter().find_map(|h| match &h.body {
+                Body::Packed { dictionary, .. } => Some(dictionary),
+                Body::Raw(_) => None,
+            });
+            let adopted = dictionary
+                .filter(|d| self.store.adopt_dictionary(d))
+                .cloned();
             // Freed here, on the loop's thread: freed on the pool's, the allocator kept a large
             // share of it (the scale bench's 1M held: 1,004 MB resident instead of 608 MB).
-            self.hold(&decode_all(slice));
+            let (events, packed): (Vec<TicketEvent>, Vec<Option<Packed>>) =
+                decode_all(slice, adopted.as_ref()).into_iter().unzip();
+            self.hold_packed(events.iter().zip(packed).collect());
         }
         self.scan_new();
         self.dirty = true;
@@ -114,7 +135,8 @@ impl App {
     pub(super) fn recalled(&mut self, ticket: u64, result: Result<Vec<StoredEvent>, String>) {
         match result {
             Ok(stored) => {
-                self.store.recall(ticket, decode_all(stored));
+                let events = decode_all(stored, None).into_iter().map(|(e, _)| e);
+                self.store.recall(ticket, events.collect());
             }
             Err(e) => self.notice = Some(format!("journal: {e}")),
         }
@@ -172,31 +194,52 @@ pub const HISTORY_SLICE: usize = 16_384;
 
 /// Stored events as events, on every core, keeping their order: what the journal's digest of each
 /// says (what the store holds; shown, an event is decoded from its body again), else, in a row
-/// written before digests, the body decoded.
-fn decode_all(history: Vec<StoredEvent>) -> Vec<TicketEvent> {
+/// written before digests, the body decoded. A body compressed with `keep` (the store's
+/// dictionary) comes back as it is, for the store to hold; the event's own `raw` is then empty.
+fn decode_all(
+    history: Vec<StoredEvent>,
+    keep: Option<&Arc<Dictionary>>,
+) -> Vec<(TicketEvent, Option<Packed>)> {
     let mut sources = Vec::with_capacity(history.len());
-    let stored: Vec<(Received, Option<Vec<u8>>)> = history
+    let stored: Vec<(Received, Body, Option<Vec<u8>>)> = history
         .into_iter()
         .map(|h| {
             sources.push(h.source);
             let received = Received {
-                body: h.raw,
+                body: Vec::new(),
                 message_id: h.message_id,
                 received_at: h.received_at,
             };
-            (received, h.digest)
+            (received, h.body, h.digest)
         })
         .collect();
-    // What the journal's digest says, else the body decoded (rows written before digests).
     let mut events =
-        zdwatch_core::parallel::map_in_order(stored, |(received, digest)| match digest {
-            Some(d) => from_digest(&d, received).unwrap_or_else(decode),
-            None => decode(received),
+        zdwatch_core::parallel::map_in_order(stored, |(mut received, body, digest)| {
+            if let (Some(d), Body::Packed { dictionary, .. }) = (&digest, &body)
+                && keep.is_some_and(|keep| Arc::ptr_eq(keep, dictionary))
+            {
+                match from_digest(d, received) {
+                    Ok(event) => {
+                        let Body::Packed { bytes, len, .. } = body else {
+                            unreachable!("matched above")
+                        };
+                        return (event, Some(Bodies::packed(bytes, len)));
+                    }
+                    Err(r) => received = r,
+                }
+            }
+            received.body = body.into_raw_or_note();
+            // What the journal's digest says, else the body decoded (rows written before digests).
+            let event = match digest {
+                Some(d) => from_digest(&d, received).unwrap_or_else(decode),
+                None => decode(received),
+            };
+            (event, None)
         });
     // One shared name per source, not one per event.
     let mut names: std::collections::HashMap<String, std::sync::Arc<str>> =
         std::collections::HashMap::new();
-    for (e, source) in events.iter_mut().zip(sources) {
+    for ((e, _), source) in events.iter_mut().zip(sources) {
         e.source = source.map(|s| {
             names
                 .entry(s)

@@ -24,7 +24,7 @@ pub struct Journals {
 }
 
 enum Slot {
-    Open(Journal),
+    Open(Box<Journal>),
     /// Not created yet: no event has been stored in it.
     Later(std::path::PathBuf),
 }
@@ -52,7 +52,8 @@ impl Journals {
         let index = match self.journals.iter().position(|j| j.path() == path) {
             Some(i) => i,
             None if path.exists() => {
-                self.journals.push(Slot::Open(Journal::open(path)?));
+                self.journals
+                    .push(Slot::Open(Box::new(Journal::open(path)?)));
                 self.journals.len() - 1
             }
             None => {
@@ -119,7 +120,7 @@ impl Journals {
             if let Some(bytes) = self.max_size {
                 journal.set_max_size(bytes)?;
             }
-            *slot = Slot::Open(journal);
+            *slot = Slot::Open(Box::new(journal));
         }
         match slot {
             Slot::Open(j) => Ok(j),

@@ -18,10 +18,13 @@ mod tests;
 mod write;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use rusqlite::Connection;
+use zdwatch_core::store::Dictionary;
 
 pub use journals::Journals;
 pub use paths::{default_journals, default_path, is_sqlite, journals_dir};
@@ -58,9 +61,9 @@ impl JournalError {
 }
 
 /// One stored event, as needed to show it again: the body goes back through the decoder.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct StoredEvent {
-    pub raw: Vec<u8>,
+    pub body: Body,
     pub message_id: Option<String>,
     pub received_at: Timestamp,
     /// The queue URL or file it came from.
@@ -69,17 +72,83 @@ pub struct StoredEvent {
     pub digest: Option<Vec<u8>>,
 }
 
+impl StoredEvent {
+    /// The body as it was received ([`Body::into_raw_or_note`]), leaving the event as it is.
+    pub fn raw(&self) -> Vec<u8> {
+        self.body.clone().into_raw_or_note()
+    }
+}
+
+/// A stored event's message body.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// As it was received.
+    Raw(Vec<u8>),
+    /// Compressed (schema 4): the body framed with its message id in front
+    /// (`zdwatch_core::store::frame`), `len` bytes before compression, compressed with one of the
+    /// journal's dictionaries. The in-memory store holds such bytes as they are when it uses the
+    /// same dictionary.
+    Packed {
+        bytes: Vec<u8>,
+        len: u32,
+        dictionary: Arc<Dictionary>,
+    },
+}
+
+impl Body {
+    /// The body as it was received; none when compressed bytes do not decompress (the journal
+    /// file was damaged: said in the log).
+    pub fn into_raw(self) -> Option<Vec<u8>> {
+        match self {
+            Body::Raw(raw) => Some(raw),
+            Body::Packed {
+                bytes,
+                len,
+                dictionary,
+            } => {
+                let framed = dictionary.decompress(&bytes, len as usize)?;
+                zdwatch_core::store::unframe(framed).map(|(_, raw)| raw)
+            }
+        }
+    }
+
+    /// [`Body::into_raw`], or a line saying the body could not be read back: what is shown and
+    /// exported in its place (decoded as a malformed body), so that the event is not lost.
+    pub fn into_raw_or_note(self) -> Vec<u8> {
+        self.into_raw().unwrap_or_else(|| {
+            b"(zdwatch: this event's body in the journal does not decompress; the file is damaged)"
+                .to_vec()
+        })
+    }
+}
+
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
     /// Whether its rows have a digest column (schema 2 and later).
     digests: bool,
+    /// Whether its rows may be compressed (schema 4 and later).
+    packed: bool,
+    /// How bodies are compressed as they are written.
+    packing: write::Packing,
+    /// Its dictionaries, read once each: one `Arc` per dictionary, so that the store can tell
+    /// the bodies it can hold as they are.
+    dictionaries: Dictionaries,
 }
 
 impl Journal {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// A journal's dictionaries by id, each read from the file once.
+type Dictionaries = Mutex<HashMap<i64, Arc<Dictionary>>>;
+
+fn lock(dictionaries: &Dictionaries) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<Dictionary>>> {
+    dictionaries
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// RFC 3339, UTC, milliseconds: fixed width so text order is time order.

@@ -1,9 +1,12 @@
 //! Reading events back: recent history a slice at a time, a ticket's events, every event.
 
-use jiff::Timestamp;
-use rusqlite::params;
+use std::sync::Arc;
 
-use crate::{Journal, JournalError, StoredEvent, sqlite, time_text};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use zdwatch_core::store::Dictionary;
+
+use crate::{Body, Dictionaries, Journal, JournalError, StoredEvent, sqlite, time_text};
 
 impl Journal {
     /// Events received at or after `since`, in arrival order (at most `limit`, the newest).
@@ -40,7 +43,10 @@ impl Journal {
             .map_err(err)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt.query(params![time_text(since), limit]).map_err(err)?;
-        read_ahead(f, |hand| in_slices(rows.mapped(stored_event), slice, hand)).map_err(err)
+        read_ahead(f, |hand| {
+            in_slices(rows.mapped(|r| self.stored_event(r)), slice, hand)
+        })
+        .map_err(err)
     }
 
     /// A ticket's events in arrival order (at most `limit`, the newest), for its timeline.
@@ -58,7 +64,7 @@ impl Journal {
         let ticket = i64::try_from(ticket).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![ticket, limit], stored_event)
+            .query_map(params![ticket, limit], |r| self.stored_event(r))
             .map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
     }
@@ -78,16 +84,28 @@ impl Journal {
             ))
             .map_err(err)?;
         let rows = stmt.query([]).map_err(err)?;
-        in_slices(rows.mapped(stored_event), batch, f).map_err(err)
+        in_slices(rows.mapped(|r| self.stored_event(r)), batch, f).map_err(err)
     }
 
-    /// The columns [`stored_event`] reads.
+    /// The columns [`Journal::stored_event`] reads.
     fn columns(&self) -> &'static str {
-        if self.digests {
-            "raw, message_id, received_at, source, digest"
-        } else {
-            "raw, message_id, received_at, source, NULL"
+        match (self.packed, self.digests) {
+            (true, _) => "raw, raw_dictionary, raw_length, message_id, received_at, source, digest",
+            (false, true) => "raw, NULL, NULL, message_id, received_at, source, digest",
+            (false, false) => "raw, NULL, NULL, message_id, received_at, source, NULL",
         }
+    }
+
+    /// A row of [`Journal::columns`].
+    fn stored_event(&self, r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
+        let received: String = r.get(4)?;
+        Ok(StoredEvent {
+            body: body(&self.conn, &self.dictionaries, r, 0)?,
+            message_id: r.get(3)?,
+            received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
+            source: r.get(5)?,
+            digest: r.get(6)?,
+        })
     }
 
     pub fn count(&self) -> Result<u64, JournalError> {
@@ -153,14 +171,50 @@ pub(crate) fn read_ahead<E>(
     })
 }
 
-/// A row of `SELECT raw, message_id, received_at, source, digest` ([`Journal::columns`]).
-fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
-    let received: String = r.get(2)?;
-    Ok(StoredEvent {
-        raw: r.get(0)?,
-        message_id: r.get(1)?,
-        received_at: received.parse().unwrap_or(Timestamp::UNIX_EPOCH),
-        source: r.get(3)?,
-        digest: r.get(4)?,
+/// The body in columns `at` (`raw`), `at + 1` (`raw_dictionary`) and `at + 2` (`raw_length`).
+pub(crate) fn body(
+    conn: &Connection,
+    dictionaries: &Dictionaries,
+    r: &rusqlite::Row,
+    at: usize,
+) -> rusqlite::Result<Body> {
+    let raw: Vec<u8> = r.get(at)?;
+    let (Some(id), Some(len)) = (
+        r.get::<_, Option<i64>>(at + 1)?,
+        r.get::<_, Option<i64>>(at + 2)?,
+    ) else {
+        return Ok(Body::Raw(raw));
+    };
+    let cached = crate::lock(dictionaries).get(&id).cloned();
+    let dictionary = match cached {
+        Some(d) => Some(d),
+        None => {
+            let bytes: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT bytes FROM dictionaries WHERE id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            bytes.map(|b| {
+                let d = Arc::new(Dictionary::new(b));
+                crate::lock(dictionaries).insert(id, Arc::clone(&d));
+                d
+            })
+        }
+    };
+    Ok(match (dictionary, u32::try_from(len)) {
+        (Some(dictionary), Ok(len)) => Body::Packed {
+            bytes: raw,
+            len,
+            dictionary,
+        },
+        _ => {
+            tracing::error!("a body in the journal names dictionary {id}, which it lacks");
+            Body::Raw(
+                b"(zdwatch: this event's body is compressed with a dictionary the journal lacks)"
+                    .to_vec(),
+            )
+        }
     })
 }

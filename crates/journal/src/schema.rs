@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::{Journal, JournalError, sqlite};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The first 16 bytes of every SQLite database file.
 pub const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -35,7 +35,8 @@ CREATE TABLE events (
     tags              TEXT,                     -- the ticket's tags after the event, JSON array
     sequence_id       TEXT,
     sequence_position INTEGER,
-    raw               BLOB NOT NULL             -- the message body as received
+    raw               BLOB NOT NULL             -- the message body as received (compressed when
+                                                -- raw_dictionary is set, version 4)
 );
 CREATE INDEX events_by_ticket ON events (ticket_id, occurred_at);
 CREATE INDEX events_by_occurred ON events (occurred_at);
@@ -66,6 +67,18 @@ CREATE TABLE tickets (
     // before version 3 keep their index of ids alone as well (dropping it means copying the table).
     "DROP INDEX IF EXISTS events_by_occurred;
      CREATE UNIQUE INDEX IF NOT EXISTS events_by_time_and_id ON events (occurred_at, event_id);",
+    // Bodies compressed (about 1.1 KB to 250 bytes): a row whose `raw_dictionary` is set holds in
+    // `raw` its body with the message id in front, compressed with that zstd dictionary;
+    // `raw_length` is that framed body's length. Rows without keep the body as it was received.
+    // A dictionary is learnt from bodies with their customer text masked, so it holds none.
+    r#"
+CREATE TABLE dictionaries (
+    id    INTEGER PRIMARY KEY,
+    bytes BLOB NOT NULL                         -- a zstd dictionary
+);
+ALTER TABLE events ADD COLUMN raw_dictionary INTEGER REFERENCES dictionaries (id);
+ALTER TABLE events ADD COLUMN raw_length INTEGER;
+"#,
 ];
 
 impl Journal {
@@ -126,6 +139,9 @@ impl Journal {
             conn: conn.map_err(|e| sqlite(path, e))?,
             path: path.to_path_buf(),
             digests: true,
+            packed: true,
+            packing: crate::write::Packing::default(),
+            dictionaries: Default::default(),
         };
         journal.setup().map_err(|e| sqlite(path, e))?;
         journal.migrate()?;
@@ -153,9 +169,13 @@ impl Journal {
             conn,
             path: path.to_path_buf(),
             digests: false,
+            packed: false,
+            packing: crate::write::Packing::default(),
+            dictionaries: Default::default(),
         };
         let version = journal.version()?;
         journal.digests = version >= 2;
+        journal.packed = version >= 4;
         let has_events = journal
             .conn
             .query_row(

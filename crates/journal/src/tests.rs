@@ -3,6 +3,7 @@ use crate::paths::file_stem;
 use std::fs;
 use zdwatch_core::event::TicketEvent;
 use zdwatch_core::event::{Received, decode};
+use zdwatch_core::store::SAMPLES;
 
 fn temp(name: &str) -> PathBuf {
     static SWEEP: std::sync::Once = std::sync::Once::new();
@@ -104,7 +105,7 @@ fn append_is_idempotent_and_reads_back() {
     assert_eq!(j.count().ok(), Some(2));
     let back = j.recent(Timestamp::UNIX_EPOCH, 10).unwrap_or_default();
     assert_eq!(back.len(), 2);
-    assert_eq!(back[0].raw, a.raw);
+    assert_eq!(back[0].raw(), a.raw);
     assert_eq!(
         back[1].message_id.as_deref(),
         Some("m-webhook/tags_changed.json")
@@ -447,7 +448,7 @@ fn a_stored_comment_redaction_rewrites_the_earlier_bodies_of_that_comment() {
         .ticket(7, 100)
         .unwrap_or_default()
         .iter()
-        .map(|s| String::from_utf8_lossy(&s.raw).into_owned())
+        .map(|s| String::from_utf8_lossy(&s.raw()).into_owned())
         .collect();
     assert_eq!(bodies.len(), 3);
     assert!(bodies.iter().all(|b| !b.contains("RedactMe")), "{bodies:?}");
@@ -608,7 +609,7 @@ fn journals_from_before_digests_are_read_and_migrated() {
     let back = from_digest(
         row.digest.as_deref().unwrap_or_default(),
         Received {
-            body: row.raw.clone(),
+            body: row.raw(),
             message_id: row.message_id.clone(),
             received_at: row.received_at,
         },
@@ -682,4 +683,156 @@ fn events_are_stored_once_by_time_and_id() {
             .any(|i| i.starts_with("sqlite_autoindex_events")),
         "no index of ids alone: {indexes:?}"
     );
+}
+
+/// `n` comment events on 50 tickets from `from` on, each with a message id, whose text repeats
+/// `secret` (so that a dictionary learnt from the bodies as they came would hold it).
+fn commented(from: usize, n: usize, secret: &str) -> Vec<TicketEvent> {
+    (from..from + n)
+        .map(|i| {
+            let mut e = webhook_at(
+                &format!("c{i:06}"),
+                (i % 50) as u64 + 1,
+                &format!("2026-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60),
+                &format!(
+                    r#"{{"comment":{{"id":"{i}","body":"{secret} about order {i}, card ending {}","is_public":true}}}}"#,
+                    i % 97
+                ),
+            );
+            e.message_id = Some(format!("{i:08}-4a2b-4c3d-8e4f-5a6b7c8d9e0f"));
+            e
+        })
+        .collect()
+}
+
+fn column_sums(path: &Path) -> (i64, i64, i64, i64) {
+    let conn = rusqlite::Connection::open(path).unwrap_or_else(|e| panic!("{e}"));
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(length(raw)), 0), coalesce(sum(raw_length), 0),
+                (SELECT count(*) FROM dictionaries)
+         FROM events WHERE raw_dictionary IS NOT NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn bodies_are_compressed_with_the_journals_dictionary_and_read_back_byte_for_byte() {
+    let path = temp("packed");
+    let secret = "SecretPhraseQuokka";
+    let events = commented(0, 1500, secret);
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    for chunk in events.chunks(100) {
+        assert_eq!(j.append("q", chunk).ok(), Some(chunk.len()));
+    }
+    // The first bodies are stored as they came while the dictionary is learnt from them.
+    let (packed, bytes, framed, dictionaries) = column_sums(&path);
+    assert_eq!(packed, 500, "every body after the first {SAMPLES}");
+    assert_eq!(dictionaries, 1);
+    assert!(bytes * 2 < framed, "{bytes} bytes for {framed}");
+    // Every way of reading gives the bodies back as they came, with their message ids.
+    let check = |stored: Vec<StoredEvent>, from: usize| {
+        for (s, e) in stored.iter().zip(&events[from..]) {
+            assert_eq!(s.raw(), e.raw);
+            assert_eq!(s.message_id, e.message_id);
+        }
+    };
+    check(j.recent(Timestamp::UNIX_EPOCH, 2000).unwrap(), 0);
+    check(j.recent(Timestamp::UNIX_EPOCH, 300).unwrap(), 1200);
+    let ticket: Vec<TicketEvent> = events
+        .iter()
+        .filter(|e| e.ticket_id == Some(7))
+        .cloned()
+        .collect();
+    let back = j.ticket(7, 100).unwrap();
+    assert_eq!(back.len(), ticket.len());
+    for (s, e) in back.iter().zip(&ticket) {
+        assert_eq!(s.raw(), e.raw);
+    }
+    assert!(back.iter().any(|s| matches!(s.body, Body::Packed { .. })));
+    let mut all = Vec::new();
+    Journal::open_read_only(&path)
+        .unwrap()
+        .each(64, |rows| {
+            all.extend(rows);
+            true
+        })
+        .unwrap();
+    check(all, 0);
+    // Opened again, the journal goes on with its dictionary: no second one is learnt.
+    drop(j);
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let more = commented(1500, 20, secret);
+    assert_eq!(j.append("q", &more).ok(), Some(20));
+    let (packed, _, _, dictionaries) = column_sums(&path);
+    assert_eq!((packed, dictionaries), (520, 1));
+}
+
+/// A dictionary holds the substrings its samples share: learnt from bodies as they came, it would
+/// keep customer text that a purge or a redaction cannot reach. The journal's is learnt from the
+/// bodies masked.
+#[test]
+fn the_journals_dictionary_holds_no_customer_text() {
+    let path = temp("dictionary-text");
+    let secret = "SecretPhraseQuokka";
+    let events = commented(0, SAMPLES + 10, secret);
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(j.append("q", &events).ok(), Some(events.len()));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored: Vec<u8> = conn
+        .query_row("SELECT bytes FROM dictionaries", [], |r| r.get(0))
+        .unwrap();
+    let holds = |d: &[u8], needle: &str| d.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        !holds(&stored, secret),
+        "the journal's dictionary holds customer text"
+    );
+    assert!(
+        holds(&stored, "comment_added"),
+        "it does hold the bodies' structure"
+    );
+    // The same bodies unmasked: their dictionary keeps the text (what the test guards against).
+    let unmasked: Vec<Vec<u8>> = events[..SAMPLES]
+        .iter()
+        .map(|e| zdwatch_core::store::frame(e.message_id.as_deref(), &e.raw))
+        .collect();
+    let learnt = zdwatch_core::store::Dictionary::learn(&unmasked).unwrap();
+    assert!(holds(learnt.bytes(), secret));
+}
+
+#[test]
+fn a_redaction_rewrites_compressed_bodies_and_stores_them_as_they_came() {
+    let path = temp("redact-packed");
+    let mut j = Journal::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        j.append("q", &commented(0, SAMPLES, "Filler")).ok(),
+        Some(SAMPLES)
+    );
+    let added = webhook_at(
+        "a1",
+        7,
+        "2026-01-02T00:00:00Z",
+        r#"{"comment":{"id":"55","body":"my card is 4111 RedactMe, and the rest of this comment is long enough","is_public":true}}"#,
+    );
+    assert_eq!(j.append("q", [&added]).ok(), Some(1));
+    let last = |j: &Journal| j.ticket(7, 1000).unwrap().pop().unwrap();
+    assert!(matches!(last(&j).body, Body::Packed { .. }), "compressed");
+    let redacted = webhook_at(
+        "a3",
+        7,
+        "2026-01-02T00:02:00Z",
+        r#"{"comment":{"id":"55"}}"#,
+    );
+    assert_eq!(j.append("q", [&redacted]).ok(), Some(1));
+    let back = j.ticket(7, 1000).unwrap();
+    let rewritten = &back[back.len() - 2];
+    let text = String::from_utf8_lossy(&rewritten.raw()).into_owned();
+    assert!(
+        !text.contains("RedactMe") && !text.contains("my card"),
+        "{text}"
+    );
+    assert!(text.contains(zdwatch_core::event::mask::REDACTED), "{text}");
+    assert!(matches!(rewritten.body, Body::Raw(_)), "stored as it came");
+    assert_eq!(rewritten.digest, None);
 }

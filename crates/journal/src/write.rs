@@ -1,10 +1,30 @@
 //! Writing events: one transaction per call, idempotent on the event id.
 
-use rusqlite::params;
-use zdwatch_core::event::digest::digest;
-use zdwatch_core::event::{Format, Kind, TicketEvent};
+use std::sync::Arc;
 
-use crate::{Journal, JournalError, failpoint, sqlite, time_text};
+use rusqlite::{OptionalExtension, params};
+use zdwatch_core::event::digest::digest;
+use zdwatch_core::event::{Format, Kind, TicketEvent, mask};
+use zdwatch_core::store::{Dictionary, Packer, SAMPLES, frame};
+
+use crate::{Dictionaries, Journal, JournalError, failpoint, sqlite, time_text};
+
+/// How a journal compresses the bodies it writes (schema 4).
+#[derive(Default)]
+pub(crate) enum Packing {
+    /// Not known yet: the newest dictionary in the file is taken on the first write.
+    #[default]
+    Unread,
+    /// The file has no dictionary yet: the first bodies written, their customer text masked
+    /// (so that the dictionary holds none), are gathered to learn one from; until then bodies
+    /// are written as they came.
+    Learning(Vec<Vec<u8>>),
+    /// Bodies are compressed with dictionary `id`.
+    Ready { id: i64, packer: Packer },
+    /// No dictionary could be learnt (too few distinct bodies): bodies are written as they came
+    /// until the journal is opened again.
+    Off,
+}
 
 impl Journal {
     /// Caps the file at about `bytes` (SQLite then reports the disk as full).
@@ -28,8 +48,24 @@ impl Journal {
         source: &str,
         events: impl IntoIterator<Item = &'a TicketEvent>,
     ) -> Result<usize, JournalError> {
+        let result = self.append_in_one(source, events);
+        if result.is_err() {
+            // A dictionary stored by the transaction that failed is not in the file.
+            self.packing = Packing::Unread;
+        }
+        result
+    }
+
+    fn append_in_one<'a>(
+        &mut self,
+        source: &str,
+        events: impl IntoIterator<Item = &'a TicketEvent>,
+    ) -> Result<usize, JournalError> {
         let path = self.path.clone();
         let err = |e| sqlite(&path, e);
+        if matches!(self.packing, Packing::Unread) {
+            self.packing = self.newest_dictionary().map_err(err)?;
+        }
         let tx = self.conn.transaction().map_err(err)?;
         let mut added = 0;
         // Comments Zendesk redacted: their text goes from the ticket's earlier bodies too.
@@ -39,8 +75,9 @@ impl Journal {
                 .prepare_cached(
                     "INSERT OR IGNORE INTO events (event_id, message_id, source, format, kind, ticket_id,
                         occurred_at, received_at, actor_id, previous, current, tags_added, tags_removed,
-                        tags, sequence_id, sequence_position, raw, digest)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                        tags, sequence_id, sequence_position, raw, digest, raw_dictionary, raw_length)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                             ?19, ?20)",
                 )
                 .map_err(err)?;
             let mut timeless = tx
@@ -80,7 +117,21 @@ impl Journal {
                 added += if stored {
                     0
                 } else {
-                    insert
+                    // The body framed with its message id and compressed, when it gets smaller.
+                    let packed = match &mut self.packing {
+                        Packing::Ready { id, packer } => {
+                            let framed = frame(e.message_id.as_deref(), &e.raw);
+                            packer
+                                .pack(&framed)
+                                .map(|bytes| (bytes, *id, framed.len() as i64))
+                        }
+                        _ => None,
+                    };
+                    let (raw, dictionary, length) = match &packed {
+                        Some((bytes, id, len)) => (bytes.as_slice(), Some(id), Some(len)),
+                        None => (e.raw.as_slice(), None, None),
+                    };
+                    let added = insert
                         .execute(params![
                             e.event_id,
                             e.message_id,
@@ -98,10 +149,16 @@ impl Journal {
                             json_list(&e.ticket.tags),
                             seq.map(|s| s.id.as_str()),
                             seq.and_then(|s| s.position),
-                            e.raw,
+                            raw,
                             digest(e),
+                            dictionary,
+                            length,
                         ])
-                        .map_err(err)?
+                        .map_err(err)?;
+                    if added > 0 {
+                        learn_from(&mut self.packing, &tx, &self.dictionaries, e).map_err(err)?;
+                    }
+                    added
                 };
                 if e.kind == Kind::CommentRedacted {
                     let comment = e.comment.as_ref().and_then(|c| c.id);
@@ -137,7 +194,7 @@ impl Journal {
             }
         }
         for (ticket, comment) in redacted {
-            redact(&tx, ticket, comment).map_err(err)?;
+            redact(&tx, &self.dictionaries, ticket, comment).map_err(err)?;
         }
         failpoint::inside_commit();
         tx.commit().map_err(err)?;
@@ -145,25 +202,136 @@ impl Journal {
     }
 }
 
+impl Journal {
+    /// How bodies are to be compressed: with the newest dictionary in the file; else with one
+    /// learnt from the newest bodies stored as they came (masked), stored now, when there are
+    /// enough of them (a journal from before schema 4, or one that short runs wrote); else with
+    /// one learnt once the bodies written next make enough.
+    fn newest_dictionary(&self) -> rusqlite::Result<Packing> {
+        let newest: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT id, bytes FROM dictionaries ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, bytes)) = newest {
+            // The one reading history may have made already: the store compares dictionaries by it.
+            let dictionary = Arc::clone(
+                crate::lock(&self.dictionaries)
+                    .entry(id)
+                    .or_insert_with(|| Arc::new(Dictionary::new(bytes))),
+            );
+            return Ok(match dictionary.packer() {
+                Some(packer) => Packing::Ready { id, packer },
+                None => Packing::Off,
+            });
+        }
+        let mut samples = Vec::with_capacity(SAMPLES);
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT raw, kind, message_id FROM events WHERE raw_dictionary IS NULL
+                 ORDER BY seq DESC LIMIT ?1",
+            )?;
+            let mut rows = stmt.query(params![SAMPLES as i64])?;
+            while let Some(row) = rows.next()? {
+                let raw: Vec<u8> = row.get(0)?;
+                let kind = Kind::from_name(&row.get::<_, String>(1)?);
+                let message_id: Option<String> = row.get(2)?;
+                samples.push(frame(message_id.as_deref(), &mask::body(&raw, &kind)));
+            }
+        }
+        if samples.len() < SAMPLES {
+            return Ok(Packing::Learning(samples));
+        }
+        let Some(dictionary) = Dictionary::learn(&samples) else {
+            return Ok(Packing::Off);
+        };
+        self.conn.execute(
+            "INSERT INTO dictionaries (bytes) VALUES (?1)",
+            params![dictionary.bytes()],
+        )?;
+        Ok(ready(
+            self.conn.last_insert_rowid(),
+            dictionary,
+            &self.dictionaries,
+        ))
+    }
+}
+
+/// Compressing with `dictionary`, just stored as `id`.
+fn ready(id: i64, dictionary: Dictionary, dictionaries: &Dictionaries) -> Packing {
+    let dictionary = Arc::new(dictionary);
+    let packing = match dictionary.packer() {
+        Some(packer) => Packing::Ready { id, packer },
+        None => Packing::Off,
+    };
+    crate::lock(dictionaries).insert(id, dictionary);
+    packing
+}
+
+/// Adds the body of `e`, just stored as it came, to what the dictionary is learnt from; once
+/// there are enough, learns it and stores it (in the transaction that stores `e`), and bodies are
+/// compressed with it from the next one on.
+fn learn_from(
+    packing: &mut Packing,
+    tx: &rusqlite::Transaction<'_>,
+    dictionaries: &Dictionaries,
+    e: &TicketEvent,
+) -> rusqlite::Result<()> {
+    let Packing::Learning(samples) = packing else {
+        return Ok(());
+    };
+    samples.push(frame(e.message_id.as_deref(), &mask::body(&e.raw, &e.kind)));
+    if samples.len() < SAMPLES {
+        return Ok(());
+    }
+    let Some(dictionary) = Dictionary::learn(samples) else {
+        *packing = Packing::Off;
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO dictionaries (bytes) VALUES (?1)",
+        params![dictionary.bytes()],
+    )?;
+    *packing = ready(tx.last_insert_rowid(), dictionary, dictionaries);
+    Ok(())
+}
+
 /// Rewrites the stored bodies of `ticket` that hold comment `comment` with its text redacted, and
 /// drops their digests (`secure_delete` is on: the old text is overwritten in the file, not only
-/// unlinked).
-fn redact(tx: &rusqlite::Transaction<'_>, ticket: i64, comment: u64) -> rusqlite::Result<()> {
+/// unlinked). A rewritten body is kept as it came, uncompressed.
+fn redact(
+    tx: &rusqlite::Transaction<'_>,
+    dictionaries: &Dictionaries,
+    ticket: i64,
+    comment: u64,
+) -> rusqlite::Result<()> {
     let mut rewritten = Vec::new();
     {
-        let mut read = tx.prepare_cached("SELECT seq, raw FROM events WHERE ticket_id = ?1")?;
+        let mut read = tx.prepare_cached(
+            "SELECT seq, raw, raw_dictionary, raw_length FROM events WHERE ticket_id = ?1",
+        )?;
         let mut rows = read.query(params![ticket])?;
         while let Some(row) = rows.next()? {
-            let raw: Vec<u8> = row.get(1)?;
-            if let Some(new) = zdwatch_core::event::mask::redact_comment(&raw, comment) {
+            let body = crate::read::body(tx, dictionaries, row, 1)?;
+            // A body that does not decompress cannot be redacted: it goes whole.
+            let redacted = match body.into_raw() {
+                Some(raw) => zdwatch_core::event::mask::redact_comment(&raw, comment),
+                None => Some(b"(zdwatch: a body that did not decompress, removed)".to_vec()),
+            };
+            if let Some(new) = redacted {
                 rewritten.push((row.get::<_, i64>(0)?, new));
             }
         }
     }
     // Its digest goes too: it holds the search bits of the text that was removed (reopening
     // decodes the redacted body instead).
-    let mut update =
-        tx.prepare_cached("UPDATE events SET raw = ?2, digest = NULL WHERE seq = ?1")?;
+    let mut update = tx.prepare_cached(
+        "UPDATE events SET raw = ?2, digest = NULL, raw_dictionary = NULL, raw_length = NULL
+         WHERE seq = ?1",
+    )?;
     for (seq, raw) in rewritten {
         update.execute(params![seq, raw])?;
     }

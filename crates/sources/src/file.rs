@@ -94,7 +94,7 @@ fn read_journal(journal: &Journal, ctx: &SourceContext) {
             .into_iter()
             .map(|r| Message {
                 source: ctx.id,
-                body: r.raw,
+                body: r.body.into_raw_or_note(),
                 message_id: r.message_id,
                 receipt: None,
                 received_at: r.received_at,
