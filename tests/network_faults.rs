@@ -62,9 +62,11 @@ impl Background {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
+    /// The event ids of the lines written so far (a line still being written is not one yet).
     fn stdout_ids(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.stdout)
-            .unwrap_or_default()
+        let text = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        complete
             .lines()
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).unwrap();
