@@ -173,7 +173,11 @@ fn reopen(c: &mut Criterion) {
                 };
                 let mut app =
                     App::new(config, "", Timestamp::now()).unwrap_or_else(|e| panic!("{e}"));
-                // As the monitor does: the history a slice at a time.
+                // As the monitor does: the journal's dictionary taken over, the history a slice
+                // at a time.
+                if let Some(dictionary) = journal.dictionary().unwrap_or_else(|e| panic!("{e}")) {
+                    app.adopt_dictionary(&dictionary);
+                }
                 journal
                     .recent_each(Timestamp::UNIX_EPOCH, held, HISTORY_SLICE, |slice| {
                         app.load_history(slice)

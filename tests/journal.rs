@@ -402,8 +402,7 @@ fn journal_of_demo(path: &Path, seed: u64, n: usize) -> Vec<zdwatch_core::event:
 /// body and message id as they arrived.
 #[test]
 fn a_reopened_journal_s_compressed_bodies_are_held_as_they_are_and_come_back_as_they_came() {
-    use common::screens::{config, now};
-    use zdwatch_journal::Body;
+    use common::screens::now;
     let path = temp_dir("reopen-packed").join("journal.db");
     let events: Vec<_> = demo_bodies(11, 2500)
         .into_iter()
@@ -424,6 +423,27 @@ fn a_reopened_journal_s_compressed_bodies_are_held_as_they_are_and_come_back_as_
     drop(journal);
     let mut journals = zdwatch_journal::Journals::default();
     journals.add(0, "demo", &path).unwrap();
+    // As the monitor does, the store takes the journal's dictionary over before the history is
+    // read; without that, it takes over the one the first compressed row names.
+    for adopt_first in [true, false] {
+        reopen_and_check(&journals, &events, stored, adopt_first);
+    }
+}
+
+fn reopen_and_check(
+    journals: &zdwatch_journal::Journals,
+    events: &[zdwatch_core::event::TicketEvent],
+    stored: u64,
+    adopt_first: bool,
+) {
+    use common::screens::{config, now};
+    use zdwatch_journal::Body;
+    let mut app =
+        zdwatch::app::App::new(config(zdwatch_sources::Delivery::Peek), "", now()).unwrap();
+    if adopt_first {
+        let dictionary = journals.dictionary().unwrap().expect("a dictionary");
+        assert!(app.adopt_dictionary(&dictionary));
+    }
     let mut history = Vec::new();
     journals
         .recent_each(Timestamp::UNIX_EPOCH, 10_000, 512, |s| history.extend(s))
@@ -436,8 +456,6 @@ fn a_reopened_journal_s_compressed_bodies_are_held_as_they_are_and_come_back_as_
         })
         .collect();
     assert!(packed.len() > 1000, "{} rows compressed", packed.len());
-    let mut app =
-        zdwatch::app::App::new(config(zdwatch_sources::Delivery::Peek), "", now()).unwrap();
     app.load_history(history);
     let store = app.store();
     assert!(
@@ -446,7 +464,7 @@ fn a_reopened_journal_s_compressed_bodies_are_held_as_they_are_and_come_back_as_
     );
     // The first delivery of an event is the one stored (the demo delivers some twice).
     let mut by_id = std::collections::HashMap::new();
-    for e in &events {
+    for e in events {
         by_id.entry(e.event_id.as_str()).or_insert(e);
     }
     let mut held = 0;

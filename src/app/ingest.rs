@@ -123,6 +123,13 @@ impl App {
         self.dirty = true;
     }
 
+    /// Takes a journal's dictionary as the one the store compresses bodies with, before anything
+    /// is held (`EventStore::adopt_dictionary`): the journal's compressed bodies are then held as
+    /// they are. Returns whether the store uses it.
+    pub fn adopt_dictionary(&mut self, dictionary: &Arc<Dictionary>) -> bool {
+        self.store.adopt_dictionary(dictionary)
+    }
+
     /// A ticket's events that are only in the journal (evicted by `--max-events`, or older than
     /// `--history`) are asked for, for its timeline; they do not enter the stream.
     pub(super) fn recall_from_journal(&mut self, ticket: u64, effects: &mut Vec<Effect>) {

@@ -124,6 +124,14 @@ fn load_history(
     journals: &zdwatch_journal::Journals,
     history: jiff::SignedDuration,
 ) {
+    // The store compresses bodies with the journal's dictionary, and holds its bodies as they are.
+    match journals.dictionary() {
+        Ok(Some(dictionary)) => {
+            app.adopt_dictionary(&dictionary);
+        }
+        Ok(None) => {}
+        Err(e) => app.notify(format!("journal: {e}")),
+    }
     if history.is_zero() || journals.is_empty() {
         return;
     }

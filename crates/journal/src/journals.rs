@@ -151,6 +151,18 @@ impl Journals {
         Ok(())
     }
 
+    /// The dictionary of the first journal that has one ([`Journal::dictionary`]).
+    pub fn dictionary(
+        &self,
+    ) -> Result<Option<std::sync::Arc<zdwatch_core::store::Dictionary>>, JournalError> {
+        for j in self.existing() {
+            if let Some(d) = j.dictionary()? {
+                return Ok(Some(d));
+            }
+        }
+        Ok(None)
+    }
+
     /// A ticket's events in every journal (at most `limit` from each).
     pub fn ticket(&self, ticket: u64, limit: usize) -> Result<Vec<StoredEvent>, JournalError> {
         let mut all = Vec::new();

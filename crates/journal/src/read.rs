@@ -108,6 +108,39 @@ impl Journal {
         })
     }
 
+    /// The dictionary the journal compresses bodies with (its newest), if it has one: the
+    /// monitor's store takes it over before reading history, so that it holds the journal's
+    /// compressed bodies as they are from the first one on. Bodies read back that were
+    /// compressed with it carry this very `Arc`.
+    pub fn dictionary(&self) -> Result<Option<Arc<Dictionary>>, JournalError> {
+        Ok(self
+            .newest_dictionary()
+            .map_err(|e| sqlite(&self.path, e))?
+            .map(|(_, d)| d))
+    }
+
+    /// The newest dictionary and its id, read from the file once.
+    pub(crate) fn newest_dictionary(&self) -> rusqlite::Result<Option<(i64, Arc<Dictionary>)>> {
+        if !self.packed {
+            return Ok(None);
+        }
+        let newest: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT id, bytes FROM dictionaries ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(newest.map(|(id, bytes)| {
+            let mut cache = crate::lock(&self.dictionaries);
+            let d = cache
+                .entry(id)
+                .or_insert_with(|| Arc::new(Dictionary::new(bytes)));
+            (id, Arc::clone(d))
+        }))
+    }
+
     pub fn count(&self) -> Result<u64, JournalError> {
         self.conn
             .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))

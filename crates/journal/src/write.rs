@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use zdwatch_core::event::digest::digest;
 use zdwatch_core::event::{Format, Kind, TicketEvent, mask};
 use zdwatch_core::store::{Dictionary, Packer, SAMPLES, frame};
@@ -64,7 +64,7 @@ impl Journal {
         let path = self.path.clone();
         let err = |e| sqlite(&path, e);
         if matches!(self.packing, Packing::Unread) {
-            self.packing = self.newest_dictionary().map_err(err)?;
+            self.packing = self.packing().map_err(err)?;
         }
         let tx = self.conn.transaction().map_err(err)?;
         let mut added = 0;
@@ -207,22 +207,8 @@ impl Journal {
     /// learnt from the newest bodies stored as they came (masked), stored now, when there are
     /// enough of them (a journal from before schema 4, or one that short runs wrote); else with
     /// one learnt once the bodies written next make enough.
-    fn newest_dictionary(&self) -> rusqlite::Result<Packing> {
-        let newest: Option<(i64, Vec<u8>)> = self
-            .conn
-            .query_row(
-                "SELECT id, bytes FROM dictionaries ORDER BY id DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((id, bytes)) = newest {
-            // The one reading history may have made already: the store compares dictionaries by it.
-            let dictionary = Arc::clone(
-                crate::lock(&self.dictionaries)
-                    .entry(id)
-                    .or_insert_with(|| Arc::new(Dictionary::new(bytes))),
-            );
+    fn packing(&self) -> rusqlite::Result<Packing> {
+        if let Some((id, dictionary)) = self.newest_dictionary()? {
             return Ok(match dictionary.packer() {
                 Some(packer) => Packing::Ready { id, packer },
                 None => Packing::Off,
