@@ -26,6 +26,16 @@ pub(crate) enum Packing {
     Off,
 }
 
+impl Packing {
+    /// Compressing with dictionary `id`.
+    fn with(id: i64, dictionary: &Dictionary) -> Packing {
+        match dictionary.packer() {
+            Some(packer) => Packing::Ready { id, packer },
+            None => Packing::Off,
+        }
+    }
+}
+
 impl Journal {
     /// Caps the file at about `bytes` (SQLite then reports the disk as full).
     pub fn set_max_size(&self, bytes: u64) -> Result<(), JournalError> {
@@ -209,10 +219,7 @@ impl Journal {
     /// one learnt once the bodies written next make enough.
     fn packing(&self) -> rusqlite::Result<Packing> {
         if let Some((id, dictionary)) = self.newest_dictionary()? {
-            return Ok(match dictionary.packer() {
-                Some(packer) => Packing::Ready { id, packer },
-                None => Packing::Off,
-            });
+            return Ok(Packing::with(id, &dictionary));
         }
         let mut samples = Vec::with_capacity(SAMPLES);
         {
@@ -231,30 +238,29 @@ impl Journal {
         if samples.len() < SAMPLES {
             return Ok(Packing::Learning(samples));
         }
-        let Some(dictionary) = Dictionary::learn(&samples) else {
-            return Ok(Packing::Off);
-        };
-        self.conn.execute(
-            "INSERT INTO dictionaries (bytes) VALUES (?1)",
-            params![dictionary.bytes()],
-        )?;
-        Ok(ready(
-            self.conn.last_insert_rowid(),
-            dictionary,
-            &self.dictionaries,
-        ))
+        learn(&self.conn, &self.dictionaries, &samples)
     }
 }
 
-/// Compressing with `dictionary`, just stored as `id`.
-fn ready(id: i64, dictionary: Dictionary, dictionaries: &Dictionaries) -> Packing {
-    let dictionary = Arc::new(dictionary);
-    let packing = match dictionary.packer() {
-        Some(packer) => Packing::Ready { id, packer },
-        None => Packing::Off,
+/// Learns a dictionary from `samples` (masked bodies) and stores it: bodies are compressed with
+/// it from then on.
+fn learn(
+    conn: &rusqlite::Connection,
+    dictionaries: &Dictionaries,
+    samples: &[Vec<u8>],
+) -> rusqlite::Result<Packing> {
+    let Some(dictionary) = Dictionary::learn(samples) else {
+        return Ok(Packing::Off);
     };
+    conn.execute(
+        "INSERT INTO dictionaries (bytes) VALUES (?1)",
+        params![dictionary.bytes()],
+    )?;
+    let id = conn.last_insert_rowid();
+    let dictionary = Arc::new(dictionary);
+    let packing = Packing::with(id, &dictionary);
     crate::lock(dictionaries).insert(id, dictionary);
-    packing
+    Ok(packing)
 }
 
 /// Adds the body of `e`, just stored as it came, to what the dictionary is learnt from; once
@@ -273,15 +279,7 @@ fn learn_from(
     if samples.len() < SAMPLES {
         return Ok(());
     }
-    let Some(dictionary) = Dictionary::learn(samples) else {
-        *packing = Packing::Off;
-        return Ok(());
-    };
-    tx.execute(
-        "INSERT INTO dictionaries (bytes) VALUES (?1)",
-        params![dictionary.bytes()],
-    )?;
-    *packing = ready(tx.last_insert_rowid(), dictionary, dictionaries);
+    *packing = learn(tx, dictionaries, samples)?;
     Ok(())
 }
 
