@@ -5,7 +5,8 @@
 //! every 20 ms. A key's latency is from the moment it is sent to the moment the loop carries out
 //! its copy; printed as percentiles, with the events taken in. Run with
 //! `scripts/bench responsiveness`; results in BENCHMARKS.md. Two runs: without a journal, and with
-//! one (SQLite commits on the loop, as when consuming a queue).
+//! one (SQLite commits on the journal's thread, as when consuming a queue). The threads run at the
+//! priorities the monitor gives them (`zdwatch::threads`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -109,7 +110,8 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
             .add(0, QUEUE, &dir.join("journal.db"))
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    let durability = Durability::new(journals).unwrap_or_else(|e| panic!("{e}"));
+    // As the monitor does (`commands::monitor`): the writer runs beneath the event loop.
+    let durability = Durability::in_background(journals).unwrap_or_else(|e| panic!("{e}"));
     let held_before = app.store().counters().total;
     let held_after_load = app.store().len();
 
@@ -238,6 +240,8 @@ fn rate() -> usize {
 }
 
 fn main() {
+    // As the monitor does: decoding and compressing run beneath the event loop.
+    zdwatch::threads::start_background_pool();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

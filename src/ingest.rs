@@ -12,9 +12,11 @@
 //! and in the order they were handed over; when the journal fails, nothing is deleted any more.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use zdwatch_core::event::TicketEvent;
+use zdwatch_core::store::{Dictionary, Prepacked, frame};
 use zdwatch_journal::{Done, Journals, StoredEvent, Writer};
 use zdwatch_sources::{Delivery, Disposition, SourceId, SourceSet};
 
@@ -112,6 +114,19 @@ pub struct Durability {
 impl Durability {
     /// Starts the writer thread when there is any journal.
     pub fn new(journals: Journals) -> std::io::Result<Durability> {
+        Durability::start(journals, || {})
+    }
+
+    /// As [`Durability::new`], with the writer thread in the background
+    /// ([`crate::threads::background`]): the monitor's, whose event loop comes first.
+    pub fn in_background(journals: Journals) -> std::io::Result<Durability> {
+        Durability::start(journals, crate::threads::background)
+    }
+
+    fn start(
+        journals: Journals,
+        on_start: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<Durability> {
         let (tx, done) = mpsc::unbounded_channel();
         let covered = (0..journals.sources())
             .map(|s| journals.covers(s))
@@ -119,7 +134,7 @@ impl Durability {
         let writer = if journals.is_empty() {
             None
         } else {
-            Some(Writer::spawn(journals, move |d| {
+            Some(Writer::spawn_with(journals, on_start, move |d| {
                 let _ = tx.send(d);
             })?)
         };
@@ -302,10 +317,17 @@ pub struct Decoded {
     pub source: SourceId,
     pub receipt: Option<String>,
     pub event: TicketEvent,
+    /// The body with its message id, compressed with the store's dictionary as it was when the
+    /// batch was handed over (none while the store learns one).
+    pub packed: Option<Prepacked>,
 }
 
-/// Decodes a batch on every core, keeping its order.
-pub fn decode(batch: Vec<zdwatch_sources::Message>) -> Vec<Decoded> {
+/// Decodes a batch on every core, keeping its order; with `dictionary` (the store's), each body
+/// is compressed too, so that the event loop, which holds the events, does neither.
+pub fn decode(
+    batch: Vec<zdwatch_sources::Message>,
+    dictionary: Option<&Arc<Dictionary>>,
+) -> Vec<Decoded> {
     let mut heads = Vec::with_capacity(batch.len());
     let bodies = batch
         .into_iter()
@@ -318,18 +340,26 @@ pub fn decode(batch: Vec<zdwatch_sources::Message>) -> Vec<Decoded> {
         .collect();
     // The searched text's sequences are found here, on every core, once: the store and the
     // journal's digest both keep them.
-    let events = zdwatch_core::parallel::map_in_order(bodies, |body| {
-        let mut e = zdwatch_core::event::decode(body);
-        e.trigrams = Some(e.search_trigrams());
-        e
-    });
+    let events = zdwatch_core::parallel::map_in_order_with(
+        bodies,
+        || dictionary.map(|d| (d, d.compressor())),
+        |packer, body| {
+            let mut e = zdwatch_core::event::decode(body);
+            e.trigrams = Some(e.search_trigrams());
+            let packed = packer.as_mut().map(|(d, compressor)| {
+                d.prepack(compressor.as_mut(), &frame(e.message_id.as_deref(), &e.raw))
+            });
+            (e, packed)
+        },
+    );
     heads
         .into_iter()
         .zip(events)
-        .map(|((source, receipt), event)| Decoded {
+        .map(|((source, receipt), (event, packed))| Decoded {
             source,
             receipt,
             event,
+            packed,
         })
         .collect()
 }
@@ -346,10 +376,13 @@ pub enum Staged {
 /// decodes each batch (on every core) and hands everything back in the order it came, so the
 /// loop holds one batch while the next is decoded and a key never waits for a decode.
 pub struct DecodeStage {
-    to: Option<std::sync::mpsc::SyncSender<Vec<zdwatch_sources::SourceEvent>>>,
+    to: Option<std::sync::mpsc::SyncSender<Handed>>,
     from: mpsc::Receiver<Vec<Staged>>,
     in_flight: usize,
 }
+
+/// A delivery and the dictionary to compress its bodies with.
+type Handed = (Vec<zdwatch_sources::SourceEvent>, Option<Arc<Dictionary>>);
 
 /// Deliveries handed to the stage and not yet taken back, at most: enough to keep both sides
 /// busy, few enough that a slow loop stops taking from the sources (which then wait).
@@ -357,14 +390,14 @@ const STAGE_DEPTH: usize = 2;
 
 impl DecodeStage {
     pub fn start() -> DecodeStage {
-        let (to, inbox) =
-            std::sync::mpsc::sync_channel::<Vec<zdwatch_sources::SourceEvent>>(STAGE_DEPTH);
+        let (to, inbox) = std::sync::mpsc::sync_channel::<Handed>(STAGE_DEPTH);
         let (outbox, from) = mpsc::channel(STAGE_DEPTH);
         std::thread::Builder::new()
             .name("zdwatch-decode".into())
             .spawn(move || {
-                for delivery in inbox {
-                    let staged = stage(delivery);
+                crate::threads::background();
+                for (delivery, dictionary) in inbox {
+                    let staged = stage(delivery, dictionary.as_ref());
                     if outbox.blocking_send(staged).is_err() {
                         return;
                     }
@@ -389,20 +422,26 @@ impl DecodeStage {
         self.in_flight > 0
     }
 
-    /// Hands a delivery over; decoded here when the thread is gone (it cannot be lost).
-    pub fn send(&mut self, delivery: Vec<zdwatch_sources::SourceEvent>) -> Option<Vec<Staged>> {
+    /// Hands a delivery over, with the dictionary the store compresses bodies with (its bodies
+    /// are compressed with it on the stage's thread); decoded here when the thread is gone (it
+    /// cannot be lost).
+    pub fn send(
+        &mut self,
+        delivery: Vec<zdwatch_sources::SourceEvent>,
+        dictionary: Option<Arc<Dictionary>>,
+    ) -> Option<Vec<Staged>> {
         let Some(to) = &self.to else {
-            return Some(stage(delivery));
+            return Some(stage(delivery, dictionary.as_ref()));
         };
-        match to.try_send(delivery) {
+        match to.try_send((delivery, dictionary)) {
             Ok(()) => {
                 self.in_flight += 1;
                 None
             }
             Err(
-                std::sync::mpsc::TrySendError::Full(delivery)
-                | std::sync::mpsc::TrySendError::Disconnected(delivery),
-            ) => Some(stage(delivery)),
+                std::sync::mpsc::TrySendError::Full((delivery, dictionary))
+                | std::sync::mpsc::TrySendError::Disconnected((delivery, dictionary)),
+            ) => Some(stage(delivery, dictionary.as_ref())),
         }
     }
 
@@ -428,7 +467,10 @@ impl DecodeStage {
 
 /// A delivery's batches decoded (batches that came together, merged: they are stored in one
 /// journal transaction), its other news as it came.
-fn stage(delivery: Vec<zdwatch_sources::SourceEvent>) -> Vec<Staged> {
+fn stage(
+    delivery: Vec<zdwatch_sources::SourceEvent>,
+    dictionary: Option<&Arc<Dictionary>>,
+) -> Vec<Staged> {
     use zdwatch_sources::SourceEvent;
     let mut out = Vec::new();
     let mut merged = Vec::new();
@@ -442,12 +484,15 @@ fn stage(delivery: Vec<zdwatch_sources::SourceEvent>) -> Vec<Staged> {
             SourceEvent::Finished(id) => Staged::Finished(id),
         };
         if !merged.is_empty() {
-            out.push(Staged::Batch(decode(std::mem::take(&mut merged))));
+            out.push(Staged::Batch(decode(
+                std::mem::take(&mut merged),
+                dictionary,
+            )));
         }
         out.push(other);
     }
     if !merged.is_empty() {
-        out.push(Staged::Batch(decode(merged)));
+        out.push(Staged::Batch(decode(merged, dictionary)));
     }
     out
 }
@@ -515,7 +560,7 @@ mod tests {
             "0:d:r-d",
             "finished 0",
         ];
-        assert_eq!(describe(stage(delivery())), want);
+        assert_eq!(describe(stage(delivery(), None)), want);
         // Through the thread, several deliveries in a row, as the event loop hands them over.
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -527,7 +572,7 @@ mod tests {
                 while !stage.has_room() {
                     got.extend(describe(stage.recv().await));
                 }
-                if let Some(now) = stage.send(delivery()) {
+                if let Some(now) = stage.send(delivery(), None) {
                     got.extend(describe(now));
                 }
             }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod headless;
 pub mod ingest;
 pub mod palette;
+pub mod threads;
 pub mod tui;
 pub mod ui;
 

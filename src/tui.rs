@@ -190,7 +190,8 @@ where
                 if buffer.is_empty() {
                     Vec::new()
                 } else {
-                    match stage.send(std::mem::take(&mut buffer)) {
+                    let dictionary = app.store().dictionary().cloned();
+                    match stage.send(std::mem::take(&mut buffer), dictionary) {
                         Some(staged) => take_in(staged, app, &clock),
                         None => Vec::new(),
                     }

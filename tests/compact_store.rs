@@ -317,3 +317,77 @@ fn texts(held: &[(u64, TicketEvent)]) -> Vec<String> {
     assert!(words > 100, "{words} words searched");
     texts
 }
+
+/// The monitor compresses a batch's bodies on the thread that decodes it, with the store's
+/// dictionary as it was when the batch was handed over (`zdwatch::ingest::decode`), and the store
+/// holds them as they are. Every event comes back with the body and message id it arrived with:
+/// compressed by the store itself (while it learns its dictionary), while decoding, and while
+/// decoding with a dictionary the store does not use (a stale one: compressed again).
+#[test]
+fn bodies_compressed_while_decoding_are_held_and_come_back_as_they_came() {
+    use common::screens::{config, now};
+    use zdwatch::app::{App, Msg};
+    use zdwatch_core::store::{Dictionary, SAMPLES};
+    let all = bodies();
+    let messages = |range: std::ops::Range<usize>| -> Vec<zdwatch_sources::Message> {
+        range
+            .map(|i| zdwatch_sources::Message {
+                source: 0,
+                body: all[i].clone(),
+                message_id: (i % 3 != 0).then(|| format!("{i:08}-4a2b-4c3d-8e4f-5a6b7c8d9e0f")),
+                receipt: None,
+                received_at: now(),
+            })
+            .collect()
+    };
+    let (learn, fresh) = (SAMPLES + 200, SAMPLES + 1300);
+    assert!(all.len() > fresh + 100, "{} bodies", all.len());
+    let mut app = App::new(config(zdwatch_sources::Delivery::Peek), "", now()).unwrap();
+    app.update(
+        Msg::Decoded(zdwatch::ingest::decode(messages(0..learn), None)),
+        now(),
+    );
+    let dictionary = app
+        .store()
+        .dictionary()
+        .cloned()
+        .expect("the store learnt one");
+
+    let decoded = zdwatch::ingest::decode(messages(learn..fresh), Some(&dictionary));
+    assert!(
+        decoded.iter().all(|d| d.packed.is_some()),
+        "each body compressed"
+    );
+    app.update(Msg::Decoded(decoded), now());
+
+    let samples: Vec<Vec<u8>> = all[..SAMPLES].iter().rev().cloned().collect();
+    let stale = Arc::new(Dictionary::learn(&samples).expect("another dictionary"));
+    let decoded = zdwatch::ingest::decode(messages(fresh..all.len()), Some(&stale));
+    app.update(Msg::Decoded(decoded), now());
+    assert!(Arc::ptr_eq(app.store().dictionary().unwrap(), &dictionary));
+
+    // The first delivery of an event is the one held (the demo delivers some twice).
+    let sent = messages(0..all.len());
+    let mut first = std::collections::HashMap::new();
+    for (m, e) in sent
+        .iter()
+        .zip(zdwatch::ingest::decode(messages(0..all.len()), None))
+    {
+        first.entry(e.event.event_id).or_insert(m);
+    }
+    let store = app.store();
+    let mut held = 0;
+    for seq in store.first_seq()..store.next_seq() {
+        let e = store.get(seq).expect("held");
+        let m = first[&e.event_id];
+        assert!(
+            e.raw == m.body,
+            "{}: {}",
+            e.event_id,
+            String::from_utf8_lossy(&e.raw)
+        );
+        assert_eq!(e.message_id, m.message_id);
+        held += 1;
+    }
+    assert_eq!(held, first.len(), "every event is held once");
+}

@@ -18,12 +18,17 @@ impl App {
         let handled = AckPlan::handled(self.config.delivery);
         let mut acks = AckPlan::default();
         let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
+        let mut packed: Vec<Option<Packed>> = Vec::with_capacity(batch.len());
         for Decoded {
             source,
             receipt,
             mut event,
+            packed: body,
         } in batch
         {
+            // Compressed on the decoding thread; again here only if the store's dictionary
+            // changed in between.
+            packed.push(body.and_then(|b| self.store.accept(b)));
             acks.add(source, receipt, handled);
             if let Some(s) = self.sources.get_mut(source) {
                 // A recording is read, not received: it has no rate.
@@ -50,7 +55,7 @@ impl App {
             }
             events.push((source, event));
         }
-        self.hold(events.iter().map(|(_, e)| e));
+        self.hold_packed(events.iter().map(|(_, e)| e).zip(packed).collect());
         effects.push(Effect::Commit { events, acks });
         // A refilter in progress reaches these events itself.
         if !self.stream.paused && self.filtering.is_none() {
@@ -58,13 +63,9 @@ impl App {
         }
     }
 
-    /// Keeps events (except duplicates) and counts them in the aggregates.
-    pub(super) fn hold<'a>(&mut self, events: impl IntoIterator<Item = &'a TicketEvent> + Clone) {
-        self.hold_packed(events.into_iter().map(|e| (e, None)).collect());
-    }
-
-    /// [`App::hold`], where an event may come with its body compressed already as the store
-    /// holds it (a journal's rows: `EventStore::insert_many_packed`).
+    /// Keeps events (except duplicates) and counts them in the aggregates. An event may come with
+    /// its body compressed already as the store holds it (a journal's rows, or compressed on the
+    /// decoding thread: `EventStore::insert_many_packed`); the others' are compressed here.
     fn hold_packed(&mut self, events: Vec<(&TicketEvent, Option<Packed>)>) {
         let order: Vec<&TicketEvent> = events.iter().map(|(e, _)| *e).collect();
         let held = self.store.insert_many_packed(events);

@@ -416,7 +416,10 @@ impl App {
                 events,
                 result,
             } => self.saved(&path, events, result),
-            Msg::Batch(batch) => self.ingest(crate::ingest::decode(batch), &mut effects),
+            Msg::Batch(batch) => {
+                let decoded = crate::ingest::decode(batch, self.store.dictionary());
+                self.ingest(decoded, &mut effects);
+            }
             Msg::Decoded(batch) => self.ingest(batch, &mut effects),
             Msg::Status(id, status) => self.source_status(id, status),
             Msg::Finished(id) => {

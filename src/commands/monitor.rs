@@ -23,6 +23,8 @@ pub(crate) async fn run(
         );
         return Err(Stop::Usage);
     }
+    // Decoding and compressing (history and live) run beneath the event loop, on every core.
+    crate::threads::start_background_pool();
     // The filter is checked here (a bad one stops with its error); the app parses its text again.
     let (_checked, pattern) = selection(&args.filter, &args.patterns, aws).await?;
     let reads_queues = !args.input.queue.is_empty() || !args.input.bus.is_empty();
@@ -85,7 +87,8 @@ pub(crate) async fn run(
     app.set_pattern(pattern);
     app.set_mask(args.mask);
     load_history(&mut app, &journals, args.history);
-    let durability = ingest::Durability::new(journals).context("starting the journal's thread")?;
+    let durability =
+        ingest::Durability::in_background(journals).context("starting the journal's thread")?;
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     let guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
     tui::spawn_input_reader(tx.clone());

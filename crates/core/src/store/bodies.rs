@@ -36,6 +36,15 @@ enum Codec {
     Dictionary,
 }
 
+/// A body compressed away from the store (the monitor compresses each batch on the thread that
+/// decodes it, not on the event loop), with the dictionary it was compressed with: a store that
+/// uses that dictionary holds it as it is ([`Bodies::accept`]).
+#[derive(Debug)]
+pub struct Prepacked {
+    packed: Packed,
+    dictionary: Arc<Dictionary>,
+}
+
 /// A zstd dictionary for event bodies: learnt from samples, or read back from a journal. Its
 /// frames carry no checksum, dictionary id or size (every byte counts a million times), so a
 /// frame is read back only with the dictionary it was written with and its length kept beside it.
@@ -113,6 +122,19 @@ impl Dictionary {
             .compress(body)
             .ok()
             .filter(|bytes| bytes.len() < body.len())
+    }
+
+    /// `framed` (a body with its message id, [`frame`]) compressed with `compressor` (from this
+    /// dictionary's [`Dictionary::compressor`]), for a store that uses this dictionary.
+    pub fn prepack(
+        self: &Arc<Self>,
+        compressor: Option<&mut Compressor<'_>>,
+        framed: &[u8],
+    ) -> Prepacked {
+        Prepacked {
+            packed: squeeze(compressor, framed, Codec::Dictionary),
+            dictionary: Arc::clone(self),
+        }
     }
 
     /// What [`Dictionary::compress`] made of a body of `len` bytes. Threads may call this at once.
@@ -314,6 +336,18 @@ impl Bodies {
             .is_some_and(|own| Arc::ptr_eq(own, dictionary))
     }
 
+    /// The dictionary bodies are compressed with, once there is one.
+    pub fn dictionary(&self) -> Option<&Arc<Dictionary>> {
+        self.dictionary.as_ref()
+    }
+
+    /// A body compressed elsewhere, as this store holds it: when it was compressed with the
+    /// dictionary in use, or kept as it came (too small to compress). `None`: it is to be
+    /// packed here (the store learnt or took over another dictionary in between).
+    pub fn accept(&self, body: Prepacked) -> Option<Packed> {
+        (body.packed.codec == Codec::Stored || self.uses(&body.dictionary)).then_some(body.packed)
+    }
+
     /// A body of `len` bytes that [`Dictionary::compress`] compressed with this store's
     /// dictionary ([`Bodies::uses`]), held as it is.
     pub fn packed(bytes: Vec<u8>, len: u32) -> Packed {
@@ -410,6 +444,40 @@ mod tests {
         assert_eq!(packed[SAMPLES + 100].codec, Codec::Dictionary);
         assert!(after < before, "the dictionary helps: {after} < {before}");
         assert!(after * 3 < inputs[SAMPLES + 100].len(), "{after}");
+    }
+
+    /// Bodies compressed away from the store (the monitor's decoding thread) are held as they
+    /// are only when the store uses the dictionary they were compressed with; small ones, kept
+    /// as they came, by any store.
+    #[test]
+    fn bodies_compressed_elsewhere_are_held_only_with_their_own_dictionary() {
+        let mut store = Bodies::default();
+        for i in 0..SAMPLES {
+            store.pack(&body(i));
+        }
+        let own = Arc::clone(store.dictionary().expect("learnt from the samples"));
+        let samples: Vec<Vec<u8>> = (0..SAMPLES).map(|i| body(i + 7)).collect();
+        let other = Arc::new(Dictionary::learn(&samples).expect("another dictionary"));
+
+        let input = body(SAMPLES + 5);
+        let mut c = own.compressor();
+        let packed = store
+            .accept(own.prepack(c.as_mut(), &input))
+            .expect("compressed with the store's dictionary");
+        assert_eq!(packed.codec, Codec::Dictionary);
+        assert!(packed.size() * 3 < input.len(), "{}", packed.size());
+        assert_eq!(store.unpack(&packed), Some(input.clone()));
+
+        let mut c = other.compressor();
+        assert!(
+            store.accept(other.prepack(c.as_mut(), &input)).is_none(),
+            "another dictionary's frame would not read back"
+        );
+        let small = b"{}".to_vec();
+        let kept = store
+            .accept(other.prepack(c.as_mut(), &small))
+            .expect("kept as it came: any store reads it");
+        assert_eq!(store.unpack(&kept), Some(small));
     }
 
     /// Threads reading bodies at once (a word search on every core) each get them back byte for

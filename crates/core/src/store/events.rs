@@ -12,7 +12,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use jiff::Timestamp;
 
 use super::Dedupe;
-use super::bodies::{Bodies, Dictionary, Packed};
+use super::bodies::{Bodies, Dictionary, Packed, Prepacked};
 use super::compact::{Interner, Record};
 use crate::event::{Format, Received, TicketEvent, decode};
 use crate::filter::{Fields, IdField, TagScope, Trigrams};
@@ -126,8 +126,16 @@ impl EventStore {
             .bodies
             .pack_many(&to_pack, |e| Record::framed(e))
             .into_iter();
-        let mut trigrams =
-            crate::parallel::map_in_order(kept, TicketEvent::search_trigrams).into_iter();
+        // Events decoded for the monitor come with theirs (found on the decoding thread): then
+        // the loop's thread does not wait for the pool, which may be decoding the next batch.
+        let mut trigrams = if kept.iter().all(|e| e.trigrams.is_some()) {
+            kept.into_iter()
+                .map(TicketEvent::search_trigrams)
+                .collect::<Vec<_>>()
+        } else {
+            crate::parallel::map_in_order(kept, TicketEvent::search_trigrams)
+        }
+        .into_iter();
         new.into_iter()
             .zip(events)
             .map(|(new, (e, packed))| {
@@ -154,6 +162,18 @@ impl EventStore {
     /// Whether bodies compressed with `dictionary` can be held as they are.
     pub fn uses_dictionary(&self, dictionary: &Arc<Dictionary>) -> bool {
         self.bodies.uses(dictionary)
+    }
+
+    /// The dictionary bodies are compressed with, once there is one (to compress bodies with
+    /// away from the store: [`Dictionary::prepack`]).
+    pub fn dictionary(&self) -> Option<&Arc<Dictionary>> {
+        self.bodies.dictionary()
+    }
+
+    /// A body compressed away from the store, as [`EventStore::insert_many_packed`] takes it;
+    /// `None` when it is to be compressed again ([`Bodies::accept`]).
+    pub fn accept(&self, body: Prepacked) -> Option<Packed> {
+        self.bodies.accept(body)
     }
 
     /// Whether an event's id is new (it is remembered); a repeat is counted as a duplicate.
