@@ -110,8 +110,7 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
             .add(0, QUEUE, &dir.join("journal.db"))
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    // As the monitor does (`commands::monitor`): the writer runs beneath the event loop.
-    let durability = Durability::in_background(journals).unwrap_or_else(|e| panic!("{e}"));
+    let durability = Durability::new(journals).unwrap_or_else(|e| panic!("{e}"));
     let held_before = app.store().counters().total;
     let held_after_load = app.store().len();
 

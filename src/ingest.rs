@@ -114,19 +114,6 @@ pub struct Durability {
 impl Durability {
     /// Starts the writer thread when there is any journal.
     pub fn new(journals: Journals) -> std::io::Result<Durability> {
-        Durability::start(journals, || {})
-    }
-
-    /// As [`Durability::new`], with the writer thread in the background
-    /// ([`crate::threads::background`]): the monitor's, whose event loop comes first.
-    pub fn in_background(journals: Journals) -> std::io::Result<Durability> {
-        Durability::start(journals, crate::threads::background)
-    }
-
-    fn start(
-        journals: Journals,
-        on_start: impl FnOnce() + Send + 'static,
-    ) -> std::io::Result<Durability> {
         let (tx, done) = mpsc::unbounded_channel();
         let covered = (0..journals.sources())
             .map(|s| journals.covers(s))
@@ -134,7 +121,7 @@ impl Durability {
         let writer = if journals.is_empty() {
             None
         } else {
-            Some(Writer::spawn_with(journals, on_start, move |d| {
+            Some(Writer::spawn(journals, move |d| {
                 let _ = tx.send(d);
             })?)
         };

@@ -1,9 +1,11 @@
-//! Which of the monitor's threads come first. The event loop (keys, frames) does; decoding,
-//! compressing bodies and writing the journal are background work, done on threads that run at a
-//! lower scheduling priority, so that on a busy machine a key does not wait behind them for a
-//! core (issue 16: keys stay responsive while 50,000 events a second are stored). Background work
-//! still gets every core that nothing more urgent wants. `tail` and the other commands have no
-//! screen to keep responsive and leave every thread as it is.
+//! Which of the monitor's threads come first. The event loop (keys, frames) does; decoding and
+//! compressing bodies are background work, done on threads that run at a lower scheduling
+//! priority, so that on a busy machine a key does not wait behind them for a core (issue 16: keys
+//! stay responsive while 50,000 events a second are stored). Background work still gets every core
+//! that nothing more urgent wants. The journal's writer keeps the default priority: it is what
+//! limits how many events a second are stored, and lowered it stored 10-15 % fewer when more
+//! arrived than it kept up with, without making keys faster (BENCHMARKS.md). `tail` and the other
+//! commands have no screen to keep responsive and leave every thread as it is.
 //!
 //! On Linux a thread's nice value is its own (setpriority(2), "BUGS"); elsewhere it would be the
 //! whole process's, so there nothing is changed.

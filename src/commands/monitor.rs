@@ -87,8 +87,7 @@ pub(crate) async fn run(
     app.set_pattern(pattern);
     app.set_mask(args.mask);
     load_history(&mut app, &journals, args.history);
-    let durability =
-        ingest::Durability::in_background(journals).context("starting the journal's thread")?;
+    let durability = ingest::Durability::new(journals).context("starting the journal's thread")?;
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     let guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
     tui::spawn_input_reader(tx.clone());

@@ -53,23 +53,10 @@ impl<T: Send + 'static> Writer<T> {
         journals: Journals,
         done: impl FnMut(Done<T>) + Send + 'static,
     ) -> std::io::Result<Writer<T>> {
-        Writer::spawn_with(journals, || {}, done)
-    }
-
-    /// As [`Writer::spawn`], with `on_start` called first on the new thread (the monitor lowers
-    /// the thread's priority there).
-    pub fn spawn_with(
-        journals: Journals,
-        on_start: impl FnOnce() + Send + 'static,
-        done: impl FnMut(Done<T>) + Send + 'static,
-    ) -> std::io::Result<Writer<T>> {
         let (tx, rx) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("zdwatch-journal".into())
-            .spawn(move || {
-                on_start();
-                run(journals, rx, done)
-            })?;
+            .spawn(move || run(journals, rx, done))?;
         Ok(Writer {
             tx: Some(tx),
             thread: Some(thread),
