@@ -1,10 +1,10 @@
 // What the fuzz targets check, shared with `tests/fuzz_regressions.rs`, which replays every input
 // the fuzzer ever failed on (`tests/fuzz-regressions/TARGET/`).
 
-use zdwatch_core::event::{Received, decode};
+use zdwatch_core::event::{Received, decode, decode_by_tree};
 use zdwatch_core::filter::{Filter, Prefilter};
 use zdwatch_core::pattern::Pattern;
-use zdwatch_core::tree::Tree;
+use zdwatch_core::tree::{Tape, Tree, View};
 
 /// Any bytes as a message body: decoding never panics, keeps the body, names the event; the
 /// text line has no control character and the ndjson line is JSON.
@@ -17,6 +17,13 @@ pub fn decode_body(body: &[u8]) {
     });
     assert_eq!(e.raw, body);
     assert!(!e.event_id.is_empty());
+    // The decoder as it was before bodies were read onto a tape, the oracle.
+    let oracle = decode_by_tree(Received {
+        body: body.to_vec(),
+        message_id: None,
+        received_at: jiff::Timestamp::UNIX_EPOCH,
+    });
+    assert_eq!(e, oracle, "the tape and the tree decode differently");
     let mut text = Vec::new();
     zdwatch::headless::write_text(&mut text, &e).unwrap_or_else(|err| panic!("{err}"));
     let text = String::from_utf8_lossy(&text);
@@ -66,6 +73,18 @@ pub fn same_tree_as_serde(body: &[u8]) {
         Tree::parse(body).ok(),
         Tree::parse_by_serde(body, None).ok()
     );
+    // The tape holds what the tree holds (a text with long integers: see the tape's own tests).
+    if let Ok(text) = std::str::from_utf8(body) {
+        let quoted = zdwatch_core::event::json::quote_long_integers(text);
+        if matches!(quoted, std::borrow::Cow::Borrowed(_)) {
+            assert_eq!(
+                Tape::parse_str(text)
+                    .ok()
+                    .map(|t| t.root().to_tree().into_owned()),
+                Tree::parse_str(text).ok()
+            );
+        }
+    }
     let needs = zdwatch_core::tree::Needs::of(["detail.detail.tags", "id", "a.b"]);
     assert_eq!(
         Tree::parse_needed(body, &needs).ok(),

@@ -2,13 +2,13 @@
 //! (legacy: keys on `ticket_event`; webhook: keys on `event`). Key names the reference
 //! marks as unverified are accepted under every plausible spelling.
 
-use crate::tree::Tree;
+use crate::tree::{Shape, View};
 
 use super::decode::diff_value;
 use super::json;
 use super::{Attachment, Comment, Kind, TicketEvent};
 
-pub(super) fn read(change: &Tree<'_>, event: &mut TicketEvent) {
+pub(super) fn read<'t, V: View<'t>>(change: V, event: &mut TicketEvent) {
     let kind = event.kind.clone();
     event.previous = diff_value(&kind, change.get("previous"));
     event.current = diff_value(&kind, change.get("current"));
@@ -27,9 +27,8 @@ pub(super) fn read(change: &Tree<'_>, event: &mut TicketEvent) {
                 event.tags_removed = json::string_list(change.get("removed"));
             }
             if event.tags_added.is_empty() && event.tags_removed.is_empty() {
-                if let (Some(Tree::Array(_)), Some(Tree::Array(_))) =
-                    (change.get("previous"), change.get("current"))
-                {
+                let array = |k: &str| change.get(k).map(View::shape) == Some(Shape::Array);
+                if array("previous") && array("current") {
                     let before = json::string_list(change.get("previous"));
                     let after = json::string_list(change.get("current"));
                     event.tags_added = after
@@ -114,13 +113,12 @@ pub(super) fn read(change: &Tree<'_>, event: &mut TicketEvent) {
 
 /// The custom field an event names: `custom_field {id, title}`, `field {id, name}`, or
 /// `field_id` / `field_name` beside the diff; its title when given, else its id.
-fn field_name(change: &Tree<'_>, kind: &Kind) -> Option<String> {
+fn field_name<'t, V: View<'t>>(change: V, kind: &Kind) -> Option<String> {
     let object = ["custom_field", "field"]
         .iter()
         .find_map(|k| change.get(k).filter(|f| f.is_object()));
-    let named = |v: &Tree<'_>, keys: &[&str]| keys.iter().find_map(|k| json::string(v.get(k)));
-    let numbered =
-        |v: &Tree<'_>, keys: &[&str]| keys.iter().find_map(|k| json::scalar_text(v.get(k)));
+    let named = |v: V, keys: &[&str]| keys.iter().find_map(|k| json::string(v.get(k)));
+    let numbered = |v: V, keys: &[&str]| keys.iter().find_map(|k| json::scalar_text(v.get(k)));
     if let Some(f) = object {
         return named(f, &["title", "name", "field_name", "label"])
             .or_else(|| numbered(f, &["id", "field_id"]));
@@ -140,7 +138,7 @@ fn field_name(change: &Tree<'_>, kind: &Kind) -> Option<String> {
 /// SLA and OLA events: the metric and, for a next breach, when it is due. `current` (or the
 /// event itself) is `{metric, breach_at}` or similar; the breach time becomes `current` (RFC
 /// 3339) and the metric `field`, so the summary reads `first_reply_time breach at 14:05 UTC`.
-fn sla(change: &Tree<'_>, event: &mut TicketEvent) {
+fn sla<'t, V: View<'t>>(change: V, event: &mut TicketEvent) {
     let metric_keys = ["metric", "metric_name", "sla_metric", "target_metric"];
     let time_keys = [
         "breach_at",
@@ -149,14 +147,14 @@ fn sla(change: &Tree<'_>, event: &mut TicketEvent) {
         "breached_at",
         "time",
     ];
-    let side = |v: Option<&Tree<'_>>| -> (Option<String>, Option<jiff::Timestamp>) {
+    let side = |v: Option<V>| -> (Option<String>, Option<jiff::Timestamp>) {
         let Some(v) = v else { return (None, None) };
-        match v {
-            Tree::Object(_) => (
+        match v.shape() {
+            Shape::Object => (
                 metric_keys.iter().find_map(|k| json::string(v.get(k))),
                 time_keys.iter().find_map(|k| json::timestamp(v.get(k))),
             ),
-            Tree::String(_) => (None, json::timestamp(Some(v))),
+            Shape::String(_) => (None, json::timestamp(Some(v))),
             _ => (None, None),
         }
     };
@@ -178,7 +176,7 @@ fn sla(change: &Tree<'_>, event: &mut TicketEvent) {
 }
 
 /// CSAT: the rating (`good`, `bad`, `offered`) as `current`, the customer's comment as the comment.
-fn csat(change: &Tree<'_>, event: &mut TicketEvent) {
+fn csat<'t, V: View<'t>>(change: V, event: &mut TicketEvent) {
     let rating = ["satisfaction_rating", "rating", "csat", "survey_response"]
         .iter()
         .find_map(|k| change.get(k).filter(|r| r.is_object()))

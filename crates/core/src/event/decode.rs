@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use super::json::{self, path};
 use super::{Envelope, Format, Kind, Sequence, TicketEvent, TicketSnapshot, legacy, webhook};
-use crate::tree::Tree;
+use crate::tree::{Node, Shape, Tape, Tree, View};
 
 /// Layers deeper than this are not unwrapped (the reference says 4 is plenty).
 const MAX_DEPTH: usize = 4;
@@ -26,7 +26,81 @@ pub fn decode_many(bodies: Vec<Received>) -> Vec<TicketEvent> {
 }
 
 /// Decodes one body. Never fails: what cannot be read becomes an unrecognized or malformed event.
+///
+/// Bodies are read onto a [`Tape`]. One that is not a Zendesk event is read again as a [`Tree`],
+/// as it was before the tape (the tape reads a few texts differently that only matter there: an
+/// integer of 20 digits with a leading zero, and where in the text an error is placed).
 pub fn decode(msg: Received) -> TicketEvent {
+    let event = decode_by::<TapeReading>(msg);
+    if matches!(event.format, Format::Legacy | Format::Webhook) {
+        return event;
+    }
+    decode_by::<TreeReading>(Received {
+        body: event.raw,
+        message_id: event.message_id,
+        received_at: event.received_at,
+    })
+}
+
+/// [`decode`] as it was before bodies were read onto a tape: every body read into a [`Tree`]. The
+/// oracle the tests and the fuzzer hold [`decode`] against; not for use elsewhere.
+#[doc(hidden)]
+pub fn decode_by_tree(msg: Received) -> TicketEvent {
+    decode_by::<TreeReading>(msg)
+}
+
+/// How the decoder reads a text: onto a [`Tape`], or into a [`Tree`] (see [`decode_by_tree`]).
+trait Reading {
+    /// A text read.
+    type Doc<'a>;
+    /// A value in it.
+    type At<'t>: View<'t>;
+    fn parse(text: &str) -> Result<Self::Doc<'_>, serde_json::Error>;
+    fn root<'t>(doc: &'t Self::Doc<'_>) -> Self::At<'t>;
+    /// Whether an integer of more than 19 digits was read as its text.
+    fn long_integers(doc: &Self::Doc<'_>) -> bool;
+}
+
+struct TapeReading;
+
+impl Reading for TapeReading {
+    type Doc<'a> = Tape<'a>;
+    type At<'t> = Node<'t>;
+    fn parse(text: &str) -> Result<Tape<'_>, serde_json::Error> {
+        Tape::parse_str(text)
+    }
+    fn root<'t>(doc: &'t Tape<'_>) -> Node<'t> {
+        doc.root()
+    }
+    fn long_integers(doc: &Tape<'_>) -> bool {
+        doc.long_integers()
+    }
+}
+
+/// Long integers are put in quotes first ([`json::quote_long_integers`]), then the text is read.
+struct TreeReading;
+
+impl Reading for TreeReading {
+    type Doc<'a> = (Tree<'a>, bool);
+    type At<'t> = &'t Tree<'t>;
+    fn parse(text: &str) -> Result<(Tree<'_>, bool), serde_json::Error> {
+        match json::quote_long_integers(text) {
+            // (A text with a long run of digits only in strings or fractions comes back as it was.)
+            std::borrow::Cow::Owned(quoted) if quoted != text => {
+                Tree::parse_str(&quoted).map(|t| (t.into_owned(), true))
+            }
+            _ => Tree::parse_str(text).map(|t| (t, false)),
+        }
+    }
+    fn root<'t>(doc: &'t (Tree<'_>, bool)) -> &'t Tree<'t> {
+        &doc.0
+    }
+    fn long_integers(doc: &(Tree<'_>, bool)) -> bool {
+        doc.1
+    }
+}
+
+fn decode_by<R: Reading>(msg: Received) -> TicketEvent {
     let mut event = TicketEvent {
         event_id: String::new(),
         message_id: msg.message_id,
@@ -61,20 +135,17 @@ pub fn decode(msg: Received) -> TicketEvent {
     let raw = msg.body;
     match text_of(&raw) {
         Err(problem) => event.problem = Some(problem),
-        Ok(text) => {
-            let quoted = json::quote_long_integers(text);
-            match parse_json(&quoted) {
-                Err(problem) => event.problem = Some(problem),
-                Ok(root) => {
-                    event.raw_is_json = matches!(quoted, std::borrow::Cow::Borrowed(_));
-                    if let Err(problem) = unwrap_layers(root, &mut event, 0) {
-                        event.format = Format::Unrecognized;
-                        event.kind = Kind::Unrecognized;
-                        event.problem = Some(problem);
-                    }
+        Ok(text) => match parse_json::<R>(text) {
+            Err(problem) => event.problem = Some(problem),
+            Ok(doc) => {
+                event.raw_is_json = !R::long_integers(&doc);
+                if let Err(problem) = unwrap_layers::<R>(R::root(&doc), &mut event, 0) {
+                    event.format = Format::Unrecognized;
+                    event.kind = Kind::Unrecognized;
+                    event.problem = Some(problem);
                 }
             }
-        }
+        },
     }
     event.raw = raw;
 
@@ -97,11 +168,11 @@ pub fn decode(msg: Received) -> TicketEvent {
 }
 
 /// The payload's own time, or (when it is there but cannot be read) why not, as the problem.
-pub(super) fn own_time(v: Option<&Tree<'_>>, event: &mut TicketEvent) -> Option<Timestamp> {
+pub(super) fn own_time<'t>(v: Option<impl View<'t>>, event: &mut TicketEvent) -> Option<Timestamp> {
     let v = v?;
     let t = json::timestamp(Some(v));
     if t.is_none() && !v.is_null() {
-        let written = crate::sanitize::sanitize(&v.to_string()).into_owned();
+        let written = crate::sanitize::sanitize(&v.to_json()).into_owned();
         let written: String = written.chars().take(60).collect();
         event.problem = Some(format!("its time {written} cannot be read"));
     }
@@ -117,9 +188,8 @@ fn text_of(body: &[u8]) -> Result<&str, String> {
     Ok(text)
 }
 
-/// `text` with its long integers quoted already ([`json::quote_long_integers`]).
-fn parse_json(text: &str) -> Result<Tree<'_>, String> {
-    Tree::parse_str(text).map_err(|e| {
+fn parse_json<R: Reading>(text: &str) -> Result<R::Doc<'_>, String> {
+    R::parse(text).map_err(|e| {
         if e.to_string().contains("recursion limit") {
             "JSON nested too deeply to decode".to_string()
         } else {
@@ -131,7 +201,11 @@ fn parse_json(text: &str) -> Result<Tree<'_>, String> {
 /// Takes the layers off `v` and decodes the Zendesk payload inside into `event`; `Err` says
 /// why there is none. Inner layers written as JSON text (an SNS `Message`, a `detail` a relay
 /// put in as a string) are read into trees that live only as long as this call.
-fn unwrap_layers(mut v: Tree<'_>, event: &mut TicketEvent, depth: usize) -> Result<(), String> {
+fn unwrap_layers<R: Reading>(
+    v: R::At<'_>,
+    event: &mut TicketEvent,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!("more than {MAX_DEPTH} nested envelopes"));
     }
@@ -141,15 +215,14 @@ fn unwrap_layers(mut v: Tree<'_>, event: &mut TicketEvent, depth: usize) -> Resu
     let env = &mut event.envelope;
 
     // Layer 1: an SNS notification carries the next layer as a JSON string.
-    if v.get("Type").and_then(Tree::as_str) == Some("Notification") {
-        if let Some(Tree::String(message)) = v.get("Message") {
+    if v.get("Type").and_then(View::as_str) == Some("Notification") {
+        if let Some(Shape::String(message)) = v.get("Message").map(View::shape) {
             if env.sns_message_id.is_none() {
                 env.sns_message_id = json::string(v.get("MessageId"));
                 env.sns_timestamp = json::timestamp(v.get("Timestamp"));
             }
-            let quoted = json::quote_long_integers(message);
-            return match Tree::parse_str(&quoted) {
-                Ok(inner) => unwrap_layers(inner, event, depth + 1),
+            return match R::parse(message) {
+                Ok(inner) => unwrap_layers::<R>(R::root(&inner), event, depth + 1),
                 Err(_) => Err("SNS notification whose Message is not JSON".into()),
             };
         }
@@ -164,22 +237,22 @@ fn unwrap_layers(mut v: Tree<'_>, event: &mut TicketEvent, depth: usize) -> Resu
             env.detail_type = json::string(v.get("detail-type"));
             env.zendesk_account_id = env.source.as_deref().and_then(partner_account_id);
         }
-        let detail = v.get_mut("detail").map(Tree::take).unwrap_or(Tree::Null);
-        // A relay may have put the payload in as a string.
-        if let Tree::String(s) = &detail {
-            let quoted = json::quote_long_integers(s);
-            if let Ok(inner) = Tree::parse_str(&quoted) {
-                return zendesk_payload(inner, event, depth);
+        if let Some(detail) = v.get("detail") {
+            // A relay may have put the payload in as a string.
+            if let Shape::String(s) = detail.shape() {
+                if let Ok(inner) = R::parse(s) {
+                    return zendesk_payload::<R>(R::root(&inner), event, depth);
+                }
             }
+            return zendesk_payload::<R>(detail, event, depth);
         }
-        return zendesk_payload(detail, event, depth);
     }
-    zendesk_payload(v, event, depth)
+    zendesk_payload::<R>(v, event, depth)
 }
 
 /// Layer 4: a Zendesk payload (or a transformer's wrapping of a whole event).
-fn zendesk_payload(
-    mut payload: Tree<'_>,
+fn zendesk_payload<R: Reading>(
+    payload: R::At<'_>,
     event: &mut TicketEvent,
     depth: usize,
 ) -> Result<(), String> {
@@ -197,32 +270,29 @@ fn zendesk_payload(
     }
     if payload
         .get("type")
-        .and_then(Tree::as_str)
+        .and_then(View::as_str)
         .is_some_and(|t| t.starts_with("zen:event-type:"))
     {
-        webhook::decode(&payload, event);
+        webhook::decode(payload, event);
         return Ok(());
     }
-    if let Some(content) = payload.get("content").filter(|c| is_ticket_event(c)) {
+    if let Some(content) = payload.get("content").filter(|c| is_ticket_event(*c)) {
         legacy::decode(content, event);
         return Ok(());
     }
     // A rule with `InputPath: $.detail.ticket_event` delivers the ticket event bare.
-    if is_ticket_event(&payload) && payload.get("meta").is_some_and(Tree::is_object) {
-        legacy::decode(&payload, event);
+    if is_ticket_event(payload) && payload.get("meta").is_some_and(View::is_object) {
+        legacy::decode(payload, event);
         return Ok(());
     }
 
     // A transformer template that wrapped the whole event one level down: {"raw": {...event...}}.
-    if let Tree::Object(map) = &mut payload {
-        let mut nested = map
-            .members
-            .iter_mut()
-            .map(|m| &mut m.value)
-            .filter(|x| is_envelope(x));
-        if let (Some(only), None) = (nested.next(), nested.next()) {
-            return unwrap_layers(only.take(), event, depth + 1);
-        }
+    let mut nested = payload
+        .members()
+        .map(|(_, v)| v)
+        .filter(|x| is_envelope(*x));
+    if let (Some(only), None) = (nested.next(), nested.next()) {
+        return unwrap_layers::<R>(only, event, depth + 1);
     }
     Err(if event.envelope.eventbridge_id.is_some() {
         "EventBridge event whose detail is no Zendesk event".into()
@@ -232,13 +302,13 @@ fn zendesk_payload(
 }
 
 /// The legacy ticket event, known by its structure: a `type` and a `ticket` (bare, a `meta` too).
-fn is_ticket_event(v: &Tree<'_>) -> bool {
-    v.get("type").is_some_and(Tree::is_string) && v.get("ticket").is_some_and(Tree::is_object)
+fn is_ticket_event<'t>(v: impl View<'t>) -> bool {
+    v.get("type").is_some_and(View::is_string) && v.get("ticket").is_some_and(View::is_object)
 }
 
-fn is_envelope(v: &Tree<'_>) -> bool {
+fn is_envelope<'t>(v: impl View<'t>) -> bool {
     (v.get("detail-type").is_some() && v.get("detail").is_some())
-        || v.get("Type").and_then(Tree::as_str) == Some("Notification")
+        || v.get("Type").and_then(View::as_str) == Some("Notification")
         || path(v, &["detail", "ticket_event"]).is_some()
 }
 
@@ -272,7 +342,7 @@ fn identity(event: &TicketEvent) -> String {
 }
 
 /// Ticket snapshot fields common to both formats (legacy `ticket`, webhook `detail`).
-pub(super) fn snapshot(t: &Tree<'_>) -> TicketSnapshot {
+pub(super) fn snapshot<'t>(t: impl View<'t>) -> TicketSnapshot {
     TicketSnapshot {
         status: json::enum_lower(t.get("status")),
         priority: json::enum_lower(t.get("priority")),
@@ -295,10 +365,10 @@ pub(super) fn snapshot(t: &Tree<'_>) -> TicketSnapshot {
 }
 
 /// `via.channel` is a name (`web`, `web_service`) or a numeric via id.
-fn channel(v: Option<&Tree<'_>>) -> Option<String> {
-    match v? {
-        Tree::String(s) if !s.is_empty() => Some(s.to_lowercase()),
-        Tree::Number(n) => {
+fn channel<'t>(v: Option<impl View<'t>>) -> Option<String> {
+    match v?.shape() {
+        Shape::String(s) if !s.is_empty() => Some(s.to_lowercase()),
+        Shape::Number(n) => {
             let id = n.as_u64()?;
             Some(
                 VIA_TYPES
@@ -350,25 +420,25 @@ const VIA_TYPES: &[(u64, &str)] = &[
 
 /// `previous`/`current` as text, normalised for the kind (lower-cased enums, decimal ids);
 /// values of other types as they read (`true`, `42`), an object by its label or name.
-pub(super) fn diff_value(kind: &Kind, v: Option<&Tree<'_>>) -> Option<String> {
-    let typed = match v? {
-        Tree::String(_) | Tree::Number(_) if kind.has_enum_diff() => json::enum_lower(v),
+pub(super) fn diff_value<'t>(kind: &Kind, v: Option<impl View<'t>>) -> Option<String> {
+    let typed = match v?.shape() {
+        Shape::String(_) | Shape::Number(_) if kind.has_enum_diff() => json::enum_lower(v),
         // An id; `0`, `"0"` and `""` mean "none" (a text that is no number is shown as it is).
-        Tree::String(s) if kind.has_id_diff() && s.trim().parse::<u64>().is_ok() => {
+        Shape::String(s) if kind.has_id_diff() && s.trim().parse::<u64>().is_ok() => {
             return json::id(v).map(|id| id.to_string());
         }
-        Tree::Number(_) if kind.has_id_diff() => return json::id(v).map(|id| id.to_string()),
+        Shape::Number(_) if kind.has_id_diff() => return json::id(v).map(|id| id.to_string()),
         _ => None,
     };
     typed.or_else(|| json::scalar_text(v))
 }
 
 /// `{id, position, total?}`: legacy `meta.sequence`, webhook `event.meta.sequence`.
-pub(super) fn sequence(v: Option<&Tree<'_>>) -> Option<Sequence> {
+pub(super) fn sequence<'t>(v: Option<impl View<'t>>) -> Option<Sequence> {
     let s = v?;
     let small = |k: &str| {
         s.get(k)
-            .and_then(Tree::as_u64)
+            .and_then(View::as_u64)
             .and_then(|n| u32::try_from(n).ok())
     };
     Some(Sequence {

@@ -1,4 +1,4 @@
-//! Lenient accessors over a body's [`Tree`].
+//! Lenient accessors over a body's JSON (a [`View`]: a place on a tape, or a [`Tree`](crate::tree::Tree)).
 //!
 //! Zendesk payloads are loosely typed: ids arrive as numbers or strings, enumerations in
 //! either case, tags as a list or a space-separated string. These helpers accept every
@@ -7,13 +7,13 @@
 use jiff::Timestamp;
 use serde_json::{Number, Value};
 
-use crate::tree::Tree;
+use crate::tree::{Shape, View};
 
 /// A Zendesk id: numbers or decimal strings; `null`, `""`, `"0"` and `0` mean "none".
-pub fn id(v: Option<&Tree<'_>>) -> Option<u64> {
-    match v? {
-        Tree::Number(n) => number_id(n),
-        Tree::String(s) => text_id(s),
+pub fn id<'t>(v: Option<impl View<'t>>) -> Option<u64> {
+    match v?.shape() {
+        Shape::Number(n) => number_id(n),
+        Shape::String(s) => text_id(s),
         _ => None,
     }
 }
@@ -42,17 +42,17 @@ fn text_id(s: &str) -> Option<u64> {
 }
 
 /// A plain string; an empty string reads as absent.
-pub fn string(v: Option<&Tree<'_>>) -> Option<String> {
-    match v? {
-        Tree::String(s) if !s.is_empty() => Some(s.to_string()),
+pub fn string<'t>(v: Option<impl View<'t>>) -> Option<String> {
+    match v?.shape() {
+        Shape::String(s) if !s.is_empty() => Some(s.to_string()),
         _ => None,
     }
 }
 
 /// An enumeration value (status, priority, ticket type), normalised to lower case.
-pub fn enum_lower(v: Option<&Tree<'_>>) -> Option<String> {
-    match v? {
-        Tree::String(s) if !s.is_empty() => Some(lower(s.trim())),
+pub fn enum_lower<'t>(v: Option<impl View<'t>>) -> Option<String> {
+    match v?.shape() {
+        Shape::String(s) if !s.is_empty() => Some(lower(s.trim())),
         _ => None,
     }
 }
@@ -68,20 +68,21 @@ fn lower(s: &str) -> String {
 
 /// Any scalar as display text: strings as they are, numbers in decimal, booleans as words.
 /// Objects of the form `{"value": x}` (custom field diffs) read as `x`; lists join with commas.
-pub fn scalar_text(v: Option<&Tree<'_>>) -> Option<String> {
-    match v? {
-        Tree::Null => None,
-        Tree::String(s) if s.is_empty() => None,
-        Tree::String(s) => Some(s.to_string()),
-        Tree::Number(n) => Some(n.to_string()),
-        Tree::Bool(b) => Some(b.to_string()),
-        Tree::Array(items) => {
-            let parts: Vec<String> = items.iter().filter_map(|i| scalar_text(Some(i))).collect();
+pub fn scalar_text<'t>(v: Option<impl View<'t>>) -> Option<String> {
+    let v = v?;
+    match v.shape() {
+        Shape::Null => None,
+        Shape::String("") => None,
+        Shape::String(s) => Some(s.to_string()),
+        Shape::Number(n) => Some(n.to_string()),
+        Shape::Bool(b) => Some(b.to_string()),
+        Shape::Array => {
+            let parts: Vec<String> = v.items().filter_map(|i| scalar_text(Some(i))).collect();
             (!parts.is_empty()).then(|| parts.join(","))
         }
-        map @ Tree::Object(_) => ["value", "name", "label", "title", "id"]
+        Shape::Object => ["value", "name", "label", "title", "id"]
             .iter()
-            .find_map(|k| map.get(k).and_then(|x| scalar_text(Some(x)))),
+            .find_map(|k| v.get(k).and_then(|x| scalar_text(Some(x)))),
     }
 }
 
@@ -170,41 +171,44 @@ fn has_digit_run(bytes: &[u8], len: usize) -> bool {
 
 /// A list of strings: a JSON array of strings (other items are turned into text),
 /// or one space-separated string.
-pub fn string_list(v: Option<&Tree<'_>>) -> Vec<String> {
-    match v {
-        Some(Tree::Array(items)) => items.iter().filter_map(|i| scalar_text(Some(i))).collect(),
-        Some(Tree::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+pub fn string_list<'t>(v: Option<impl View<'t>>) -> Vec<String> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    match v.shape() {
+        Shape::Array => v.items().filter_map(|i| scalar_text(Some(i))).collect(),
+        Shape::String(s) => s.split_whitespace().map(str::to_owned).collect(),
         _ => Vec::new(),
     }
 }
 
 /// A list of ids (CC and follower changes); items that are not ids are skipped.
-pub fn id_list(v: Option<&Tree<'_>>) -> Vec<u64> {
+pub fn id_list<'t>(v: Option<impl View<'t>>) -> Vec<u64> {
     match v {
-        Some(Tree::Array(items)) => items
-            .iter()
-            .filter_map(|i| match i {
-                o @ Tree::Object(_) => id(o.get("id")),
-                other => id(Some(other)),
+        Some(v) if v.shape() == Shape::Array => v
+            .items()
+            .filter_map(|i| match i.shape() {
+                Shape::Object => id(i.get("id")),
+                _ => id(Some(i)),
             })
             .collect(),
         _ => Vec::new(),
     }
 }
 
-pub fn boolean(v: Option<&Tree<'_>>) -> Option<bool> {
-    match v? {
-        Tree::Bool(b) => Some(*b),
-        Tree::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Tree::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+pub fn boolean<'t>(v: Option<impl View<'t>>) -> Option<bool> {
+    match v?.shape() {
+        Shape::Bool(b) => Some(b),
+        Shape::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Shape::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
 }
 
 /// An RFC 3339 timestamp with any number of fractional digits and any offset.
-pub fn timestamp(v: Option<&Tree<'_>>) -> Option<Timestamp> {
-    match v? {
-        Tree::String(s) => parse_timestamp(s),
+pub fn timestamp<'t>(v: Option<impl View<'t>>) -> Option<Timestamp> {
+    match v?.shape() {
+        Shape::String(s) => parse_timestamp(s),
         _ => None,
     }
 }
@@ -214,13 +218,17 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
 }
 
 /// Walks a path of object keys.
-pub fn path<'a, 't>(v: &'a Tree<'t>, keys: &[&str]) -> Option<&'a Tree<'t>> {
+pub fn path<'t, V: View<'t>>(v: V, keys: &[&str]) -> Option<V> {
     keys.iter().try_fold(v, |cur, k| cur.get(k))
 }
 
 #[cfg(test)]
+// The accessors are generic over a lifetime: passed to `on` (which lends a tree of its own) they
+// need a closure.
+#[allow(clippy::redundant_closure)]
 mod tests {
     use super::*;
+    use crate::tree::Tree;
     use serde_json::json;
 
     /// Reads `v` as a body's tree and hands it to `f`.
@@ -247,27 +255,36 @@ mod tests {
             (json!({"id": 1}), None),
         ];
         for (input, want) in cases {
-            assert_eq!(on(&input, id), want, "{input}");
+            assert_eq!(on(&input, |t| id(t)), want, "{input}");
             assert_eq!(value_id(Some(&input)), want, "{input}");
         }
-        assert_eq!(id(None), None);
+        assert_eq!(id(None::<&Tree<'_>>), None);
     }
 
     #[test]
     fn enums_are_lower_cased() {
-        assert_eq!(on(&json!("SOLVED"), enum_lower), Some("solved".into()));
-        assert_eq!(on(&json!("Open"), enum_lower), Some("open".into()));
-        assert_eq!(on(&json!(null), enum_lower), None);
-        assert_eq!(on(&json!(3), enum_lower), None);
+        assert_eq!(
+            on(&json!("SOLVED"), |t| enum_lower(t)),
+            Some("solved".into())
+        );
+        assert_eq!(on(&json!("Open"), |t| enum_lower(t)), Some("open".into()));
+        assert_eq!(on(&json!(null), |t| enum_lower(t)), None);
+        assert_eq!(on(&json!(3), |t| enum_lower(t)), None);
     }
 
     #[test]
     fn tags_accept_lists_and_space_separated_strings() {
-        assert_eq!(on(&json!(["a", "b"]), string_list), vec!["a", "b"]);
-        assert_eq!(on(&json!("a  b c"), string_list), vec!["a", "b", "c"]);
-        assert_eq!(on(&json!(["a", 3, null]), string_list), vec!["a", "3"]);
-        assert!(on(&json!({"a": 1}), string_list).is_empty());
-        assert!(string_list(None).is_empty());
+        assert_eq!(on(&json!(["a", "b"]), |t| string_list(t)), vec!["a", "b"]);
+        assert_eq!(
+            on(&json!("a  b c"), |t| string_list(t)),
+            vec!["a", "b", "c"]
+        );
+        assert_eq!(
+            on(&json!(["a", 3, null]), |t| string_list(t)),
+            vec!["a", "3"]
+        );
+        assert!(on(&json!({"a": 1}), |t| string_list(t)).is_empty());
+        assert!(string_list(None::<&Tree<'_>>).is_empty());
     }
 
     #[test]
@@ -278,7 +295,7 @@ mod tests {
         assert_eq!(a.map(|n| n % 1_000_000_000), Some(465_719_851));
         assert_eq!(b, c);
         assert!(parse_timestamp("yesterday").is_none());
-        assert!(on(&json!(1234), timestamp).is_none());
+        assert!(on(&json!(1234), |t| timestamp(t)).is_none());
     }
 
     /// What the decoder vouches for (`raw_is_json`): a body it read as it came; not one it
@@ -368,17 +385,20 @@ mod tests {
     #[test]
     fn scalar_text_unwraps_custom_field_values() {
         assert_eq!(
-            on(&json!({"value": "gold"}), scalar_text),
+            on(&json!({"value": "gold"}), |t| scalar_text(t)),
             Some("gold".into())
         );
-        assert_eq!(on(&json!(42), scalar_text), Some("42".into()));
-        assert_eq!(on(&json!(["x", "y"]), scalar_text), Some("x,y".into()));
-        assert_eq!(on(&json!(""), scalar_text), None);
-        assert_eq!(on(&json!(true), scalar_text), Some("true".into()));
+        assert_eq!(on(&json!(42), |t| scalar_text(t)), Some("42".into()));
+        assert_eq!(
+            on(&json!(["x", "y"]), |t| scalar_text(t)),
+            Some("x,y".into())
+        );
+        assert_eq!(on(&json!(""), |t| scalar_text(t)), None);
+        assert_eq!(on(&json!(true), |t| scalar_text(t)), Some("true".into()));
         assert_eq!(
             on(
                 &json!({"id": 8447320465790u64, "label": "Waiting on vendor"}),
-                scalar_text
+                |t| scalar_text(t)
             ),
             Some("Waiting on vendor".into())
         );

@@ -1,11 +1,11 @@
 //! The retired Zendesk Events Connector: `detail.ticket_event` (reference §2).
 
-use crate::tree::Tree;
+use crate::tree::View;
 
 use super::decode::{own_time, sequence, snapshot};
 use super::{Format, Kind, TicketEvent, change, json};
 
-pub(super) fn decode(te: &Tree<'_>, event: &mut TicketEvent) {
+pub(super) fn decode<'t>(te: impl View<'t>, event: &mut TicketEvent) {
     event.format = Format::Legacy;
     event.domain = Some("ticket".into());
     event.kind = match json::string(te.get("type")) {

@@ -13,7 +13,7 @@ pub mod mask;
 mod summary;
 mod webhook;
 
-pub use decode::{Received, decode, decode_many};
+pub use decode::{Received, decode, decode_by_tree, decode_many};
 pub use kinds::{KNOWN_KINDS, Kind};
 pub use summary::{OWN_WORDS, summary};
 

@@ -1,15 +1,15 @@
 //! Zendesk webhook events (`zen:event-type:<domain>.<event>`), as relayed onto the bus (reference §4).
 
-use crate::tree::Tree;
+use crate::tree::{Shape, View};
 
 use super::decode::{own_time, sequence, snapshot};
 use super::{Comment, Format, Kind, TicketEvent, change, json};
 
-pub(super) fn decode(payload: &Tree<'_>, event: &mut TicketEvent) {
+pub(super) fn decode<'t>(payload: impl View<'t>, event: &mut TicketEvent) {
     event.format = Format::Webhook;
     let full_type = payload
         .get("type")
-        .and_then(Tree::as_str)
+        .and_then(View::as_str)
         .unwrap_or_default();
     let name = full_type
         .strip_prefix("zen:event-type:")
@@ -73,7 +73,7 @@ pub(super) fn decode(payload: &Tree<'_>, event: &mut TicketEvent) {
 
 /// A messaging event's message: its text, author and conversation, kept as a comment is (and
 /// masked as one).
-fn message(payload: &Tree<'_>, event: &mut TicketEvent) {
+fn message<'t>(payload: impl View<'t>, event: &mut TicketEvent) {
     let ev = payload.get("event");
     let detail = payload.get("detail");
     let holder = [
@@ -88,7 +88,7 @@ fn message(payload: &Tree<'_>, event: &mut TicketEvent) {
     let text = ["body", "text", "content", "plain_body"]
         .iter()
         .find_map(|k| match m.get(k) {
-            Some(c @ Tree::Object(_)) => {
+            Some(c) if c.shape() == Shape::Object => {
                 json::string(c.get("text")).or_else(|| json::string(c.get("body")))
             }
             other => json::string(other),

@@ -9,6 +9,11 @@
 //! texts, is what the tests compare it with).
 
 mod read;
+mod tape;
+mod view;
+
+pub use tape::{Node, Tape};
+pub use view::{Shape, View};
 
 use std::borrow::Cow;
 use std::fmt;
@@ -32,6 +37,19 @@ pub enum Tree<'a> {
 pub struct Object<'a> {
     pub(crate) members: Vec<Member<'a>>,
     pub(crate) dotted: bool,
+}
+
+impl<'a> Object<'a> {
+    pub(crate) fn from_members(members: impl Iterator<Item = (Cow<'a, str>, Tree<'a>)>) -> Self {
+        let mut dotted = false;
+        let members = members
+            .map(|(key, value)| {
+                dotted |= key.contains('.');
+                Member::new(key, value)
+            })
+            .collect();
+        Object { members, dotted }
+    }
 }
 
 /// A key and its value, with the key's first eight bytes held beside it: a lookup compares

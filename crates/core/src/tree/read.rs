@@ -41,7 +41,7 @@ pub(super) fn read_known<'a>(bytes: &'a [u8], needs: &Needs) -> Result<Tree<'a>>
 }
 
 impl<'a> Reader<'a> {
-    fn new(b: &'a [u8], text: Option<&'a str>) -> Reader<'a> {
+    pub(super) fn new(b: &'a [u8], text: Option<&'a str>) -> Reader<'a> {
         Reader {
             b,
             i: 0,
@@ -60,11 +60,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    i: usize,
+pub(super) struct Reader<'a> {
+    pub(super) b: &'a [u8],
+    pub(super) i: usize,
     /// Arrays and objects being built around the current position.
-    depth: usize,
+    pub(super) depth: usize,
     /// The bytes as text, when they are known to be UTF-8.
     text: Option<&'a str>,
     /// The bytes are known to be JSON: skipping only steps over values.
@@ -75,7 +75,7 @@ impl<'a> Reader<'a> {
     #[cold]
     #[inline(never)]
     /// An error at the current position, worded as serde_json words its own.
-    fn fail(&self, what: &str) -> serde_json::Error {
+    pub(super) fn fail(&self, what: &str) -> serde_json::Error {
         let before = &self.b[..self.i.min(self.b.len())];
         let line = 1 + before.iter().filter(|b| **b == b'\n').count();
         let column = before.len()
@@ -103,7 +103,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next byte after whitespace, not consumed.
-    fn peek(&mut self) -> Option<u8> {
+    pub(super) fn peek(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
             self.i += 1;
         }
@@ -111,7 +111,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes the `,` between two members or elements (a last one before the end is refused).
-    fn comma(&mut self) -> Result<()> {
+    pub(super) fn comma(&mut self) -> Result<()> {
         self.i += 1;
         match self.peek() {
             Some(b']' | b'}') => Err(self.fail("trailing comma")),
@@ -120,7 +120,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `byte` (after whitespace) or fails with `what`.
-    fn expect(&mut self, byte: u8, what: &str) -> Result<()> {
+    pub(super) fn expect(&mut self, byte: u8, what: &str) -> Result<()> {
         if self.peek() == Some(byte) {
             self.i += 1;
             Ok(())
@@ -245,7 +245,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn ident(&mut self, word: &[u8]) -> Result<()> {
+    pub(super) fn ident(&mut self, word: &[u8]) -> Result<()> {
         let rest = &self.b[self.i..];
         if rest.starts_with(word) {
             self.i += word.len();
@@ -261,7 +261,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string being built (the reader is at its `"`): borrowed when it has no escapes.
-    fn string(&mut self) -> Result<Cow<'a, str>> {
+    pub(super) fn string(&mut self) -> Result<Cow<'a, str>> {
         if let Some((start, end)) = self.plain_string()? {
             return self.text(start, end);
         }
@@ -364,7 +364,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Where the number at the current position ends (JSON's grammar, as serde_json checks it).
-    fn number_end(&self) -> Result<usize> {
+    pub(super) fn number_end(&self) -> Result<usize> {
         let b = self.b;
         let digit = |j: usize| b.get(j).is_some_and(u8::is_ascii_digit);
         let bad = |j: usize| Err(Reader { i: j, ..*self }.fail("invalid number"));
@@ -404,7 +404,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A number being built: plain integers here, anything else as serde_json reads it.
-    fn number(&mut self) -> Result<Tree<'a>> {
+    pub(super) fn number(&mut self) -> Result<Tree<'a>> {
         let (start, end) = (self.i, self.number_end()?);
         let token = &self.b[start..end];
         self.i = end;

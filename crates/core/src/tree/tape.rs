@@ -1,0 +1,394 @@
+//! A body read once into a flat list of values (a tape) instead of a [`Tree`]: no allocation per
+//! object or array, strings borrowed from the body. What the decoder reads every body into; the
+//! [`Tree`] stays for what is kept or rewritten (patterns, masking).
+//!
+//! The tape holds exactly what a [`Tree`] of the same text holds (the tests compare them), with
+//! one difference the decoder wants: an integer of more than 19 digits (a Zendesk sequence id of
+//! 26) is read as the text it was written as, where serde_json would read a float that has lost
+//! its digits ([`Tape::long_integers`] says whether there was one).
+//!
+//! [`Tree`]: super::Tree
+
+use std::borrow::Cow;
+
+use serde_json::Number;
+
+use super::read::Reader;
+use super::{Shape, Tree, View};
+
+/// serde_json's recursion limit, as [`Tree::parse`] keeps it.
+const MAX_DEPTH: usize = 128;
+
+/// One value on the tape. Arrays and objects are followed by what they hold, up to `end` (the
+/// index just past their last value); an object's members are a key (a `String`) then a value.
+#[derive(Clone, Debug, PartialEq)]
+enum Slot<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    Array { end: u32 },
+    Object { end: u32 },
+}
+
+/// A JSON text read onto a tape (see the module documentation).
+#[derive(Clone, Debug, Default)]
+pub struct Tape<'a> {
+    slots: Vec<Slot<'a>>,
+    long_integers: bool,
+}
+
+impl<'a> Tape<'a> {
+    /// Reads `text` as one JSON value. Refuses what serde_json refuses (and an integer of more than
+    /// 19 digits that begins with a zero, which JSON does not allow either).
+    pub fn parse_str(text: &'a str) -> Result<Tape<'a>, serde_json::Error> {
+        let mut r = Reader::new(text.as_bytes(), Some(text));
+        // About one value for every 16 bytes of a Zendesk body.
+        let mut tape = Tape {
+            slots: Vec::with_capacity(text.len() / 16 + 4),
+            long_integers: false,
+        };
+        tape.value(&mut r, text)?;
+        if r.peek().is_some() {
+            return Err(r.fail("trailing characters"));
+        }
+        Ok(tape)
+    }
+
+    /// Whether an integer of more than 19 digits was read as text.
+    pub fn long_integers(&self) -> bool {
+        self.long_integers
+    }
+
+    /// The value the text is.
+    pub fn root(&self) -> Node<'_> {
+        Node {
+            slots: &self.slots,
+            at: 0,
+        }
+    }
+
+    fn value(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+        match r.peek() {
+            Some(open @ (b'{' | b'[')) => {
+                r.depth += 1;
+                if r.depth >= MAX_DEPTH {
+                    return Err(r.fail("recursion limit exceeded"));
+                }
+                r.i += 1;
+                let at = self.slots.len();
+                self.slots.push(Slot::Null);
+                if open == b'{' {
+                    self.members(r, text)?;
+                } else {
+                    self.items(r, text)?;
+                }
+                let end = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+                self.slots[at] = if open == b'{' {
+                    Slot::Object { end }
+                } else {
+                    Slot::Array { end }
+                };
+                r.depth -= 1;
+            }
+            Some(b'"') => {
+                let s = r.string()?;
+                self.slots.push(Slot::String(s));
+            }
+            Some(b'n') => {
+                r.ident(b"null")?;
+                self.slots.push(Slot::Null);
+            }
+            Some(b't') => {
+                r.ident(b"true")?;
+                self.slots.push(Slot::Bool(true));
+            }
+            Some(b'f') => {
+                r.ident(b"false")?;
+                self.slots.push(Slot::Bool(false));
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(r, text)?,
+            Some(_) => return Err(r.fail("expected value")),
+            None => return Err(r.fail("EOF while parsing a value")),
+        }
+        Ok(())
+    }
+
+    fn members(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+        if r.peek() == Some(b'}') {
+            r.i += 1;
+            return Ok(());
+        }
+        loop {
+            if r.peek() != Some(b'"') {
+                return Err(r.fail("key must be a string"));
+            }
+            let key = r.string()?;
+            self.slots.push(Slot::String(key));
+            r.expect(b':', "expected `:`")?;
+            self.value(r, text)?;
+            match r.peek() {
+                Some(b',') => r.comma()?,
+                Some(b'}') => {
+                    r.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(r.fail("expected `,` or `}`")),
+            }
+        }
+    }
+
+    fn items(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+        if r.peek() == Some(b']') {
+            r.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.value(r, text)?;
+            match r.peek() {
+                Some(b',') => r.comma()?,
+                Some(b']') => {
+                    r.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(r.fail("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// A number; an integer of more than 19 digits as its text.
+    fn number(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+        let start = r.i;
+        let end = r.number_end()?;
+        let token = &text[start..end];
+        let digits = token.strip_prefix('-').unwrap_or(token);
+        if digits.len() > 19 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            r.i = end;
+            self.long_integers = true;
+            self.slots.push(Slot::String(Cow::Borrowed(token)));
+            return Ok(());
+        }
+        let slot = match r.number()? {
+            Tree::Number(n) => Slot::Number(n),
+            _ => Slot::Null,
+        };
+        self.slots.push(slot);
+        Ok(())
+    }
+}
+
+/// A value on a [`Tape`]: what the decoder looks at, copied freely.
+#[derive(Clone, Copy, Debug)]
+pub struct Node<'t> {
+    slots: &'t [Slot<'t>],
+    at: usize,
+}
+
+impl<'t> Node<'t> {
+    /// Where the value after the one at `at` starts.
+    fn next(&self, at: usize) -> usize {
+        match self.slots[at] {
+            Slot::Array { end } | Slot::Object { end } => end as usize,
+            _ => at + 1,
+        }
+    }
+
+    /// What this array or object holds: from where to where on the tape (nothing for others).
+    fn inside(&self, object: bool) -> (usize, usize) {
+        match self.slots[self.at] {
+            Slot::Object { end } if object => (self.at + 1, end as usize),
+            Slot::Array { end } if !object => (self.at + 1, end as usize),
+            _ => (0, 0),
+        }
+    }
+}
+
+impl<'t> View<'t> for Node<'t> {
+    fn shape(self) -> Shape<'t> {
+        match &self.slots[self.at] {
+            Slot::Null => Shape::Null,
+            Slot::Bool(b) => Shape::Bool(*b),
+            Slot::Number(n) => Shape::Number(n),
+            Slot::String(s) => Shape::String(s),
+            Slot::Array { .. } => Shape::Array,
+            Slot::Object { .. } => Shape::Object,
+        }
+    }
+
+    fn get(self, key: &str) -> Option<Node<'t>> {
+        let (mut k, end) = self.inside(true);
+        let key = key.as_bytes();
+        let mut found = None;
+        while k < end {
+            let value = k + 1;
+            if matches!(&self.slots[k], Slot::String(s) if same_key(s.as_bytes(), key)) {
+                found = Some(value);
+            }
+            k = self.next(value);
+        }
+        found.map(|at| Node { at, ..self })
+    }
+
+    fn members(self) -> impl Iterator<Item = (&'t str, Node<'t>)> {
+        let (mut k, end) = self.inside(true);
+        std::iter::from_fn(move || {
+            if k >= end {
+                return None;
+            }
+            let key = match &self.slots[k] {
+                Slot::String(s) => s.as_ref(),
+                _ => "",
+            };
+            let value = Node { at: k + 1, ..self };
+            k = self.next(k + 1);
+            Some((key, value))
+        })
+    }
+
+    fn items(self) -> impl Iterator<Item = Node<'t>> {
+        let (mut i, end) = self.inside(false);
+        std::iter::from_fn(move || {
+            if i >= end {
+                return None;
+            }
+            let item = Node { at: i, ..self };
+            i = self.next(i);
+            Some(item)
+        })
+    }
+
+    fn to_tree(self) -> Tree<'t> {
+        match self.shape() {
+            Shape::Null => Tree::Null,
+            Shape::Bool(b) => Tree::Bool(b),
+            Shape::Number(n) => Tree::Number(n.clone()),
+            Shape::String(s) => Tree::String(Cow::Borrowed(s)),
+            Shape::Array => Tree::Array(self.items().map(View::to_tree).collect()),
+            Shape::Object => Tree::Object(super::Object::from_members(
+                self.members().map(|(k, v)| (Cow::Borrowed(k), v.to_tree())),
+            )),
+        }
+    }
+}
+
+/// Whether two keys are equal, without a library call for those of up to 16 bytes (nearly all of
+/// Zendesk's): short ones byte by byte, longer ones as two numbers each.
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    match (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        (Some(x), Some(y)) if a.len() <= 16 => x == y && a.last_chunk::<8>() == b.last_chunk::<8>(),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tape_tree(text: &str) -> Option<Tree<'static>> {
+        Tape::parse_str(text)
+            .ok()
+            .map(|t| t.root().to_tree().into_owned())
+    }
+
+    /// The tape holds what the tree holds, and refuses what it refuses (the fuzzer checks the
+    /// same on any input: fuzz/checks.rs).
+    #[test]
+    fn a_tape_holds_what_a_tree_holds() {
+        let texts = [
+            r#"{"a": [1, -2, 3.5, 1e3, true, false, null, "x\u0041\n"], "b": {}, "c": [], "d": {"e": {"f": [{}]}}}"#,
+            r#"{"k": 1, "k": 2, "a.b": "dotted", "\u006b": 3}"#,
+            r#"  [ "a" , { "b" : 9223372036854775807 , "c": -9223372036854775808 } ]  "#,
+            r#""just a string""#,
+            "0",
+            r#"{"a": 1,}"#,
+            r#"{"a" 1}"#,
+            "[1 2]",
+            r#"{"a": "\x"}"#,
+            r#"{"a": 01}"#,
+            "[] []",
+            "",
+        ];
+        for text in texts {
+            assert_eq!(tape_tree(text), Tree::parse_str(text).ok(), "{text}");
+        }
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(Tape::parse_str(&deep(127)).is_ok());
+        assert!(Tape::parse_str(&deep(128)).is_err());
+        assert!(Tree::parse_str(&deep(128)).is_err());
+    }
+
+    #[test]
+    fn long_integers_are_read_as_the_text_they_were_written_as() {
+        let text = r#"{"a": 39300000000000000000000001, "b": [-99999999999999999999], "c": 1.2345678901234567890123e5, "d": 1234567890123456789, "e": "123456789012345678901234"}"#;
+        let tape = Tape::parse_str(text).unwrap();
+        assert!(tape.long_integers());
+        let root = tape.root();
+        assert_eq!(
+            root.get("a").and_then(View::as_str),
+            Some("39300000000000000000000001")
+        );
+        let b: Vec<_> = root.get("b").unwrap().items().collect();
+        assert_eq!(b[0].as_str(), Some("-99999999999999999999"));
+        assert!(matches!(root.get("c").map(View::shape), Some(Shape::Number(n)) if n.is_f64()));
+        assert_eq!(
+            root.get("d").and_then(View::as_u64),
+            Some(1234567890123456789)
+        );
+        let quoted = crate::event::json::quote_long_integers(text);
+        assert_eq!(
+            Some(root.to_tree().into_owned()),
+            Tree::parse_str(&quoted).ok()
+        );
+        assert!(
+            !Tape::parse_str(r#"{"s": "123456789012345678901234"}"#)
+                .unwrap()
+                .long_integers()
+        );
+        // A leading zero is not JSON, however long the number.
+        assert!(Tape::parse_str("[0123456789012345678901]").is_err());
+    }
+
+    #[test]
+    fn lookups_tell_keys_apart_by_every_byte_and_take_the_last_of_a_repeated_one() {
+        let keys = [
+            "a",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+        ];
+        let text = format!(
+            "{{{}}}",
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| format!("\"{k}\": {i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let tape = Tape::parse_str(&text).unwrap();
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(
+                tape.root().get(k).and_then(View::as_u64),
+                Some(i as u64),
+                "{k}"
+            );
+        }
+        assert!(tape.root().get("abcdefghijklmnopz").is_none());
+        assert!(tape.root().get("").is_none());
+        let repeated = Tape::parse_str(r#"{"k": 1, "x": {"k": 9}, "k": 2}"#).unwrap();
+        assert_eq!(repeated.root().get("k").and_then(View::as_u64), Some(2));
+        assert_eq!(repeated.root().members().count(), 3);
+        assert!(repeated.root().get("k").unwrap().get("k").is_none());
+    }
+}
