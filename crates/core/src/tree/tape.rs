@@ -20,15 +20,37 @@ use super::{Shape, Tree, View};
 const MAX_DEPTH: usize = 128;
 
 /// One value on the tape. Arrays and objects are followed by what they hold, up to `end` (the
-/// index just past their last value); an object's members are a key (a `String`) then a value.
+/// index just past their last value); an object's members are a `Key` then a value.
 #[derive(Clone, Debug, PartialEq)]
 enum Slot<'a> {
     Null,
     Bool(bool),
     Number(Number),
     String(Cow<'a, str>),
-    Array { end: u32 },
-    Object { end: u32 },
+    /// An object's key, with its first eight bytes as one number and its length (what a lookup
+    /// compares first).
+    Key {
+        head: u64,
+        len: u32,
+        text: Cow<'a, str>,
+    },
+    Array {
+        end: u32,
+    },
+    /// `keys` has a bit set for each key (see [`key_bit`]): a lookup of a key whose bit is not set
+    /// stops there. `repeated`: some key is written twice (a lookup must find the last one).
+    Object {
+        end: u32,
+        repeated: bool,
+        keys: u64,
+    },
+}
+
+/// The bit a key sets in its object's `keys`.
+#[inline]
+fn key_bit(head: u64, len: usize) -> u64 {
+    let mixed = (head ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    1 << (mixed >> 58)
 }
 
 /// A JSON text read onto a tape (see the module documentation).
@@ -78,14 +100,19 @@ impl<'a> Tape<'a> {
                 r.i += 1;
                 let at = self.slots.len();
                 self.slots.push(Slot::Null);
-                if open == b'{' {
-                    self.members(r, text)?;
+                let (repeated, keys) = if open == b'{' {
+                    self.members(r, text, at)?
                 } else {
                     self.items(r, text)?;
-                }
+                    (false, 0)
+                };
                 let end = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
                 self.slots[at] = if open == b'{' {
-                    Slot::Object { end }
+                    Slot::Object {
+                        end,
+                        repeated,
+                        keys,
+                    }
                 } else {
                     Slot::Array { end }
                 };
@@ -114,24 +141,48 @@ impl<'a> Tape<'a> {
         Ok(())
     }
 
-    fn members(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+    /// The members of the object at `at`: whether a key is repeated, and the bits of its keys.
+    fn members(
+        &mut self,
+        r: &mut Reader<'a>,
+        text: &'a str,
+        at: usize,
+    ) -> Result<(bool, u64), serde_json::Error> {
+        let (mut repeated, mut keys) = (false, 0);
         if r.peek() == Some(b'}') {
             r.i += 1;
-            return Ok(());
+            return Ok((repeated, keys));
         }
         loop {
             if r.peek() != Some(b'"') {
                 return Err(r.fail("key must be a string"));
             }
             let key = r.string()?;
-            self.slots.push(Slot::String(key));
+            let head = super::head(key.as_bytes());
+            let bit = key_bit(head, key.len());
+            // Only a key whose bit is set already may be a repeat: then the keys before are read.
+            if keys & bit != 0 && !repeated {
+                let object = Node {
+                    slots: &self.slots,
+                    at,
+                };
+                repeated = object
+                    .members_up_to(self.slots.len())
+                    .any(|(k, _)| k == key);
+            }
+            keys |= bit;
+            self.slots.push(Slot::Key {
+                head,
+                len: u32::try_from(key.len()).unwrap_or(u32::MAX),
+                text: key,
+            });
             r.expect(b':', "expected `:`")?;
             self.value(r, text)?;
             match r.peek() {
                 Some(b',') => r.comma()?,
                 Some(b'}') => {
                     r.i += 1;
-                    return Ok(());
+                    return Ok((repeated, keys));
                 }
                 _ => return Err(r.fail("expected `,` or `}`")),
             }
@@ -188,15 +239,32 @@ impl<'t> Node<'t> {
     /// Where the value after the one at `at` starts.
     fn next(&self, at: usize) -> usize {
         match self.slots[at] {
-            Slot::Array { end } | Slot::Object { end } => end as usize,
+            Slot::Array { end } | Slot::Object { end, .. } => end as usize,
             _ => at + 1,
         }
+    }
+
+    /// The members of an object still being read: those before `limit`.
+    fn members_up_to(self, limit: usize) -> impl Iterator<Item = (&'t str, Node<'t>)> {
+        let mut k = self.at + 1;
+        std::iter::from_fn(move || {
+            if k >= limit {
+                return None;
+            }
+            let key = match &self.slots[k] {
+                Slot::Key { text, .. } => text.as_ref(),
+                _ => "",
+            };
+            let value = Node { at: k + 1, ..self };
+            k = self.next(k + 1);
+            Some((key, value))
+        })
     }
 
     /// What this array or object holds: from where to where on the tape (nothing for others).
     fn inside(&self, object: bool) -> (usize, usize) {
         match self.slots[self.at] {
-            Slot::Object { end } if object => (self.at + 1, end as usize),
+            Slot::Object { end, .. } if object => (self.at + 1, end as usize),
             Slot::Array { end } if !object => (self.at + 1, end as usize),
             _ => (0, 0),
         }
@@ -209,20 +277,38 @@ impl<'t> View<'t> for Node<'t> {
             Slot::Null => Shape::Null,
             Slot::Bool(b) => Shape::Bool(*b),
             Slot::Number(n) => Shape::Number(n),
-            Slot::String(s) => Shape::String(s),
+            Slot::String(s) | Slot::Key { text: s, .. } => Shape::String(s),
             Slot::Array { .. } => Shape::Array,
             Slot::Object { .. } => Shape::Object,
         }
     }
 
     fn get(self, key: &str) -> Option<Node<'t>> {
-        let (mut k, end) = self.inside(true);
+        let Slot::Object {
+            end,
+            repeated,
+            keys,
+        } = self.slots[self.at]
+        else {
+            return None;
+        };
         let key = key.as_bytes();
+        let (h, n) = (super::head(key), key.len());
+        if keys & key_bit(h, n) == 0 {
+            return None;
+        }
+        let (mut k, end) = (self.at + 1, end as usize);
         let mut found = None;
         while k < end {
             let value = k + 1;
-            if matches!(&self.slots[k], Slot::String(s) if same_key(s.as_bytes(), key)) {
-                found = Some(value);
+            if let Slot::Key { head, len, text } = &self.slots[k] {
+                if *head == h && *len as usize == n && super::same_after_head(text.as_bytes(), key)
+                {
+                    found = Some(value);
+                    if !repeated {
+                        break;
+                    }
+                }
             }
             k = self.next(value);
         }
@@ -230,19 +316,8 @@ impl<'t> View<'t> for Node<'t> {
     }
 
     fn members(self) -> impl Iterator<Item = (&'t str, Node<'t>)> {
-        let (mut k, end) = self.inside(true);
-        std::iter::from_fn(move || {
-            if k >= end {
-                return None;
-            }
-            let key = match &self.slots[k] {
-                Slot::String(s) => s.as_ref(),
-                _ => "",
-            };
-            let value = Node { at: k + 1, ..self };
-            k = self.next(k + 1);
-            Some((key, value))
-        })
+        let (_, end) = self.inside(true);
+        self.members_up_to(end)
     }
 
     fn items(self) -> impl Iterator<Item = Node<'t>> {
@@ -268,22 +343,6 @@ impl<'t> View<'t> for Node<'t> {
                 self.members().map(|(k, v)| (Cow::Borrowed(k), v.to_tree())),
             )),
         }
-    }
-}
-
-/// Whether two keys are equal, without a library call for those of up to 16 bytes (nearly all of
-/// Zendesk's): short ones byte by byte, longer ones as two numbers each.
-#[inline]
-fn same_key(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    match (a.first_chunk::<8>(), b.first_chunk::<8>()) {
-        (Some(x), Some(y)) if a.len() <= 16 => x == y && a.last_chunk::<8>() == b.last_chunk::<8>(),
-        _ => a == b,
     }
 }
 
