@@ -2,6 +2,7 @@
 
 pub mod emit;
 mod format;
+mod ndjson;
 pub mod report;
 pub mod test_pattern;
 
@@ -12,7 +13,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::time::Instant;
 
-pub use format::{write_csv, write_csv_header, write_event, write_ndjson, write_raw, write_text};
+pub use format::{write_csv, write_csv_header, write_event, write_raw, write_text};
+pub use ndjson::write_ndjson;
 
 use crate::cli::OutputFormat;
 use crate::ingest::{AckPlan, Durability, Settled, stop_requested};

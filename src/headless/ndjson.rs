@@ -1,0 +1,637 @@
+//! `--format ndjson`: one event as a JSON object on one line, written field by field (README,
+//! "ndjson fields": the names and their order are a stable interface). Strings are escaped as
+//! serde_json escapes them, and DEL, C1 and the invisible characters the sanitiser knows are
+//! written as `\u` escapes too ([`json_escapes`]; still lossless). The tests hold it against the
+//! same line written through serde_json.
+
+use std::io::{self, Write};
+
+use base64::Engine;
+use jiff::Timestamp;
+use zdwatch_core::event::{Format, TicketEvent};
+use zdwatch_core::sanitize::json_escapes;
+
+/// `,"name":`, before a member after the first.
+macro_rules! field {
+    ($w:expr, $name:literal) => {
+        $w.raw(concat!(",\"", $name, "\":"))
+    };
+}
+
+/// `{"name":`, an object and its first member.
+macro_rules! first {
+    ($w:expr, $name:literal) => {
+        $w.raw(concat!("{\"", $name, "\":"))
+    };
+}
+
+/// One event as a JSON object on one line, with its line break.
+pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
+    let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
+    let mut w = Line::with_capacity(1024 + if keep_raw { 2 * e.raw.len() } else { 0 });
+    first!(w, "event_id").string(&e.event_id);
+    field!(w, "message_id").optional_string(e.message_id.as_deref());
+    field!(w, "format").string(e.format.as_str());
+    field!(w, "kind").string(e.kind.as_str());
+    field!(w, "domain").optional_string(e.domain.as_deref());
+    field!(w, "subject_id").optional_string(e.subject_id.as_deref());
+    field!(w, "ticket_id").optional_number(e.ticket_id);
+    field!(w, "occurred_at").optional_time(e.occurred_at);
+    field!(w, "received_at").time(e.received_at);
+    field!(w, "actor_id").optional_number(e.actor_id);
+    field!(w, "previous").optional_string(e.previous.as_deref());
+    field!(w, "current").optional_string(e.current.as_deref());
+    field!(w, "tags_added").strings(&e.tags_added);
+    field!(w, "tags_removed").strings(&e.tags_removed);
+    field!(w, "users_added").numbers(&e.users_added);
+    field!(w, "users_removed").numbers(&e.users_removed);
+    field!(w, "field").optional_string(e.field.as_deref());
+    field!(w, "comment");
+    match &e.comment {
+        None => w.null(),
+        Some(c) => {
+            first!(w, "id").optional_number(c.id);
+            field!(w, "body").optional_string(c.body.as_deref());
+            field!(w, "public").optional_bool(c.public);
+            field!(w, "author_id").optional_number(c.author_id);
+            field!(w, "author_name").optional_string(c.author_name.as_deref());
+            field!(w, "author_is_staff").optional_bool(c.author_is_staff);
+            field!(w, "conversation_id").optional_string(c.conversation_id.as_deref());
+            w.close();
+        }
+    }
+    field!(w, "attachment");
+    match &e.attachment {
+        None => w.null(),
+        Some(a) => {
+            first!(w, "id").optional_number(a.id);
+            field!(w, "filename").optional_string(a.filename.as_deref());
+            field!(w, "content_type").optional_string(a.content_type.as_deref());
+            field!(w, "comment_id").optional_number(a.comment_id);
+            field!(w, "content_url").optional_string(a.content_url.as_deref());
+            w.close();
+        }
+    }
+    let t = &e.ticket;
+    field!(w, "ticket");
+    first!(w, "status").optional_string(t.status.as_deref());
+    field!(w, "priority").optional_string(t.priority.as_deref());
+    field!(w, "type").optional_string(t.ticket_type.as_deref());
+    field!(w, "group_id").optional_number(t.group_id);
+    field!(w, "assignee_id").optional_number(t.assignee_id);
+    field!(w, "requester_id").optional_number(t.requester_id);
+    field!(w, "organization_id").optional_number(t.organization_id);
+    field!(w, "brand_id").optional_number(t.brand_id);
+    field!(w, "form_id").optional_number(t.form_id);
+    field!(w, "custom_status_id").optional_number(t.custom_status_id);
+    field!(w, "channel").optional_string(t.channel.as_deref());
+    field!(w, "tags").strings(&t.tags);
+    field!(w, "subject").optional_string(t.subject.as_deref());
+    field!(w, "external_id").optional_string(t.external_id.as_deref());
+    field!(w, "created_at").optional_time(t.created_at);
+    field!(w, "updated_at").optional_time(t.updated_at);
+    w.close();
+    field!(w, "sequence");
+    match &e.sequence {
+        None => w.null(),
+        Some(s) => {
+            first!(w, "id").string(&s.id);
+            field!(w, "position").optional_number(s.position.map(u64::from));
+            field!(w, "total").optional_number(s.total.map(u64::from));
+            w.close();
+        }
+    }
+    let env = &e.envelope;
+    field!(w, "envelope");
+    first!(w, "eventbridge_id").optional_string(env.eventbridge_id.as_deref());
+    field!(w, "eventbridge_time").optional_time(env.eventbridge_time);
+    field!(w, "source").optional_string(env.source.as_deref());
+    field!(w, "detail_type").optional_string(env.detail_type.as_deref());
+    field!(w, "sns_message_id").optional_string(env.sns_message_id.as_deref());
+    field!(w, "webhook_id").optional_string(env.webhook_id.as_deref());
+    field!(w, "zendesk_account_id").optional_number(env.zendesk_account_id);
+    w.close();
+    field!(w, "problem").optional_string(e.problem.as_deref());
+    field!(w, "source").optional_string(e.source.as_deref());
+    // The body, for unrecognized and malformed events only: as text when it is UTF-8, else in base64.
+    if keep_raw {
+        match std::str::from_utf8(&e.raw) {
+            Ok(text) => field!(w, "raw").string(text),
+            Err(_) => {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&e.raw);
+                field!(w, "raw_base64").string(&encoded);
+            }
+        }
+    }
+    w.close();
+    w.0.push(b'\n');
+    out.write_all(&w.0)
+}
+
+/// A JSON line being written.
+struct Line(Vec<u8>);
+
+impl Line {
+    fn with_capacity(n: usize) -> Line {
+        Line(Vec::with_capacity(n))
+    }
+
+    fn close(&mut self) {
+        self.0.push(b'}');
+    }
+
+    /// Text of zdwatch's own (a key with its punctuation), as it is.
+    fn raw(&mut self, text: &str) -> &mut Line {
+        self.0.extend_from_slice(text.as_bytes());
+        self
+    }
+
+    fn null(&mut self) {
+        self.0.extend_from_slice(b"null");
+    }
+
+    fn string(&mut self, s: &str) {
+        escaped(&mut self.0, s);
+    }
+
+    fn optional_string(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => escaped(&mut self.0, s),
+            None => self.null(),
+        }
+    }
+
+    fn optional_number(&mut self, n: Option<u64>) {
+        match n {
+            Some(n) => self
+                .0
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            None => self.null(),
+        }
+    }
+
+    fn optional_bool(&mut self, b: Option<bool>) {
+        match b {
+            Some(true) => self.0.extend_from_slice(b"true"),
+            Some(false) => self.0.extend_from_slice(b"false"),
+            None => self.null(),
+        }
+    }
+
+    fn time(&mut self, t: Timestamp) {
+        self.0.push(b'"');
+        write_time(&mut self.0, t);
+        self.0.push(b'"');
+    }
+
+    fn optional_time(&mut self, t: Option<Timestamp>) {
+        match t {
+            Some(t) => self.time(t),
+            None => self.null(),
+        }
+    }
+
+    fn strings(&mut self, items: &[String]) {
+        self.0.push(b'[');
+        for (i, s) in items.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            escaped(&mut self.0, s);
+        }
+        self.0.push(b']');
+    }
+
+    fn numbers(&mut self, items: &[u64]) {
+        self.0.push(b'[');
+        for (i, n) in items.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            self.0
+                .extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
+        }
+        self.0.push(b']');
+    }
+}
+
+/// `s` as a JSON string: `"` and `\` escaped, C0 controls as serde_json writes them (`\n`,
+/// `\u001b`), and the characters of [`json_escapes`] as `\u` escapes of their UTF-16 units.
+fn escaped(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        // Runs of printable ASCII are copied as they are.
+        let run = plain_run(&bytes[start..]);
+        out.extend_from_slice(&bytes[start..start + run]);
+        start += run;
+        let Some(c) = s[start..].chars().next() else {
+            break;
+        };
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            c if (c as u32) < 0x20 || json_escapes(c) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+        start += c.len_utf8();
+    }
+    out.push(b'"');
+}
+
+/// How many bytes of printable ASCII other than `"` and `\\` begin `s`, eight at a time (the
+/// usual bit tricks, as the body reader's: a byte that is zero after xor with the one sought, below
+/// 0x20 or from 0x7f up sets its high bit; bits above the first such byte may be false, the first
+/// one never is).
+fn plain_run(s: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        // From 0x80 up: the high bit itself; 0x7f: its low seven bits plus one (no carry between
+        // bytes, each being at most 0x7f).
+        let found = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | x.wrapping_sub(ONES * 0x20) & !x
+            | x
+            | (x & !HIGH).wrapping_add(ONES))
+            & HIGH;
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + chunks
+        .remainder()
+        .iter()
+        .take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+        .count()
+}
+
+/// A time as jiff writes it (`2026-01-01T10:00:00.5Z`: the fraction without trailing zeros, none
+/// when whole), without jiff's general printer for the times of years 0 to 9999.
+fn write_time(out: &mut Vec<u8>, t: Timestamp) {
+    let (seconds, nanos) = (t.as_second(), t.subsec_nanosecond());
+    if seconds < 0 || nanos < 0 {
+        let _ = write!(out, "{t}");
+        return;
+    }
+    let (days, in_day) = (seconds / 86_400, seconds % 86_400);
+    // The civil date of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    if year > 9999 {
+        let _ = write!(out, "{t}");
+        return;
+    }
+    let two = |out: &mut Vec<u8>, n: i64| {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+    };
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b'-');
+    two(out, month);
+    out.push(b'-');
+    two(out, day);
+    out.push(b'T');
+    two(out, in_day / 3600);
+    out.push(b':');
+    two(out, in_day / 60 % 60);
+    out.push(b':');
+    two(out, in_day % 60);
+    if nanos > 0 {
+        let mut digits = [0u8; 9];
+        let mut n = nanos;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        let keep = 9 - digits.iter().rev().take_while(|d| **d == b'0').count();
+        out.push(b'.');
+        out.extend_from_slice(&digits[..keep]);
+    }
+    out.push(b'Z');
+}
+
+#[cfg(test)]
+mod tests {
+    //! The oracle: the line as zdwatch wrote it before, through serde_json, which every line
+    //! written here must equal byte for byte.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use jiff::SignedDuration;
+    use serde::Serialize;
+    use zdwatch_core::event::{Received, decode};
+    use zdwatch_core::sanitize::json_text;
+
+    #[derive(Serialize)]
+    struct Line<'a> {
+        event_id: &'a str,
+        message_id: Option<&'a str>,
+        format: &'static str,
+        kind: &'a str,
+        domain: Option<&'a str>,
+        subject_id: Option<&'a str>,
+        ticket_id: Option<u64>,
+        occurred_at: Option<Timestamp>,
+        received_at: Timestamp,
+        actor_id: Option<u64>,
+        previous: Option<&'a str>,
+        current: Option<&'a str>,
+        tags_added: &'a [String],
+        tags_removed: &'a [String],
+        users_added: &'a [u64],
+        users_removed: &'a [u64],
+        field: Option<&'a str>,
+        comment: Option<Comment<'a>>,
+        attachment: Option<Attachment<'a>>,
+        ticket: Ticket<'a>,
+        sequence: Option<Sequence<'a>>,
+        envelope: Envelope<'a>,
+        problem: Option<&'a str>,
+        source: Option<&'a str>,
+        /// The body, for unrecognized and malformed events only (as text when it is UTF-8).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        raw: Option<&'a str>,
+        /// The body in base64, for malformed bodies that are not UTF-8.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        raw_base64: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    struct Comment<'a> {
+        id: Option<u64>,
+        body: Option<&'a str>,
+        public: Option<bool>,
+        author_id: Option<u64>,
+        author_name: Option<&'a str>,
+        author_is_staff: Option<bool>,
+        conversation_id: Option<&'a str>,
+    }
+
+    #[derive(Serialize)]
+    struct Attachment<'a> {
+        id: Option<u64>,
+        filename: Option<&'a str>,
+        content_type: Option<&'a str>,
+        comment_id: Option<u64>,
+        content_url: Option<&'a str>,
+    }
+
+    #[derive(Serialize)]
+    struct Ticket<'a> {
+        status: Option<&'a str>,
+        priority: Option<&'a str>,
+        #[serde(rename = "type")]
+        ticket_type: Option<&'a str>,
+        group_id: Option<u64>,
+        assignee_id: Option<u64>,
+        requester_id: Option<u64>,
+        organization_id: Option<u64>,
+        brand_id: Option<u64>,
+        form_id: Option<u64>,
+        custom_status_id: Option<u64>,
+        channel: Option<&'a str>,
+        tags: &'a [String],
+        subject: Option<&'a str>,
+        external_id: Option<&'a str>,
+        created_at: Option<Timestamp>,
+        updated_at: Option<Timestamp>,
+    }
+
+    #[derive(Serialize)]
+    struct Sequence<'a> {
+        id: &'a str,
+        position: Option<u32>,
+        total: Option<u32>,
+    }
+
+    #[derive(Serialize)]
+    struct Envelope<'a> {
+        eventbridge_id: Option<&'a str>,
+        eventbridge_time: Option<Timestamp>,
+        source: Option<&'a str>,
+        detail_type: Option<&'a str>,
+        sns_message_id: Option<&'a str>,
+        webhook_id: Option<&'a str>,
+        zendesk_account_id: Option<u64>,
+    }
+
+    /// The line as it was written before, through serde_json and [`json_text`].
+    fn by_serde(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
+        let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
+        let raw_text = keep_raw.then(|| std::str::from_utf8(&e.raw).ok()).flatten();
+        let t = &e.ticket;
+        let env = &e.envelope;
+        let line = Line {
+            event_id: &e.event_id,
+            message_id: e.message_id.as_deref(),
+            source: e.source.as_deref(),
+            format: e.format.as_str(),
+            kind: e.kind.as_str(),
+            domain: e.domain.as_deref(),
+            subject_id: e.subject_id.as_deref(),
+            ticket_id: e.ticket_id,
+            occurred_at: e.occurred_at,
+            received_at: e.received_at,
+            actor_id: e.actor_id,
+            previous: e.previous.as_deref(),
+            current: e.current.as_deref(),
+            tags_added: &e.tags_added,
+            tags_removed: &e.tags_removed,
+            users_added: &e.users_added,
+            users_removed: &e.users_removed,
+            field: e.field.as_deref(),
+            comment: e.comment.as_ref().map(|c| Comment {
+                id: c.id,
+                body: c.body.as_deref(),
+                public: c.public,
+                author_id: c.author_id,
+                author_name: c.author_name.as_deref(),
+                author_is_staff: c.author_is_staff,
+                conversation_id: c.conversation_id.as_deref(),
+            }),
+            attachment: e.attachment.as_ref().map(|a| Attachment {
+                id: a.id,
+                filename: a.filename.as_deref(),
+                content_type: a.content_type.as_deref(),
+                comment_id: a.comment_id,
+                content_url: a.content_url.as_deref(),
+            }),
+            ticket: Ticket {
+                status: t.status.as_deref(),
+                priority: t.priority.as_deref(),
+                ticket_type: t.ticket_type.as_deref(),
+                group_id: t.group_id,
+                assignee_id: t.assignee_id,
+                requester_id: t.requester_id,
+                organization_id: t.organization_id,
+                brand_id: t.brand_id,
+                form_id: t.form_id,
+                custom_status_id: t.custom_status_id,
+                channel: t.channel.as_deref(),
+                tags: &t.tags,
+                subject: t.subject.as_deref(),
+                external_id: t.external_id.as_deref(),
+                created_at: t.created_at,
+                updated_at: t.updated_at,
+            },
+            sequence: e.sequence.as_ref().map(|s| Sequence {
+                id: &s.id,
+                position: s.position,
+                total: s.total,
+            }),
+            envelope: Envelope {
+                eventbridge_id: env.eventbridge_id.as_deref(),
+                eventbridge_time: env.eventbridge_time,
+                source: env.source.as_deref(),
+                detail_type: env.detail_type.as_deref(),
+                sns_message_id: env.sns_message_id.as_deref(),
+                webhook_id: env.webhook_id.as_deref(),
+                zendesk_account_id: env.zendesk_account_id,
+            },
+            problem: e.problem.as_deref(),
+            raw: raw_text,
+            raw_base64: (keep_raw && raw_text.is_none())
+                .then(|| base64::engine::general_purpose::STANDARD.encode(&e.raw)),
+        };
+        // Sized for a typical line at once (it would otherwise grow from 128 bytes, copying each time).
+        let mut text = Vec::with_capacity(1024 + if keep_raw { e.raw.len() } else { 0 });
+        serde_json::to_writer(&mut text, &line)?;
+        let text = std::str::from_utf8(&text).map_err(io::Error::other)?;
+        out.write_all(json_text(text).as_bytes())?;
+        out.write_all(b"\n")
+    }
+
+    fn same_line(e: &TicketEvent) {
+        let (mut mine, mut serde) = (Vec::new(), Vec::new());
+        write_ndjson(&mut mine, e).unwrap();
+        by_serde(&mut serde, e).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&mine),
+            String::from_utf8_lossy(&serde)
+        );
+    }
+
+    fn decoded(body: &[u8]) -> TicketEvent {
+        decode(Received {
+            body: body.to_vec(),
+            message_id: Some("m\u{1b}1".into()),
+            received_at: "2026-12-04T08:00:00.25Z".parse().unwrap(),
+        })
+    }
+
+    /// Every byte value at every place in and around a chunk, against the plain scan.
+    #[test]
+    fn plain_runs_end_where_a_byte_by_byte_scan_ends() {
+        let naive = |s: &[u8]| {
+            s.iter()
+                .take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+                .count()
+        };
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    for fill in [b'a', b' ', b'~', 0x80, 0xff, 0x7f, 0x1f] {
+                        let mut s = vec![fill; len];
+                        s[at] = byte;
+                        assert_eq!(plain_run(&s), naive(&s), "{s:?}");
+                        s[..at].fill(b'a');
+                        assert_eq!(plain_run(&s), naive(&s), "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_sample_and_demo_event_is_written_as_serde_json_writes_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let capture = std::fs::read(root.join("assets/capture/samples.ndjson")).unwrap();
+        let mut n = 0;
+        for body in capture.split(|b| *b == b'\n') {
+            same_line(&decoded(body));
+            n += 1;
+        }
+        let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let mut sim = zdwatch_sources::demo::Simulator::new(3, start);
+        for d in sim.advance(start + SignedDuration::from_hours(1)) {
+            let mut e = decoded(&d.body);
+            e.source = Some("demo".into());
+            same_line(&e);
+            n += 1;
+        }
+        assert!(n > 1000, "{n} events");
+    }
+
+    #[test]
+    fn hostile_text_and_every_kind_of_value_are_written_as_serde_json_writes_them() {
+        let mut e = decoded(br#"{"type":"zen:event-type:ticket.comment_added","id":"x","time":"2026-01-01T10:00:00.000000001Z","detail":{"id":"1","tags":["a\"b","c\\d"],"subject":"\u001b[31m\u0007\u007f\u0085\u200b\u202e\ud83d\ude00 ok","created_at":"1969-12-31T23:59:59.5Z","updated_at":"9999-12-31T23:59:59.999999999Z"},"event":{"comment":{"body":"\b\f\n\r\t\u0000\u001f\u00a0\u2028\u00e9","is_public":false,"author":{"id":3,"is_staff":true}},"tags_added":["\u0000"],"users_added":[1,18446744073709551615]}}"#);
+        e.users_removed = vec![0, 7];
+        e.sequence = Some(zdwatch_core::event::Sequence {
+            id: "s\u{9b}".into(),
+            position: Some(u32::MAX),
+            total: Some(0),
+        });
+        e.problem = Some("\u{feff}problem".into());
+        same_line(&e);
+        // Unrecognized and malformed bodies carry themselves, as text or in base64.
+        for body in [
+            &b"{\"a\": \"\x1b]52;c;aGk=\x07\"}"[..],
+            b"\xff\xfe not utf-8",
+            b"not json \x7f",
+            b"",
+        ] {
+            same_line(&decoded(body));
+        }
+        // Times on every edge jiff prints differently: before 1970, whole seconds, one digit.
+        for t in [
+            Timestamp::new(0, 0),
+            Timestamp::new(-1, 0),
+            Timestamp::new(-1, -500_000_000),
+            Timestamp::new(1, 1),
+            Timestamp::new(59, 100_000_000),
+            Timestamp::new(951_782_400, 0),
+            Timestamp::new(-62_135_596_800, 0),
+            Ok(Timestamp::MIN),
+            Ok(Timestamp::MAX),
+        ] {
+            e.received_at = t.unwrap();
+            same_line(&e);
+        }
+        // Every day of four years (leap years included) at a time with a fraction.
+        let mut t: Timestamp = "2099-12-30T23:59:59.010203Z".parse().unwrap();
+        for _ in 0..(4 * 366) {
+            e.occurred_at = Some(t);
+            same_line(&e);
+            t += SignedDuration::from_hours(24);
+        }
+    }
+}
