@@ -341,26 +341,51 @@ fn identity(event: &TicketEvent) -> String {
     format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&event.raw))
 }
 
-/// Ticket snapshot fields common to both formats (legacy `ticket`, webhook `detail`).
-pub(super) fn snapshot<'t>(t: impl View<'t>) -> TicketSnapshot {
+/// Ticket snapshot fields common to both formats (legacy `ticket`, webhook `detail`), read in one
+/// pass over its members (a repeated key: the last one, as a lookup finds it).
+pub(super) fn snapshot<'t, V: View<'t>>(t: V) -> TicketSnapshot {
+    let mut f: [Option<V>; 18] = [None; 18];
+    for (key, v) in t.members() {
+        let at = match key {
+            "status" => 0,
+            "priority" => 1,
+            "type" => 2,
+            "group_id" => 3,
+            "assignee_id" => 4,
+            "requester_id" => 5,
+            "organization_id" => 6,
+            "brand_id" => 7,
+            "form_id" => 8,
+            "ticket_form_id" => 9,
+            "custom_status" => 10,
+            "custom_status_id" => 11,
+            "via" => 12,
+            "tags" => 13,
+            "subject" => 14,
+            "external_id" => 15,
+            "created_at" => 16,
+            "updated_at" => 17,
+            _ => continue,
+        };
+        f[at] = Some(v);
+    }
     TicketSnapshot {
-        status: json::enum_lower(t.get("status")),
-        priority: json::enum_lower(t.get("priority")),
-        ticket_type: json::enum_lower(t.get("type")),
-        group_id: json::id(t.get("group_id")),
-        assignee_id: json::id(t.get("assignee_id")),
-        requester_id: json::id(t.get("requester_id")),
-        organization_id: json::id(t.get("organization_id")),
-        brand_id: json::id(t.get("brand_id")),
-        form_id: json::id(t.get("form_id")).or_else(|| json::id(t.get("ticket_form_id"))),
-        custom_status_id: json::id(t.get("custom_status"))
-            .or_else(|| json::id(t.get("custom_status_id"))),
-        channel: channel(t.get("via").and_then(|via| via.get("channel"))),
-        tags: json::string_list(t.get("tags")),
-        subject: json::string(t.get("subject")),
-        external_id: json::string(t.get("external_id")),
-        created_at: json::timestamp(t.get("created_at")),
-        updated_at: json::timestamp(t.get("updated_at")),
+        status: json::enum_lower(f[0]),
+        priority: json::enum_lower(f[1]),
+        ticket_type: json::enum_lower(f[2]),
+        group_id: json::id(f[3]),
+        assignee_id: json::id(f[4]),
+        requester_id: json::id(f[5]),
+        organization_id: json::id(f[6]),
+        brand_id: json::id(f[7]),
+        form_id: json::id(f[8]).or_else(|| json::id(f[9])),
+        custom_status_id: json::id(f[10]).or_else(|| json::id(f[11])),
+        channel: channel(f[12].and_then(|via| via.get("channel"))),
+        tags: json::string_list(f[13]),
+        subject: json::string(f[14]),
+        external_id: json::string(f[15]),
+        created_at: json::timestamp(f[16]),
+        updated_at: json::timestamp(f[17]),
     }
 }
 
@@ -446,4 +471,63 @@ pub(super) fn sequence<'t>(v: Option<impl View<'t>>) -> Option<Sequence> {
         position: small("position"),
         total: small("total"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(detail: &str) -> TicketSnapshot {
+        let body = format!(
+            r#"{{"type":"zen:event-type:ticket.priority_changed","id":"w","time":"2026-01-01T00:00:00Z","detail":{detail}}}"#
+        );
+        let event = decode(Received {
+            body: body.into_bytes(),
+            message_id: None,
+            received_at: Timestamp::UNIX_EPOCH,
+        });
+        assert_eq!(event.format, Format::Webhook);
+        event.ticket
+    }
+
+    /// The snapshot is read in one pass over the ticket's members: the same fields as looking each
+    /// up, the last of a repeated key, a second name only when the first is missing.
+    #[test]
+    fn the_ticket_snapshot_reads_every_field_the_last_of_a_repeat_and_second_names() {
+        let t = ticket(
+            r#"{"status":"OPEN","priority":"low","priority":"HIGH","type":"task","group_id":"7","assignee_id":8,
+                "requester_id":9,"organization_id":"10","brand_id":11,"ticket_form_id":12,"custom_status":13,
+                "via":{"channel":"Email"},"via":{"channel":4},"tags":"a b","subject":"s","external_id":"x",
+                "created_at":"2026-01-01T00:00:01Z","updated_at":"2026-01-01T00:00:02.5Z","tags":["c"]}"#,
+        );
+        assert_eq!(t.status.as_deref(), Some("open"));
+        assert_eq!(t.priority.as_deref(), Some("high"));
+        assert_eq!(t.ticket_type.as_deref(), Some("task"));
+        let ids = [
+            t.group_id,
+            t.assignee_id,
+            t.requester_id,
+            t.organization_id,
+            t.brand_id,
+        ];
+        assert_eq!(ids, [Some(7), Some(8), Some(9), Some(10), Some(11)]);
+        assert_eq!((t.form_id, t.custom_status_id), (Some(12), Some(13)));
+        assert_eq!(t.channel.as_deref(), Some("mail"));
+        assert_eq!(t.tags, vec!["c"]);
+        assert_eq!(
+            (t.subject.as_deref(), t.external_id.as_deref()),
+            (Some("s"), Some("x"))
+        );
+        assert_eq!(t.created_at.map(|t| t.as_second()), Some(1_767_225_601));
+        assert_eq!(
+            t.updated_at.map(|t| t.as_millisecond()),
+            Some(1_767_225_602_500)
+        );
+        // `form_id` before `ticket_form_id`, `custom_status` before `custom_status_id`, in any order.
+        let t =
+            ticket(r#"{"custom_status_id":2,"form_id":3,"ticket_form_id":4,"custom_status":5}"#);
+        assert_eq!((t.form_id, t.custom_status_id), (Some(3), Some(5)));
+        // A detail that is no object has no snapshot.
+        assert_eq!(ticket(r#"["status", "open"]"#), TicketSnapshot::default());
+    }
 }
