@@ -10,7 +10,9 @@ pub mod json;
 pub mod kinds;
 mod legacy;
 pub mod mask;
+mod reading;
 mod summary;
+mod time;
 mod webhook;
 
 pub use decode::{Received, decode, decode_by_tree, decode_many};

@@ -1,0 +1,131 @@
+//! Times as Zendesk and AWS write them (RFC 3339), read quickly in their usual form.
+
+use jiff::Timestamp;
+
+pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    utc_timestamp(s.as_bytes()).or_else(|| s.parse::<Timestamp>().ok())
+}
+
+/// The form nearly every Zendesk and AWS time is written in, `2026-01-01T10:00:00.123456789Z`,
+/// read without jiff's general parser (a fifth of the time it took to decode a body); `None` for
+/// anything else, which jiff then reads (the tests compare the two on every field's edges).
+fn utc_timestamp(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20 {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        b.get(range)?.iter().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (&[b'-'], &[b'-'], &[b'T'], &[b':'], &[b':'], Some(&b'Z')) = (
+        b.get(4..5)?,
+        b.get(7..8)?,
+        b.get(10..11)?,
+        b.get(13..14)?,
+        b.get(16..17)?,
+        b.last(),
+    ) else {
+        return None;
+    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            let n = digits(20..b.len() - 1)?;
+            n * 10i64.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let days_in_month = *month_days.get(usize::try_from(month).ok()?.checked_sub(1)?)?;
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second;
+    Timestamp::new(seconds, i32::try_from(nanos).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick reading of `…T…Z` times agrees with jiff's on every field's edges, and leaves
+    /// everything else to jiff.
+    #[test]
+    fn utc_times_read_quickly_as_jiff_reads_them() {
+        let mut texts = vec![
+            "2026-01-01T10:00:00Z".to_string(),
+            "2026-01-01T10:00:00.1Z".into(),
+            "2026-01-01T10:00:00.123456789Z".into(),
+            "2026-01-01T10:00:00.1234567890Z".into(),
+            "2026-01-01T10:00:00.Z".into(),
+            "2026-01-01t10:00:00z".into(),
+            "2026-01-01 10:00:00Z".into(),
+            "2026-01-01T10:00:00+02:00".into(),
+            "2026-01-01T10:00:60Z".into(),
+            "2026-01-01T10:00Z".into(),
+            "2026-01-01T10:00:0Z".into(),
+            "+2026-01-01T10:00:00Z".into(),
+            "2026-1-01T10:00:00Z".into(),
+            "0000-01-01T00:00:00Z".into(),
+            "9999-12-31T23:59:59.999999999Z".into(),
+            "1969-12-31T23:59:59.5Z".into(),
+            "2026-01-01T10:00:0٣Z".into(),
+            "".into(),
+        ];
+        for year in ["1900", "1970", "2000", "2023", "2024", "2100", "0400"] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    texts.push(format!("{year}-{month:02}-{day:02}T23:59:59Z"));
+                }
+            }
+        }
+        for (h, m, sec) in [
+            (0, 0, 0),
+            (23, 59, 59),
+            (24, 0, 0),
+            (12, 60, 0),
+            (12, 0, 61),
+        ] {
+            texts.push(format!("2024-02-29T{h:02}:{m:02}:{sec:02}.000001Z"));
+        }
+        for text in &texts {
+            let jiff = text.parse::<Timestamp>().ok();
+            let quick = utc_timestamp(text.as_bytes());
+            assert!(
+                quick.is_none() || quick == jiff,
+                "{text}: {quick:?} {jiff:?}"
+            );
+            assert_eq!(parse_timestamp(text), jiff, "{text}");
+        }
+        let quick = texts
+            .iter()
+            .filter(|t| utc_timestamp(t.as_bytes()).is_some())
+            .count();
+        assert!(quick > 250, "{quick} read quickly");
+    }
+}
