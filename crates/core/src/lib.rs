@@ -12,6 +12,7 @@ pub mod filter;
 pub mod parallel;
 pub mod pattern;
 pub mod sanitize;
+pub mod scan;
 pub mod stats;
 pub mod store;
 pub mod tree;

@@ -223,7 +223,8 @@ fn escaped(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     while start < bytes.len() {
         // Runs of printable ASCII are copied as they are.
-        let run = plain_run(&bytes[start..]);
+        let rest = &bytes[start..];
+        let run = zdwatch_core::scan::first_stop(rest, true).unwrap_or(rest.len());
         out.extend_from_slice(&bytes[start..start + run]);
         start += run;
         let Some(c) = s[start..].chars().next() else {
@@ -251,39 +252,6 @@ fn escaped(out: &mut Vec<u8>, s: &str) {
         start += c.len_utf8();
     }
     out.push(b'"');
-}
-
-/// How many bytes of printable ASCII other than `"` and `\\` begin `s`, eight at a time (the
-/// usual bit tricks, as the body reader's: a byte that is zero after xor with the one sought, below
-/// 0x20 or from 0x7f up sets its high bit; bits above the first such byte may be false, the first
-/// one never is).
-fn plain_run(s: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let mut chunks = s.chunks_exact(8);
-    let mut at = 0;
-    for chunk in chunks.by_ref() {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        // From 0x80 up: the high bit itself; 0x7f: its low seven bits plus one (no carry between
-        // bytes, each being at most 0x7f).
-        let found = (quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash
-            | x.wrapping_sub(ONES * 0x20) & !x
-            | x
-            | (x & !HIGH).wrapping_add(ONES))
-            & HIGH;
-        if found != 0 {
-            return at + (found.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    at + chunks
-        .remainder()
-        .iter()
-        .take_while(|&&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-        .count()
 }
 
 /// A time as jiff writes it (`2026-01-01T10:00:00.5Z`: the fraction without trailing zeros, none

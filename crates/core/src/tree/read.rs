@@ -317,7 +317,7 @@ impl<'a> Reader<'a> {
     /// end of the body first is an error.
     #[inline(always)]
     fn to_quote_or_escape(&self) -> Result<usize> {
-        match special(self.b.get(self.i..).unwrap_or_default()) {
+        match crate::scan::first_stop(self.b.get(self.i..).unwrap_or_default(), false) {
             Some(at) if self.b[self.i + at] >= 0x20 => Ok(self.i + at),
             found => Err(self.string_error(found)),
         }
@@ -531,57 +531,5 @@ impl<'a> Reader<'a> {
         self.expect(b'"', "key must be a string")?;
         self.skip_str_rest()?;
         self.expect(b':', "expected `:`")
-    }
-}
-
-/// The position of the first `"`, `\` or control character in `s`, eight bytes at a time (the
-/// usual bit tricks: a byte that is zero after xor with the one sought, or below 0x20, sets its
-/// high bit; bits set above the first such byte may be false, the first one never is).
-#[inline(always)]
-fn special(s: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let mut chunks = s.chunks_exact(8);
-    let mut at = 0;
-    for chunk in chunks.by_ref() {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = (quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash
-            | x.wrapping_sub(ONES * 0x20) & !x)
-            & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let tail = chunks.remainder();
-    tail.iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|i| at + i)
-}
-
-#[cfg(test)]
-mod tests {
-    /// Every placement of each byte value in and around a chunk, against the plain scan.
-    #[test]
-    fn special_finds_what_a_byte_by_byte_scan_finds() {
-        let naive = |s: &[u8]| s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-        for len in 0..20 {
-            for at in 0..len {
-                for byte in 0..=255u8 {
-                    for fill in [b'a', 0x80, 0xff, b'!', b'#', 0x21, b'[', b']'] {
-                        let mut s = vec![fill; len];
-                        s[at] = byte;
-                        assert_eq!(super::special(&s), naive(&s), "{s:?}");
-                        if at + 1 < len {
-                            s[at + 1] = b'"';
-                            assert_eq!(super::special(&s), naive(&s), "{s:?}");
-                        }
-                    }
-                }
-            }
-        }
     }
 }
