@@ -194,7 +194,10 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                 });
                 if batch.len() == BATCH || bytes >= BATCH_BYTES {
                     bytes = 0;
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // Room for as many as the last batch held: batches of large bodies end at
+                    // BATCH_BYTES long before BATCH messages.
+                    let room = batch.len();
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(room));
                     if ctx.tx.blocking_send(SourceEvent::Batch(full)).is_err() {
                         return;
                     }
