@@ -1,4 +1,5 @@
-//! A JSON tree borrowed from the body: what the decoder and the pattern matcher read bodies into.
+//! A JSON tree borrowed from the body: what the pattern matcher reads bodies into (the decoder
+//! reads them onto a [`Tape`], a flat list of values, and through [`View`]).
 //! Strings are borrowed from the body where JSON allows (no escapes), objects are short vectors
 //! of members in the order written (a repeated key: the last one counts, as serde_json keeps
 //! it) that remember whether any key contains a dot. Building it costs a fraction of a
