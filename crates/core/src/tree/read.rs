@@ -61,7 +61,7 @@ impl<'a> Reader<'a> {
 }
 
 pub(super) struct Reader<'a> {
-    pub(super) b: &'a [u8],
+    b: &'a [u8],
     pub(super) i: usize,
     /// Arrays and objects being built around the current position.
     pub(super) depth: usize,
@@ -404,8 +404,15 @@ impl<'a> Reader<'a> {
     }
 
     /// A number being built: plain integers here, anything else as serde_json reads it.
-    pub(super) fn number(&mut self) -> Result<Tree<'a>> {
-        let (start, end) = (self.i, self.number_end()?);
+    fn number(&mut self) -> Result<Tree<'a>> {
+        let end = self.number_end()?;
+        self.number_to(end)
+    }
+
+    /// [`Reader::number`] of the number from the current position to `end` (its
+    /// [`Reader::number_end`]).
+    pub(super) fn number_to(&mut self, end: usize) -> Result<Tree<'a>> {
+        let start = self.i;
         let token = &self.b[start..end];
         self.i = end;
         // Up to 19 digits always fit in a u64 (leading zeros were refused above).

@@ -219,7 +219,7 @@ impl<'a> Tape<'a> {
             self.slots.push(Slot::String(Cow::Borrowed(token)));
             return Ok(());
         }
-        let slot = match r.number()? {
+        let slot = match r.number_to(end)? {
             Tree::Number(n) => Slot::Number(n),
             _ => Slot::Null,
         };
