@@ -314,6 +314,9 @@ mod tests {
         assert!(Tree::parse(keyed.as_bytes()).is_err());
         assert!(!decoded(keyed).raw_is_json);
         assert!(!decoded(r#"{"a": 39300000000000000000000001}"#).raw_is_json);
+        // Long runs of digits inside strings or a fraction are read as they came.
+        assert!(decoded(r#"{"s": "F9003E4D96267984665311339629530D"}"#).raw_is_json);
+        assert!(decoded(r#"{"f": 1.2345678901234567890123e5}"#).raw_is_json);
     }
 
     #[test]
