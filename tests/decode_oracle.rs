@@ -90,15 +90,20 @@ fn rewritten(body: &[u8]) -> Vec<Vec<u8>> {
     };
     let text = v.to_string();
     let mut out = vec![
-        map_numbers(&v, &|n| Value::String(n.to_string())).to_string(),
+        map_scalars(&v, &|x| match x {
+            Value::Number(n) => Value::String(n.to_string()),
+            other => other.clone(),
+        })
+        .to_string(),
         float_ids(&text),
         exponent_ids(&text),
-        map_strings(&v, &|s| {
-            if s.len() < 20 && s.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                s.to_ascii_uppercase()
-            } else {
-                s.to_string()
+        map_scalars(&v, &|x| match x {
+            Value::String(s)
+                if s.len() < 20 && s.chars().all(|c| c.is_ascii_lowercase() || c == '_') =>
+            {
+                Value::String(s.to_ascii_uppercase())
             }
+            other => other.clone(),
         })
         .to_string(),
         escaped_letters(&text),
@@ -115,29 +120,16 @@ fn rewritten(body: &[u8]) -> Vec<Vec<u8>> {
     out.into_iter().map(String::into_bytes).collect()
 }
 
-fn map_numbers(v: &Value, f: &dyn Fn(&serde_json::Number) -> Value) -> Value {
+/// `v` with each scalar (not arrays and objects) replaced by what `f` makes of it.
+fn map_scalars(v: &Value, f: &dyn Fn(&Value) -> Value) -> Value {
     match v {
-        Value::Number(n) => f(n),
-        Value::Array(items) => Value::Array(items.iter().map(|i| map_numbers(i, f)).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|i| map_scalars(i, f)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| (k.clone(), map_numbers(x, f)))
+                .map(|(k, x)| (k.clone(), map_scalars(x, f)))
                 .collect(),
         ),
-        other => other.clone(),
-    }
-}
-
-fn map_strings(v: &Value, f: &dyn Fn(&str) -> String) -> Value {
-    match v {
-        Value::String(s) => Value::String(f(s)),
-        Value::Array(items) => Value::Array(items.iter().map(|i| map_strings(i, f)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), map_strings(x, f)))
-                .collect(),
-        ),
-        other => other.clone(),
+        scalar => f(scalar),
     }
 }
 
