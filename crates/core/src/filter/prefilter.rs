@@ -10,7 +10,9 @@
 //! is written (`35436`, `"35436"`, `35436.0`, `zen:ticket:35436`, `3.5436e4` as `3.5436`); the
 //! one form not found is a number of more than 17 significant digits that rounds to the id.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+mod literals;
+
+use literals::Literals;
 
 use super::{Expr, Filter, Term};
 
@@ -18,25 +20,22 @@ use super::{Expr, Filter, Term};
 #[derive(Clone, Debug)]
 pub struct Prefilter {
     need: Option<Need>,
-    /// Text that makes the literal search unsafe (escapes, case folding into ASCII).
-    unsafe_text: Option<AhoCorasick>,
 }
 
 #[derive(Clone, Debug)]
 enum Need {
+    /// Each of these, looked for in order (the likeliest to be missing first).
     All(Vec<Need>),
     Any(Vec<Need>),
     /// Any of these literals (ASCII, any case).
-    Text(AhoCorasick),
+    Text(Literals),
 }
 
 impl Prefilter {
     pub fn new(filter: &Filter) -> Prefilter {
-        let need = filter.expr.as_ref().and_then(need);
-        let unsafe_text = need
-            .as_ref()
-            .and_then(|_| AhoCorasick::new(["\\u", "\u{212A}", "\u{130}"]).ok());
-        Prefilter { need, unsafe_text }
+        Prefilter {
+            need: filter.expr.as_ref().and_then(need),
+        }
     }
 
     /// Whether the body is worth decoding: false only when no event decoded from it can match.
@@ -44,11 +43,19 @@ impl Prefilter {
         let Some(need) = &self.need else {
             return true;
         };
-        if self.unsafe_text.as_ref().is_none_or(|u| u.is_match(body)) {
-            return true;
-        }
-        need.found(body)
+        // The text found, or a body where the literal search could miss it.
+        need.found(body) || unsafe_text(body)
     }
+}
+
+/// Text that makes the literal search unsafe: a `\u` escape, or a letter whose lower case is ASCII
+/// (Kelvin sign, dotted capital I).
+fn unsafe_text(body: &[u8]) -> bool {
+    const KELVIN: &[u8] = "\u{212A}".as_bytes();
+    const DOTTED_I: &[u8] = "\u{130}".as_bytes();
+    memchr::memmem::find(body, b"\\u").is_some()
+        || memchr::memchr2_iter(KELVIN[0], DOTTED_I[0], body)
+            .any(|at| body[at..].starts_with(KELVIN) || body[at..].starts_with(DOTTED_I))
 }
 
 impl Need {
@@ -56,7 +63,16 @@ impl Need {
         match self {
             Need::All(all) => all.iter().all(|n| n.found(body)),
             Need::Any(any) => any.iter().any(|n| n.found(body)),
-            Need::Text(ac) => ac.is_match(body),
+            Need::Text(literals) => literals.found(body),
+        }
+    }
+
+    /// The length of the shortest text that meets it: the longer, the less likely a body has it.
+    fn shortest(&self) -> usize {
+        match self {
+            Need::All(all) => all.iter().map(Need::shortest).max().unwrap_or(0),
+            Need::Any(any) => any.iter().map(Need::shortest).min().unwrap_or(0),
+            Need::Text(literals) => literals.shortest(),
         }
     }
 }
@@ -65,6 +81,7 @@ fn need(expr: &Expr) -> Option<Need> {
     match expr {
         Expr::And(parts) => {
             let mut all: Vec<Need> = parts.iter().filter_map(need).collect();
+            all.sort_by_key(|n| std::cmp::Reverse(n.shortest()));
             match all.len() {
                 0 => None,
                 1 => all.pop(),
@@ -86,10 +103,11 @@ fn term_need(term: &Term) -> Option<Need> {
     let words = |values: &[String]| text(values.iter().map(String::as_str));
     match term {
         Term::Transition { from, to } => {
-            let sides: Vec<Need> = [from, to]
+            let mut sides: Vec<Need> = [from, to]
                 .into_iter()
                 .filter_map(|side| side.as_deref().and_then(words))
                 .collect();
+            sides.sort_by_key(|n| std::cmp::Reverse(n.shortest()));
             (!sides.is_empty()).then_some(Need::All(sides))
         }
         Term::Reopened => Some(Need::All(vec![
@@ -137,11 +155,7 @@ fn text<'a>(literals: impl Iterator<Item = &'a str>) -> Option<Need> {
     if literals.is_empty() || !literals.iter().all(plain) {
         return None;
     }
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(&literals)
-        .ok()
-        .map(Need::Text)
+    Literals::new(&literals).map(Need::Text)
 }
 
 #[cfg(test)]
