@@ -143,12 +143,48 @@ impl Document {
     }
 }
 
+/// The next line, without its `\n`, in a vector of its own (the one copy out of the reader's
+/// buffer; a line longer than what the buffer holds is put together from its pieces). `None` at
+/// the end; a last line without `\n` is a line.
+fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    let mut pieces: Option<Vec<u8>> = None;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(pieces);
+        }
+        match memchr::memchr(b'\n', available) {
+            Some(end) => {
+                let line = match pieces {
+                    Some(mut line) => {
+                        line.extend_from_slice(&available[..end]);
+                        line
+                    }
+                    None => available[..end].to_vec(),
+                };
+                reader.consume(end + 1);
+                return Ok(Some(line));
+            }
+            None => {
+                let taken = available.len();
+                pieces
+                    .get_or_insert_with(Vec::new)
+                    .extend_from_slice(available);
+                reader.consume(taken);
+            }
+        }
+    }
+}
+
 /// One event per line (ndjson, raw bodies); a JSON document pretty-printed over several lines
 /// (starting with a line that is just `{`) is one event too.
 fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut bytes = 0;
-    let mut line = Vec::new();
     let mut document: Option<Document> = None;
     // Read at: the clock is asked once per batch (per line it was a visible share of the work).
     let mut now = Timestamp::now();
@@ -156,10 +192,9 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
         if ctx.cancel.is_cancelled() {
             return;
         }
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {
+        match next_line(&mut reader) {
+            Ok(None) => break,
+            Ok(Some(mut line)) => {
                 while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                     line.pop();
                 }
@@ -173,7 +208,7 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                         document = Some(d);
                         continue;
                     }
-                    None => line.clone(),
+                    None => line,
                     Some(d) => {
                         let complete = d.push(&line);
                         if !complete && d.body.len() <= MAX_DOCUMENT {
@@ -227,4 +262,49 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
         return;
     }
     let _ = ctx.tx.blocking_send(SourceEvent::Finished(ctx.id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines come out as `read_until` splits them, whatever the buffer's size: lines longer than
+    /// the buffer, a last line without `\n`, empty lines.
+    #[test]
+    fn lines_are_split_as_read_until_splits_them() {
+        let texts: [&[u8]; 5] = [
+            b"{\"a\":1}\n{\"b\":2}\n",
+            b"no newline at the end",
+            b"\n\n\nx\n\ny",
+            b"a line much longer than the buffer it is read through\nshort\n",
+            b"",
+        ];
+        for text in texts {
+            let mut expected = Vec::new();
+            let mut whole = text;
+            loop {
+                let mut line = Vec::new();
+                if whole.read_until(b'\n', &mut line).unwrap() == 0 {
+                    break;
+                }
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                expected.push(line);
+            }
+            for capacity in [1, 3, 8, 1 << 20] {
+                let mut reader = BufReader::with_capacity(capacity, text);
+                let mut got = Vec::new();
+                while let Some(line) = next_line(&mut reader).unwrap() {
+                    got.push(line);
+                }
+                assert_eq!(
+                    got,
+                    expected,
+                    "{:?} read {capacity} bytes at a time",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
 }
