@@ -181,8 +181,9 @@ struct Judged {
     event_id: String,
     format: Format,
     /// The whole event, kept only when a journal wants it: otherwise it is freed on the judging
-    /// thread (in parallel) rather than in the one-at-a-time part.
-    event: Option<TicketEvent>,
+    /// thread (in parallel) rather than in the one-at-a-time part. Boxed: a judged body is moved
+    /// several times on its way, and an event is large.
+    event: Option<Box<TicketEvent>>,
     selected: bool,
     line: Vec<u8>,
 }
@@ -228,7 +229,7 @@ impl Judge<'_> {
         Some(Judged {
             event_id,
             format: event.format,
-            event: (!may_skip).then_some(event),
+            event: (!may_skip).then(|| Box::new(event)),
             selected,
             line,
         })
@@ -299,7 +300,7 @@ impl Tail {
             }
             if !selected {
                 self.report.filtered_out += 1;
-                to_store.extend(event.map(|e| (source, e)));
+                to_store.extend(event.map(|e| (source, *e)));
                 // Not written, so not durable: never deleted. Peek releases it; consume leaves it
                 // to reappear after the visibility timeout for whoever wants it.
                 acks.add(source, receipt, skipped(peek));
@@ -320,7 +321,7 @@ impl Tail {
             self.dedupe.insert(&event_id);
             acks.add(source, receipt, handled);
             self.count(format);
-            to_store.extend(event.map(|e| (source, e)));
+            to_store.extend(event.map(|e| (source, *e)));
             if self
                 .opts
                 .max_events

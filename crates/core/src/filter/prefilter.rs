@@ -20,6 +20,8 @@ use super::{Expr, Filter, Term};
 #[derive(Clone, Debug)]
 pub struct Prefilter {
     need: Option<Need>,
+    /// `\u`, built once.
+    escape: memchr::memmem::Finder<'static>,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +37,7 @@ impl Prefilter {
     pub fn new(filter: &Filter) -> Prefilter {
         Prefilter {
             need: filter.expr.as_ref().and_then(need),
+            escape: memchr::memmem::Finder::new(b"\\u"),
         }
     }
 
@@ -44,18 +47,18 @@ impl Prefilter {
             return true;
         };
         // The text found, or a body where the literal search could miss it.
-        need.found(body) || unsafe_text(body)
+        need.found(body) || self.unsafe_text(body)
     }
-}
 
-/// Text that makes the literal search unsafe: a `\u` escape, or a letter whose lower case is ASCII
-/// (Kelvin sign, dotted capital I).
-fn unsafe_text(body: &[u8]) -> bool {
-    const KELVIN: &[u8] = "\u{212A}".as_bytes();
-    const DOTTED_I: &[u8] = "\u{130}".as_bytes();
-    memchr::memmem::find(body, b"\\u").is_some()
-        || memchr::memchr2_iter(KELVIN[0], DOTTED_I[0], body)
-            .any(|at| body[at..].starts_with(KELVIN) || body[at..].starts_with(DOTTED_I))
+    /// Text that makes the literal search unsafe: a `\u` escape, or a letter whose lower case is
+    /// ASCII (Kelvin sign, dotted capital I).
+    fn unsafe_text(&self, body: &[u8]) -> bool {
+        const KELVIN: &[u8] = "\u{212A}".as_bytes();
+        const DOTTED_I: &[u8] = "\u{130}".as_bytes();
+        self.escape.find(body).is_some()
+            || memchr::memchr2_iter(KELVIN[0], DOTTED_I[0], body)
+                .any(|at| body[at..].starts_with(KELVIN) || body[at..].starts_with(DOTTED_I))
+    }
 }
 
 impl Need {
