@@ -104,14 +104,20 @@ impl TicketEvent {
     /// What a word search reads, lower-cased, each text on its own (a word is not found across
     /// two): the summary, the subject, the comment and the kind.
     pub fn searched_texts(&self) -> [Option<String>; 4] {
+        self.searched_texts_as_they_are()
+            .map(|text| text.map(|t| t.to_lowercase()))
+    }
+
+    /// [`TicketEvent::searched_texts`] before they are lower-cased.
+    pub(crate) fn searched_texts_as_they_are(&self) -> [Option<std::borrow::Cow<'_, str>>; 4] {
         [
-            Some(summary(self).to_lowercase()),
-            self.ticket.subject.as_deref().map(str::to_lowercase),
+            Some(summary(self).into()),
+            self.ticket.subject.as_deref().map(Into::into),
             self.comment
                 .as_ref()
                 .and_then(|c| c.body.as_deref())
-                .map(str::to_lowercase),
-            Some(self.kind.as_str().to_lowercase()),
+                .map(Into::into),
+            Some(self.kind.as_str().into()),
         ]
     }
 

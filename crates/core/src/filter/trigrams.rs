@@ -14,13 +14,28 @@ impl Trigrams {
     /// The sequences of what [`crate::filter::Fields::contains_text`] reads in `e`.
     pub fn of(e: &TicketEvent) -> Trigrams {
         let mut t = Trigrams::default();
-        for text in e.searched_texts().into_iter().flatten() {
-            for gram in text.as_bytes().windows(3) {
-                let bit = bit(gram);
-                t.0[usize::from(bit >> 6)] |= 1 << (bit & 63);
+        for text in e.searched_texts_as_they_are().into_iter().flatten() {
+            if text.is_ascii() {
+                // Lower-cased a byte at a time, as `to_lowercase` would (no copy of the text).
+                for gram in text.as_bytes().windows(3) {
+                    t.set(&[
+                        gram[0].to_ascii_lowercase(),
+                        gram[1].to_ascii_lowercase(),
+                        gram[2].to_ascii_lowercase(),
+                    ]);
+                }
+            } else {
+                for gram in text.to_lowercase().as_bytes().windows(3) {
+                    t.set(gram);
+                }
             }
         }
         t
+    }
+
+    fn set(&mut self, gram: &[u8]) {
+        let bit = bit(gram);
+        self.0[usize::from(bit >> 6)] |= 1 << (bit & 63);
     }
 
     /// False only when `word` (lower case) cannot be in the text these bits were made from;
@@ -93,5 +108,31 @@ mod tests {
             absent.len()
         );
         assert_eq!(Trigrams::from_bytes(t.to_bytes()), t);
+    }
+
+    /// The bits are those of the lower-cased texts, however they are made (ASCII lower-cased a
+    /// byte at a time, other text through `to_lowercase`).
+    #[test]
+    fn the_bits_are_those_of_the_lower_cased_searched_texts() {
+        let bodies: [&[u8]; 3] = [
+            br#"{"type":"zen:event-type:ticket.comment_added","id":"t1","time":"2026-03-01T08:00:00Z","detail":{"id":"7","subject":"Parcel LOST in TRANSIT"},"event":{"comment":{"id":1,"body":"REFUND Please","is_public":true,"author":{"id":2,"name":"Ann"}}}}"#,
+            br#"{"type":"zen:event-type:ticket.comment_added","id":"t2","time":"2026-03-01T08:00:00Z","detail":{"id":"7","subject":"\u0130STANBUL Caf\u00c9 \u212Aelvin"},"event":{"comment":{"id":1,"body":"\u00c9T\u00c9 \u03a3\u039f\u03a3","is_public":true,"author":{"id":2,"name":"Ann"}}}}"#,
+            br#"{"type":"zen:event-type:ticket.status_changed","id":"t3","time":"2026-03-01T08:00:00Z","detail":{"id":"7"},"event":{"previous":"OPEN","current":"SOLVED"}}"#,
+        ];
+        for body in bodies {
+            let e = decode(Received {
+                body: body.to_vec(),
+                message_id: None,
+                received_at: jiff::Timestamp::UNIX_EPOCH,
+            });
+            let mut expected = Trigrams::default();
+            for text in e.searched_texts().into_iter().flatten() {
+                for gram in text.as_bytes().windows(3) {
+                    expected.set(gram);
+                }
+            }
+            assert_ne!(expected, Trigrams::default());
+            assert_eq!(Trigrams::of(&e), expected, "{}", String::from_utf8_lossy(body));
+        }
     }
 }
