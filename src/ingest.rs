@@ -159,7 +159,7 @@ impl Durability {
     /// still waiting); otherwise it comes back from [`Durability::settled`].
     pub fn commit(
         &mut self,
-        events: Vec<(SourceId, TicketEvent)>,
+        events: Vec<(SourceId, Box<TicketEvent>)>,
         plan: AckPlan,
     ) -> Option<Settled> {
         if self.error.is_some() {
@@ -303,7 +303,8 @@ pub async fn stop_requested(ctrl_c: bool) {
 pub struct Decoded {
     pub source: SourceId,
     pub receipt: Option<String>,
-    pub event: TicketEvent,
+    /// Boxed: an event is large, and moved several times on its way to the store and journal.
+    pub event: Box<TicketEvent>,
     /// The body with its message id, compressed with the store's dictionary as it was when the
     /// batch was handed over (none while the store learns one).
     pub packed: Option<Prepacked>,
@@ -331,7 +332,7 @@ pub fn decode(
         bodies,
         || dictionary.map(|d| (d, d.compressor())),
         |packer, body| {
-            let mut e = zdwatch_core::event::decode(body);
+            let mut e = Box::new(zdwatch_core::event::decode(body));
             e.trigrams = Some(e.search_trigrams());
             let packed = packer.as_mut().map(|(d, compressor)| {
                 d.prepack(compressor.as_mut(), &frame(e.message_id.as_deref(), &e.raw))

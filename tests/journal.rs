@@ -908,7 +908,7 @@ fn evicting_app_with_journal(
     for effect in feed(&mut app, bodies) {
         if let zdwatch::app::Effect::Commit { events, .. } = effect {
             journals
-                .append(events.iter().map(|(s, e)| (*s, e)))
+                .append(events.iter().map(|(s, e)| (*s, &**e)))
                 .unwrap();
         }
     }

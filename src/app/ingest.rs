@@ -17,7 +17,7 @@ impl App {
     pub(super) fn ingest(&mut self, batch: Vec<Decoded>, effects: &mut Vec<Effect>) {
         let handled = AckPlan::handled(self.config.delivery);
         let mut acks = AckPlan::default();
-        let mut events: Vec<(SourceId, TicketEvent)> = Vec::with_capacity(batch.len());
+        let mut events: Vec<(SourceId, Box<TicketEvent>)> = Vec::with_capacity(batch.len());
         let mut packed: Vec<Option<Packed>> = Vec::with_capacity(batch.len());
         for Decoded {
             source,
@@ -55,7 +55,7 @@ impl App {
             }
             events.push((source, event));
         }
-        self.hold_packed(events.iter().map(|(_, e)| e).zip(packed).collect());
+        self.hold_packed(events.iter().map(|(_, e)| &**e).zip(packed).collect());
         effects.push(Effect::Commit { events, acks });
         // A refilter in progress reaches these events itself.
         if !self.stream.paused && self.filtering.is_none() {

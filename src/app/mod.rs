@@ -100,7 +100,7 @@ const NO_PATTERN: &str = "no EventBridge pattern: set one with p, :pattern or --
 pub enum Effect {
     /// Store these events (those of journaled sources); the acks may go once they are on disk.
     Commit {
-        events: Vec<(SourceId, TicketEvent)>,
+        events: Vec<(SourceId, Box<TicketEvent>)>,
         acks: AckPlan,
     },
     /// Read a ticket's events back from the journal (answered with `Msg::Recalled`).

@@ -45,7 +45,7 @@ pub struct TailOptions {
 /// What became of the batch a front end took in: stop or go on, what to store, what to ack.
 struct Taken {
     stop: Stop,
-    to_store: Vec<(SourceId, TicketEvent)>,
+    to_store: Vec<(SourceId, Box<TicketEvent>)>,
     acks: AckPlan,
 }
 
@@ -255,7 +255,7 @@ impl Tail {
         let mut acks = AckPlan::default();
         let handled = AckPlan::handled(self.opts.delivery);
         let peek = self.opts.delivery == Delivery::Peek;
-        let mut to_store: Vec<(SourceId, TicketEvent)> = Vec::new();
+        let mut to_store: Vec<(SourceId, Box<TicketEvent>)> = Vec::new();
         let mut stop = Stop::Continue;
         // Bodies the filter cannot match (a look at the raw text) are not decoded at all, unless a
         // journal wants every event; the look and the decoding run on every core, in order.
@@ -300,7 +300,7 @@ impl Tail {
             }
             if !selected {
                 self.report.filtered_out += 1;
-                to_store.extend(event.map(|e| (source, *e)));
+                to_store.extend(event.map(|e| (source, e)));
                 // Not written, so not durable: never deleted. Peek releases it; consume leaves it
                 // to reappear after the visibility timeout for whoever wants it.
                 acks.add(source, receipt, skipped(peek));
@@ -321,7 +321,7 @@ impl Tail {
             self.dedupe.insert(&event_id);
             acks.add(source, receipt, handled);
             self.count(format);
-            to_store.extend(event.map(|e| (source, *e)));
+            to_store.extend(event.map(|e| (source, e)));
             if self
                 .opts
                 .max_events

@@ -230,13 +230,13 @@ fn default_paths_are_one_file_per_queue() {
     assert_eq!(time_text(Timestamp::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
 }
 
-fn copies(e: &TicketEvent, from: usize, n: usize) -> Vec<(usize, TicketEvent)> {
+fn copies(e: &TicketEvent, from: usize, n: usize) -> Vec<(usize, Box<TicketEvent>)> {
     (from..from + n)
         .map(|i| {
             let mut copy = e.clone();
             copy.event_id = format!("e{i}");
             copy.ticket_id = Some(7);
-            (0, copy)
+            (0, Box::new(copy))
         })
         .collect()
 }

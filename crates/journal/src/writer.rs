@@ -35,7 +35,7 @@ pub enum Done<T> {
 }
 
 enum Job<T> {
-    Store(Vec<(usize, TicketEvent)>, T),
+    Store(Vec<(usize, Box<TicketEvent>)>, T),
     Ticket(u64, usize),
 }
 
@@ -64,8 +64,9 @@ impl<T: Send + 'static> Writer<T> {
     }
 
     /// Stores events (by source id) and reports `Done::Stored` with `ticket` once they are on
-    /// disk. Returns false when the thread is gone (it panicked): nothing is stored then.
-    pub fn store(&self, events: Vec<(usize, TicketEvent)>, ticket: T) -> bool {
+    /// disk. Returns false when the thread is gone (it panicked): nothing is stored then. Events
+    /// come boxed, as they travel from the thread that decoded them (an event is large).
+    pub fn store(&self, events: Vec<(usize, Box<TicketEvent>)>, ticket: T) -> bool {
         self.send(Job::Store(events, ticket))
     }
 
@@ -152,12 +153,12 @@ fn run<T>(mut journals: Journals, rx: mpsc::Receiver<Job<T>>, mut done: impl FnM
 
 fn commit<T>(
     journals: &mut Journals,
-    group: &[(Vec<(usize, TicketEvent)>, T)],
+    group: &[(Vec<(usize, Box<TicketEvent>)>, T)],
 ) -> Result<(), JournalError> {
     journals.append(
         group
             .iter()
-            .flat_map(|(events, _)| events.iter().map(|(s, e)| (*s, e))),
+            .flat_map(|(events, _)| events.iter().map(|(s, e)| (*s, &**e))),
     )
 }
 

@@ -132,7 +132,12 @@ mod tests {
                 }
             }
             assert_ne!(expected, Trigrams::default());
-            assert_eq!(Trigrams::of(&e), expected, "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                Trigrams::of(&e),
+                expected,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }
