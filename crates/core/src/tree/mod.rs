@@ -663,6 +663,13 @@ mod tests {
             b"\"\\/\\\"\\b\\f\\n\\r\\t\"",
             b"\"\\u00E9\"",
             b"\"\\ud800\"",
+            // Two-character escapes beside what ends the quick way of reading them.
+            b"\"a\\n\xff\"",
+            b"\"\\t\x01\"",
+            b"\"\\\"\\u00e9\"",
+            b"\"\\n\\q\"",
+            b"\"x\\",
+            b"\"\\\\\"",
             b"\"\\q\"",
             b"\"\x01\"",
             b"\"\xc3\xa9\"",

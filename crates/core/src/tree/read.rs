@@ -265,13 +265,53 @@ impl<'a> Reader<'a> {
         if let Some((start, end)) = self.plain_string()? {
             return self.text(start, end);
         }
-        // Escapes: serde_json decodes them (surrogate pairs and all).
         let start = self.i;
-        self.i += 1;
+        if let Some(unescaped) = self.simply_escaped() {
+            return Ok(Cow::Owned(unescaped));
+        }
+        // `\u` escapes (or an error): serde_json decodes them (surrogate pairs and all).
+        self.i = start + 1;
         self.skip_str_rest()?;
         serde_json::from_slice::<String>(&self.b[start..self.i])
             .map(Cow::Owned)
             .map_err(|e| self.moved(start, &e))
+    }
+
+    /// The string at the reader (at its `"`) unescaped, with the reader moved past it, when its
+    /// only escapes are the two-character ones (`\"`, `\\`, `\n`, …: an SNS message is a whole
+    /// event written that way) and it is text. `None` otherwise (a `\u` escape, a control
+    /// character, a bad escape, the end of the body): the reader has moved, and the caller reads
+    /// the string again from its start.
+    fn simply_escaped(&mut self) -> Option<String> {
+        let mut out: Vec<u8> = Vec::new();
+        self.i += 1;
+        loop {
+            let stop = self.i + crate::scan::first_stop(self.b.get(self.i..)?, false)?;
+            out.extend_from_slice(&self.b[self.i..stop]);
+            match self.b[stop] {
+                b'"' => {
+                    self.i = stop + 1;
+                    break;
+                }
+                b'\\' => {
+                    out.push(match *self.b.get(stop + 1)? {
+                        b'"' => b'"',
+                        b'\\' => b'\\',
+                        b'/' => b'/',
+                        b'b' => 0x08,
+                        b'f' => 0x0c,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        _ => return None,
+                    });
+                    self.i = stop + 2;
+                }
+                // A control character.
+                _ => return None,
+            }
+        }
+        String::from_utf8(out).ok()
     }
 
     /// Where the text of the string at the reader (at its `"`) starts and ends, with the reader
