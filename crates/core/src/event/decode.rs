@@ -277,7 +277,7 @@ fn identity(event: &TicketEvent) -> String {
     // relays) stay distinct, and a relay's retry of one event is still the same key.
     if let Some(id) = &env.webhook_id {
         return match &env.webhook_type {
-            Some(t) => format!("{id} {t}"),
+            Some(t) => [id.as_str(), " ", t.as_str()].concat(),
             None => id.clone(),
         };
     }

@@ -38,7 +38,16 @@ fn number_id(n: &Number) -> Option<u64> {
 }
 
 fn text_id(s: &str) -> Option<u64> {
-    s.trim().parse::<u64>().ok().filter(|&n| n != 0)
+    trimmed(s).parse::<u64>().ok().filter(|&n| n != 0)
+}
+
+/// `s.trim()`, without looking at its characters when it begins and ends with an ASCII letter or
+/// digit (ids, enumerations and times nearly always do), which no trimming would take away.
+pub fn trimmed(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() => s,
+        _ => s.trim(),
+    }
 }
 
 /// A plain string; an empty string reads as absent.
@@ -52,7 +61,7 @@ pub fn string<'t>(v: Option<impl View<'t>>) -> Option<String> {
 /// An enumeration value (status, priority, ticket type), normalised to lower case.
 pub fn enum_lower<'t>(v: Option<impl View<'t>>) -> Option<String> {
     match v?.shape() {
-        Shape::String(s) if !s.is_empty() => Some(lower(s.trim())),
+        Shape::String(s) if !s.is_empty() => Some(lower(trimmed(s))),
         _ => None,
     }
 }
@@ -228,6 +237,24 @@ mod tests {
     use super::*;
     use crate::tree::Tree;
     use serde_json::json;
+
+    /// `trimmed` is `trim`, whatever is at either end (Unicode spaces, letters beyond ASCII).
+    #[test]
+    fn trimmed_is_trim() {
+        let ends = [
+            "", " ", "\t", "\n", "\u{a0}", "\u{3000}", "\u{2028}", "a", "Z", "7", "-", "\u{e9}",
+            "\u{ff10}",
+        ];
+        let middles = ["", "x", " ", "35436", "open", "\u{a0}"];
+        for a in ends {
+            for m in middles {
+                for z in ends {
+                    let s = format!("{a}{m}{z}");
+                    assert_eq!(trimmed(&s), s.trim(), "{s:?}");
+                }
+            }
+        }
+    }
 
     /// Reads `v` as a body's tree and hands it to `f`.
     fn on<R>(v: &Value, f: impl FnOnce(Option<&Tree<'_>>) -> R) -> R {

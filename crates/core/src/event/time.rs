@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
-    let s = s.trim();
+    let s = super::json::trimmed(s);
     utc_timestamp(s.as_bytes()).or_else(|| s.parse::<Timestamp>().ok())
 }
 

@@ -41,7 +41,7 @@ pub(super) fn decode<'t>(payload: impl View<'t>, event: &mut TicketEvent) {
     let subject_ticket = subject_id
         .as_deref()
         .filter(|_| subject_domain.as_deref() == Some("ticket"))
-        .and_then(|id| id.trim().parse::<u64>().ok())
+        .and_then(|id| json::trimmed(id).parse::<u64>().ok())
         .filter(|&id| id != 0);
     let ev = payload.get("event");
 
