@@ -132,8 +132,13 @@ pub(super) fn own_time<'t>(v: Option<impl View<'t>>, event: &mut TicketEvent) ->
 }
 
 fn text_of(body: &[u8]) -> Result<&str, String> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()))?;
+    // Checked with SIMD (a body is checked once, whole); std says where it goes wrong.
+    let text = simdutf8::basic::from_utf8(body).map_err(|_| {
+        let at = std::str::from_utf8(body)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        format!("not UTF-8 (invalid byte at offset {at})")
+    })?;
     if text.trim().is_empty() {
         return Err("empty body".into());
     }
@@ -440,6 +445,35 @@ mod tests {
         });
         assert_eq!(event.format, Format::Webhook);
         event.ticket
+    }
+
+    /// A body that is not UTF-8 is kept as malformed, with where it goes wrong; one that is, is
+    /// read (the check is simdutf8's, the place std's).
+    #[test]
+    fn a_body_that_is_not_utf8_says_where() {
+        let read = |body: &[u8]| {
+            decode(Received {
+                body: body.to_vec(),
+                message_id: None,
+                received_at: Timestamp::UNIX_EPOCH,
+            })
+        };
+        for (body, at) in [
+            (&b"{\"a\":\"\xff\"}"[..], 6),
+            (b"{\"caf\xc3\xa9\":\"\xe2\x82\"}", 10),
+            (b"\xc0\x80{}", 0),
+        ] {
+            let e = read(body);
+            assert_eq!(e.format, Format::Malformed);
+            let expected = format!("not UTF-8 (invalid byte at offset {at})");
+            assert!(
+                e.problem.as_deref().is_some_and(|p| p.contains(&expected)),
+                "{:?}",
+                e.problem
+            );
+        }
+        let e = read("{\"caf\u{e9}\":\"\u{1F600}\"}".as_bytes());
+        assert_eq!(e.format, Format::Unrecognized, "{:?}", e.problem);
     }
 
     /// The snapshot is read in one pass over the ticket's members: the same fields as looking each
