@@ -34,8 +34,12 @@ pub enum Done<T> {
     },
 }
 
+/// Events to store, by source id; boxed, as they travel from the thread that decoded them (an
+/// event is large).
+pub type ToStore = Vec<(usize, Box<TicketEvent>)>;
+
 enum Job<T> {
-    Store(Vec<(usize, Box<TicketEvent>)>, T),
+    Store(ToStore, T),
     Ticket(u64, usize),
 }
 
@@ -64,9 +68,8 @@ impl<T: Send + 'static> Writer<T> {
     }
 
     /// Stores events (by source id) and reports `Done::Stored` with `ticket` once they are on
-    /// disk. Returns false when the thread is gone (it panicked): nothing is stored then. Events
-    /// come boxed, as they travel from the thread that decoded them (an event is large).
-    pub fn store(&self, events: Vec<(usize, Box<TicketEvent>)>, ticket: T) -> bool {
+    /// disk. Returns false when the thread is gone (it panicked): nothing is stored then.
+    pub fn store(&self, events: ToStore, ticket: T) -> bool {
         self.send(Job::Store(events, ticket))
     }
 
@@ -151,10 +154,7 @@ fn run<T>(mut journals: Journals, rx: mpsc::Receiver<Job<T>>, mut done: impl FnM
     }
 }
 
-fn commit<T>(
-    journals: &mut Journals,
-    group: &[(Vec<(usize, Box<TicketEvent>)>, T)],
-) -> Result<(), JournalError> {
+fn commit<T>(journals: &mut Journals, group: &[(ToStore, T)]) -> Result<(), JournalError> {
     journals.append(
         group
             .iter()
