@@ -178,7 +178,8 @@ struct Tail {
 
 /// An event decoded, judged and, when selected, already written out.
 struct Judged {
-    event_id: String,
+    /// The event id's dedupe key (hashed here, on every core).
+    key: u128,
     format: Format,
     /// The whole event, kept only when a journal wants it: otherwise it is freed on the judging
     /// thread (in parallel) rather than in the one-at-a-time part. Boxed: a judged body is moved
@@ -221,13 +222,9 @@ impl Judge<'_> {
             let _ = write_event(&mut line, &shown, self.format, self.raw_bytes);
         }
         // A body that may be skipped is one no journal wants (see `Tail::batch`).
-        let event_id = if may_skip {
-            std::mem::take(&mut event.event_id)
-        } else {
-            event.event_id.clone()
-        };
+        let key = Dedupe::key(&event.event_id);
         Some(Judged {
-            event_id,
+            key,
             format: event.format,
             event: (!may_skip).then(|| Box::new(event)),
             selected,
@@ -282,7 +279,7 @@ impl Tail {
         for ((source, receipt), judged) in messages.by_ref() {
             // The prefilter saw it cannot match: as for an event the filter refuses (below).
             let Some(Judged {
-                event_id,
+                key,
                 format,
                 event,
                 selected,
@@ -293,7 +290,7 @@ impl Tail {
                 acks.add(source, receipt, skipped(peek));
                 continue;
             };
-            if self.dedupe.is_duplicate(&event_id) {
+            if self.dedupe.is_duplicate_key(key) {
                 // Its first copy is already written (and stored, or on its way: the ack waits).
                 acks.add(source, receipt, handled);
                 continue;
@@ -318,7 +315,7 @@ impl Tail {
                 }
                 Err(e) => return Err(e),
             }
-            self.dedupe.insert(&event_id);
+            self.dedupe.insert_key(key);
             acks.add(source, receipt, handled);
             self.count(format);
             to_store.extend(event.map(|e| (source, e)));

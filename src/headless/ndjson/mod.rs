@@ -278,33 +278,39 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp) {
         let _ = write!(out, "{t}");
         return;
     }
-    let two = |out: &mut Vec<u8>, n: i64| {
-        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+    // Put together on the stack, then copied once (a push each cost a capacity check).
+    let mut buf = [0u8; 30];
+    let two = |buf: &mut [u8; 30], at: usize, n: i64| {
+        buf[at] = b'0' + (n / 10) as u8;
+        buf[at + 1] = b'0' + (n % 10) as u8;
     };
-    two(out, year / 100);
-    two(out, year % 100);
-    out.push(b'-');
-    two(out, month);
-    out.push(b'-');
-    two(out, day);
-    out.push(b'T');
-    two(out, in_day / 3600);
-    out.push(b':');
-    two(out, in_day / 60 % 60);
-    out.push(b':');
-    two(out, in_day % 60);
+    two(&mut buf, 0, year / 100);
+    two(&mut buf, 2, year % 100);
+    buf[4] = b'-';
+    two(&mut buf, 5, month);
+    buf[7] = b'-';
+    two(&mut buf, 8, day);
+    buf[10] = b'T';
+    two(&mut buf, 11, in_day / 3600);
+    buf[13] = b':';
+    two(&mut buf, 14, in_day / 60 % 60);
+    buf[16] = b':';
+    two(&mut buf, 17, in_day % 60);
+    let mut len = 19;
     if nanos > 0 {
-        let mut digits = [0u8; 9];
+        buf[19] = b'.';
         let mut n = nanos;
-        for d in digits.iter_mut().rev() {
-            *d = b'0' + (n % 10) as u8;
+        for at in (20..29).rev() {
+            buf[at] = b'0' + (n % 10) as u8;
             n /= 10;
         }
-        let keep = 9 - digits.iter().rev().take_while(|d| **d == b'0').count();
-        out.push(b'.');
-        out.extend_from_slice(&digits[..keep]);
+        len = 29;
+        while buf[len - 1] == b'0' {
+            len -= 1;
+        }
     }
-    out.push(b'Z');
+    buf[len] = b'Z';
+    out.extend_from_slice(&buf[..=len]);
 }
 
 #[cfg(test)]

@@ -29,14 +29,29 @@ impl Dedupe {
 
     /// Whether `event_id` was already seen (and counted as a duplicate). Does not record it.
     pub fn is_duplicate(&mut self, event_id: &str) -> bool {
-        let dup = self.seen.contains(&key(event_id));
-        self.duplicates += u64::from(dup);
-        dup
+        self.is_duplicate_key(Dedupe::key(event_id))
     }
 
     /// Remembers `event_id`; returns false when it was already there.
     pub fn insert(&mut self, event_id: &str) -> bool {
-        let k = key(event_id);
+        self.insert_key(Dedupe::key(event_id))
+    }
+
+    /// What an id is remembered by: made where the id is (on the thread that decoded it), it
+    /// spares the one-at-a-time part hashing it twice.
+    pub fn key(event_id: &str) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(event_id.as_bytes())
+    }
+
+    /// [`Dedupe::is_duplicate`] of an id's [`Dedupe::key`].
+    pub fn is_duplicate_key(&mut self, k: u128) -> bool {
+        let dup = self.seen.contains(&k);
+        self.duplicates += u64::from(dup);
+        dup
+    }
+
+    /// [`Dedupe::insert`] of an id's [`Dedupe::key`].
+    pub fn insert_key(&mut self, k: u128) -> bool {
         if !self.seen.insert(k) {
             return false;
         }
@@ -67,10 +82,6 @@ impl Dedupe {
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
-}
-
-fn key(id: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
 #[cfg(test)]
