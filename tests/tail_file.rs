@@ -424,3 +424,49 @@ fn a_pipe_or_fifo_gives_the_same_events_as_the_file() {
     );
     assert!(journal.stdout.is_empty());
 }
+
+/// Thousands of bodies are read, judged (several batches at once, on every core) and written:
+/// the lines come out in the order the capture has them, and `--max-events` stops at exactly
+/// that many, in the middle of a batch, whatever is still being judged behind it.
+#[test]
+fn many_batches_come_out_in_order_and_max_events_stops_exactly() {
+    let ids: Vec<String> = (0..6000).map(|i| format!("order-{i:05}")).collect();
+    let bodies: Vec<Vec<u8>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            // Bodies of different lengths, so that batches end at different places.
+            let padding = "x".repeat(i % 97 * 7);
+            format!(
+                r#"{{"type":"zen:event-type:ticket.created","id":"{id}","time":"2026-01-01T00:00:00Z","subject":"zen:ticket:{}","detail":{{"id":"{}","subject":"{padding}"}}}}"#,
+                i % 50 + 1,
+                i % 50 + 1
+            )
+            .into_bytes()
+        })
+        .collect();
+    let path = write_capture("many-batches", &capture(&bodies));
+    let event_ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["tail", "--file", path.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = run(zdwatch(&all), LIMIT);
+        assert!(out.status.success(), "{}", out.stderr);
+        out.lines()
+            .iter()
+            // A webhook event's id is its own id and its type.
+            .map(|l| {
+                let id = l["event_id"].as_str().unwrap_or_default();
+                id.split(' ').next().unwrap_or_default().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(event_ids(&[]), ids);
+    for max in ["1", "1500", "4097"] {
+        let n: usize = max.parse().unwrap();
+        assert_eq!(
+            event_ids(&["--max-events", max]),
+            ids[..n],
+            "--max-events {max}"
+        );
+    }
+}

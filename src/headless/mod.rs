@@ -6,11 +6,13 @@ mod ndjson;
 pub mod report;
 pub mod test_pattern;
 
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 pub use format::{write_csv, write_csv_header, write_event, write_raw, write_text};
@@ -80,24 +82,43 @@ enum Stop {
 /// Runs until the sources end, `max_events` or `idle_exit` is reached, the reader goes away, or a signal arrives.
 pub async fn tail(
     mut sources: SourceSet,
-    mut opts: TailOptions,
+    opts: TailOptions,
     out: &mut impl Write,
     mut on_status: impl FnMut(&str, &SourceStatus),
 ) -> io::Result<TailReport> {
-    let prefilter = Prefilter::new(&opts.filter);
-    let mut durability = Durability::new(std::mem::take(&mut opts.journals))?;
+    let TailOptions {
+        format,
+        filter,
+        pattern,
+        delivery,
+        max_events,
+        idle_exit: idle,
+        raw_bytes,
+        mask,
+        journals,
+    } = opts;
+    let mut durability = Durability::new(journals)?;
     let mut state = Tail {
         names: sources.names.iter().map(|n| short_name(n).into()).collect(),
-        opts,
+        judge: Arc::new(Judge {
+            prefilter: Prefilter::new(&filter),
+            filter,
+            pattern,
+            format,
+            raw_bytes,
+            mask,
+        }),
+        delivery,
+        max_events,
         dedupe: Dedupe::new(Dedupe::DEFAULT_CAPACITY),
-        prefilter,
         report: TailReport::default(),
     };
-    let idle = state.opts.idle_exit;
     let mut deadline = idle.map(|d| Instant::now() + d);
     let mut shutdown = Box::pin(stop_requested(true));
     let mut carried: Option<SourceEvent> = None;
-    if state.opts.format == OutputFormat::Csv {
+    // Batches being judged on every core while the one before is written (in the order taken).
+    let mut judging: VecDeque<Judging> = VecDeque::new();
+    if format == OutputFormat::Csv {
         format::write_csv_header(out)?;
     }
     loop {
@@ -108,7 +129,7 @@ pub async fn tail(
                 None => std::future::pending().await,
             }
         };
-        let taking = !durability.is_busy();
+        let taking = !durability.is_busy() && judging.len() < JUDGING_DEPTH;
         let event = match carried.take() {
             Some(e) => Some(e),
             None => tokio::select! {
@@ -116,8 +137,21 @@ pub async fn tail(
                     state.settle(settled, &sources, &mut on_status).await;
                     continue;
                 }
+                judged = next_judged(&mut judging), if !judging.is_empty() => {
+                    let written_before = state.report.written;
+                    let stop = state.write(judged?, &mut durability, &sources, out, &mut on_status).await?;
+                    if state.report.written > written_before {
+                        deadline = idle.map(|d| Instant::now() + d);
+                    }
+                    if matches!(stop, Stop::Done) {
+                        let rest = std::mem::take(&mut judging);
+                        state.release(rest, &mut durability, &sources, &mut on_status).await;
+                        break;
+                    }
+                    continue;
+                }
                 e = sources.events.recv(), if taking => e,
-                _ = idle_timer => break,
+                _ = idle_timer, if judging.is_empty() => break,
                 _ = &mut shutdown => break,
             },
         };
@@ -135,17 +169,7 @@ pub async fn tail(
                         Err(_) => break,
                     }
                 }
-                let written_before = state.report.written;
-                let taken = state.batch(batch, &durability, out)?;
-                if let Some(settled) = durability.commit(taken.to_store, taken.acks) {
-                    state.settle(settled, &sources, &mut on_status).await;
-                }
-                if state.report.written > written_before {
-                    deadline = idle.map(|d| Instant::now() + d);
-                }
-                if matches!(taken.stop, Stop::Done) {
-                    break;
-                }
+                judging.push_back(state.judge(batch, &durability));
             }
             Some(SourceEvent::Status(id, status)) => {
                 let name = sources.names.get(id).cloned().unwrap_or_default();
@@ -157,6 +181,19 @@ pub async fn tail(
             Some(SourceEvent::Finished(_)) => {}
         }
     }
+    // Batches taken are written (in order) before the end: their messages were received.
+    while !judging.is_empty() {
+        let judged = next_judged(&mut judging).await?;
+        let stop = state
+            .write(judged, &mut durability, &sources, out, &mut on_status)
+            .await?;
+        if matches!(stop, Stop::Done) {
+            state
+                .release(judging, &mut durability, &sources, &mut on_status)
+                .await;
+            break;
+        }
+    }
     // What was written is stored before its messages go.
     for settled in durability.finish().await {
         state.settle(settled, &sources, &mut on_status).await;
@@ -166,13 +203,49 @@ pub async fn tail(
     Ok(state.report)
 }
 
+/// At most this many batches are taken and not yet written: one written while the next is
+/// judged keeps both cores busy (judged one after the other, the one-at-a-time part left a core
+/// idle for a fifth of the time: BENCHMARKS.md).
+const JUDGING_DEPTH: usize = 2;
+
+/// A batch handed to the judging threads, with what acknowledges its messages.
+struct Judging {
+    receipts: Vec<(SourceId, Option<String>)>,
+    judged: oneshot::Receiver<Vec<Option<Judged>>>,
+}
+
+/// A batch judged, ready to be written.
+struct JudgedBatch {
+    receipts: Vec<(SourceId, Option<String>)>,
+    judged: Vec<Option<Judged>>,
+}
+
+/// The oldest batch being judged, once it is.
+async fn next_judged(judging: &mut VecDeque<Judging>) -> io::Result<JudgedBatch> {
+    let Some(front) = judging.front_mut() else {
+        return Err(io::Error::other("no batch is being judged"));
+    };
+    let judged = (&mut front.judged).await;
+    let Some(Judging { receipts, .. }) = judging.pop_front() else {
+        return Err(io::Error::other("no batch is being judged"));
+    };
+    match judged {
+        Ok(judged) => Ok(JudgedBatch { receipts, judged }),
+        // Its messages were not acknowledged: they come back after their visibility timeout.
+        Err(_) => Err(io::Error::other(
+            "a batch of events could not be decoded (an internal error; see the log)",
+        )),
+    }
+}
+
 struct Tail {
     /// Each source's short name (the filter's `source:`).
     names: Vec<std::sync::Arc<str>>,
-    opts: TailOptions,
+    /// What every body goes through, shared with the judging threads.
+    judge: Arc<Judge>,
+    delivery: Delivery,
+    max_events: Option<u64>,
     dedupe: Dedupe,
-    /// Which bodies are not worth decoding for the filter.
-    prefilter: Prefilter,
     report: TailReport,
 }
 
@@ -190,26 +263,36 @@ struct Judged {
 }
 
 /// What a body goes through before the one-at-a-time part (dedupe, output, acks).
-struct Judge<'a> {
-    prefilter: &'a Prefilter,
-    filter: &'a Filter,
-    pattern: Option<&'a zdwatch_core::pattern::Pattern>,
+struct Judge {
+    /// Which bodies are not worth decoding for the filter.
+    prefilter: Prefilter,
+    filter: Filter,
+    /// An EventBridge pattern events must match too.
+    pattern: Option<zdwatch_core::pattern::Pattern>,
     format: OutputFormat,
     raw_bytes: bool,
     mask: bool,
-    now: Timestamp,
 }
 
-impl Judge<'_> {
+impl Judge {
     /// `None` when the body may be skipped and the prefilter sees it cannot match.
-    fn judge(&self, body: Received, may_skip: bool, name: Option<Arc<str>>) -> Option<Judged> {
+    fn judge(
+        &self,
+        body: Received,
+        may_skip: bool,
+        name: Option<Arc<str>>,
+        now: Timestamp,
+    ) -> Option<Judged> {
         if may_skip && !self.prefilter.may_match(&body.body) {
             return None;
         }
         let mut event = decode(body);
         event.source = name;
-        let selected = self.filter.matches(&event, self.now)
-            && self.pattern.is_none_or(|p| p.matches_event(&event));
+        let selected = self.filter.matches(&event, now)
+            && self
+                .pattern
+                .as_ref()
+                .is_none_or(|p| p.matches_event(&event));
         let mut line = Vec::new();
         if selected {
             line.reserve(event.raw.len() + 256);
@@ -221,7 +304,7 @@ impl Judge<'_> {
             // Writing to memory cannot fail.
             let _ = write_event(&mut line, &shown, self.format, self.raw_bytes);
         }
-        // A body that may be skipped is one no journal wants (see `Tail::batch`).
+        // A body that may be skipped is one no journal wants (see `Tail::judge`).
         let key = Dedupe::key(&event.event_id);
         Some(Judged {
             key,
@@ -231,31 +314,14 @@ impl Judge<'_> {
             line,
         })
     }
-
-    /// Judges every body on every core, keeping the order.
-    fn all(&self, bodies: Vec<(Received, bool, Option<Arc<str>>)>) -> Vec<Option<Judged>> {
-        zdwatch_core::parallel::map_in_order(bodies, |(body, may_skip, name)| {
-            self.judge(body, may_skip, name)
-        })
-    }
 }
 
 impl Tail {
-    /// Writes a batch and flushes; returns what to store and the acks that storing allows.
-    fn batch(
-        &mut self,
-        batch: Vec<Message>,
-        durability: &Durability,
-        out: &mut impl Write,
-    ) -> io::Result<Taken> {
+    /// Hands a batch to the judging threads (every core, in order) and returns at once. Bodies
+    /// the filter cannot match (a look at the raw text) are not decoded at all, unless a journal
+    /// wants every event.
+    fn judge(&self, batch: Vec<Message>, durability: &Durability) -> Judging {
         let now = Timestamp::now();
-        let mut acks = AckPlan::default();
-        let handled = AckPlan::handled(self.opts.delivery);
-        let peek = self.opts.delivery == Delivery::Peek;
-        let mut to_store: Vec<(SourceId, Box<TicketEvent>)> = Vec::new();
-        let mut stop = Stop::Continue;
-        // Bodies the filter cannot match (a look at the raw text) are not decoded at all, unless a
-        // journal wants every event; the look and the decoding run on every core, in order.
         let mut receipts: Vec<(SourceId, Option<String>)> = Vec::with_capacity(batch.len());
         let mut bodies: Vec<(Received, bool, Option<Arc<str>>)> = Vec::with_capacity(batch.len());
         for m in batch {
@@ -265,17 +331,48 @@ impl Tail {
             bodies.push((body, may_skip, self.names.get(source).cloned()));
             receipts.push((source, receipt));
         }
-        let judge = Judge {
-            prefilter: &self.prefilter,
-            filter: &self.opts.filter,
-            pattern: self.opts.pattern.as_ref(),
-            format: self.opts.format,
-            raw_bytes: self.opts.raw_bytes,
-            mask: self.opts.mask,
-            now,
-        };
-        let decoded = judge.all(bodies);
-        let mut messages = receipts.into_iter().zip(decoded);
+        let (done, judged) = oneshot::channel();
+        let judge = Arc::clone(&self.judge);
+        rayon::spawn(move || {
+            // A panic (a bug) drops `done`: the batch is reported as not decoded, never lost
+            // silently, and rayon does not abort the process.
+            let all = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                zdwatch_core::parallel::map_in_order(bodies, |(body, may_skip, name)| {
+                    judge.judge(body, may_skip, name, now)
+                })
+            }));
+            if let Ok(all) = all {
+                let _ = done.send(all);
+            }
+        });
+        Judging { receipts, judged }
+    }
+
+    /// Writes a judged batch and flushes, then hands what to store and the acks that storing
+    /// allows to the journal (settling what it can at once).
+    async fn write(
+        &mut self,
+        batch: JudgedBatch,
+        durability: &mut Durability,
+        sources: &SourceSet,
+        out: &mut impl Write,
+        on_status: &mut impl FnMut(&str, &SourceStatus),
+    ) -> io::Result<Stop> {
+        let taken = self.write_out(batch, out)?;
+        if let Some(settled) = durability.commit(taken.to_store, taken.acks) {
+            self.settle(settled, sources, on_status).await;
+        }
+        Ok(taken.stop)
+    }
+
+    /// The one-at-a-time part of a judged batch: dedupe, write, flush.
+    fn write_out(&mut self, batch: JudgedBatch, out: &mut impl Write) -> io::Result<Taken> {
+        let mut acks = AckPlan::default();
+        let handled = AckPlan::handled(self.delivery);
+        let peek = self.delivery == Delivery::Peek;
+        let mut to_store: Vec<(SourceId, Box<TicketEvent>)> = Vec::new();
+        let mut stop = Stop::Continue;
+        let mut messages = batch.receipts.into_iter().zip(batch.judged);
         for ((source, receipt), judged) in messages.by_ref() {
             // The prefilter saw it cannot match: as for an event the filter refuses (below).
             let Some(Judged {
@@ -320,7 +417,6 @@ impl Tail {
             self.count(format);
             to_store.extend(event.map(|e| (source, e)));
             if self
-                .opts
                 .max_events
                 .is_some_and(|max| self.report.written >= max)
             {
@@ -350,6 +446,23 @@ impl Tail {
             to_store,
             acks,
         })
+    }
+
+    /// Gives back at once the messages of batches taken after the run stopped (not looked at).
+    async fn release(
+        &mut self,
+        judging: VecDeque<Judging>,
+        durability: &mut Durability,
+        sources: &SourceSet,
+        on_status: &mut impl FnMut(&str, &SourceStatus),
+    ) {
+        let mut acks = AckPlan::default();
+        for (source, receipt) in judging.into_iter().flat_map(|j| j.receipts) {
+            acks.add(source, receipt, Disposition::Release);
+        }
+        if let Some(settled) = durability.commit(Vec::new(), acks) {
+            self.settle(settled, sources, on_status).await;
+        }
     }
 
     /// Carries out what the journal settled: acks, and the warning when it stopped.
