@@ -317,7 +317,7 @@ impl<'a> Reader<'a> {
     /// Where the text of the string at the reader (at its `"`) starts and ends, with the reader
     /// moved past it; `None`, the reader not moved, when the string has escapes.
     #[inline]
-    fn plain_string(&mut self) -> Result<Option<(usize, usize)>> {
+    pub(super) fn plain_string(&mut self) -> Result<Option<(usize, usize)>> {
         let start = self.i + 1;
         self.i = start;
         let end = self.to_quote_or_escape()?;

@@ -1,5 +1,6 @@
 //! A body read once into a flat list of values (a tape) instead of a [`Tree`]: no allocation per
-//! object or array, strings borrowed from the body. What the decoder reads every body into; the
+//! object or array, strings as places in the body (only those with escapes are copied), and the
+//! list itself kept from one body to the next on each thread. What the decoder reads every body into; the
 //! [`Tree`] stays for what is kept or rewritten (patterns, masking).
 //!
 //! The tape holds exactly what a [`Tree`] of the same text holds (the tests compare them), with
@@ -19,20 +20,19 @@ use super::{Shape, Tree, View};
 /// serde_json's recursion limit, as [`Tree::parse`] keeps it.
 const MAX_DEPTH: usize = 128;
 
-/// One value on the tape. Arrays and objects are followed by what they hold, up to `end` (the
-/// index just past their last value); an object's members are a `Key` then a value.
+/// One value on the tape: 24 bytes, and no borrow (the tape's list is kept for the next body).
+/// Arrays and objects are followed by what they hold, up to `end` (the index just past their
+/// last value); an object's members are a `Key` then a value.
 #[derive(Clone, Debug, PartialEq)]
-enum Slot<'a> {
+enum Slot {
     Null,
     Bool(bool),
     Number(Number),
-    String(Cow<'a, str>),
-    /// An object's key, with its first eight bytes as one number and its length (what a lookup
-    /// compares first).
+    String(Str),
+    /// An object's key, with its first eight bytes as one number (what a lookup compares first).
     Key {
         head: u64,
-        len: u32,
-        text: Cow<'a, str>,
+        text: Str,
     },
     Array {
         end: u32,
@@ -46,6 +46,15 @@ enum Slot<'a> {
     },
 }
 
+/// Where a string's text is: `len` bytes of the body from `at`, or (a string that had escapes)
+/// the tape's `unescaped[at]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Str {
+    at: u32,
+    len: u32,
+    unescaped: bool,
+}
+
 /// The bit a key sets in its object's `keys`.
 #[inline]
 fn key_bit(head: u64, len: usize) -> u64 {
@@ -53,24 +62,49 @@ fn key_bit(head: u64, len: usize) -> u64 {
     1 << (mixed >> 58)
 }
 
+thread_local! {
+    /// The last tape's list of values, kept for the next body read on this thread (a fresh list
+    /// for every body was memory to allocate, touch and free again).
+    static SPARE: std::cell::Cell<Vec<Slot>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// A JSON text read onto a tape (see the module documentation).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Tape<'a> {
-    slots: Vec<Slot<'a>>,
+    text: &'a str,
+    slots: Vec<Slot>,
+    /// The strings that had escapes, unescaped.
+    unescaped: Vec<String>,
     long_integers: bool,
+}
+
+impl Drop for Tape<'_> {
+    fn drop(&mut self) {
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.clear();
+        SPARE.with(|spare| spare.set(slots));
+    }
 }
 
 impl<'a> Tape<'a> {
     /// Reads `text` as one JSON value. Refuses what serde_json refuses (and an integer of more than
-    /// 19 digits that begins with a zero, which JSON does not allow either).
+    /// 19 digits that begins with a zero, which JSON does not allow either), and a text of 4 GiB
+    /// or more (no body is that long).
     pub fn parse_str(text: &'a str) -> Result<Tape<'a>, serde_json::Error> {
         let mut r = Reader::new(text.as_bytes(), Some(text));
+        if u32::try_from(text.len()).is_err() {
+            return Err(r.fail("text longer than 4 GiB"));
+        }
+        let mut slots = SPARE.with(std::cell::Cell::take);
         // About one value for every 16 bytes of a Zendesk body.
+        slots.reserve(text.len() / 16 + 4);
         let mut tape = Tape {
-            slots: Vec::with_capacity(text.len() / 16 + 4),
+            text,
+            slots,
+            unescaped: Vec::new(),
             long_integers: false,
         };
-        tape.value(&mut r, text)?;
+        tape.value(&mut r)?;
         if r.peek().is_some() {
             return Err(r.fail("trailing characters"));
         }
@@ -84,13 +118,43 @@ impl<'a> Tape<'a> {
 
     /// The value the text is.
     pub fn root(&self) -> Node<'_> {
-        Node {
-            slots: &self.slots,
-            at: 0,
+        Node { tape: self, at: 0 }
+    }
+
+    /// The text of a string on the tape.
+    fn str(&self, s: Str) -> &str {
+        if s.unescaped {
+            self.unescaped.get(s.at as usize).map_or("", String::as_str)
+        } else {
+            // Cut at ASCII quotes: always at character boundaries.
+            self.text
+                .get(s.at as usize..s.at as usize + s.len as usize)
+                .unwrap_or_default()
         }
     }
 
-    fn value(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+    /// The string at the reader (at its `"`), read.
+    #[inline]
+    fn string(&mut self, r: &mut Reader<'a>) -> Result<Str, serde_json::Error> {
+        if let Some((start, end)) = r.plain_string()? {
+            // The text is shorter than 4 GiB (`parse_str`).
+            return Ok(Str {
+                at: start as u32,
+                len: (end - start) as u32,
+                unescaped: false,
+            });
+        }
+        let text = r.string()?.into_owned();
+        let s = Str {
+            at: u32::try_from(self.unescaped.len()).unwrap_or(u32::MAX),
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
+            unescaped: true,
+        };
+        self.unescaped.push(text);
+        Ok(s)
+    }
+
+    fn value(&mut self, r: &mut Reader<'a>) -> Result<(), serde_json::Error> {
         match r.peek() {
             Some(open @ (b'{' | b'[')) => {
                 r.depth += 1;
@@ -101,9 +165,9 @@ impl<'a> Tape<'a> {
                 let at = self.slots.len();
                 self.slots.push(Slot::Null);
                 let (repeated, keys) = if open == b'{' {
-                    self.members(r, text, at)?
+                    self.members(r, at)?
                 } else {
-                    self.items(r, text)?;
+                    self.items(r)?;
                     (false, 0)
                 };
                 let end = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
@@ -119,7 +183,7 @@ impl<'a> Tape<'a> {
                 r.depth -= 1;
             }
             Some(b'"') => {
-                let s = r.string()?;
+                let s = self.string(r)?;
                 self.slots.push(Slot::String(s));
             }
             Some(b'n') => {
@@ -134,7 +198,7 @@ impl<'a> Tape<'a> {
                 r.ident(b"false")?;
                 self.slots.push(Slot::Bool(false));
             }
-            Some(b'-' | b'0'..=b'9') => self.number(r, text)?,
+            Some(b'-' | b'0'..=b'9') => self.number(r)?,
             Some(_) => return Err(r.fail("expected value")),
             None => return Err(r.fail("EOF while parsing a value")),
         }
@@ -142,12 +206,7 @@ impl<'a> Tape<'a> {
     }
 
     /// The members of the object at `at`: whether a key is repeated, and the bits of its keys.
-    fn members(
-        &mut self,
-        r: &mut Reader<'a>,
-        text: &'a str,
-        at: usize,
-    ) -> Result<(bool, u64), serde_json::Error> {
+    fn members(&mut self, r: &mut Reader<'a>, at: usize) -> Result<(bool, u64), serde_json::Error> {
         let (mut repeated, mut keys) = (false, 0);
         if r.peek() == Some(b'}') {
             r.i += 1;
@@ -157,27 +216,22 @@ impl<'a> Tape<'a> {
             if r.peek() != Some(b'"') {
                 return Err(r.fail("key must be a string"));
             }
-            let key = r.string()?;
-            let head = super::head(key.as_bytes());
-            let bit = key_bit(head, key.len());
+            let key = self.string(r)?;
+            let text = self.str(key).as_bytes();
+            let head = super::head(text);
+            let bit = key_bit(head, text.len());
             // Only a key whose bit is set already may be a repeat: then the keys before are read.
             if keys & bit != 0 && !repeated {
-                let object = Node {
-                    slots: &self.slots,
-                    at,
-                };
+                let object = Node { tape: self, at };
+                let text = self.str(key);
                 repeated = object
                     .members_up_to(self.slots.len())
-                    .any(|(k, _)| k == key);
+                    .any(|(k, _)| k == text);
             }
             keys |= bit;
-            self.slots.push(Slot::Key {
-                head,
-                len: u32::try_from(key.len()).unwrap_or(u32::MAX),
-                text: key,
-            });
+            self.slots.push(Slot::Key { head, text: key });
             r.expect(b':', "expected `:`")?;
-            self.value(r, text)?;
+            self.value(r)?;
             match r.peek() {
                 Some(b',') => r.comma()?,
                 Some(b'}') => {
@@ -189,13 +243,13 @@ impl<'a> Tape<'a> {
         }
     }
 
-    fn items(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+    fn items(&mut self, r: &mut Reader<'a>) -> Result<(), serde_json::Error> {
         if r.peek() == Some(b']') {
             r.i += 1;
             return Ok(());
         }
         loop {
-            self.value(r, text)?;
+            self.value(r)?;
             match r.peek() {
                 Some(b',') => r.comma()?,
                 Some(b']') => {
@@ -208,15 +262,19 @@ impl<'a> Tape<'a> {
     }
 
     /// A number; an integer of more than 19 digits as its text.
-    fn number(&mut self, r: &mut Reader<'a>, text: &'a str) -> Result<(), serde_json::Error> {
+    fn number(&mut self, r: &mut Reader<'a>) -> Result<(), serde_json::Error> {
         let start = r.i;
         let end = r.number_end()?;
-        let token = &text[start..end];
-        let digits = token.strip_prefix('-').unwrap_or(token);
-        if digits.len() > 19 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let token = &self.text.as_bytes()[start..end];
+        let digits = token.strip_prefix(b"-").unwrap_or(token);
+        if digits.len() > 19 && digits.iter().all(u8::is_ascii_digit) {
             r.i = end;
             self.long_integers = true;
-            self.slots.push(Slot::String(Cow::Borrowed(token)));
+            self.slots.push(Slot::String(Str {
+                at: start as u32,
+                len: (end - start) as u32,
+                unescaped: false,
+            }));
             return Ok(());
         }
         let slot = match r.number_to(end)? {
@@ -231,14 +289,14 @@ impl<'a> Tape<'a> {
 /// A value on a [`Tape`]: what the decoder looks at, copied freely.
 #[derive(Clone, Copy, Debug)]
 pub struct Node<'t> {
-    slots: &'t [Slot<'t>],
+    tape: &'t Tape<'t>,
     at: usize,
 }
 
 impl<'t> Node<'t> {
     /// Where the value after the one at `at` starts.
     fn next(&self, at: usize) -> usize {
-        match self.slots[at] {
+        match self.tape.slots[at] {
             Slot::Array { end } | Slot::Object { end, .. } => end as usize,
             _ => at + 1,
         }
@@ -251,8 +309,8 @@ impl<'t> Node<'t> {
             if k >= limit {
                 return None;
             }
-            let key = match &self.slots[k] {
-                Slot::Key { text, .. } => text.as_ref(),
+            let key = match self.tape.slots[k] {
+                Slot::Key { text, .. } => self.tape.str(text),
                 _ => "",
             };
             let value = Node { at: k + 1, ..self };
@@ -263,7 +321,7 @@ impl<'t> Node<'t> {
 
     /// What this array or object holds: from where to where on the tape (nothing for others).
     fn inside(&self, object: bool) -> (usize, usize) {
-        match self.slots[self.at] {
+        match self.tape.slots[self.at] {
             Slot::Object { end, .. } if object => (self.at + 1, end as usize),
             Slot::Array { end } if !object => (self.at + 1, end as usize),
             _ => (0, 0),
@@ -273,11 +331,11 @@ impl<'t> Node<'t> {
 
 impl<'t> View<'t> for Node<'t> {
     fn shape(self) -> Shape<'t> {
-        match &self.slots[self.at] {
+        match &self.tape.slots[self.at] {
             Slot::Null => Shape::Null,
             Slot::Bool(b) => Shape::Bool(*b),
             Slot::Number(n) => Shape::Number(n),
-            Slot::String(s) | Slot::Key { text: s, .. } => Shape::String(s),
+            Slot::String(s) | Slot::Key { text: s, .. } => Shape::String(self.tape.str(*s)),
             Slot::Array { .. } => Shape::Array,
             Slot::Object { .. } => Shape::Object,
         }
@@ -288,7 +346,7 @@ impl<'t> View<'t> for Node<'t> {
             end,
             repeated,
             keys,
-        } = self.slots[self.at]
+        } = self.tape.slots[self.at]
         else {
             return None;
         };
@@ -301,8 +359,10 @@ impl<'t> View<'t> for Node<'t> {
         let mut found = None;
         while k < end {
             let value = k + 1;
-            if let Slot::Key { head, len, text } = &self.slots[k] {
-                if *head == h && *len as usize == n && super::same_after_head(text.as_bytes(), key)
+            if let Slot::Key { head, text } = self.tape.slots[k] {
+                if head == h
+                    && text.len as usize == n
+                    && super::same_after_head(self.tape.str(text).as_bytes(), key)
                 {
                     found = Some(value);
                     if !repeated {
@@ -381,6 +441,35 @@ mod tests {
         assert!(Tape::parse_str(&deep(127)).is_ok());
         assert!(Tape::parse_str(&deep(128)).is_err());
         assert!(Tree::parse_str(&deep(128)).is_err());
+    }
+
+    #[test]
+    fn a_value_takes_24_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
+    }
+
+    /// The list of values is kept for the next body: what one tape held never shows in the next.
+    #[test]
+    fn a_tape_read_after_another_holds_only_its_own_text() {
+        let first = Tape::parse_str(r#"{"a": "x\ty", "b": [1, 2, 3], "c": {"d": null}}"#).unwrap();
+        let first_tree = first.root().to_tree().into_owned();
+        drop(first);
+        let second = Tape::parse_str(r#"{"e": "\u0041"}"#).unwrap();
+        assert_eq!(
+            Some(second.root().to_tree().into_owned()),
+            Tree::parse_str(r#"{"e": "A"}"#).ok()
+        );
+        assert_eq!(
+            Some(first_tree),
+            Tree::parse_str(r#"{"a": "x\ty", "b": [1, 2, 3], "c": {"d": null}}"#).ok()
+        );
+        // Two tapes at once on one thread.
+        let (x, y) = (
+            Tape::parse_str("[1]").unwrap(),
+            Tape::parse_str("[2, 3]").unwrap(),
+        );
+        assert_eq!(x.root().items().count(), 1);
+        assert_eq!(y.root().items().count(), 2);
     }
 
     #[test]
