@@ -93,6 +93,7 @@ fn same_after_head(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The first eight bytes of a key (zero after its end), as one number.
+#[inline]
 fn head(key: &[u8]) -> u64 {
     match key.first_chunk::<8>() {
         Some(first) => u64::from_le_bytes(*first),

@@ -319,6 +319,40 @@ impl<'t> Node<'t> {
         })
     }
 
+    /// [`View::get`] of `key`, whose head is `h` and bit `bit`.
+    fn get_headed(self, key: &[u8], h: u64, bit: u64) -> Option<Node<'t>> {
+        let Slot::Object {
+            end,
+            repeated,
+            keys,
+        } = self.tape.slots[self.at]
+        else {
+            return None;
+        };
+        if keys & bit == 0 {
+            return None;
+        }
+        let n = key.len();
+        let (mut k, end) = (self.at + 1, end as usize);
+        let mut found = None;
+        while k < end {
+            let value = k + 1;
+            if let Slot::Key { head, text } = self.tape.slots[k] {
+                if head == h
+                    && text.len as usize == n
+                    && super::same_after_head(self.tape.str(text).as_bytes(), key)
+                {
+                    found = Some(value);
+                    if !repeated {
+                        break;
+                    }
+                }
+            }
+            k = self.next(value);
+        }
+        found.map(|at| Node { at, ..self })
+    }
+
     /// What this array or object holds: from where to where on the tape (nothing for others).
     fn inside(&self, object: bool) -> (usize, usize) {
         match self.tape.slots[self.at] {
@@ -341,38 +375,13 @@ impl<'t> View<'t> for Node<'t> {
         }
     }
 
+    /// Inlined, so that a key written in the decoder has its head and bit worked out when it is
+    /// compiled.
+    #[inline]
     fn get(self, key: &str) -> Option<Node<'t>> {
-        let Slot::Object {
-            end,
-            repeated,
-            keys,
-        } = self.tape.slots[self.at]
-        else {
-            return None;
-        };
         let key = key.as_bytes();
-        let (h, n) = (super::head(key), key.len());
-        if keys & key_bit(h, n) == 0 {
-            return None;
-        }
-        let (mut k, end) = (self.at + 1, end as usize);
-        let mut found = None;
-        while k < end {
-            let value = k + 1;
-            if let Slot::Key { head, text } = self.tape.slots[k] {
-                if head == h
-                    && text.len as usize == n
-                    && super::same_after_head(self.tape.str(text).as_bytes(), key)
-                {
-                    found = Some(value);
-                    if !repeated {
-                        break;
-                    }
-                }
-            }
-            k = self.next(value);
-        }
-        found.map(|at| Node { at, ..self })
+        let h = super::head(key);
+        self.get_headed(key, h, key_bit(h, key.len()))
     }
 
     fn members(self) -> impl Iterator<Item = (&'t str, Node<'t>)> {
