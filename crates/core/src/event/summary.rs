@@ -162,13 +162,83 @@ fn comment(e: &TicketEvent) -> String {
     }
 }
 
-/// The first characters of a text on one line (whitespace runs folded to one space).
+/// The first characters of a text on one line (whitespace runs folded to one space), in one
+/// pass that stops after the characters shown (a comment may be long).
 fn clip(text: &str) -> String {
-    let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if folded.chars().count() <= COMMENT_CHARS {
-        return folded;
+    let mut out = String::with_capacity(text.len().min(COMMENT_CHARS * 4 + 4));
+    // Characters in `out`, and where its (COMMENT_CHARS - 1)th ends.
+    let (mut chars, mut cut) = (0, 0);
+    'words: for word in text.split_whitespace() {
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+            if chars == COMMENT_CHARS - 1 {
+                cut = out.len();
+            }
+        }
+        for c in word.chars() {
+            if chars == COMMENT_CHARS {
+                // One more than is shown: clipped.
+                out.truncate(cut);
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+            if chars == COMMENT_CHARS - 1 {
+                cut = out.len();
+            }
+        }
+        if chars > COMMENT_CHARS {
+            break 'words;
+        }
     }
-    let mut short: String = folded.chars().take(COMMENT_CHARS - 1).collect();
-    short.push('…');
-    short
+    if chars > COMMENT_CHARS {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `clip` was: fold every whitespace run, count, then cut.
+    fn clip_by_folding(text: &str) -> String {
+        let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if folded.chars().count() <= COMMENT_CHARS {
+            return folded;
+        }
+        let mut short: String = folded.chars().take(COMMENT_CHARS - 1).collect();
+        short.push('…');
+        short
+    }
+
+    #[test]
+    fn a_clip_is_the_folded_text_cut_after_its_shown_characters() {
+        let pieces = [
+            "a", "bc", "é", "日本", " ", "  ", "\n", "\t ", "\u{3000}", "word", "🙂",
+        ];
+        let mut texts: Vec<String> = vec![String::new()];
+        // Lengths around the cut, made of every kind of piece, at every offset.
+        for n in 0..140 {
+            for start in 0..pieces.len() {
+                let text: String = (0..n)
+                    .map(|i| pieces[(start + i * 7) % pieces.len()])
+                    .collect();
+                texts.push(text.clone());
+                texts.push(format!("  {text} "));
+            }
+        }
+        for len in 55..66 {
+            texts.push("x".repeat(len));
+            texts.push(format!("{} {}", "x".repeat(len - 2), "y"));
+            texts.push(format!("{} ", "x".repeat(len)));
+            texts.push(format!("{}  z", "é".repeat(len - 3)));
+        }
+        for text in &texts {
+            assert_eq!(clip(text), clip_by_folding(text), "{text:?}");
+        }
+    }
 }
