@@ -328,18 +328,12 @@ pub fn decode(
         .collect();
     // The searched text's sequences are found here, on every core, once: the store and the
     // journal's digest both keep them.
-    let events = zdwatch_core::parallel::map_in_order_with(
-        bodies,
-        || dictionary.map(|d| (d, d.compressor())),
-        |packer, body| {
-            let mut e = Box::new(zdwatch_core::event::decode(body));
-            e.trigrams = Some(e.search_trigrams());
-            let packed = packer.as_mut().map(|(d, compressor)| {
-                d.prepack(compressor.as_mut(), &frame(e.message_id.as_deref(), &e.raw))
-            });
-            (e, packed)
-        },
-    );
+    let events = zdwatch_core::parallel::map_in_order(bodies, |body| {
+        let mut e = Box::new(zdwatch_core::event::decode(body));
+        e.trigrams = Some(e.search_trigrams());
+        let packed = dictionary.map(|d| d.prepack(&frame(e.message_id.as_deref(), &e.raw)));
+        (e, packed)
+    });
     heads
         .into_iter()
         .zip(events)
