@@ -16,13 +16,17 @@ impl Trigrams {
         let mut t = Trigrams::default();
         for text in e.searched_texts_as_they_are().into_iter().flatten() {
             if text.is_ascii() {
-                // Lower-cased a byte at a time, as `to_lowercase` would (no copy of the text).
-                for gram in text.as_bytes().windows(3) {
-                    t.set(&[
-                        gram[0].to_ascii_lowercase(),
-                        gram[1].to_ascii_lowercase(),
-                        gram[2].to_ascii_lowercase(),
-                    ]);
+                // Lower-cased a byte at a time, as `to_lowercase` would (no copy of the text),
+                // each byte once: the sequence rolls along as one number.
+                let mut bytes = text.bytes().map(|b| u32::from(b.to_ascii_lowercase()));
+                let (Some(a), Some(b)) = (bytes.next(), bytes.next()) else {
+                    continue;
+                };
+                let mut gram = a | b << 8;
+                for c in bytes {
+                    gram |= c << 16;
+                    t.set_number(gram);
+                    gram >>= 8;
                 }
             } else {
                 for gram in text.to_lowercase().as_bytes().windows(3) {
@@ -34,7 +38,13 @@ impl Trigrams {
     }
 
     fn set(&mut self, gram: &[u8]) {
-        let bit = bit(gram);
+        self.set_number(number(gram));
+    }
+
+    /// [`Trigrams::set`] of the sequence as [`number`] gives it.
+    #[inline]
+    fn set_number(&mut self, gram: u32) {
+        let bit = bit_of(gram);
         self.0[usize::from(bit >> 6)] |= 1 << (bit & 63);
     }
 
@@ -68,7 +78,16 @@ impl Trigrams {
 
 /// Which of the 256 bits a sequence sets (a multiplicative hash of its three bytes).
 fn bit(gram: &[u8]) -> u8 {
-    let x = u32::from(gram[0]) | u32::from(gram[1]) << 8 | u32::from(gram[2]) << 16;
+    bit_of(number(gram))
+}
+
+/// A three-byte sequence as one number, its first byte lowest.
+fn number(gram: &[u8]) -> u32 {
+    u32::from(gram[0]) | u32::from(gram[1]) << 8 | u32::from(gram[2]) << 16
+}
+
+#[inline]
+fn bit_of(x: u32) -> u8 {
     (x.wrapping_mul(0x9E37_79B1) >> 24) as u8
 }
 
