@@ -11,10 +11,10 @@
 //! [`Durability::commit`]. Acks come back from it when their events are on disk, never before,
 //! and in the order they were handed over; when the journal fails, nothing is deleted any more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use zdwatch_core::event::TicketEvent;
 use zdwatch_core::store::{Dictionary, Prepacked, frame};
 use zdwatch_journal::{Done, Journals, StoredEvent, Writer};
@@ -354,96 +354,70 @@ pub enum Staged {
     Finished(SourceId),
 }
 
-/// Decoding off the event loop: what the sources deliver goes to a thread of its own, which
-/// decodes each batch (on every core) and hands everything back in the order it came, so the
-/// loop holds one batch while the next is decoded and a key never waits for a decode.
+/// Decoding off the event loop: each delivery from the sources is decoded (and its bodies
+/// compressed) on the pool's threads, and handed back in the order it came, so the loop holds one
+/// delivery while the next ones are decoded and a key never waits for a decode. Several
+/// deliveries are in the pool at once: when one is done, the next is there to take up both cores
+/// (one at a time, the cores waited at the end of every delivery for the slower one).
 pub struct DecodeStage {
-    to: Option<std::sync::mpsc::SyncSender<Handed>>,
-    from: mpsc::Receiver<Vec<Staged>>,
-    in_flight: usize,
+    in_flight: VecDeque<oneshot::Receiver<Vec<Staged>>>,
 }
-
-/// A delivery and the dictionary to compress its bodies with.
-type Handed = (Vec<zdwatch_sources::SourceEvent>, Option<Arc<Dictionary>>);
 
 /// Deliveries handed to the stage and not yet taken back, at most: enough to keep both sides
 /// busy, few enough that a slow loop stops taking from the sources (which then wait).
-const STAGE_DEPTH: usize = 2;
+const STAGE_DEPTH: usize = 3;
 
 impl DecodeStage {
     pub fn start() -> DecodeStage {
-        let (to, inbox) = std::sync::mpsc::sync_channel::<Handed>(STAGE_DEPTH);
-        let (outbox, from) = mpsc::channel(STAGE_DEPTH);
-        std::thread::Builder::new()
-            .name("zdwatch-decode".into())
-            .spawn(move || {
-                crate::threads::background();
-                for (delivery, dictionary) in inbox {
-                    let staged = stage(delivery, dictionary.as_ref());
-                    if outbox.blocking_send(staged).is_err() {
-                        return;
-                    }
-                }
-            })
-            .map(drop)
-            .unwrap_or_else(|e| tracing::error!("no decoding thread: {e}"));
         DecodeStage {
-            to: Some(to),
-            from,
-            in_flight: 0,
+            in_flight: VecDeque::new(),
         }
     }
 
     /// Whether the stage takes another delivery now.
     pub fn has_room(&self) -> bool {
-        self.in_flight < STAGE_DEPTH
+        self.in_flight.len() < STAGE_DEPTH
     }
 
     /// Whether something handed over has not come back yet.
     pub fn is_busy(&self) -> bool {
-        self.in_flight > 0
+        !self.in_flight.is_empty()
     }
 
     /// Hands a delivery over, with the dictionary the store compresses bodies with (its bodies
-    /// are compressed with it on the stage's thread); decoded here when the thread is gone (it
-    /// cannot be lost).
+    /// are compressed with it in the pool).
     pub fn send(
         &mut self,
         delivery: Vec<zdwatch_sources::SourceEvent>,
         dictionary: Option<Arc<Dictionary>>,
     ) -> Option<Vec<Staged>> {
-        let Some(to) = &self.to else {
-            return Some(stage(delivery, dictionary.as_ref()));
-        };
-        match to.try_send((delivery, dictionary)) {
-            Ok(()) => {
-                self.in_flight += 1;
-                None
+        let (done, staged) = oneshot::channel();
+        rayon::spawn(move || {
+            // A panic (a bug) drops `done`: `recv` says so, and rayon does not abort the process.
+            let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                stage(delivery, dictionary.as_ref())
+            }));
+            if let Ok(decoded) = decoded {
+                let _ = done.send(decoded);
             }
-            Err(
-                std::sync::mpsc::TrySendError::Full((delivery, dictionary))
-                | std::sync::mpsc::TrySendError::Disconnected((delivery, dictionary)),
-            ) => Some(stage(delivery, dictionary.as_ref())),
-        }
+        });
+        self.in_flight.push_back(staged);
+        None
     }
 
-    /// The next delivery decoded (waits for it).
+    /// The oldest delivery handed over, decoded (waits for it).
     pub async fn recv(&mut self) -> Vec<Staged> {
-        match self.from.recv().await {
-            Some(staged) => {
-                self.in_flight -= 1;
-                staged
-            }
-            None => {
-                // The thread is gone (it panicked) with what it held: those messages were not
-                // acknowledged, so they come back after their visibility timeout; from now on
-                // deliveries are decoded on the loop.
-                tracing::error!("the decoding thread stopped; decoding on the event loop");
-                self.in_flight = 0;
-                self.to = None;
-                Vec::new()
-            }
-        }
+        let Some(front) = self.in_flight.front_mut() else {
+            return std::future::pending().await;
+        };
+        let staged = front.await;
+        self.in_flight.pop_front();
+        staged.unwrap_or_else(|_| {
+            // Decoding it panicked, with what it held: those messages were not acknowledged, so
+            // they come back after their visibility timeout.
+            tracing::error!("a delivery could not be decoded (an internal error)");
+            Vec::new()
+        })
     }
 }
 
@@ -543,25 +517,35 @@ mod tests {
             "finished 0",
         ];
         assert_eq!(describe(stage(delivery(), None)), want);
-        // Through the thread, several deliveries in a row, as the event loop hands them over.
+        // Through the pool, several deliveries at once, as the event loop hands them over: a
+        // large one first (decoded last), then small ones, each told apart by its ids.
+        let numbered = |n: usize| -> Vec<SourceEvent> {
+            let size = if n % 3 == 0 { 3000 } else { 1 + n };
+            let ids: Vec<String> = (0..size).map(|i| format!("d{n}-{i}")).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            vec![batch(n % 2, &ids), SourceEvent::Finished(n)]
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         rt.block_on(async {
             let mut stage = DecodeStage::start();
             let mut got = Vec::new();
-            for _ in 0..5 {
+            for n in 0..9 {
                 while !stage.has_room() {
                     got.extend(describe(stage.recv().await));
                 }
-                if let Some(now) = stage.send(delivery(), None) {
+                if let Some(now) = stage.send(numbered(n), None) {
                     got.extend(describe(now));
                 }
             }
             while stage.is_busy() {
                 got.extend(describe(stage.recv().await));
             }
-            assert_eq!(got, want.repeat(5));
+            let want: Vec<String> = (0..9)
+                .flat_map(|n| describe(super::stage(numbered(n), None)))
+                .collect();
+            assert_eq!(got, want);
         });
     }
 }
