@@ -134,7 +134,7 @@ where
     frames.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut buffer = Vec::with_capacity(64);
     let mut keys = Vec::with_capacity(64);
-    // Deliveries are decoded on a thread of their own while the loop holds the one before.
+    // Deliveries are decoded in the work pool while the loop holds the one before.
     let mut stage = crate::ingest::DecodeStage::start();
     let (mut sources_open, mut input_open) = (true, true);
     app.set_journaled(durability.has_journal());

@@ -26,7 +26,7 @@ impl App {
             packed: body,
         } in batch
         {
-            // Compressed on the decoding thread; again here only if the store's dictionary
+            // Compressed in the decoding stage; again here only if the store's dictionary
             // changed in between.
             packed.push(body.and_then(|b| self.store.accept(b)));
             acks.add(source, receipt, handled);
@@ -65,7 +65,7 @@ impl App {
 
     /// Keeps events (except duplicates) and counts them in the aggregates. An event may come with
     /// its body compressed already as the store holds it (a journal's rows, or compressed on the
-    /// decoding thread: `EventStore::insert_many_packed`); the others' are compressed here.
+    /// decoding stage: `EventStore::insert_many_packed`); the others' are compressed here.
     fn hold_packed(&mut self, events: Vec<(&TicketEvent, Option<Packed>)>) {
         let order: Vec<&TicketEvent> = events.iter().map(|(e, _)| *e).collect();
         let held = self.store.insert_many_packed(events);

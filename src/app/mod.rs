@@ -71,7 +71,7 @@ pub enum Msg {
     Paste(String),
     /// Messages as received (decoded by the app).
     Batch(Vec<Message>),
-    /// Messages decoded before they reached the app (the event loop's decoding thread).
+    /// Messages decoded before they reached the app (the event loop's decoding stage).
     Decoded(Vec<crate::ingest::Decoded>),
     Status(SourceId, SourceStatus),
     Finished(SourceId),
