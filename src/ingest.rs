@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use zdwatch_core::event::TicketEvent;
-use zdwatch_core::store::{Dictionary, Prepacked, frame};
+use zdwatch_core::store::{Dictionary, Prepacked};
 use zdwatch_journal::{Done, Journals, StoredEvent, Writer};
 use zdwatch_sources::{Delivery, Disposition, SourceId, SourceSet};
 
@@ -331,7 +331,7 @@ pub fn decode(
     let events = zdwatch_core::parallel::map_in_order(bodies, |body| {
         let mut e = Box::new(zdwatch_core::event::decode(body));
         e.trigrams = Some(e.search_trigrams());
-        let packed = dictionary.map(|d| d.prepack(&frame(e.message_id.as_deref(), &e.raw)));
+        let packed = dictionary.map(|d| d.prepack(e.message_id.as_deref(), &e.raw));
         (e, packed)
     });
     heads

@@ -134,17 +134,40 @@ impl Dictionary {
         if body.len() < MIN_COMPRESS || u32::try_from(body.len()).is_err() {
             return None;
         }
-        compressor
-            .compress(body)
-            .ok()
-            .filter(|bytes| bytes.len() < body.len())
+        // Compressed into a buffer the thread keeps, then copied out at its length: zstd's own
+        // `compress` allocates for the worst case, which a store would then shrink again.
+        thread_local! {
+            static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let smaller = |bytes: &[u8]| (bytes.len() < body.len()).then(|| bytes.to_vec());
+        OUT.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut out) => {
+                out.clear();
+                out.reserve(zstd::zstd_safe::compress_bound(body.len()));
+                let n = compressor.compress_to_buffer(body, &mut *out).ok()?;
+                smaller(out.get(..n)?)
+            }
+            Err(_) => smaller(&compressor.compress(body).ok()?),
+        })
     }
 
-    /// `framed` (a body with its message id, [`frame`]) compressed with this dictionary (on the
-    /// calling thread), for a store that uses this dictionary.
-    pub fn prepack(self: &Arc<Self>, framed: &[u8]) -> Prepacked {
+    /// A body with its message id ([`frame`]) compressed with this dictionary (on the calling
+    /// thread), for a store that uses this dictionary. Framed in a buffer the thread keeps.
+    pub fn prepack(self: &Arc<Self>, message_id: Option<&str>, raw: &[u8]) -> Prepacked {
+        thread_local! {
+            static FRAMED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let pack = |framed: &[u8]| self.with_compressor(|c| squeeze(c, framed, Codec::Dictionary));
+        let packed = FRAMED.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut framed) => {
+                framed.clear();
+                frame_into(&mut framed, message_id, raw);
+                pack(&framed)
+            }
+            Err(_) => pack(&frame(message_id, raw)),
+        });
         Prepacked {
-            packed: self.with_compressor(|c| squeeze(c, framed, Codec::Dictionary)),
+            packed,
             dictionary: Arc::clone(self),
         }
     }
@@ -202,8 +225,15 @@ fn unpack_with(
 /// decoding needs both, and the id compresses with the body. One byte says how long the id is
 /// (0: none; 255: its length follows in four bytes, for one too long to be SQS's).
 pub fn frame(message_id: Option<&str>, raw: &[u8]) -> Vec<u8> {
+    let mut framed = Vec::new();
+    frame_into(&mut framed, message_id, raw);
+    framed
+}
+
+/// [`frame`] written at the end of `framed`.
+fn frame_into(framed: &mut Vec<u8>, message_id: Option<&str>, raw: &[u8]) {
     let id = message_id.unwrap_or("");
-    let mut framed = Vec::with_capacity(raw.len() + id.len() + 5);
+    framed.reserve(raw.len() + id.len() + 5);
     match u8::try_from(id.len()) {
         Ok(len) if message_id.is_some() && len < 254 => {
             framed.push(len + 1);
@@ -217,7 +247,6 @@ pub fn frame(message_id: Option<&str>, raw: &[u8]) -> Vec<u8> {
         _ => framed.push(0),
     }
     framed.extend_from_slice(raw);
-    framed
 }
 
 /// The message id and the body of a [`frame`]; none when it is cut short.
@@ -480,16 +509,17 @@ mod tests {
         let samples: Vec<Vec<u8>> = (0..SAMPLES).map(|i| body(i + 7)).collect();
         let other = Arc::new(Dictionary::learn(&samples).expect("another dictionary"));
 
-        let input = body(SAMPLES + 5);
+        let raw = body(SAMPLES + 5);
+        let input = frame(Some("message-1"), &raw);
         let packed = store
-            .accept(own.prepack(&input))
+            .accept(own.prepack(Some("message-1"), &raw))
             .expect("compressed with the store's dictionary");
         assert_eq!(packed.codec, Codec::Dictionary);
         assert!(packed.size() * 3 < input.len(), "{}", packed.size());
         assert_eq!(store.unpack(&packed), Some(input.clone()));
 
         // The thread's compressor is the other dictionary's now, and its frames are that one's.
-        let elsewhere = other.prepack(&input);
+        let elsewhere = other.prepack(Some("message-1"), &raw);
         assert_eq!(
             other.decompress(&elsewhere.packed.bytes, input.len()),
             Some(input.clone())
@@ -498,13 +528,14 @@ mod tests {
             store.accept(elsewhere).is_none(),
             "another dictionary's frame would not read back"
         );
-        let small = b"{}".to_vec();
         let kept = store
-            .accept(other.prepack(&small))
+            .accept(other.prepack(None, b"{}"))
             .expect("kept as it came: any store reads it");
-        assert_eq!(store.unpack(&kept), Some(small));
+        assert_eq!(store.unpack(&kept), Some(frame(None, b"{}")));
         // And back to the store's own, on the same thread.
-        let again = store.accept(own.prepack(&input)).expect("the store's own");
+        let again = store
+            .accept(own.prepack(Some("message-1"), &raw))
+            .expect("the store's own");
         assert_eq!(store.unpack(&again), Some(input));
     }
 
