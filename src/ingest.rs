@@ -11,10 +11,10 @@
 //! [`Durability::commit`]. Acks come back from it when their events are on disk, never before,
 //! and in the order they were handed over; when the journal fails, nothing is deleted any more.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use zdwatch_core::event::TicketEvent;
 use zdwatch_core::store::{Dictionary, Prepacked};
 use zdwatch_journal::{Done, Journals, StoredEvent, Writer};
@@ -359,8 +359,9 @@ pub enum Staged {
 /// delivery while the next ones are decoded and a key never waits for a decode. Several
 /// deliveries are in the pool at once: when one is done, the next is there to take up both cores
 /// (one at a time, the cores waited at the end of every delivery for the slower one).
+#[derive(Default)]
 pub struct DecodeStage {
-    in_flight: VecDeque<oneshot::Receiver<Vec<Staged>>>,
+    in_flight: crate::threads::InOrder<(), Vec<Staged>>,
 }
 
 /// Deliveries handed to the stage and not yet taken back, at most: enough to keep both sides
@@ -368,12 +369,6 @@ pub struct DecodeStage {
 const STAGE_DEPTH: usize = 3;
 
 impl DecodeStage {
-    pub fn start() -> DecodeStage {
-        DecodeStage {
-            in_flight: VecDeque::new(),
-        }
-    }
-
     /// Whether the stage takes another delivery now.
     pub fn has_room(&self) -> bool {
         self.in_flight.len() < STAGE_DEPTH
@@ -390,28 +385,14 @@ impl DecodeStage {
         &mut self,
         delivery: Vec<zdwatch_sources::SourceEvent>,
         dictionary: Option<Arc<Dictionary>>,
-    ) -> Option<Vec<Staged>> {
-        let (done, staged) = oneshot::channel();
-        rayon::spawn(move || {
-            // A panic (a bug) drops `done`: `recv` says so, and rayon does not abort the process.
-            let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                stage(delivery, dictionary.as_ref())
-            }));
-            if let Ok(decoded) = decoded {
-                let _ = done.send(decoded);
-            }
-        });
-        self.in_flight.push_back(staged);
-        None
+    ) {
+        self.in_flight
+            .push((), move || stage(delivery, dictionary.as_ref()));
     }
 
     /// The oldest delivery handed over, decoded (waits for it).
     pub async fn recv(&mut self) -> Vec<Staged> {
-        let Some(front) = self.in_flight.front_mut() else {
-            return std::future::pending().await;
-        };
-        let staged = front.await;
-        self.in_flight.pop_front();
+        let ((), staged) = self.in_flight.next().await;
         staged.unwrap_or_else(|_| {
             // Decoding it panicked, with what it held: those messages were not acknowledged, so
             // they come back after their visibility timeout.
@@ -529,15 +510,13 @@ mod tests {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         rt.block_on(async {
-            let mut stage = DecodeStage::start();
+            let mut stage = DecodeStage::default();
             let mut got = Vec::new();
             for n in 0..9 {
                 while !stage.has_room() {
                     got.extend(describe(stage.recv().await));
                 }
-                if let Some(now) = stage.send(numbered(n), None) {
-                    got.extend(describe(now));
-                }
+                stage.send(numbered(n), None);
             }
             while stage.is_busy() {
                 got.extend(describe(stage.recv().await));

@@ -135,7 +135,7 @@ where
     let mut buffer = Vec::with_capacity(64);
     let mut keys = Vec::with_capacity(64);
     // Deliveries are decoded in the work pool while the loop holds the one before.
-    let mut stage = crate::ingest::DecodeStage::start();
+    let mut stage = crate::ingest::DecodeStage::default();
     let (mut sources_open, mut input_open) = (true, true);
     app.set_journaled(durability.has_journal());
     if let Ok(size) = terminal.size() {
@@ -191,10 +191,8 @@ where
                     Vec::new()
                 } else {
                     let dictionary = app.store().dictionary().cloned();
-                    match stage.send(std::mem::take(&mut buffer), dictionary) {
-                        Some(staged) => take_in(staged, app, &clock),
-                        None => Vec::new(),
-                    }
+                    stage.send(std::mem::take(&mut buffer), dictionary);
+                    Vec::new()
                 }
             },
             staged = stage.recv(), if stage.is_busy() => take_in(staged, app, &clock),

@@ -6,13 +6,11 @@ mod ndjson;
 pub mod report;
 pub mod test_pattern;
 
-use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 pub use format::{write_csv, write_csv_header, write_event, write_raw, write_text};
@@ -117,7 +115,7 @@ pub async fn tail(
     let mut shutdown = Box::pin(stop_requested(true));
     let mut carried: Option<SourceEvent> = None;
     // Batches being judged on every core while the one before is written (in the order taken).
-    let mut judging: VecDeque<Judging> = VecDeque::new();
+    let mut judging = Judging::new();
     if format == OutputFormat::Csv {
         format::write_csv_header(out)?;
     }
@@ -137,9 +135,9 @@ pub async fn tail(
                     state.settle(settled, &sources, &mut on_status).await;
                     continue;
                 }
-                judged = next_judged(&mut judging), if !judging.is_empty() => {
+                judged = judging.next(), if !judging.is_empty() => {
                     let written_before = state.report.written;
-                    let stop = state.write(judged?, &mut durability, &sources, out, &mut on_status).await?;
+                    let stop = state.write(judged_batch(judged)?, &mut durability, &sources, out, &mut on_status).await?;
                     if state.report.written > written_before {
                         deadline = idle.map(|d| Instant::now() + d);
                     }
@@ -169,7 +167,7 @@ pub async fn tail(
                         Err(_) => break,
                     }
                 }
-                judging.push_back(state.judge(batch, &durability));
+                state.judge(batch, &durability, &mut judging);
             }
             Some(SourceEvent::Status(id, status)) => {
                 let name = sources.names.get(id).cloned().unwrap_or_default();
@@ -183,7 +181,7 @@ pub async fn tail(
     }
     // Batches taken are written (in order) before the end: their messages were received.
     while !judging.is_empty() {
-        let judged = next_judged(&mut judging).await?;
+        let judged = judged_batch(judging.next().await)?;
         let stop = state
             .write(judged, &mut durability, &sources, out, &mut on_status)
             .await?;
@@ -208,11 +206,8 @@ pub async fn tail(
 /// idle for a fifth of the time: BENCHMARKS.md).
 const JUDGING_DEPTH: usize = 2;
 
-/// A batch handed to the judging threads, with what acknowledges its messages.
-struct Judging {
-    receipts: Vec<(SourceId, Option<String>)>,
-    judged: oneshot::Receiver<Vec<Option<Judged>>>,
-}
+/// Batches handed to the judging threads, each with what acknowledges its messages.
+type Judging = crate::threads::InOrder<Vec<(SourceId, Option<String>)>, Vec<Option<Judged>>>;
 
 /// A batch judged, ready to be written.
 struct JudgedBatch {
@@ -220,22 +215,19 @@ struct JudgedBatch {
     judged: Vec<Option<Judged>>,
 }
 
-/// The oldest batch being judged, once it is.
-async fn next_judged(judging: &mut VecDeque<Judging>) -> io::Result<JudgedBatch> {
-    let Some(front) = judging.front_mut() else {
-        return Err(io::Error::other("no batch is being judged"));
-    };
-    let judged = (&mut front.judged).await;
-    let Some(Judging { receipts, .. }) = judging.pop_front() else {
-        return Err(io::Error::other("no batch is being judged"));
-    };
-    match judged {
-        Ok(judged) => Ok(JudgedBatch { receipts, judged }),
-        // Its messages were not acknowledged: they come back after their visibility timeout.
-        Err(_) => Err(io::Error::other(
-            "a batch of events could not be decoded (an internal error; see the log)",
-        )),
-    }
+/// A batch as [`InOrder::next`](crate::threads::InOrder::next) gives it back: an error when
+/// judging it panicked (a bug). Its messages were not acknowledged: they come back after their
+/// visibility timeout.
+fn judged_batch(
+    (receipts, judged): (
+        Vec<(SourceId, Option<String>)>,
+        Result<Vec<Option<Judged>>, crate::threads::Panicked>,
+    ),
+) -> io::Result<JudgedBatch> {
+    let judged = judged.map_err(|_| {
+        io::Error::other("a batch of events could not be decoded (an internal error; see the log)")
+    })?;
+    Ok(JudgedBatch { receipts, judged })
 }
 
 struct Tail {
@@ -320,7 +312,7 @@ impl Tail {
     /// Hands a batch to the judging threads (every core, in order) and returns at once. Bodies
     /// the filter cannot match (a look at the raw text) are not decoded at all, unless a journal
     /// wants every event.
-    fn judge(&self, batch: Vec<Message>, durability: &Durability) -> Judging {
+    fn judge(&self, batch: Vec<Message>, durability: &Durability, judging: &mut Judging) {
         let now = Timestamp::now();
         let mut receipts: Vec<(SourceId, Option<String>)> = Vec::with_capacity(batch.len());
         let mut bodies: Vec<(Received, bool, Option<Arc<str>>)> = Vec::with_capacity(batch.len());
@@ -331,21 +323,12 @@ impl Tail {
             bodies.push((body, may_skip, self.names.get(source).cloned()));
             receipts.push((source, receipt));
         }
-        let (done, judged) = oneshot::channel();
         let judge = Arc::clone(&self.judge);
-        rayon::spawn(move || {
-            // A panic (a bug) drops `done`: the batch is reported as not decoded, never lost
-            // silently, and rayon does not abort the process.
-            let all = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                zdwatch_core::parallel::map_in_order(bodies, |(body, may_skip, name)| {
-                    judge.judge(body, may_skip, name, now)
-                })
-            }));
-            if let Ok(all) = all {
-                let _ = done.send(all);
-            }
+        judging.push(receipts, move || {
+            zdwatch_core::parallel::map_in_order(bodies, |(body, may_skip, name)| {
+                judge.judge(body, may_skip, name, now)
+            })
         });
-        Judging { receipts, judged }
     }
 
     /// Writes a judged batch and flushes, then hands what to store and the acks that storing
@@ -451,13 +434,13 @@ impl Tail {
     /// Gives back at once the messages of batches taken after the run stopped (not looked at).
     async fn release(
         &mut self,
-        judging: VecDeque<Judging>,
+        judging: Judging,
         durability: &mut Durability,
         sources: &SourceSet,
         on_status: &mut impl FnMut(&str, &SourceStatus),
     ) {
         let mut acks = AckPlan::default();
-        for (source, receipt) in judging.into_iter().flat_map(|j| j.receipts) {
+        for (source, receipt) in judging.abandon().flatten() {
             acks.add(source, receipt, Disposition::Release);
         }
         if let Some(settled) = durability.commit(Vec::new(), acks) {
