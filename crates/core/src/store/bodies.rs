@@ -139,15 +139,12 @@ impl Dictionary {
         thread_local! {
             static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
-        let smaller = |bytes: &[u8]| (bytes.len() < body.len()).then(|| bytes.to_vec());
-        OUT.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut out) => {
-                out.clear();
-                out.reserve(zstd::zstd_safe::compress_bound(body.len()));
-                let n = compressor.compress_to_buffer(body, &mut *out).ok()?;
-                smaller(out.get(..n)?)
-            }
-            Err(_) => smaller(&compressor.compress(body).ok()?),
+        with_scratch(&OUT, |out| {
+            out.reserve(zstd::zstd_safe::compress_bound(body.len()));
+            let n = compressor.compress_to_buffer(body, out).ok()?;
+            out.get(..n)
+                .filter(|bytes| bytes.len() < body.len())
+                .map(<[u8]>::to_vec)
         })
     }
 
@@ -157,14 +154,9 @@ impl Dictionary {
         thread_local! {
             static FRAMED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
-        let pack = |framed: &[u8]| self.with_compressor(|c| squeeze(c, framed, Codec::Dictionary));
-        let packed = FRAMED.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut framed) => {
-                framed.clear();
-                frame_into(&mut framed, message_id, raw);
-                pack(&framed)
-            }
-            Err(_) => pack(&frame(message_id, raw)),
+        let packed = with_scratch(&FRAMED, |framed| {
+            frame_into(framed, message_id, raw);
+            self.with_compressor(|c| squeeze(c, framed, Codec::Dictionary))
         });
         Prepacked {
             packed,
@@ -228,6 +220,21 @@ pub fn frame(message_id: Option<&str>, raw: &[u8]) -> Vec<u8> {
     let mut framed = Vec::new();
     frame_into(&mut framed, message_id, raw);
     framed
+}
+
+/// Runs `f` with the thread's buffer `key`, emptied; with a new one when the thread is using it
+/// already (`f` called again from within `f`).
+fn with_scratch<R>(
+    key: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
+    f: impl FnOnce(&mut Vec<u8>) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            f(&mut buffer)
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
 }
 
 /// [`frame`] written at the end of `framed`.
