@@ -55,6 +55,17 @@ struct Str {
     unescaped: bool,
 }
 
+impl Str {
+    /// `start..end` of the body (shorter than 4 GiB: [`Tape::parse_str`]).
+    fn span(start: usize, end: usize) -> Str {
+        Str {
+            at: start as u32,
+            len: (end - start) as u32,
+            unescaped: false,
+        }
+    }
+}
+
 /// The bit a key sets in its object's `keys`.
 #[inline]
 fn key_bit(head: u64, len: usize) -> u64 {
@@ -137,12 +148,7 @@ impl<'a> Tape<'a> {
     #[inline]
     fn string(&mut self, r: &mut Reader<'a>) -> Result<Str, serde_json::Error> {
         if let Some((start, end)) = r.plain_string()? {
-            // The text is shorter than 4 GiB (`parse_str`).
-            return Ok(Str {
-                at: start as u32,
-                len: (end - start) as u32,
-                unescaped: false,
-            });
+            return Ok(Str::span(start, end));
         }
         let text = r.string()?.into_owned();
         let s = Str {
@@ -217,13 +223,12 @@ impl<'a> Tape<'a> {
                 return Err(r.fail("key must be a string"));
             }
             let key = self.string(r)?;
-            let text = self.str(key).as_bytes();
-            let head = super::head(text);
+            let text = self.str(key);
+            let head = super::head(text.as_bytes());
             let bit = key_bit(head, text.len());
             // Only a key whose bit is set already may be a repeat: then the keys before are read.
             if keys & bit != 0 && !repeated {
                 let object = Node { tape: self, at };
-                let text = self.str(key);
                 repeated = object
                     .members_up_to(self.slots.len())
                     .any(|(k, _)| k == text);
@@ -270,11 +275,7 @@ impl<'a> Tape<'a> {
         if digits.len() > 19 && digits.iter().all(u8::is_ascii_digit) {
             r.i = end;
             self.long_integers = true;
-            self.slots.push(Slot::String(Str {
-                at: start as u32,
-                len: (end - start) as u32,
-                unescaped: false,
-            }));
+            self.slots.push(Slot::String(Str::span(start, end)));
             return Ok(());
         }
         let slot = match r.number_to(end)? {
