@@ -168,34 +168,22 @@ fn clip(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(COMMENT_CHARS * 4 + 4));
     // Characters in `out`, and where its (COMMENT_CHARS - 1)th ends.
     let (mut chars, mut cut) = (0, 0);
-    'words: for word in text.split_whitespace() {
-        if chars > 0 {
-            out.push(' ');
-            chars += 1;
-            if chars == COMMENT_CHARS - 1 {
-                cut = out.len();
-            }
+    let folded = text
+        .split_whitespace()
+        .enumerate()
+        .flat_map(|(i, word)| (i > 0).then_some(' ').into_iter().chain(word.chars()));
+    for c in folded {
+        if chars == COMMENT_CHARS {
+            // One more than is shown: clipped.
+            out.truncate(cut);
+            out.push('…');
+            break;
         }
-        for c in word.chars() {
-            if chars == COMMENT_CHARS {
-                // One more than is shown: clipped.
-                out.truncate(cut);
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            chars += 1;
-            if chars == COMMENT_CHARS - 1 {
-                cut = out.len();
-            }
+        out.push(c);
+        chars += 1;
+        if chars == COMMENT_CHARS - 1 {
+            cut = out.len();
         }
-        if chars > COMMENT_CHARS {
-            break 'words;
-        }
-    }
-    if chars > COMMENT_CHARS {
-        out.truncate(cut);
-        out.push('…');
     }
     out
 }
