@@ -178,11 +178,12 @@ impl EventStore {
 
     /// Whether an event's id is new (it is remembered); a repeat is counted as a duplicate.
     fn is_new(&mut self, event: &TicketEvent) -> bool {
-        if self.dedupe.is_duplicate(&event.event_id) {
+        let key = Dedupe::key(&event.event_id);
+        if self.dedupe.is_duplicate_key(key) {
             self.counters.duplicates += 1;
             return false;
         }
-        self.dedupe.insert(&event.event_id);
+        self.dedupe.insert_key(key);
         true
     }
 
