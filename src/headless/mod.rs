@@ -206,12 +206,15 @@ pub async fn tail(
 /// idle for a fifth of the time: BENCHMARKS.md).
 const JUDGING_DEPTH: usize = 2;
 
-/// Batches handed to the judging threads, each with what acknowledges its messages.
-type Judging = crate::threads::InOrder<Vec<(SourceId, Option<String>)>, Vec<Option<Judged>>>;
+/// What acknowledges a batch's messages, in its order.
+type Receipts = Vec<(SourceId, Option<String>)>;
+
+/// Batches handed to the judging threads, each with its receipts.
+type Judging = crate::threads::InOrder<Receipts, Vec<Option<Judged>>>;
 
 /// A batch judged, ready to be written.
 struct JudgedBatch {
-    receipts: Vec<(SourceId, Option<String>)>,
+    receipts: Receipts,
     judged: Vec<Option<Judged>>,
 }
 
@@ -220,7 +223,7 @@ struct JudgedBatch {
 /// visibility timeout.
 fn judged_batch(
     (receipts, judged): (
-        Vec<(SourceId, Option<String>)>,
+        Receipts,
         Result<Vec<Option<Judged>>, crate::threads::Panicked>,
     ),
 ) -> io::Result<JudgedBatch> {
@@ -314,7 +317,7 @@ impl Tail {
     /// wants every event.
     fn judge(&self, batch: Vec<Message>, durability: &Durability, judging: &mut Judging) {
         let now = Timestamp::now();
-        let mut receipts: Vec<(SourceId, Option<String>)> = Vec::with_capacity(batch.len());
+        let mut receipts: Receipts = Vec::with_capacity(batch.len());
         let mut bodies: Vec<(Received, bool, Option<Arc<str>>)> = Vec::with_capacity(batch.len());
         for m in batch {
             let source = m.source;
