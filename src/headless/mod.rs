@@ -296,8 +296,12 @@ impl Judge {
             } else {
                 std::borrow::Cow::Borrowed(&event)
             };
-            // Writing to memory cannot fail.
-            let _ = write_event(&mut line, &shown, self.format, self.raw_bytes);
+            if self.format == OutputFormat::Ndjson {
+                ndjson::ndjson_line(&mut line, &shown);
+            } else {
+                // Writing to memory cannot fail.
+                let _ = write_event(&mut line, &shown, self.format, self.raw_bytes);
+            }
         }
         // A body that may be skipped is one no journal wants (see `Tail::judge`).
         let key = Dedupe::key(&event.event_id);

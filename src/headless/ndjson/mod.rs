@@ -27,8 +27,17 @@ macro_rules! first {
 
 /// One event as a JSON object on one line, with its line break.
 pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
+    let mut line = Vec::new();
+    ndjson_line(&mut line, e);
+    out.write_all(&line)
+}
+
+/// [`write_ndjson`] into memory: the line is added to the end of `line` (where `tail`'s judging
+/// threads write it, without a buffer of its own to copy from).
+pub fn ndjson_line(line: &mut Vec<u8>, e: &TicketEvent) {
     let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
-    let mut w = Line::with_capacity(1024 + if keep_raw { 2 * e.raw.len() } else { 0 });
+    line.reserve(1024 + if keep_raw { 2 * e.raw.len() } else { 0 });
+    let mut w = Line(line);
     first!(w, "event_id").string(&e.event_id);
     field!(w, "message_id").optional_string(e.message_id.as_deref());
     field!(w, "format").string(e.format.as_str());
@@ -125,23 +134,18 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
     }
     w.close();
     w.0.push(b'\n');
-    out.write_all(&w.0)
 }
 
-/// A JSON line being written.
-struct Line(Vec<u8>);
+/// A JSON line being written at the end of a buffer.
+struct Line<'a>(&'a mut Vec<u8>);
 
-impl Line {
-    fn with_capacity(n: usize) -> Line {
-        Line(Vec::with_capacity(n))
-    }
-
+impl Line<'_> {
     fn close(&mut self) {
         self.0.push(b'}');
     }
 
     /// Text of zdwatch's own (a key with its punctuation), as it is.
-    fn raw(&mut self, text: &str) -> &mut Line {
+    fn raw(&mut self, text: &str) -> &mut Self {
         self.0.extend_from_slice(text.as_bytes());
         self
     }
@@ -151,12 +155,12 @@ impl Line {
     }
 
     fn string(&mut self, s: &str) {
-        escaped(&mut self.0, s);
+        escaped(self.0, s);
     }
 
     fn optional_string(&mut self, s: Option<&str>) {
         match s {
-            Some(s) => escaped(&mut self.0, s),
+            Some(s) => escaped(self.0, s),
             None => self.null(),
         }
     }
@@ -180,7 +184,7 @@ impl Line {
 
     fn time(&mut self, t: Timestamp) {
         self.0.push(b'"');
-        write_time(&mut self.0, t);
+        write_time(self.0, t);
         self.0.push(b'"');
     }
 
@@ -197,7 +201,7 @@ impl Line {
             if i > 0 {
                 self.0.push(b',');
             }
-            escaped(&mut self.0, s);
+            escaped(self.0, s);
         }
         self.0.push(b']');
     }

@@ -195,6 +195,10 @@ fn same_line(e: &TicketEvent) {
         String::from_utf8_lossy(&mine),
         String::from_utf8_lossy(&serde)
     );
+    // As `tail`'s judging threads write it: added after what the buffer holds already.
+    let mut after = b"before\n".to_vec();
+    ndjson_line(&mut after, e);
+    assert_eq!(after.strip_prefix(b"before\n"), Some(&serde[..]));
 }
 
 fn decoded(body: &[u8]) -> TicketEvent {
