@@ -623,3 +623,95 @@ async fn the_signing_secret_comes_from_secrets_manager_or_parameter_store_and_a_
         out.stderr
     );
 }
+
+/// A webhook's secret is reset in Zendesk and the new one stored: the relay reads it again on the
+/// first signature that does not match and takes it up without a restart; it reads again at most
+/// every 30 seconds (a flood of forged requests is not a flood of reads), and never logs a secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reset_signing_secret_is_taken_up_from_where_it_is_kept_without_a_restart() {
+    const ROTATED: &str = "relay-test-rotated-secret";
+    const AGAIN: &str = "relay-test-rotated-once-more";
+    let moto = Moto::start();
+    let config = moto.sdk_config();
+    bus_and_queue(&moto, "rotation").await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    secrets
+        .create_secret()
+        .name("zendesk/webhook")
+        .secret_string(SECRET)
+        .send()
+        .await
+        .unwrap();
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let store = |value: &'static str, parameter: bool| {
+        let (secrets, ssm) = (secrets.clone(), ssm.clone());
+        async move {
+            if parameter {
+                ssm.put_parameter()
+                    .name("/zendesk/webhook-secret")
+                    .value(value)
+                    .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+                    .overwrite(true)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .unwrap();
+            } else {
+                secrets
+                    .put_secret_value()
+                    .secret_id("zendesk/webhook")
+                    .secret_string(value)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .unwrap();
+            }
+        }
+    };
+    let signed_with = |secret: &str, body: &[u8], at: jiff::Timestamp| {
+        sign(&Secret::new(secret), &zendesk_timestamp(at), body)
+    };
+    for (flags, parameter) in [
+        (["--secret-id", "zendesk/webhook"], false),
+        (["--secret-parameter", "/zendesk/webhook-secret"], true),
+    ] {
+        store(SECRET, parameter).await;
+        let relay = RelayServer::start_with(&moto.endpoint, "zendesk", &flags);
+        let now = jiff::Timestamp::now;
+        let first = webhook_body("before-reset", 81, 0);
+        let r = post(&relay.url, &first, now(), None).await;
+        assert_eq!(r.status().as_u16(), 200, "{flags:?}: {}", relay.log());
+
+        // Reset in Zendesk, stored where the relay reads it: the next request is taken.
+        store(ROTATED, parameter).await;
+        let body = webhook_body("after-reset", 82, 0);
+        let at = now();
+        let r = post(
+            &relay.url,
+            &body,
+            at,
+            Some(&signed_with(ROTATED, &body, at)),
+        )
+        .await;
+        assert_eq!(r.status().as_u16(), 200, "{flags:?}: {}", relay.log());
+        assert!(relay.logs("the signing secret changed"), "{}", relay.log());
+
+        // The old secret no longer passes; a second reset within 30 s is not read yet.
+        let at = now();
+        let r = post(&relay.url, &body, at, Some(&signed_with(SECRET, &body, at))).await;
+        assert_eq!(r.status().as_u16(), 401, "{flags:?}: {}", relay.log());
+        store(AGAIN, parameter).await;
+        let at = now();
+        let r = post(&relay.url, &body, at, Some(&signed_with(AGAIN, &body, at))).await;
+        assert_eq!(r.status().as_u16(), 401, "{flags:?}: {}", relay.log());
+        let log = relay.log();
+        assert_eq!(
+            log.matches("the signing secret changed").count(),
+            1,
+            "{log}"
+        );
+        for secret in [SECRET, ROTATED, AGAIN] {
+            assert!(!log.contains(secret), "the log shows a secret: {log}");
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zdwatch_core::sanitize;
-use zdwatch_relay::{Relay, SecretSource, Settings};
+use zdwatch_relay::{Relay, Reread, SecretSource, Settings};
 
 use super::{Outcome, Stop};
 use crate::cli;
@@ -23,12 +23,8 @@ pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
         (None, Some(name)) => SecretSource::Parameter(name.clone()),
         (None, None) => SecretSource::Environment(args.secret_env.clone()),
     };
-    let secret = match zdwatch_relay::secrets::load(
-        &source,
-        &zdwatch_sources::sqs::sdk_config(&options).await,
-    )
-    .await
-    {
+    let secrets_config = zdwatch_sources::sqs::sdk_config(&options).await;
+    let secret = match zdwatch_relay::secrets::load(&source, &secrets_config).await {
         Ok(s) => s,
         Err(why) => {
             crate::say!(
@@ -68,6 +64,7 @@ pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
         source: args.source.clone(),
         secret,
         window: args.max_age,
+        reread: Reread::of(&source, &secrets_config),
     };
     let relay = match Relay::new(settings, aws_sdk_eventbridge::Client::from_conf(config)) {
         Ok(r) => r,

@@ -7,9 +7,9 @@
 //! | `ZDWATCH_RELAY_BUS` | the bus, by name or ARN (required) |
 //! | `ZDWATCH_RELAY_SOURCE` | the events' `Source` (default `zendesk.webhook`) |
 //! | `ZDWATCH_RELAY_MAX_AGE_SECONDS` | how old a signed request may be (default 300) |
-//! | `ZENDESK_WEBHOOK_SECRET_ID` | a Secrets Manager secret (name or ARN) holding the signing secret, read once at start |
-//! | `ZENDESK_WEBHOOK_SECRET_PARAMETER` | or an SSM parameter (name or ARN; SecureString decrypted) holding it |
-//! | `ZENDESK_WEBHOOK_SECRET` | or the signing secret itself |
+//! | `ZENDESK_WEBHOOK_SECRET_ID` | a Secrets Manager secret (name or ARN) holding the signing secret, read at start and again when a signature does not match (every 30 s at most) |
+//! | `ZENDESK_WEBHOOK_SECRET_PARAMETER` | or an SSM parameter (name or ARN; SecureString decrypted) holding it, read the same way |
+//! | `ZENDESK_WEBHOOK_SECRET` | or the signing secret itself (read once: a new one needs new instances) |
 //!
 //! A configuration that cannot work stops the function at start (an init error in its log), so
 //! that no request is ever answered 200 without its event on the bus.
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use zdwatch_relay::{
-    DEFAULT_SOURCE, DEFAULT_WINDOW, Relay, SECRET_VARIABLE, SecretSource, Settings,
+    DEFAULT_SOURCE, DEFAULT_WINDOW, Relay, Reread, SECRET_VARIABLE, SecretSource, Settings,
 };
 
 /// The Secrets Manager secret holding the signing secret.
@@ -90,5 +90,6 @@ async fn settings(config: &aws_config::SdkConfig) -> Result<Settings, Error> {
         source,
         secret,
         window,
+        reread: Reread::of(&secret_from, config),
     })
 }

@@ -130,7 +130,8 @@ async fn the_lambda_function_puts_signed_webhooks_on_the_bus_and_refuses_the_res
         .await
         .unwrap();
     // The signing secret where the deploy template keeps it: Secrets Manager.
-    aws_sdk_secretsmanager::Client::new(&config)
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    secrets
         .create_secret()
         .name("zendesk/webhook-signing-secret")
         .secret_string(SECRET)
@@ -157,14 +158,30 @@ async fn the_lambda_function_puts_signed_webhooks_on_the_bus_and_refuses_the_res
     let answer: Value = serde_json::from_str(ok["body"].as_str().unwrap()).unwrap();
     assert_eq!(answer["event_id"], "lambda-1");
 
+    // The secret reset in Zendesk and stored again: the warm function takes it up (it reads the
+    // secret again when a signature does not match), no new instance needed.
+    secrets
+        .put_secret_value()
+        .secret_id("zendesk/webhook-signing-secret")
+        .secret_string("lambda-test-rotated-secret")
+        .send()
+        .await
+        .unwrap();
+    let second = body.replace("lambda-1", "lambda-2");
+    let rotated = response(api.invoke(&signed_event(&second, "lambda-test-rotated-secret"), LIMIT));
+    assert_eq!(rotated["statusCode"], 200, "{rotated}");
+
     let wrong = response(api.invoke(&signed_event(&body, "another secret"), LIMIT));
     assert_eq!(wrong["statusCode"], 401, "{wrong}");
-    let junk = response(api.invoke(&signed_event("not json", SECRET), LIMIT));
+    let junk = response(api.invoke(
+        &signed_event("not json", "lambda-test-rotated-secret"),
+        LIMIT,
+    ));
     assert_eq!(junk["statusCode"], 400, "{junk}");
     let health = response(api.invoke(&function_url_event("GET", "/healthz", &[], ""), LIMIT));
     assert_eq!(health["statusCode"], 200, "{health}");
 
-    // Exactly the one signed event is on the queue, and zdwatch reads it as the webhook it was.
+    // Exactly the two signed events are on the queue, and zdwatch reads them as the webhooks they were.
     let mut bodies = Vec::new();
     for _ in 0..5 {
         let got = sqs
@@ -182,16 +199,22 @@ async fn the_lambda_function_puts_signed_webhooks_on_the_bus_and_refuses_the_res
                 .filter_map(|m| m.body),
         );
     }
-    assert_eq!(bodies.len(), 1, "{bodies:?}");
-    let event = zdwatch_core::event::decode(zdwatch_core::event::Received {
-        body: bodies[0].clone().into_bytes(),
-        message_id: None,
-        received_at: jiff::Timestamp::now(),
-    });
-    assert_eq!(event.format, zdwatch_core::event::Format::Webhook);
-    assert_eq!(event.ticket_id, Some(35436));
-    assert_eq!(event.current.as_deref(), Some("solved"));
-    assert_eq!(event.envelope.source.as_deref(), Some("zendesk.webhook"));
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    let mut ids = Vec::new();
+    for body in bodies {
+        let event = zdwatch_core::event::decode(zdwatch_core::event::Received {
+            body: body.into_bytes(),
+            message_id: None,
+            received_at: jiff::Timestamp::now(),
+        });
+        assert_eq!(event.format, zdwatch_core::event::Format::Webhook);
+        assert_eq!(event.ticket_id, Some(35436));
+        assert_eq!(event.current.as_deref(), Some("solved"));
+        assert_eq!(event.envelope.source.as_deref(), Some("zendesk.webhook"));
+        ids.extend(event.envelope.webhook_id);
+    }
+    ids.sort();
+    assert_eq!(ids, ["lambda-1", "lambda-2"]);
 }
 
 #[test]

@@ -43,12 +43,47 @@ pub struct Settings {
     pub secret: Secret,
     /// How far a signature's timestamp may be from now, either way.
     pub window: SignedDuration,
+    /// Where the secret was read from, to read it again when a signature does not match (the
+    /// webhook's secret was reset, or the stored one was still a placeholder); `None` for a secret
+    /// that cannot change while the relay runs (an environment variable).
+    pub reread: Option<Reread>,
 }
+
+/// Where [`Relay`] reads the signing secret again (see [`Settings::reread`]).
+#[derive(Clone, Debug)]
+pub struct Reread {
+    pub from: SecretSource,
+    pub config: aws_config::SdkConfig,
+}
+
+impl Reread {
+    /// How to read `from` again, if it can change while the relay runs.
+    pub fn of(from: &SecretSource, config: &aws_config::SdkConfig) -> Option<Reread> {
+        match from {
+            SecretSource::Environment(_) => None,
+            _ => Some(Reread {
+                from: from.clone(),
+                config: config.clone(),
+            }),
+        }
+    }
+}
+
+/// A signature that does not match has the secret read again at most this often: a new secret is
+/// taken up within this long, and a flood of forged requests costs one read per period.
+pub const REREAD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long reading the secret again may take (Zendesk waits about ten seconds for an answer).
+const REREAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The relay: checks, converts and puts one webhook at a time.
 pub struct Relay {
     settings: Settings,
     client: aws_sdk_eventbridge::Client,
+    /// The secret in use: the one read at start, or a newer one read again.
+    secret: std::sync::RwLock<std::sync::Arc<Secret>>,
+    /// When the secret was last read again; held while it is read.
+    reread_at: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// The HTTP answer to one webhook request.
@@ -92,7 +127,74 @@ impl Relay {
         if settings.bus.trim().is_empty() {
             return Err("no event bus given".into());
         }
-        Ok(Relay { settings, client })
+        Ok(Relay {
+            secret: std::sync::RwLock::new(std::sync::Arc::new(settings.secret.clone())),
+            settings,
+            client,
+            reread_at: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    fn secret(&self) -> std::sync::Arc<Secret> {
+        let secret = self.secret.read().unwrap_or_else(|e| e.into_inner());
+        std::sync::Arc::clone(&secret)
+    }
+
+    /// Checks a request's signature. One that does not match is checked again with the secret read
+    /// again from where it came from (at most every [`REREAD_EVERY`]), so that a reset secret is
+    /// taken up without a restart once it is stored there.
+    async fn verify(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<(), signature::Unsigned> {
+        let window = self.settings.window;
+        let check =
+            |secret: &Secret| signature::verify(secret, timestamp, signature, body, now, window);
+        let secret = self.secret();
+        let first = check(&secret);
+        let Some(reread) = self.settings.reread.as_ref() else {
+            return first;
+        };
+        if first != Err(signature::Unsigned::Mismatch) {
+            return first;
+        }
+        let mut last = self.reread_at.lock().await;
+        // Another request may have read a new secret while this one waited.
+        let current = self.secret();
+        if !std::sync::Arc::ptr_eq(&current, &secret) {
+            let again = check(&current);
+            if again != Err(signature::Unsigned::Mismatch) {
+                return again;
+            }
+        }
+        if last.is_some_and(|at| at.elapsed() < REREAD_EVERY) {
+            return first;
+        }
+        *last = Some(std::time::Instant::now());
+        let read =
+            tokio::time::timeout(REREAD_DEADLINE, secrets::load(&reread.from, &reread.config))
+                .await;
+        match read {
+            Ok(Ok(newer)) if !newer.same_as(&current) => {
+                tracing::info!(from = %reread.from, "the signing secret changed where it is kept: the relay uses the new one");
+                let verdict = check(&newer);
+                *self.secret.write().unwrap_or_else(|e| e.into_inner()) =
+                    std::sync::Arc::new(newer);
+                verdict
+            }
+            Ok(Ok(_)) => first,
+            Ok(Err(why)) => {
+                tracing::warn!(reason = %shown(&why), "could not read the signing secret again; the one in use stays");
+                first
+            }
+            Err(_) => {
+                tracing::warn!(from = %reread.from, "reading the signing secret again took too long; the one in use stays");
+                first
+            }
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -109,7 +211,7 @@ impl Relay {
         now: Timestamp,
     ) -> Answer {
         let s = &self.settings;
-        if let Err(why) = signature::verify(&s.secret, timestamp, signature, body, now, s.window) {
+        if let Err(why) = self.verify(timestamp, signature, body, now).await {
             tracing::warn!(reason = %shown(&why.to_string()), bytes = body.len(), "refused a request: signature");
             // The caller is not told which check failed; the log says.
             return Answer::error(401, "the webhook signature is missing, wrong or stale");

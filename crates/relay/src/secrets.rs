@@ -1,6 +1,7 @@
 //! Where the webhook's signing secret comes from: an environment variable, an AWS Secrets Manager
 //! secret, or an SSM Parameter Store parameter (a SecureString is decrypted). Never a flag: it
-//! would land in shell history. Read once, when the relay starts.
+//! would land in shell history. Read when the relay starts, and again when a signature does not match
+//! ([`crate::Reread`]).
 
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 

@@ -29,6 +29,11 @@ impl Secret {
         self.0.is_empty()
     }
 
+    /// Whether both are the same secret.
+    pub fn same_as(&self, other: &Secret) -> bool {
+        self.0 == other.0
+    }
+
     fn mac(&self, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
         // HMAC takes a key of any length, so this cannot fail.
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
