@@ -715,3 +715,50 @@ async fn a_reset_signing_secret_is_taken_up_from_where_it_is_kept_without_a_rest
         }
     }
 }
+
+/// A relay looks at its bus before it takes requests: a bus that does not exist would have every
+/// event refused for good (502, which Zendesk does not retry), so it does not start; a bus it may
+/// not look at (no `events:DescribeEventBus`) is no reason to stop, and it says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_whose_bus_does_not_exist_does_not_start_and_one_it_cannot_look_at_starts_and_says_so()
+ {
+    let moto = Moto::start();
+    let queue = bus_and_queue(&moto, "relay-bus-check").await;
+    let mut cmd = moto.zdwatch(&["relay", "--listen", "127.0.0.1:0", "--bus", "zendesk-typo"]);
+    cmd.env("ZENDESK_WEBHOOK_SECRET", SECRET);
+    let out = run(cmd, LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no event bus zendesk-typo"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("listening on"), "{}", out.stderr);
+
+    let proxy = FaultProxy::start(&moto.endpoint);
+    proxy.set(Fault::FailTarget(
+        "AWSEvents.DescribeEventBus",
+        400,
+        "AccessDeniedException",
+    ));
+    let relay = RelayServer::start(&proxy.endpoint, "zendesk");
+    assert!(
+        relay.logs("could not look at the bus before starting"),
+        "{}",
+        relay.log()
+    );
+    let r = post(
+        &relay.url,
+        &webhook_body("bus-unchecked", 91, 0),
+        jiff::Timestamp::now(),
+        None,
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 200, "{}", relay.log());
+    let (lines, counts) = tail_all(&moto, &queue, true);
+    assert_eq!(
+        counts.into_iter().collect::<Vec<_>>(),
+        [("bus-unchecked".to_string(), 1)]
+    );
+    assert_eq!(lines["bus-unchecked"]["ticket_id"], 91);
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zdwatch_core::sanitize;
+use zdwatch_relay::bus::BusCheck;
 use zdwatch_relay::{Relay, Reread, SecretSource, Settings};
 
 use super::{Outcome, Stop};
@@ -73,6 +74,22 @@ pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
             return Err(Stop::Usage);
         }
     };
+    match relay.check_bus().await {
+        BusCheck::Found => {}
+        BusCheck::Missing(why) => {
+            crate::say!(
+                "zdwatch relay: no event bus {}: {} (every event would be refused; --bus takes a name or an ARN)",
+                sanitize::sanitize(&args.bus),
+                sanitize::sanitize(&why)
+            );
+            return Err(Stop::Exit(ExitCode::FAILURE));
+        }
+        BusCheck::Unchecked(why) => tracing::warn!(
+            bus = %sanitize::sanitize(&args.bus),
+            reason = %sanitize::sanitize(&why),
+            "could not look at the bus before starting (events:DescribeEventBus); the first request will tell"
+        ),
+    }
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {

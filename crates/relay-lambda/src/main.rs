@@ -11,13 +11,15 @@
 //! | `ZENDESK_WEBHOOK_SECRET_PARAMETER` | or an SSM parameter (name or ARN; SecureString decrypted) holding it, read the same way |
 //! | `ZENDESK_WEBHOOK_SECRET` | or the signing secret itself (read once: a new one needs new instances) |
 //!
-//! A configuration that cannot work stops the function at start (an init error in its log), so
-//! that no request is ever answered 200 without its event on the bus.
+//! A configuration that cannot work (no secret, a bus that does not exist) stops the function at
+//! start (an init error in its log), so that no request is ever answered 200 without its event on
+//! the bus.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use zdwatch_relay::bus::BusCheck;
 use zdwatch_relay::{
     DEFAULT_SOURCE, DEFAULT_WINDOW, Relay, Reread, SECRET_VARIABLE, SecretSource, Settings,
 };
@@ -52,8 +54,23 @@ async fn main() -> Result<(), Error> {
         .load()
         .await;
     let settings = settings(&config).await?;
-    tracing::info!(bus = %settings.bus, source = %settings.source, "relay ready");
     let relay = Relay::new(settings, aws_sdk_eventbridge::Client::new(&config))?;
+    match relay.check_bus().await {
+        BusCheck::Found => {}
+        BusCheck::Missing(why) => {
+            return Err(format!(
+                "no event bus {} ({why}): every event would be refused",
+                relay.settings().bus
+            )
+            .into());
+        }
+        BusCheck::Unchecked(why) => tracing::warn!(
+            reason = %zdwatch_relay::shown(&why),
+            "could not look at the bus before starting (events:DescribeEventBus); the first request will tell"
+        ),
+    }
+    let s = relay.settings();
+    tracing::info!(bus = %s.bus, source = %s.source, "relay ready");
     lambda_http::run(zdwatch_relay::http::router(Arc::new(relay))).await
 }
 

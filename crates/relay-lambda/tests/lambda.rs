@@ -217,34 +217,45 @@ async fn the_lambda_function_puts_signed_webhooks_on_the_bus_and_refuses_the_res
     assert_eq!(ids, ["lambda-1", "lambda-2"]);
 }
 
+/// A configuration that cannot work stops the function at start, with the reason in its log: no
+/// secret, or a bus that does not exist (every event would be refused for good).
 #[test]
-fn a_function_without_its_secret_stops_at_start_and_says_why() {
+fn a_function_without_its_secret_or_its_bus_stops_at_start_and_says_why() {
     let moto = Moto::start();
     let api = RuntimeApi::start();
-    let mut child = bootstrap(&api, &moto, &[("ZDWATCH_RELAY_BUS", "zendesk")]);
-    let exited = wait_for(LIMIT, || child.try_wait().unwrap().is_some());
-    if !exited {
-        let _ = child.kill();
-    }
-    assert!(exited, "the function kept running without a secret");
-    assert!(!child.wait().unwrap().success());
-    let mut out = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    assert!(
-        out.contains(
-            "none of ZENDESK_WEBHOOK_SECRET_ID, ZENDESK_WEBHOOK_SECRET_PARAMETER or ZENDESK_WEBHOOK_SECRET is set"
+    for (vars, why) in [
+        (
+            &[("ZDWATCH_RELAY_BUS", "zendesk")][..],
+            "none of ZENDESK_WEBHOOK_SECRET_ID, ZENDESK_WEBHOOK_SECRET_PARAMETER or ZENDESK_WEBHOOK_SECRET is set",
         ),
-        "{out}"
-    );
+        (
+            &[
+                ("ZDWATCH_RELAY_BUS", "zendesk-typo"),
+                ("ZENDESK_WEBHOOK_SECRET", SECRET),
+            ][..],
+            "no event bus zendesk-typo",
+        ),
+    ] {
+        let mut child = bootstrap(&api, &moto, vars);
+        let exited = wait_for(LIMIT, || child.try_wait().unwrap().is_some());
+        if !exited {
+            let _ = child.kill();
+        }
+        assert!(exited, "the function kept running: {why}");
+        assert!(!child.wait().unwrap().success());
+        let mut out = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert!(out.contains(why), "{out}");
+    }
 }

@@ -100,3 +100,27 @@ fn request_failed(err: &SdkError<PutEventsError, HttpResponse>) -> PutFailure {
         },
     }
 }
+
+/// What a look at the bus found before the relay takes requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusCheck {
+    Found,
+    /// There is no such bus: every event would be refused for good (502, which Zendesk does not
+    /// retry), so the relay does not start.
+    Missing(String),
+    /// It could not be looked at (no `events:DescribeEventBus`, the service out of reach): the
+    /// relay starts, and its first request tells.
+    Unchecked(String),
+}
+
+/// Looks at `bus` (a name or an ARN) with DescribeEventBus.
+pub async fn check(client: &Client, bus: &str) -> BusCheck {
+    match client.describe_event_bus().name(bus).send().await {
+        Ok(_) => BusCheck::Found,
+        Err(e) if e.code() == Some("ResourceNotFoundException") => BusCheck::Missing(
+            e.message()
+                .map_or_else(|| "it does not exist".to_string(), str::to_string),
+        ),
+        Err(e) => BusCheck::Unchecked(DisplayErrorContext(&e).to_string()),
+    }
+}

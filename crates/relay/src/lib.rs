@@ -201,6 +201,11 @@ impl Relay {
         &self.settings
     }
 
+    /// Looks at the bus before taking requests ([`bus::check`]).
+    pub async fn check_bus(&self) -> bus::BusCheck {
+        bus::check(&self.client, &self.settings.bus).await
+    }
+
     /// Answers one webhook request: its signature headers and raw body, received at `now`.
     /// 200 only once the event is on the bus.
     pub async fn handle(
