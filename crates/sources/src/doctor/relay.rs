@@ -34,7 +34,7 @@ fn test_event(id: &str, at: jiff::Timestamp) -> String {
 fn refused(status: u16, body: &str) -> String {
     let hint = match status {
         401 => {
-            "the signature was refused: is ZENDESK_WEBHOOK_SECRET the webhook's signing secret (the relay's), and this machine's clock right?"
+            "the signature was refused: is ZENDESK_WEBHOOK_SECRET the webhook's signing secret (the relay's), and this machine's clock right? (a secret the relay keeps in Secrets Manager or SSM is read again at most every 30 s: one stored just now is taken up then)"
         }
         400 | 413 => "the relay did not take the test event as a Zendesk event",
         429 | 503 => {
