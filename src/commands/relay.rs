@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zdwatch_core::sanitize;
-use zdwatch_relay::bus::BusCheck;
 use zdwatch_relay::{Relay, Reread, SecretSource, Settings};
 
 use super::{Outcome, Stop};
@@ -74,21 +73,9 @@ pub(crate) async fn run(args: cli::RelayArgs, aws: &cli::AwsArgs) -> Outcome {
             return Err(Stop::Usage);
         }
     };
-    match relay.check_bus().await {
-        BusCheck::Found => {}
-        BusCheck::Missing(why) => {
-            crate::say!(
-                "zdwatch relay: no event bus {}: {} (every event would be refused; --bus takes a name or an ARN)",
-                sanitize::sanitize(&args.bus),
-                sanitize::sanitize(&why)
-            );
-            return Err(Stop::Exit(ExitCode::FAILURE));
-        }
-        BusCheck::Unchecked(why) => tracing::warn!(
-            bus = %sanitize::sanitize(&args.bus),
-            reason = %sanitize::sanitize(&why),
-            "could not look at the bus before starting (events:DescribeEventBus); the first request will tell"
-        ),
+    if let Err(why) = relay.check_bus().await {
+        crate::say!("zdwatch relay: {why} (--bus takes a name or an ARN)");
+        return Err(Stop::Exit(ExitCode::FAILURE));
     }
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

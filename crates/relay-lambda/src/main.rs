@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use zdwatch_relay::bus::BusCheck;
 use zdwatch_relay::{
     DEFAULT_SOURCE, DEFAULT_WINDOW, Relay, Reread, SECRET_VARIABLE, SecretSource, Settings,
 };
@@ -55,20 +54,7 @@ async fn main() -> Result<(), Error> {
         .await;
     let settings = settings(&config).await?;
     let relay = Relay::new(settings, aws_sdk_eventbridge::Client::new(&config))?;
-    match relay.check_bus().await {
-        BusCheck::Found => {}
-        BusCheck::Missing(why) => {
-            return Err(format!(
-                "no event bus {} ({why}): every event would be refused",
-                relay.settings().bus
-            )
-            .into());
-        }
-        BusCheck::Unchecked(why) => tracing::warn!(
-            reason = %zdwatch_relay::shown(&why),
-            "could not look at the bus before starting (events:DescribeEventBus); the first request will tell"
-        ),
-    }
+    relay.check_bus().await?;
     let s = relay.settings();
     tracing::info!(bus = %s.bus, source = %s.source, "relay ready");
     lambda_http::run(zdwatch_relay::http::router(Arc::new(relay))).await

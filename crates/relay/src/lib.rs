@@ -40,6 +40,7 @@ pub struct Settings {
     pub bus: String,
     /// `Source` of every entry (never `aws.…`).
     pub source: String,
+    /// The signing secret as read at start (the relay then keeps the one in use itself).
     pub secret: Secret,
     /// How far a signature's timestamp may be from now, either way.
     pub window: SignedDuration,
@@ -201,9 +202,26 @@ impl Relay {
         &self.settings
     }
 
-    /// Looks at the bus before taking requests ([`bus::check`]).
-    pub async fn check_bus(&self) -> bus::BusCheck {
-        bus::check(&self.client, &self.settings.bus).await
+    /// Looks at the bus before taking requests ([`bus::check`]): `Err` says why the relay must not
+    /// start (no such bus); a bus it may not look at is logged as unchecked.
+    pub async fn check_bus(&self) -> Result<(), String> {
+        let bus = &self.settings.bus;
+        match bus::check(&self.client, bus).await {
+            bus::BusCheck::Found => Ok(()),
+            bus::BusCheck::Missing(why) => Err(format!(
+                "no event bus {}: {} (every event would be refused for good)",
+                shown(bus),
+                shown(&why)
+            )),
+            bus::BusCheck::Unchecked(why) => {
+                tracing::warn!(
+                    bus = %shown(bus),
+                    reason = %shown(&why),
+                    "could not look at the bus before starting (events:DescribeEventBus); the first request will tell"
+                );
+                Ok(())
+            }
+        }
     }
 
     /// Answers one webhook request: its signature headers and raw body, received at `now`.
