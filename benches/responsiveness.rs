@@ -136,6 +136,7 @@ async fn measure(journal: bool, history: Vec<StoredEvent>, live: Vec<Vec<u8>>) {
                         message_id: Some(format!("m-{i}")),
                         receipt: None,
                         received_at: Timestamp::now(),
+                        place: None,
                     })
                     .collect();
                 sent += batch.len();

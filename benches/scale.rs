@@ -212,6 +212,7 @@ fn scale(c: &mut Criterion) {
                                 message_id: Some(format!("m-{round}-{i}")),
                                 receipt: None,
                                 received_at: Timestamp::now(),
+                                place: None,
                             }
                         })
                         .collect::<Vec<_>>()

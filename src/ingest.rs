@@ -306,7 +306,7 @@ pub struct Decoded {
     /// Boxed: an event is large, and moved several times on its way to the store and journal.
     pub event: Box<TicketEvent>,
     /// The body with its message id, compressed with the store's dictionary as it was when the
-    /// batch was handed over (none while the store learns one).
+    /// batch was handed over (none while the store learns one), or its place in a capture file.
     pub packed: Option<Prepacked>,
 }
 
@@ -319,19 +319,25 @@ pub fn decode(
     let mut heads = Vec::with_capacity(batch.len());
     let bodies = batch
         .into_iter()
-        .map(|m| {
+        .map(|mut m| {
             let source = m.source;
+            let place = m.place.take();
             let (body, receipt) = m.into_received();
             heads.push((source, receipt));
-            body
+            (body, place)
         })
         .collect();
     // The searched text's sequences are found here, on every core, once: the store and the
     // journal's digest both keep them.
-    let events = zdwatch_core::parallel::map_in_order(bodies, |body| {
+    let events = zdwatch_core::parallel::map_in_order(bodies, |(body, place)| {
         let mut e = Box::new(zdwatch_core::event::decode(body));
         e.trigrams = Some(e.search_trigrams());
-        let packed = dictionary.map(|d| d.prepack(e.message_id.as_deref(), &e.raw));
+        // A body still in its capture file is held as its place there; others compressed.
+        let in_file = place
+            .filter(|_| e.message_id.is_none())
+            .and_then(|p| Prepacked::in_file(p, &e.raw));
+        let packed =
+            in_file.or_else(|| dictionary.map(|d| d.prepack(e.message_id.as_deref(), &e.raw)));
         (e, packed)
     });
     heads
@@ -451,6 +457,7 @@ mod tests {
                     message_id: Some(format!("m-{id}")),
                     receipt: Some(format!("r-{id}")),
                     received_at: jiff::Timestamp::UNIX_EPOCH,
+                    place: None,
                 })
                 .collect(),
         )

@@ -245,6 +245,7 @@ async fn carry_out(
             path,
             bytes,
             events,
+            left_out,
         } => {
             let result =
                 save_capture(std::path::Path::new(&path), &bytes).map_err(|e| e.to_string());
@@ -252,6 +253,7 @@ async fn carry_out(
                 Msg::Saved {
                     path,
                     events,
+                    left_out,
                     result,
                 },
                 clock(),

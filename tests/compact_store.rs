@@ -337,6 +337,7 @@ fn bodies_compressed_while_decoding_are_held_and_come_back_as_they_came() {
                 message_id: (i % 3 != 0).then(|| format!("{i:08}-4a2b-4c3d-8e4f-5a6b7c8d9e0f")),
                 receipt: None,
                 received_at: now(),
+                place: None,
             })
             .collect()
     };

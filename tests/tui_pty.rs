@@ -52,6 +52,44 @@ fn capture_file_filter_timeline_quit() {
     filter_open_timeline_and_quit(&mut pty, bodies.len());
 }
 
+/// A capture's bodies are held as their place in the file, not copied: when the file is
+/// rewritten while the monitor has it open, its events stay (time, ticket, kind), the status
+/// line says the file changed, and an event's detail says its body is missing and why, instead
+/// of showing what the file holds there now.
+#[test]
+fn a_capture_rewritten_while_open_is_said_to_have_changed_and_no_other_body_is_shown() {
+    let bodies = ticket_bodies();
+    let bytes = capture(&bodies);
+    let path = write_capture("pty-rewritten", &bytes);
+    let mut pty = Pty::spawn(&["--file", path.to_str().unwrap(), "--utc"], &[], 120, 30);
+    pty.wait_for(&format!("{} events", bodies.len()), WAIT);
+    pty.wait_for("read", WAIT);
+    // The same events, one byte further on: every body's place now holds other bytes.
+    let mut shifted = b"\n".to_vec();
+    shifted.extend_from_slice(&bytes);
+    std::fs::write(&path, &shifted).unwrap();
+    // To the top of the stream, whose rows were not drawn (not decoded) before.
+    pty.send("g");
+    pty.wait_for("changed since it was read", WAIT);
+    assert!(
+        pty.screen().contains(&format!("{} events", bodies.len())),
+        "every event is still counted and listed:\n{}",
+        pty.screen()
+    );
+    pty.send("d");
+    pty.wait_for("its body is no longer in", WAIT);
+    let detail = pty.screen();
+    assert!(
+        detail.contains("ticket  #"),
+        "what is known is shown:\n{detail}"
+    );
+    assert!(detail.contains("kind  "), "{detail}");
+    pty.send("q");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), 0, "clean exit");
+    pty.assert_terminal_restored();
+}
+
 #[test]
 fn demo_runs_without_aws_and_ctrl_c_quits_from_the_filter_bar() {
     let mut pty = Pty::spawn(&["--demo"], &[], 120, 30);

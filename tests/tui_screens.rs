@@ -558,6 +558,74 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
 }
 
+/// Events read from a capture file hold their bodies' places in it. Once the file is rewritten,
+/// an event whose body is missing is neither saved nor copied as if it were whole: Ctrl-s saves
+/// the others and says how many were left out and why, `y` says why it copies nothing.
+#[test]
+fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said() {
+    use zdwatch_core::store::{BodyFile, Place};
+    let bodies = sample_bodies();
+    let bytes = common::capture(&bodies);
+    let path = common::write_capture("screens-changed", &bytes);
+    let file = BodyFile::new(
+        std::fs::File::open(&path).unwrap(),
+        path.display().to_string(),
+    );
+    let mut at = 0;
+    let batch: Vec<Message> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let place = Place {
+                file: std::sync::Arc::clone(&file),
+                offset: at,
+            };
+            at += line.len() as u64 + 1;
+            Message {
+                source: 0,
+                body: line.to_vec(),
+                message_id: None,
+                receipt: None,
+                received_at: now(),
+                place: Some(place),
+            }
+        })
+        .collect();
+    let mut app = app();
+    app.update(Msg::Batch(batch), now());
+    let held = app.stream().visible.clone();
+    assert_eq!(held.len(), bodies.len());
+    assert!(app.store().get(held[0]).unwrap().raw.starts_with(b"{"));
+
+    std::fs::write(&path, [b"\n", &bytes[..]].concat()).unwrap();
+    key(&mut app, KeyCode::Char('y'));
+    let notice = app.notice().unwrap_or_default().to_string();
+    assert!(
+        notice.starts_with("not copied: its body is no longer in"),
+        "{notice}"
+    );
+    let saved = path.with_file_name("saved.ndjson");
+    let _ = std::fs::remove_file(&saved);
+    ctrl(&mut app, 's');
+    ctrl(&mut app, 'u');
+    type_text(&mut app, saved.to_str().unwrap());
+    let effects = key(&mut app, KeyCode::Enter);
+    carry_out_saves(&mut app, effects);
+    let notice = app.notice().unwrap_or_default().to_string();
+    // Any event the screen had decoded before the file changed is saved whole; none had here.
+    let whole = std::fs::read_to_string(&saved).unwrap().lines().count();
+    let left_out = held.len() - whole;
+    assert!(left_out > 0, "{notice}");
+    assert!(
+        notice.contains(&format!(
+            "saved {whole} events to {} ({left_out} left out: their bodies are no longer in the file they were read from)",
+            saved.display()
+        )),
+        "{notice}"
+    );
+    assert!(app.store().changed_files().len() == 1);
+}
+
 #[test]
 fn history_from_the_journal_keeps_its_order() {
     let bodies = sample_bodies();

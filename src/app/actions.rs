@@ -166,6 +166,13 @@ impl App {
         let Some(e) = self.selected_seq().and_then(|s| self.shown(s)) else {
             return;
         };
+        if e.body_missing() {
+            self.notice = Some(format!(
+                "not copied: {}",
+                e.problem.as_deref().unwrap_or_default()
+            ));
+            return;
+        }
         let text = copyable(&e);
         if text.len() > COPY_LIMIT {
             let save = self.config.keymap.label(Screen::Stream, Action::Save);

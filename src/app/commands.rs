@@ -46,8 +46,9 @@ impl App {
     }
 
     /// The events on screen (the filtered stream, or the open timeline) as a capture: one raw
-    /// body per line, and how many. The loop writes the file (`Effect::Save`).
-    pub(super) fn capture(&self) -> (Vec<u8>, usize) {
+    /// body per line, how many, and how many were left out because their bodies are missing
+    /// (their capture file changed since it was read). The loop writes the file (`Effect::Save`).
+    pub(super) fn capture(&self) -> (Vec<u8>, usize, usize) {
         let seqs: Vec<Seq> = match self
             .stack
             .iter()
@@ -62,19 +63,35 @@ impl App {
             _ => self.stream.visible.clone(),
         };
         let mut out = Vec::new();
-        let mut n = 0;
+        let (mut n, mut left_out) = (0, 0);
         for e in seqs.iter().filter_map(|s| self.shown(*s)) {
+            if e.body_missing() {
+                left_out += 1;
+                continue;
+            }
             // Writing to memory cannot fail.
             let _ = crate::headless::write_raw(&mut out, &e, false);
             n += 1;
         }
-        (out, n)
+        (out, n, left_out)
     }
 
     /// What became of a capture the loop wrote.
-    pub(super) fn saved(&mut self, path: &str, events: usize, result: Result<(), String>) {
+    pub(super) fn saved(
+        &mut self,
+        path: &str,
+        events: usize,
+        left_out: usize,
+        result: Result<(), String>,
+    ) {
+        let missing = match left_out {
+            0 => String::new(),
+            n => format!(
+                " ({n} left out: their bodies are no longer in the file they were read from)"
+            ),
+        };
         self.notice = Some(match result {
-            Ok(()) => format!("saved {events} events to {path}"),
+            Ok(()) => format!("saved {events} events to {path}{missing}"),
             Err(e) => format!("could not save to {path}: {e}"),
         });
     }

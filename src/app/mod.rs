@@ -84,6 +84,8 @@ pub enum Msg {
     Saved {
         path: String,
         events: usize,
+        /// Events on screen whose bodies are missing (not written).
+        left_out: usize,
         result: Result<(), String>,
     },
     /// A ticket's events read back from the journal (after `Effect::Recall`).
@@ -111,6 +113,8 @@ pub enum Effect {
         path: String,
         bytes: Vec<u8>,
         events: usize,
+        /// Events on screen whose bodies are missing (their capture file changed): not written.
+        left_out: usize,
     },
     /// Put these bytes on the clipboard (OSC 52).
     Copy(Vec<u8>),
@@ -414,8 +418,9 @@ impl App {
             Msg::Saved {
                 path,
                 events,
+                left_out,
                 result,
-            } => self.saved(&path, events, result),
+            } => self.saved(&path, events, left_out, result),
             Msg::Batch(batch) => {
                 let decoded = crate::ingest::decode(batch, self.store.dictionary());
                 self.ingest(decoded, &mut effects);

@@ -219,11 +219,12 @@ impl super::App {
             PromptKind::Command => self.command(p.text().trim()),
             PromptKind::Save => {
                 let path = p.text().trim().to_string();
-                let (bytes, events) = self.capture();
+                let (bytes, events, left_out) = self.capture();
                 effects.push(super::Effect::Save {
                     path,
                     bytes,
                     events,
+                    left_out,
                 });
             }
         }

@@ -50,6 +50,8 @@ pub(crate) async fn run(
         Reading {
             watch_depth: true,
             rule_pattern: rule_pattern.as_deref(),
+            // A capture's bodies stay in the file, held as their place in it (not compressed).
+            places: true,
             // The monitor's filter only chooses what is shown: every message is stored and deleted.
             ..Reading::new(delivery, false)
         },

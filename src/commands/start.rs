@@ -143,6 +143,9 @@ pub(crate) struct Reading<'a> {
     pub(crate) watch_depth: bool,
     /// `--bus`: the rule's pattern (`--pattern`), else every Zendesk event.
     pub(crate) rule_pattern: Option<&'a str>,
+    /// A capture file's messages say where their bodies are in it (the monitor holds that place
+    /// instead of a copy: `zdwatch_sources::file::start`).
+    pub(crate) places: bool,
 }
 
 impl Reading<'static> {
@@ -152,6 +155,7 @@ impl Reading<'static> {
             filtered,
             watch_depth: false,
             rule_pattern: None,
+            places: false,
         }
     }
 }
@@ -175,7 +179,7 @@ pub(crate) async fn start_sources(
     for path in &input.file {
         let name = path.to_string_lossy().into_owned();
         let ctx = builder.add(name.clone(), None, false);
-        if let Err(e) = zdwatch_sources::file::start(&name, ctx) {
+        if let Err(e) = zdwatch_sources::file::start(&name, ctx, how.places) {
             crate::say!("zdwatch: cannot read {}: {e}", sanitize::sanitize(&name));
             return Err(Stop::Exit(ExitCode::FAILURE));
         }

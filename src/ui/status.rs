@@ -26,6 +26,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 /// Each source with its state (and a replay's progress).
 fn sources(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
+    // Capture files whose bytes changed since they were read: their events' bodies are missing.
+    let changed = app.store().changed_files();
     for s in app.sources() {
         let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
@@ -43,6 +45,11 @@ fn sources(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
                 ("●", pal.ok, format!("connected, waiting{depth}"))
             }
             SourceState::Connected => ("●", pal.ok, String::new()),
+            SourceState::Finished if changed.contains(&s.name.as_str()) => (
+                "⚠",
+                pal.error,
+                "changed since it was read: bodies missing, open it again".to_string(),
+            ),
             SourceState::Finished => ("✓", pal.ok, "read".to_string()),
             SourceState::Retrying {
                 until,

@@ -45,6 +45,7 @@ pub fn message(body: &[u8], n: usize) -> Message {
         message_id: Some(format!("m-{n}-{:08x}", fnv >> 32)),
         receipt: Some(format!("r-{n}")),
         received_at: now(),
+        place: None,
     }
 }
 
@@ -155,6 +156,7 @@ pub fn carry_out_saves(app: &mut App, effects: Vec<Effect>) {
             path,
             bytes,
             events,
+            left_out,
         } = e
         {
             let result = zdwatch::tui::save_capture(std::path::Path::new(&path), &bytes)
@@ -163,6 +165,7 @@ pub fn carry_out_saves(app: &mut App, effects: Vec<Effect>) {
                 Msg::Saved {
                     path,
                     events,
+                    left_out,
                     result,
                 },
                 now(),

@@ -6,10 +6,12 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use super::{Message, SourceContext, SourceEvent, SourceStatus};
+use zdwatch_core::store::{BodyFile, Place};
 use zdwatch_journal::{self as journal, Journal};
 
 /// Lines per batch sent to the core…
@@ -19,8 +21,10 @@ const BATCH: usize = 1024;
 /// the capture's size (memory is bounded, and it stays in cache).
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// Opens the file now (so a missing file is an error before anything starts) and reads it on a thread.
-pub fn start(path: &str, ctx: SourceContext) -> io::Result<()> {
+/// Opens the file now (so a missing file is an error before anything starts) and reads it on a
+/// thread. With `places`, each body that is a line of a regular file as it is comes with its
+/// place there ([`Message::place`]), the file kept open to read it back from.
+pub fn start(path: &str, ctx: SourceContext, places: bool) -> io::Result<()> {
     let name = path.to_string();
     if path == "-" {
         spawn_reader(ctx, move |ctx| read_stream(io::stdin(), &name, ctx));
@@ -38,8 +42,13 @@ pub fn start(path: &str, ctx: SourceContext) -> io::Result<()> {
         spawn_reader(ctx, move |ctx| read_journal(&journal, ctx));
         return Ok(());
     }
+    let places = match places {
+        true => Some(BodyFile::new(file.try_clone()?, name.clone())),
+        false => None,
+    };
     spawn_reader(ctx, move |ctx| {
-        read_lines(BufReader::with_capacity(1 << 20, file), &name, ctx)
+        let reader = BufReader::with_capacity(1 << 20, file);
+        read_lines(reader, &name, ctx, places.as_ref());
     });
     Ok(())
 }
@@ -71,7 +80,7 @@ fn read_stream(mut stream: impl Read + Send, name: &str, ctx: &SourceContext) {
         return;
     }
     let whole = io::Cursor::new(head).chain(stream);
-    read_lines(BufReader::with_capacity(1 << 20, whole), name, ctx);
+    read_lines(BufReader::with_capacity(1 << 20, whole), name, ctx, None);
 }
 
 /// Blocking reads on their own thread; the tracked future lets shutdown wait for it.
@@ -98,6 +107,7 @@ fn read_journal(journal: &Journal, ctx: &SourceContext) {
                 message_id: r.message_id,
                 receipt: None,
                 received_at: r.received_at,
+                place: None,
             })
             .collect();
         !ctx.cancel.is_cancelled() && ctx.tx.blocking_send(SourceEvent::Batch(batch)).is_ok()
@@ -144,9 +154,10 @@ impl Document {
 }
 
 /// The next line, without its `\n`, in a vector of its own (the one copy out of the reader's
-/// buffer; a line longer than what the buffer holds is put together from its pieces). `None` at
-/// the end; a last line without `\n` is a line.
-fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+/// buffer; a line longer than what the buffer holds is put together from its pieces), and how
+/// many bytes it took from the reader (with its `\n`). `None` at the end; a last line without
+/// `\n` is a line.
+fn next_line(reader: &mut impl BufRead) -> io::Result<Option<(Vec<u8>, usize)>> {
     let mut pieces: Option<Vec<u8>> = None;
     loop {
         let available = match reader.fill_buf() {
@@ -155,7 +166,10 @@ fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
             Err(e) => return Err(e),
         };
         if available.is_empty() {
-            return Ok(pieces);
+            return Ok(pieces.map(|line| {
+                let taken = line.len();
+                (line, taken)
+            }));
         }
         match memchr::memchr(b'\n', available) {
             Some(end) => {
@@ -167,7 +181,8 @@ fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
                     None => available[..end].to_vec(),
                 };
                 reader.consume(end + 1);
-                return Ok(Some(line));
+                let taken = line.len() + 1;
+                return Ok(Some((line, taken)));
             }
             None => {
                 let taken = available.len();
@@ -181,10 +196,18 @@ fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
 }
 
 /// One event per line (ndjson, raw bodies); a JSON document pretty-printed over several lines
-/// (starting with a line that is just `{`) is one event too.
-fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
+/// (starting with a line that is just `{`) is one event too. With `file` (the one read, from its
+/// start), a one-line body comes with its place in it.
+fn read_lines(
+    mut reader: impl BufRead,
+    name: &str,
+    ctx: &SourceContext,
+    file: Option<&Arc<BodyFile>>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut bytes = 0;
+    // Where the next line starts in the file.
+    let mut at: u64 = 0;
     let mut document: Option<Document> = None;
     // Read at: the clock is asked once per batch (per line it was a visible share of the work).
     let mut now = Timestamp::now();
@@ -194,21 +217,30 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
         }
         match next_line(&mut reader) {
             Ok(None) => break,
-            Ok(Some(mut line)) => {
+            Ok(Some((mut line, taken))) => {
+                let start = at;
+                at += taken as u64;
                 while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                     line.pop();
                 }
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                let body = match document.as_mut() {
+                // A line is where it was read, byte for byte; a document, put together from lines, is not.
+                let (body, place) = match document.as_mut() {
                     None if line.trim_ascii() == b"{" => {
                         let mut d = Document::default();
                         d.push(&line);
                         document = Some(d);
                         continue;
                     }
-                    None => line,
+                    None => {
+                        let place = file.map(|f| Place {
+                            file: Arc::clone(f),
+                            offset: start,
+                        });
+                        (line, place)
+                    }
                     Some(d) => {
                         let complete = d.push(&line);
                         if !complete && d.body.len() <= MAX_DOCUMENT {
@@ -216,7 +248,7 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                         }
                         let whole = std::mem::take(&mut d.body);
                         document = None;
-                        whole
+                        (whole, None)
                     }
                 };
                 bytes += body.len();
@@ -226,6 +258,7 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
                     message_id: None,
                     receipt: None,
                     received_at: now,
+                    place,
                 });
                 if batch.len() == BATCH || bytes >= BATCH_BYTES {
                     bytes = 0;
@@ -256,6 +289,7 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
             message_id: None,
             receipt: None,
             received_at: Timestamp::now(),
+            place: None,
         });
     }
     if !batch.is_empty() && ctx.tx.blocking_send(SourceEvent::Batch(batch)).is_err() {
@@ -267,6 +301,60 @@ fn read_lines(mut reader: impl BufRead, name: &str, ctx: &SourceContext) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every one-line body comes with its place in the file, where its bytes are, whatever the
+    /// line endings, blank lines and the reader's buffer; a document put together from several
+    /// lines comes without one.
+    #[test]
+    fn each_one_line_body_comes_with_where_it_is_in_the_file() {
+        let text: &[u8] = b"{\"a\":1}\n\r\n{\"b\":2}\r\n\n  \n{\"long\":\"0123456789abcdef0123456789\"}\n{\n  \"doc\": 1\n}\n{\"c\":3}";
+        let dir = std::env::temp_dir().join(format!("zdwatch-places-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("capture.ndjson");
+        std::fs::write(&path, text).unwrap();
+        for capacity in [1, 7, 1 << 20] {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+            let ctx = SourceContext {
+                id: 0,
+                tx,
+                cancel: tokio_util::sync::CancellationToken::new(),
+                tasks: tokio_util::task::TaskTracker::new(),
+            };
+            let file = BodyFile::new(File::open(&path).unwrap(), "capture.ndjson");
+            let reader = BufReader::with_capacity(capacity, File::open(&path).unwrap());
+            read_lines(reader, "capture.ndjson", &ctx, Some(&file));
+            drop(ctx);
+            let mut messages = Vec::new();
+            while let Some(event) = rx.blocking_recv() {
+                if let SourceEvent::Batch(batch) = event {
+                    messages.extend(batch);
+                }
+            }
+            let bodies: Vec<&[u8]> = messages.iter().map(|m| m.body.as_slice()).collect();
+            assert_eq!(
+                bodies,
+                [
+                    &b"{\"a\":1}"[..],
+                    b"{\"b\":2}",
+                    b"{\"long\":\"0123456789abcdef0123456789\"}",
+                    b"{\n  \"doc\": 1\n}\n",
+                    b"{\"c\":3}"
+                ],
+                "read {capacity} bytes at a time"
+            );
+            for m in &messages {
+                match &m.place {
+                    Some(p) => {
+                        assert!(Arc::ptr_eq(&p.file, &file));
+                        let at = p.offset as usize;
+                        assert_eq!(&text[at..at + m.body.len()], m.body.as_slice());
+                    }
+                    None => assert!(m.body.starts_with(b"{\n"), "only the document has none"),
+                }
+            }
+            assert_eq!(messages.iter().filter(|m| m.place.is_some()).count(), 4);
+        }
+    }
 
     /// Lines come out as `read_until` splits them, whatever the buffer's size: lines longer than
     /// the buffer, a last line without `\n`, empty lines.
@@ -295,9 +383,12 @@ mod tests {
             for capacity in [1, 3, 8, 1 << 20] {
                 let mut reader = BufReader::with_capacity(capacity, text);
                 let mut got = Vec::new();
-                while let Some(line) = next_line(&mut reader).unwrap() {
+                let mut taken = 0;
+                while let Some((line, n)) = next_line(&mut reader).unwrap() {
                     got.push(line);
+                    taken += n;
                 }
+                assert_eq!(taken, text.len(), "every byte is taken once");
                 assert_eq!(
                     got,
                     expected,

@@ -42,6 +42,9 @@ pub struct Message {
     /// SQS receipt handle, needed to delete or release the message; `None` for files.
     pub receipt: Option<String>,
     pub received_at: Timestamp,
+    /// Where the body is in the capture file it was read from, when it is there byte for byte
+    /// (the monitor then holds that place instead of a compressed copy).
+    pub place: Option<zdwatch_core::store::Place>,
 }
 
 impl Message {

@@ -6,9 +6,15 @@
 //! A journal keeps its bodies compressed the same way, with a [`Dictionary`] of its own stored in
 //! it; the store takes that dictionary over when it loads the journal's history, and then holds
 //! the journal's bytes as they are ([`Bodies::adopt`]) instead of compressing every body again.
+//!
+//! A capture file's bodies are not compressed at all: each is held as its place in the file, with
+//! a hash of its bytes ([`BodyFile`], as lnav holds a log's lines), and read back from there. A
+//! body whose bytes are no longer what was read (the file was rewritten or cut short since) is
+//! not shown in its place: the file is marked changed ([`BodyFile::changed`]) and the body is
+//! missing ([`Bodies::unpack`] gives none), which the store turns into an event that says so.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use zstd::bulk::{Compressor, Decompressor};
@@ -35,15 +41,124 @@ enum Codec {
     Stored,
     Plain,
     Dictionary,
+    /// In the store's `files[i]`: `bytes` are the body's offset there and the hash of its bytes
+    /// (eight bytes each, little-endian); `len` is the framed body's (one byte more).
+    InFile(u16),
 }
 
-/// A body compressed away from the store (the monitor compresses each batch on the thread that
-/// decodes it, not on the event loop), with the dictionary it was compressed with: a store that
-/// uses that dictionary holds it as it is ([`Bodies::accept`]).
+/// A body made ready away from the store (the monitor does this on the thread that decodes each
+/// batch, not on the event loop): compressed with a dictionary, which a store that uses that
+/// dictionary holds as it is, or placed in a capture file, which any store holds
+/// ([`Bodies::accept`]).
 #[derive(Debug)]
 pub struct Prepacked {
     packed: Packed,
-    dictionary: Arc<Dictionary>,
+    from: Origin,
+}
+
+#[derive(Debug)]
+enum Origin {
+    Dictionary(Arc<Dictionary>),
+    File(Arc<BodyFile>),
+}
+
+/// A capture file open for reading bodies back: the bodies of the events read from it are held
+/// as their place in it ([`Place`]) instead of compressed copies. Kept open, so that a file
+/// renamed or deleted since is still read; one rewritten in place is told by the hashes.
+#[derive(Debug)]
+pub struct BodyFile {
+    file: std::fs::File,
+    name: String,
+    id: u64,
+    /// A body read back was not what was read first: the file changed since.
+    changed: AtomicBool,
+}
+
+/// Where a body is in a capture file: its first byte's offset (its length is the body's).
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub file: Arc<BodyFile>,
+    pub offset: u64,
+}
+
+impl BodyFile {
+    /// `file` (open for reading), called `name` on the screen.
+    pub fn new(file: std::fs::File, name: impl Into<String>) -> Arc<BodyFile> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        Arc::new(BodyFile {
+            file,
+            name: name.into(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            changed: AtomicBool::new(false),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether a body read back was not what was read first (the file changed since).
+    pub fn changed(&self) -> bool {
+        self.changed.load(Ordering::Relaxed)
+    }
+
+    /// The `len` bytes at `offset`, framed without a message id ([`frame`]), when they still hash
+    /// to `hash`; none (and the file marked changed) when they do not or cannot be read.
+    fn read(&self, offset: u64, len: usize, hash: u64) -> Option<Vec<u8>> {
+        let mut framed = vec![0; len + 1];
+        let read = read_exact_at(&self.file, &mut framed[1..], offset);
+        match read {
+            Ok(()) if xxhash_rust::xxh3::xxh3_64(&framed[1..]) == hash => Some(framed),
+            outcome => {
+                if !self.changed.swap(true, Ordering::Relaxed) {
+                    let why = match outcome {
+                        Ok(()) => "its bytes are not those read".to_string(),
+                        Err(e) => e.to_string(),
+                    };
+                    tracing::warn!("{} changed since it was read: {why}", self.name);
+                }
+                None
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Prepacked {
+    /// A body (with no message id) held as its place in a capture file: `raw` is what was read
+    /// there, hashed so that a read back can tell the file changed. None for a body of 4 GiB.
+    pub fn in_file(place: Place, raw: &[u8]) -> Option<Prepacked> {
+        let len = u32::try_from(raw.len() + 1).ok()?;
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(&place.offset.to_le_bytes());
+        bytes[8..].copy_from_slice(&xxhash_rust::xxh3::xxh3_64(raw).to_le_bytes());
+        Some(Prepacked {
+            packed: Packed {
+                bytes: Box::new(bytes),
+                len,
+                codec: Codec::InFile(0),
+            },
+            from: Origin::File(place.file),
+        })
+    }
 }
 
 /// A zstd dictionary for event bodies: learnt from samples, or read back from a journal. Its
@@ -160,7 +275,7 @@ impl Dictionary {
         });
         Prepacked {
             packed,
-            dictionary: Arc::clone(self),
+            from: Origin::Dictionary(Arc::clone(self)),
         }
     }
 
@@ -288,6 +403,8 @@ pub struct Bodies {
     /// Decompressors for bodies packed before the dictionary (see [`Dictionary::decompress`]).
     unpack_plain: Mutex<Vec<Decompressor<'static>>>,
     samples: Vec<Vec<u8>>,
+    /// The capture files bodies are held in ([`Codec::InFile`]).
+    files: Vec<Arc<BodyFile>>,
 }
 
 impl Default for Bodies {
@@ -298,6 +415,7 @@ impl Default for Bodies {
             with_dictionary: None,
             unpack_plain: Mutex::new(Vec::new()),
             samples: Vec::new(),
+            files: Vec::new(),
         }
     }
 }
@@ -387,11 +505,46 @@ impl Bodies {
         self.dictionary.as_ref()
     }
 
-    /// A body compressed elsewhere, as this store holds it: when it was compressed with the
-    /// dictionary in use, or kept as it came (too small to compress). `None`: it is to be
-    /// packed here (the store learnt or took over another dictionary in between).
-    pub fn accept(&self, body: Prepacked) -> Option<Packed> {
-        (body.packed.codec == Codec::Stored || self.uses(&body.dictionary)).then_some(body.packed)
+    /// A body made ready elsewhere, as this store holds it: when it was compressed with the
+    /// dictionary in use, kept as it came (too small to compress), or placed in a file. `None`:
+    /// it is to be packed here (the store learnt or took over another dictionary in between, or
+    /// holds bodies in as many files as it can tell apart).
+    pub fn accept(&mut self, body: Prepacked) -> Option<Packed> {
+        let Prepacked { mut packed, from } = body;
+        match from {
+            _ if packed.codec == Codec::Stored => Some(packed),
+            Origin::Dictionary(d) => self.uses(&d).then_some(packed),
+            Origin::File(file) => {
+                let at = match self.files.iter().position(|f| f.id == file.id) {
+                    Some(at) => at,
+                    None => {
+                        self.files.push(file);
+                        self.files.len() - 1
+                    }
+                };
+                packed.codec = Codec::InFile(u16::try_from(at).ok()?);
+                Some(packed)
+            }
+        }
+    }
+
+    /// The capture files bodies are held in whose bytes changed since they were read (their
+    /// bodies are missing).
+    pub fn changed_files(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().filter(|f| f.changed()).map(|f| f.name())
+    }
+
+    /// Why a body that [`Bodies::unpack`] does not give back is missing.
+    pub fn why_missing(&self, packed: &Packed) -> String {
+        match packed.codec {
+            Codec::InFile(i) => format!(
+                "its body is no longer in {}: the file changed since zdwatch read it (open it again to see its events)",
+                self.files
+                    .get(usize::from(i))
+                    .map_or("its file", |f| f.name())
+            ),
+            _ => "its body could not be read back (an internal error: see the log)".to_string(),
+        }
     }
 
     /// A body of `len` bytes that [`Dictionary::compress`] compressed with this store's
@@ -411,6 +564,12 @@ impl Bodies {
             Codec::Stored => Some(packed.bytes.to_vec()),
             Codec::Plain => unpack_with(&self.unpack_plain, Decompressor::new, &packed.bytes, len),
             Codec::Dictionary => self.dictionary.as_ref()?.decompress(&packed.bytes, len),
+            Codec::InFile(i) => {
+                let offset = u64::from_le_bytes(packed.bytes.get(..8)?.try_into().ok()?);
+                let hash = u64::from_le_bytes(packed.bytes.get(8..16)?.try_into().ok()?);
+                let file = self.files.get(usize::from(i))?;
+                file.read(offset, len.checked_sub(1)?, hash)
+            }
         }
     }
 
@@ -544,6 +703,136 @@ mod tests {
             .accept(own.prepack(Some("message-1"), &raw))
             .expect("the store's own");
         assert_eq!(store.unpack(&again), Some(input));
+    }
+
+    /// A capture file of `bodies`, one per line, and each body's place in it.
+    fn capture(name: &str, bodies: &[Vec<u8>]) -> (std::path::PathBuf, Vec<u64>) {
+        let dir =
+            std::env::temp_dir().join(format!("zdwatch-bodies-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("capture.ndjson");
+        let mut text = Vec::new();
+        let mut offsets = Vec::new();
+        for b in bodies {
+            offsets.push(text.len() as u64);
+            text.extend_from_slice(b);
+            text.extend_from_slice(b"\r\n");
+        }
+        std::fs::write(&path, text).unwrap();
+        (path, offsets)
+    }
+
+    /// A store holding `raws`, at `offsets` in the capture at `path`, as their places there.
+    fn held(
+        path: &std::path::Path,
+        name: &str,
+        raws: &[Vec<u8>],
+        offsets: &[u64],
+    ) -> (Arc<BodyFile>, Bodies, Vec<Packed>) {
+        let file = BodyFile::new(std::fs::File::open(path).unwrap(), name);
+        let mut store = Bodies::default();
+        let packed = raws
+            .iter()
+            .zip(offsets)
+            .map(|(raw, &at)| held_in(&mut store, &file, at, raw))
+            .collect();
+        (file, store, packed)
+    }
+
+    fn held_in(store: &mut Bodies, file: &Arc<BodyFile>, offset: u64, raw: &[u8]) -> Packed {
+        let place = Place {
+            file: Arc::clone(file),
+            offset,
+        };
+        store
+            .accept(Prepacked::in_file(place, raw).expect("small"))
+            .expect("any store holds a place in a file")
+    }
+
+    /// A capture's bodies are held as their place in the file (16 bytes each) and read back byte
+    /// for byte, framed as a compressed body would be, whatever dictionary the store has; from
+    /// a file deleted since, too (it is kept open).
+    #[test]
+    fn bodies_in_a_capture_file_come_back_byte_for_byte_and_take_sixteen_bytes() {
+        let raws: Vec<Vec<u8>> = (0..50).map(body).chain([b"x".to_vec()]).collect();
+        let (path, offsets) = capture("read", &raws);
+        let (file, mut store, packed) = held(&path, "capture.ndjson", &raws, &offsets);
+        // A second handle on the same file is another file to the store.
+        let again = BodyFile::new(std::fs::File::open(&path).unwrap(), "again");
+        let other = held_in(&mut store, &again, offsets[3], &raws[3]);
+        assert_eq!(store.files.len(), 2);
+        std::fs::remove_file(&path).unwrap();
+        for (raw, p) in raws.iter().zip(&packed) {
+            assert_eq!(p.size(), 16);
+            assert_eq!(store.unpack(p), Some(frame(None, raw)));
+        }
+        assert_eq!(store.unpack(&other), Some(frame(None, &raws[3])));
+        assert!(!file.changed());
+        assert_eq!(store.changed_files().count(), 0);
+    }
+
+    /// A capture rewritten in place (its bodies moved, or others written) or cut short since it
+    /// was read: no body is read back from it, its file is said to have changed, and why a body
+    /// is missing names it. Never another body in its place.
+    #[test]
+    fn a_capture_rewritten_or_cut_short_gives_no_body_and_says_it_changed() {
+        let raws: Vec<Vec<u8>> = (0..20).map(body).collect();
+        for (case, rewrite) in [
+            (
+                "shifted",
+                Box::new(|text: &[u8]| [b"\n", text].concat()) as Box<dyn Fn(&[u8]) -> Vec<u8>>,
+            ),
+            (
+                "cut",
+                Box::new(|text: &[u8]| text[..text.len() / 2].to_vec()),
+            ),
+            (
+                "one byte",
+                Box::new(|text: &[u8]| {
+                    let mut t = text.to_vec();
+                    t[40] ^= 1;
+                    t
+                }),
+            ),
+        ] {
+            let (path, offsets) = capture(case, &raws);
+            let name = format!("{case}.ndjson");
+            let (file, store, packed) = held(&path, &name, &raws, &offsets);
+            let text = std::fs::read(&path).unwrap();
+            // In place (the same file, as a shell's `>` rewrites it).
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut f, &rewrite(&text)).unwrap();
+            drop(f);
+            // Each body is itself (one the rewrite left where it was) or missing, never another.
+            let back: Vec<Option<Vec<u8>>> = packed.iter().map(|p| store.unpack(p)).collect();
+            for (raw, b) in raws.iter().zip(&back) {
+                assert!(
+                    b.is_none() || b.as_ref() == Some(&frame(None, raw)),
+                    "{case}"
+                );
+            }
+            let missing = back.iter().filter(|b| b.is_none()).count();
+            let want = if case == "one byte" {
+                1
+            } else {
+                raws.len() / 2
+            };
+            assert!(missing >= want, "{case}: {missing} missing");
+            assert!(file.changed(), "{case}");
+            assert_eq!(
+                store.changed_files().collect::<Vec<_>>(),
+                [format!("{case}.ndjson")]
+            );
+            let why = store.why_missing(&packed[raws.len() - 1]);
+            assert!(
+                why.contains(&format!("no longer in {case}.ndjson")),
+                "{why}"
+            );
+        }
     }
 
     /// Threads reading bodies at once (a word search on every core) each get them back byte for

@@ -229,6 +229,11 @@ impl Record {
         super::bodies::unframe(bodies.unpack(&self.body)?)
     }
 
+    /// The body as held.
+    pub fn packed(&self) -> &Packed {
+        &self.body
+    }
+
     /// Bytes of the compressed body.
     pub fn body_size(&self) -> usize {
         self.body.size()

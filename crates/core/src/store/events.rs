@@ -172,7 +172,7 @@ impl EventStore {
 
     /// A body compressed away from the store, as [`EventStore::insert_many_packed`] takes it;
     /// `None` when it is to be compressed again ([`Bodies::accept`]).
-    pub fn accept(&self, body: Prepacked) -> Option<Packed> {
+    pub fn accept(&mut self, body: Prepacked) -> Option<Packed> {
         self.bodies.accept(body)
     }
 
@@ -259,11 +259,81 @@ impl EventStore {
         })
     }
 
-    /// The whole event, decoded again from the body it arrived with (a few microseconds).
+    /// The whole event, decoded again from the body it arrived with (a few microseconds). An
+    /// event whose body cannot be read back (its capture file changed since) is what the store
+    /// knows of it, with a problem that says why the rest is missing: it is not left out of what
+    /// shows or exports it.
     pub fn get(&self, seq: Seq) -> Option<TicketEvent> {
         let record = self.record(seq)?;
-        let (message_id, body) = record.body(&self.bodies)?;
-        Some(self.decode(record, message_id, body))
+        Some(match record.body(&self.bodies) {
+            Some((message_id, body)) => self.decode(record, message_id, body),
+            None => self.without_body(seq, record),
+        })
+    }
+
+    /// An event whose body is missing, from its record: kind, ticket, times, status, tags and
+    /// ids, no texts, and the reason.
+    fn without_body(&self, seq: Seq, record: &Record) -> TicketEvent {
+        let held = Held {
+            seq,
+            record,
+            store: self,
+        };
+        let name = |sym| self.strings.name(sym).map(str::to_string);
+        let list = |id| -> Vec<String> {
+            self.strings
+                .list(id)
+                .iter()
+                .filter_map(|&t| name(t))
+                .collect()
+        };
+        TicketEvent {
+            event_id: String::new(),
+            message_id: None,
+            format: record.format,
+            kind: crate::event::Kind::from_name(held.kind_name()),
+            domain: None,
+            subject_id: None,
+            ticket_id: record.ticket_id(),
+            occurred_at: (record.order_time != record.received_at).then_some(record.order_time),
+            received_at: record.received_at,
+            actor_id: record.id(IdField::Actor),
+            previous: name(record.previous),
+            current: name(record.current),
+            tags_added: list(record.tags_added),
+            tags_removed: list(record.tags_removed),
+            users_added: Vec::new(),
+            users_removed: Vec::new(),
+            field: None,
+            comment: None,
+            attachment: None,
+            ticket: crate::event::TicketSnapshot {
+                status: name(record.status),
+                priority: name(record.priority),
+                group_id: record.id(IdField::Group),
+                assignee_id: record.id(IdField::Assignee),
+                requester_id: record.id(IdField::Requester),
+                organization_id: record.id(IdField::Organization),
+                brand_id: record.id(IdField::Brand),
+                custom_status_id: record.id(IdField::CustomStatus),
+                channel: name(record.channel),
+                tags: list(record.tags),
+                ..Default::default()
+            },
+            sequence: None,
+            envelope: Default::default(),
+            problem: Some(self.bodies.why_missing(record.packed())),
+            raw: Vec::new(),
+            raw_is_json: false,
+            source: self.strings.shared(record.source).cloned(),
+            trigrams: None,
+        }
+    }
+
+    /// The capture files whose bytes changed since their events were read: those events' bodies
+    /// are missing ([`EventStore::get`]).
+    pub fn changed_files(&self) -> Vec<&str> {
+        self.bodies.changed_files().collect()
     }
 
     fn decode(&self, record: &Record, message_id: Option<String>, body: Vec<u8>) -> TicketEvent {
@@ -519,6 +589,69 @@ mod tests {
             message_id: None,
             received_at: jiff::Timestamp::UNIX_EPOCH,
         })
+    }
+
+    /// Events whose bodies are held in a capture file: shown decoded from it while it is as it
+    /// was read; once it changed, each is still there, as the store knows it (kind, ticket,
+    /// status, tags), with a problem that says its body is missing and why: never left out.
+    #[test]
+    fn an_event_whose_capture_changed_is_what_the_store_knows_of_it_and_says_why() {
+        use crate::store::{BodyFile, Place};
+        let bodies: Vec<String> = (0..3)
+            .map(|i| {
+                format!(
+                    r#"{{"type":"zen:event-type:ticket.status_changed","id":"e{i}","time":"2026-01-01T00:00:0{i}Z","detail":{{"id":"{}","status":"solved","tags":["vip","t{i}"]}},"event":{{"previous":"open","current":"solved"}}}}"#,
+                    100 + i
+                )
+            })
+            .collect();
+        let dir = std::env::temp_dir().join(format!("zdwatch-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("capture.ndjson");
+        std::fs::write(&path, bodies.join("\n")).unwrap();
+        let file = BodyFile::new(std::fs::File::open(&path).unwrap(), "capture.ndjson");
+        let mut store = EventStore::new(10);
+        let mut at = 0;
+        let (mut events, mut packed) = (Vec::new(), Vec::new());
+        for b in &bodies {
+            let e = decode(Received {
+                body: b.as_bytes().to_vec(),
+                message_id: None,
+                received_at: jiff::Timestamp::UNIX_EPOCH,
+            });
+            let place = Place {
+                file: Arc::clone(&file),
+                offset: at,
+            };
+            at += b.len() as u64 + 1;
+            packed.push(store.accept(Prepacked::in_file(place, &e.raw).unwrap()));
+            events.push(e);
+        }
+        let held = store.insert_many_packed(events.iter().zip(packed).collect());
+        assert_eq!(held, [Some(0), Some(1), Some(2)]);
+        for (seq, e) in (0..3).zip(&events) {
+            assert_eq!(
+                store.get(seq).as_ref(),
+                Some(e),
+                "decoded again from the file"
+            );
+        }
+        assert!(store.changed_files().is_empty());
+
+        std::fs::write(&path, format!("\n{}", bodies.join("\n"))).unwrap();
+        for (seq, e) in (0..3).zip(&events) {
+            let shown = store.get(seq).expect("still held, still shown");
+            assert_eq!(shown.ticket_id, e.ticket_id);
+            assert_eq!(shown.kind, e.kind);
+            assert_eq!((&shown.previous, &shown.current), (&e.previous, &e.current));
+            assert_eq!(shown.ticket.status, e.ticket.status);
+            assert_eq!(shown.ticket.tags, e.ticket.tags);
+            assert_eq!(shown.occurred_at, e.occurred_at);
+            assert!(shown.raw.is_empty(), "no other bytes in its place");
+            let why = shown.problem.unwrap_or_default();
+            assert!(why.contains("no longer in capture.ndjson"), "{why}");
+        }
+        assert_eq!(store.changed_files(), ["capture.ndjson"]);
     }
 
     #[test]

@@ -7,7 +7,9 @@ mod dedupe;
 mod events;
 pub mod timeline;
 
-pub use bodies::{Bodies, Dictionary, Packed, Packer, Prepacked, SAMPLES, frame, unframe};
+pub use bodies::{
+    Bodies, BodyFile, Dictionary, Packed, Packer, Place, Prepacked, SAMPLES, frame, unframe,
+};
 pub use dedupe::Dedupe;
 pub use events::{Counters, EventStore, Footprint, Held, Seq};
 pub use timeline::Timeline;

@@ -51,6 +51,7 @@ pub fn start(seed: u64, history: Duration, ctx: SourceContext) {
                         message_id: Some(format!("demo-{serial:08}")),
                         receipt: None,
                         received_at: d.at,
+                        place: None,
                     }
                 })
                 .collect()

@@ -97,6 +97,7 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                     message_id: m.message_id,
                     receipt: m.receipt_handle,
                     received_at,
+                    place: None,
                 })
                 .collect();
             let count = messages.len();
