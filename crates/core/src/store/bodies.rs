@@ -134,7 +134,7 @@ fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> s
         match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
             0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
             n => {
-                buf = &mut buf[n..];
+                buf = &mut std::mem::take(&mut buf)[n..];
                 offset += n as u64;
             }
         }
