@@ -71,6 +71,7 @@ fn a_capture_rewritten_while_open_is_said_to_have_changed_and_no_other_body_is_s
     // To the top of the stream, whose rows were not drawn (not decoded) before.
     pty.send("g");
     pty.wait_for("changed since it was read", WAIT);
+    pty.wait_for("⚠ body missing", WAIT);
     assert!(
         pty.screen().contains(&format!("{} events", bodies.len())),
         "every event is still counted and listed:\n{}",
@@ -84,6 +85,11 @@ fn a_capture_rewritten_while_open_is_said_to_have_changed_and_no_other_body_is_s
         "what is known is shown:\n{detail}"
     );
     assert!(detail.contains("kind  "), "{detail}");
+    // The ticket's timeline: its events, each said to be missing its body.
+    pty.send("q");
+    pty.send("\r");
+    pty.wait_for("time in status:", WAIT);
+    pty.wait_for("⚠ body missing", WAIT);
     pty.send("q");
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), 0, "clean exit");

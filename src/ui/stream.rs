@@ -290,7 +290,7 @@ fn row(
         Cell::from(event_time(e, e.order_time(), utc, !medium)).style(pal.dim),
         Cell::from(safe(&who).into_owned()),
         Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
-        Cell::from(change(e)),
+        Cell::from(change(e, pal)),
     ];
     for c in &columns.optional {
         cells.push(match c {
@@ -322,15 +322,22 @@ fn row(
 }
 
 /// The change summary, with the new status coloured for status changes.
-fn change(e: &TicketEvent) -> Line<'static> {
-    if e.kind == zdwatch_core::event::Kind::StatusChanged {
+fn change(e: &TicketEvent, pal: &Palette) -> Line<'static> {
+    let mut line = if e.kind == zdwatch_core::event::Kind::StatusChanged {
         let from = e.previous.as_deref().unwrap_or("–");
         let to = e.current.as_deref().unwrap_or("–");
-        return Line::from(vec![
+        Line::from(vec![
             Span::styled(safe(from).into_owned(), theme::status(from)),
             Span::raw(" → "),
             Span::styled(safe(to).into_owned(), theme::status(to)),
-        ]);
+        ])
+    } else {
+        Line::raw(safe(&summary(e)).into_owned())
+    };
+    // Its capture changed since it was read: what the row says is all that is known.
+    if e.body_missing() {
+        let gap = if line.width() > 0 { " " } else { "" };
+        line.push_span(Span::styled(format!("{gap}⚠ body missing"), pal.error));
     }
-    Line::raw(safe(&summary(e)).into_owned())
+    line
 }
