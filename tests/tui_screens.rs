@@ -568,7 +568,7 @@ fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said
     let bytes = common::capture(&bodies);
     let path = common::write_capture("screens-changed", &bytes);
     let file = BodyFile::new(
-        std::fs::File::open(&path).unwrap(),
+        zdwatch_sources::file::Capture(std::fs::File::open(&path).unwrap()),
         path.display().to_string(),
     );
     let mut at = 0;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::{Message, SourceContext, SourceEvent, SourceStatus};
-use zdwatch_core::store::{BodyFile, Place};
+use zdwatch_core::store::{BodyFile, Place, ReadAt};
 use zdwatch_journal::{self as journal, Journal};
 
 /// Lines per batch sent to the core…
@@ -43,7 +43,7 @@ pub fn start(path: &str, ctx: SourceContext, places: bool) -> io::Result<()> {
         return Ok(());
     }
     let places = match places {
-        true => Some(BodyFile::new(file.try_clone()?, name.clone())),
+        true => Some(BodyFile::new(Capture(file.try_clone()?), name.clone())),
         false => None,
     };
     spawn_reader(ctx, move |ctx| {
@@ -51,6 +51,32 @@ pub fn start(path: &str, ctx: SourceContext, places: bool) -> io::Result<()> {
         read_lines(reader, &name, ctx, places.as_ref());
     });
     Ok(())
+}
+
+/// A capture file kept open for its bodies to be read back from where they are (the store holds
+/// their places: [`Place`]): renamed or deleted since, it is still read; rewritten in place, the
+/// store's hashes tell.
+pub struct Capture(pub File);
+
+impl ReadAt for Capture {
+    #[cfg(unix)]
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, offset)
+    }
+
+    #[cfg(windows)]
+    fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+        while !buf.is_empty() {
+            match std::os::windows::fs::FileExt::seek_read(&self.0, buf, offset)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => {
+                    buf = &mut std::mem::take(&mut buf)[n..];
+                    offset += n as u64;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A stream that cannot be rewound: its first bytes are read once, looked at, and handed on to
@@ -320,7 +346,7 @@ mod tests {
                 cancel: tokio_util::sync::CancellationToken::new(),
                 tasks: tokio_util::task::TaskTracker::new(),
             };
-            let file = BodyFile::new(File::open(&path).unwrap(), "capture.ndjson");
+            let file = BodyFile::new(Capture(File::open(&path).unwrap()), "capture.ndjson");
             let reader = BufReader::with_capacity(capacity, File::open(&path).unwrap());
             read_lines(reader, "capture.ndjson", &ctx, Some(&file));
             drop(ctx);
@@ -354,6 +380,33 @@ mod tests {
             }
             assert_eq!(messages.iter().filter(|m| m.place.is_some()).count(), 4);
         }
+    }
+
+    /// A capture is read back from the file it was opened as: after it is deleted (still open),
+    /// byte for byte; rewritten in place, the bytes there now (which the store's hashes refuse).
+    #[test]
+    fn a_capture_is_read_back_from_the_file_it_was_opened_as() {
+        let dir = std::env::temp_dir().join(format!("zdwatch-capture-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (kept, rewritten) = (dir.join("kept.ndjson"), dir.join("rewritten.ndjson"));
+        for path in [&kept, &rewritten] {
+            std::fs::write(path, b"{\"a\":1}\n{\"b\":2}\n").unwrap();
+        }
+        let read = |c: &Capture, at, len| {
+            let mut buf = vec![0; len];
+            c.read_exact_at(&mut buf, at).map(|()| buf)
+        };
+        let capture = Capture(File::open(&kept).unwrap());
+        std::fs::remove_file(&kept).unwrap();
+        assert_eq!(read(&capture, 8, 7).unwrap(), b"{\"b\":2}");
+        assert!(
+            read(&capture, 8, 100).is_err(),
+            "past the end: an error, not fewer bytes"
+        );
+        let capture = Capture(File::open(&rewritten).unwrap());
+        std::fs::write(&rewritten, b"\n{\"a\":1}\n").unwrap();
+        assert_eq!(read(&capture, 0, 7).unwrap(), b"\n{\"a\":1");
+        assert!(read(&capture, 8, 7).is_err(), "cut short");
     }
 
     /// Lines come out as `read_until` splits them, whatever the buffer's size: lines longer than

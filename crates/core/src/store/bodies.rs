@@ -62,16 +62,28 @@ enum Origin {
     File(Arc<BodyFile>),
 }
 
+/// Reads bytes at an offset of a capture file. The core opens and reads no file itself: the
+/// sources, which read the capture, hand it over open (`zdwatch_sources::file`).
+pub trait ReadAt: Send + Sync {
+    /// Fills `buf` with the bytes from `offset` on (an error when there are not that many).
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()>;
+}
+
 /// A capture file open for reading bodies back: the bodies of the events read from it are held
-/// as their place in it ([`Place`]) instead of compressed copies. Kept open, so that a file
-/// renamed or deleted since is still read; one rewritten in place is told by the hashes.
-#[derive(Debug)]
+/// as their place in it ([`Place`]) instead of compressed copies. One rewritten since they were
+/// read is told by their hashes.
 pub struct BodyFile {
-    file: std::fs::File,
+    file: Box<dyn ReadAt>,
     name: String,
     id: u64,
     /// A body read back was not what was read first: the file changed since.
     changed: AtomicBool,
+}
+
+impl std::fmt::Debug for BodyFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BodyFile({})", self.name)
+    }
 }
 
 /// Where a body is in a capture file: its first byte's offset (its length is the body's).
@@ -83,10 +95,10 @@ pub struct Place {
 
 impl BodyFile {
     /// `file` (open for reading), called `name` on the screen.
-    pub fn new(file: std::fs::File, name: impl Into<String>) -> Arc<BodyFile> {
+    pub fn new(file: impl ReadAt + 'static, name: impl Into<String>) -> Arc<BodyFile> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Arc::new(BodyFile {
-            file,
+            file: Box::new(file),
             name: name.into(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             changed: AtomicBool::new(false),
@@ -106,7 +118,7 @@ impl BodyFile {
     /// to `hash`; none (and the file marked changed) when they do not or cannot be read.
     fn read(&self, offset: u64, len: usize, hash: u64) -> Option<Vec<u8>> {
         let mut framed = vec![0; len + 1];
-        let read = read_exact_at(&self.file, &mut framed[1..], offset);
+        let read = self.file.read_exact_at(&mut framed[1..], offset);
         match read {
             Ok(()) if xxhash_rust::xxh3::xxh3_64(&framed[1..]) == hash => Some(framed),
             outcome => {
@@ -121,25 +133,6 @@ impl BodyFile {
             }
         }
     }
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut std::mem::take(&mut buf)[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Prepacked {
@@ -628,6 +621,25 @@ impl Packed {
     }
 }
 
+/// A capture held in memory, which a test may rewrite (the sources hand the store a real file;
+/// their own tests read one).
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct MemoryFile(pub(crate) Arc<Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl ReadAt for MemoryFile {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let text = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let at = usize::try_from(offset).map_err(std::io::Error::other)?;
+        let bytes = text
+            .get(at..at + buf.len())
+            .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        buf.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,38 +717,23 @@ mod tests {
         assert_eq!(store.unpack(&again), Some(input));
     }
 
-    /// A capture file of `bodies`, one per line, and each body's place in it.
-    fn capture(name: &str, bodies: &[Vec<u8>]) -> (std::path::PathBuf, Vec<u64>) {
-        let dir =
-            std::env::temp_dir().join(format!("zdwatch-bodies-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("capture.ndjson");
-        let mut text = Vec::new();
-        let mut offsets = Vec::new();
-        for b in bodies {
-            offsets.push(text.len() as u64);
-            text.extend_from_slice(b);
-            text.extend_from_slice(b"\r\n");
-        }
-        std::fs::write(&path, text).unwrap();
-        (path, offsets)
-    }
-
-    /// A store holding `raws`, at `offsets` in the capture at `path`, as their places there.
-    fn held(
-        path: &std::path::Path,
-        name: &str,
-        raws: &[Vec<u8>],
-        offsets: &[u64],
-    ) -> (Arc<BodyFile>, Bodies, Vec<Packed>) {
-        let file = BodyFile::new(std::fs::File::open(path).unwrap(), name);
+    /// `bodies` one per line (`\r\n`), held by a store as their places in that capture.
+    fn held(name: &str, bodies: &[Vec<u8>]) -> (MemoryFile, Arc<BodyFile>, Bodies, Vec<Packed>) {
+        let capture = MemoryFile::default();
+        let file = BodyFile::new(capture.clone(), name);
         let mut store = Bodies::default();
-        let packed = raws
-            .iter()
-            .zip(offsets)
-            .map(|(raw, &at)| held_in(&mut store, &file, at, raw))
-            .collect();
-        (file, store, packed)
+        let mut packed = Vec::new();
+        for b in bodies {
+            let offset = {
+                let mut text = capture.0.lock().unwrap();
+                let at = text.len() as u64;
+                text.extend_from_slice(b);
+                text.extend_from_slice(b"\r\n");
+                at
+            };
+            packed.push(held_in(&mut store, &file, offset, b));
+        }
+        (capture, file, store, packed)
     }
 
     fn held_in(store: &mut Bodies, file: &Arc<BodyFile>, offset: u64, raw: &[u8]) -> Packed {
@@ -750,63 +747,50 @@ mod tests {
     }
 
     /// A capture's bodies are held as their place in the file (16 bytes each) and read back byte
-    /// for byte, framed as a compressed body would be, whatever dictionary the store has; from
-    /// a file deleted since, too (it is kept open).
+    /// for byte, framed as a compressed body would be, whatever dictionary the store has.
     #[test]
     fn bodies_in_a_capture_file_come_back_byte_for_byte_and_take_sixteen_bytes() {
         let raws: Vec<Vec<u8>> = (0..50).map(body).chain([b"x".to_vec()]).collect();
-        let (path, offsets) = capture("read", &raws);
-        let (file, mut store, packed) = held(&path, "capture.ndjson", &raws, &offsets);
-        // A second handle on the same file is another file to the store.
-        let again = BodyFile::new(std::fs::File::open(&path).unwrap(), "again");
-        let other = held_in(&mut store, &again, offsets[3], &raws[3]);
+        let (capture, file, mut store, packed) = held("capture.ndjson", &raws);
+        // Another file (a second --file of the same capture) is another file to the store.
+        let again = BodyFile::new(capture.clone(), "again");
+        let other = held_in(&mut store, &again, 0, &raws[0]);
         assert_eq!(store.files.len(), 2);
-        std::fs::remove_file(&path).unwrap();
         for (raw, p) in raws.iter().zip(&packed) {
             assert_eq!(p.size(), 16);
             assert_eq!(store.unpack(p), Some(frame(None, raw)));
         }
-        assert_eq!(store.unpack(&other), Some(frame(None, &raws[3])));
+        assert_eq!(store.unpack(&other), Some(frame(None, &raws[0])));
         assert!(!file.changed());
         assert_eq!(store.changed_files().count(), 0);
     }
 
-    /// A capture rewritten in place (its bodies moved, or others written) or cut short since it
-    /// was read: no body is read back from it, its file is said to have changed, and why a body
-    /// is missing names it. Never another body in its place.
+    /// A capture rewritten (its bodies moved, or others written) or cut short since it was read:
+    /// no body is read back from where it changed, its file is said to have changed, and why a
+    /// body is missing names it. Never another body in its place.
     #[test]
     fn a_capture_rewritten_or_cut_short_gives_no_body_and_says_it_changed() {
         let raws: Vec<Vec<u8>> = (0..20).map(body).collect();
-        for (case, rewrite) in [
-            (
-                "shifted",
-                Box::new(|text: &[u8]| [b"\n", text].concat()) as Box<dyn Fn(&[u8]) -> Vec<u8>>,
-            ),
-            (
-                "cut",
-                Box::new(|text: &[u8]| text[..text.len() / 2].to_vec()),
-            ),
+        type Rewrite = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+        let cases: [(&str, Rewrite); 3] = [
+            ("shifted", Box::new(|text| [b"\n", text].concat())),
+            ("cut", Box::new(|text| text[..text.len() / 2].to_vec())),
             (
                 "one byte",
-                Box::new(|text: &[u8]| {
+                Box::new(|text| {
                     let mut t = text.to_vec();
                     t[40] ^= 1;
                     t
                 }),
             ),
-        ] {
-            let (path, offsets) = capture(case, &raws);
+        ];
+        for (case, rewrite) in cases {
             let name = format!("{case}.ndjson");
-            let (file, store, packed) = held(&path, &name, &raws, &offsets);
-            let text = std::fs::read(&path).unwrap();
-            // In place (the same file, as a shell's `>` rewrites it).
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(&path)
-                .unwrap();
-            std::io::Write::write_all(&mut f, &rewrite(&text)).unwrap();
-            drop(f);
+            let (capture, file, store, packed) = held(&name, &raws);
+            {
+                let mut text = capture.0.lock().unwrap();
+                *text = rewrite(&text);
+            }
             // Each body is itself (one the rewrite left where it was) or missing, never another.
             let back: Vec<Option<Vec<u8>>> = packed.iter().map(|p| store.unpack(p)).collect();
             for (raw, b) in raws.iter().zip(&back) {
@@ -823,15 +807,9 @@ mod tests {
             };
             assert!(missing >= want, "{case}: {missing} missing");
             assert!(file.changed(), "{case}");
-            assert_eq!(
-                store.changed_files().collect::<Vec<_>>(),
-                [format!("{case}.ndjson")]
-            );
+            assert_eq!(store.changed_files().collect::<Vec<_>>(), [name.as_str()]);
             let why = store.why_missing(&packed[raws.len() - 1]);
-            assert!(
-                why.contains(&format!("no longer in {case}.ndjson")),
-                "{why}"
-            );
+            assert!(why.contains(&format!("no longer in {name}")), "{why}");
         }
     }
 

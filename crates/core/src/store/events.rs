@@ -596,6 +596,7 @@ mod tests {
     /// status, tags), with a problem that says its body is missing and why: never left out.
     #[test]
     fn an_event_whose_capture_changed_is_what_the_store_knows_of_it_and_says_why() {
+        use crate::store::bodies::MemoryFile;
         use crate::store::{BodyFile, Place};
         let bodies: Vec<String> = (0..3)
             .map(|i| {
@@ -605,11 +606,9 @@ mod tests {
                 )
             })
             .collect();
-        let dir = std::env::temp_dir().join(format!("zdwatch-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("capture.ndjson");
-        std::fs::write(&path, bodies.join("\n")).unwrap();
-        let file = BodyFile::new(std::fs::File::open(&path).unwrap(), "capture.ndjson");
+        let capture = MemoryFile::default();
+        *capture.0.lock().unwrap() = bodies.join("\n").into_bytes();
+        let file = BodyFile::new(capture.clone(), "capture.ndjson");
         let mut store = EventStore::new(10);
         let mut at = 0;
         let (mut events, mut packed) = (Vec::new(), Vec::new());
@@ -638,7 +637,7 @@ mod tests {
         }
         assert!(store.changed_files().is_empty());
 
-        std::fs::write(&path, format!("\n{}", bodies.join("\n"))).unwrap();
+        *capture.0.lock().unwrap() = format!("\n{}", bodies.join("\n")).into_bytes();
         for (seq, e) in (0..3).zip(&events) {
             let shown = store.get(seq).expect("still held, still shown");
             assert_eq!(shown.ticket_id, e.ticket_id);

@@ -8,7 +8,7 @@ mod events;
 pub mod timeline;
 
 pub use bodies::{
-    Bodies, BodyFile, Dictionary, Packed, Packer, Place, Prepacked, SAMPLES, frame, unframe,
+    Bodies, BodyFile, Dictionary, Packed, Packer, Place, Prepacked, ReadAt, SAMPLES, frame, unframe,
 };
 pub use dedupe::Dedupe;
 pub use events::{Counters, EventStore, Footprint, Held, Seq};
