@@ -624,6 +624,24 @@ fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said
         "{notice}"
     );
     assert!(app.store().changed_files().len() == 1);
+
+    // An EventBridge pattern cannot match a body that is gone; highlighting only, its events
+    // stay listed, and `e` says why there is nothing to explain (not "the body is not JSON").
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, r#"pattern {"source":[{"prefix":""}]}"#);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.stream().visible.is_empty());
+    key(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.stream().visible.len(), held.len());
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.mode(), Mode::Explain { .. }));
+    let text = screen(&mut app, 160, 20);
+    assert!(text.contains("body missing"), "{text}");
+    assert!(
+        text.contains("No explanation: its body is no longer in"),
+        "{text}"
+    );
+    assert!(!text.contains("not JSON"), "{text}");
 }
 
 #[test]

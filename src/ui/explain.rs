@@ -26,6 +26,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     let mut lines: Vec<Line> = Vec::new();
     let explanation = with_eventbridge_event(&e.raw, &mut |v| active.pattern.explain(v));
     let title = match explanation {
+        // Its capture changed since it was read: there is no body to explain.
+        None if e.body_missing() => {
+            let why = e.problem.as_deref().unwrap_or_default();
+            lines.push(Line::styled(
+                format!("No explanation: {}", safe(why)),
+                pal.error,
+            ));
+            " body missing ".to_string()
+        }
         None => {
             lines.push(Line::styled(
                 "The body is not JSON: no pattern can match it.",
