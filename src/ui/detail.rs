@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: Seq, scroll: u16) {
     let mut lines = fields(&e, app);
     lines.push(Line::from(""));
     lines.push(Line::styled("raw body", pal.header));
-    if e.raw.is_empty() && e.problem.is_some() {
+    if e.body_missing() {
         lines.push(Line::styled("(missing: see problem)", pal.dim));
     }
     lines.extend(raw_lines(&e.raw));

@@ -143,6 +143,23 @@ pub fn event_time(
     }
 }
 
+/// A row's change with `⚠ body missing` after it when the event's capture changed since it was
+/// read (the row is then all that is known of it): the stream's and the timelines' rows.
+pub fn with_missing_mark(
+    mut change: ratatui::text::Line<'static>,
+    e: &zdwatch_core::event::TicketEvent,
+    pal: &Palette,
+) -> ratatui::text::Line<'static> {
+    if e.body_missing() {
+        let gap = if change.width() > 0 { " " } else { "" };
+        change.push_span(ratatui::text::Span::styled(
+            format!("{gap}⚠ body missing"),
+            pal.error,
+        ));
+    }
+    change
+}
+
 /// Below this width, columns shrink and the less important ones go.
 pub const NARROW: u16 = 84;
 

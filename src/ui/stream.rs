@@ -323,7 +323,7 @@ fn row(
 
 /// The change summary, with the new status coloured for status changes.
 fn change(e: &TicketEvent, pal: &Palette) -> Line<'static> {
-    let mut line = if e.kind == zdwatch_core::event::Kind::StatusChanged {
+    let line = if e.kind == zdwatch_core::event::Kind::StatusChanged {
         let from = e.previous.as_deref().unwrap_or("–");
         let to = e.current.as_deref().unwrap_or("–");
         Line::from(vec![
@@ -334,10 +334,5 @@ fn change(e: &TicketEvent, pal: &Palette) -> Line<'static> {
     } else {
         Line::raw(safe(&summary(e)).into_owned())
     };
-    // Its capture changed since it was read: what the row says is all that is known.
-    if e.body_missing() {
-        let gap = if line.width() > 0 { " " } else { "" };
-        line.push_span(Span::styled(format!("{gap}⚠ body missing"), pal.error));
-    }
-    line
+    super::with_missing_mark(line, e, pal)
 }

@@ -49,23 +49,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, ticket: u64, list: &ListVi
             if i == list.selected {
                 style = style.patch(pal.selected);
             }
-            let said = summary(&e);
             let mut cells = vec![
                 Cell::from(mark).style(pal.dim),
                 Cell::from(event_time(&e, entry.at, app.utc(), narrow)).style(pal.dim),
                 Cell::from(safe(e.kind.as_str()).into_owned()).style(theme::kind(&e.kind)),
-                Cell::from(Line::from(vec![
-                    Span::raw(safe(&said).into_owned()),
-                    // Its capture changed since it was read: the row is all that is known.
-                    Span::styled(
-                        match (e.body_missing(), said.is_empty()) {
-                            (false, _) => "",
-                            (true, true) => "⚠ body missing",
-                            (true, false) => " ⚠ body missing",
-                        },
-                        pal.error,
-                    ),
-                ])),
+                Cell::from(super::with_missing_mark(
+                    Line::raw(safe(&summary(&e)).into_owned()),
+                    &e,
+                    pal,
+                )),
             ];
             if !narrow {
                 cells.push(Cell::from(safe(&actor).into_owned()).style(pal.dim));

@@ -42,9 +42,10 @@ pub fn start(path: &str, ctx: SourceContext, places: bool) -> io::Result<()> {
         spawn_reader(ctx, move |ctx| read_journal(&journal, ctx));
         return Ok(());
     }
-    let places = match places {
-        true => Some(BodyFile::new(Capture(file.try_clone()?), name.clone())),
-        false => None,
+    let places = if places {
+        Some(BodyFile::new(Capture(file.try_clone()?), name.clone()))
+    } else {
+        None
     };
     spawn_reader(ctx, move |ctx| {
         let reader = BufReader::with_capacity(1 << 20, file);

@@ -163,13 +163,13 @@ pub struct Envelope {
 }
 
 impl TicketEvent {
-    /// The time to sort by: when it happened, else when it arrived.
     /// An event whose body could not be read back (its capture file changed since it was read):
     /// what the store knew of it, with the reason in `problem` and no `raw`.
     pub fn body_missing(&self) -> bool {
         self.raw.is_empty() && self.problem.is_some()
     }
 
+    /// The time to sort by: when it happened, else when it arrived.
     pub fn order_time(&self) -> Timestamp {
         self.occurred_at.unwrap_or(self.received_at)
     }

@@ -267,18 +267,13 @@ impl EventStore {
         let record = self.record(seq)?;
         Some(match record.body(&self.bodies) {
             Some((message_id, body)) => self.decode(record, message_id, body),
-            None => self.without_body(seq, record),
+            None => self.without_body(record),
         })
     }
 
     /// An event whose body is missing, from its record: kind, ticket, times, status, tags and
     /// ids, no texts, and the reason.
-    fn without_body(&self, seq: Seq, record: &Record) -> TicketEvent {
-        let held = Held {
-            seq,
-            record,
-            store: self,
-        };
+    fn without_body(&self, record: &Record) -> TicketEvent {
         let name = |sym| self.strings.name(sym).map(str::to_string);
         let list = |id| -> Vec<String> {
             self.strings
@@ -291,7 +286,7 @@ impl EventStore {
             event_id: String::new(),
             message_id: None,
             format: record.format,
-            kind: crate::event::Kind::from_name(held.kind_name()),
+            kind: crate::event::Kind::from_name(self.strings.name(record.kind).unwrap_or("")),
             domain: None,
             subject_id: None,
             ticket_id: record.ticket_id(),
