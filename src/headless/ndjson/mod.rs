@@ -222,15 +222,13 @@ impl Line<'_> {
 /// `s` as a JSON string: `"` and `\` escaped, C0 controls as serde_json writes them (`\n`,
 /// `\u001b`), and the characters of [`json_escapes`] as `\u` escapes of their UTF-16 units.
 fn escaped(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
     while start < bytes.len() {
         // Runs of printable ASCII are copied as they are.
-        let rest = &bytes[start..];
-        let run = zdwatch_core::scan::first_stop(rest, true).unwrap_or(rest.len());
-        out.extend_from_slice(&bytes[start..start + run]);
-        start += run;
+        start += zdwatch_core::scan::copy_to_stop(&bytes[start..], true, out);
         let Some(c) = s[start..].chars().next() else {
             break;
         };
@@ -258,6 +256,14 @@ fn escaped(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// "00" to "99", each number's two digits.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// A time as jiff writes it (`2026-01-01T10:00:00.5Z`: the fraction without trailing zeros, none
 /// when whole), without jiff's general printer for the times of years 0 to 9999.
 fn write_time(out: &mut Vec<u8>, t: Timestamp) {
@@ -282,11 +288,12 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp) {
         let _ = write!(out, "{t}");
         return;
     }
-    // Put together on the stack, then copied once (a push each cost a capacity check).
+    // Put together on the stack, then copied once (a push each cost a capacity check); two
+    // digits at a time from a table.
     let mut buf = [0u8; 30];
     let two = |buf: &mut [u8; 30], at: usize, n: i64| {
-        buf[at] = b'0' + (n / 10) as u8;
-        buf[at + 1] = b'0' + (n % 10) as u8;
+        let i = 2 * (n as usize % 100);
+        buf[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
     };
     two(&mut buf, 0, year / 100);
     two(&mut buf, 2, year % 100);
@@ -303,11 +310,12 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp) {
     let mut len = 19;
     if nanos > 0 {
         buf[19] = b'.';
-        let mut n = nanos;
-        for at in (20..29).rev() {
-            buf[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
+        let n = i64::from(nanos);
+        two(&mut buf, 20, n / 10_000_000);
+        two(&mut buf, 22, n / 100_000 % 100);
+        two(&mut buf, 24, n / 1_000 % 100);
+        two(&mut buf, 26, n / 10 % 100);
+        buf[28] = b'0' + (n % 10) as u8;
         len = 29;
         while buf[len - 1] == b'0' {
             len -= 1;

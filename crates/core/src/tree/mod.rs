@@ -105,6 +105,18 @@ fn head(key: &[u8]) -> u64 {
     }
 }
 
+/// [`head`] of the `len` bytes of `text` from `at`: eight bytes read at once and those after the
+/// key masked off when the text goes on that far (a key is followed at least by its quote, `:` and
+/// a value), else byte by byte.
+#[inline]
+fn head_at(text: &[u8], at: usize, len: usize) -> u64 {
+    match text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        Some(first) if len >= 8 => u64::from_le_bytes(*first),
+        Some(first) => u64::from_le_bytes(*first) & ((1u64 << (8 * len)) - 1),
+        None => head(text.get(at..at + len).unwrap_or_default()),
+    }
+}
+
 /// A key to look up often (a pattern's path segment), with the first eight bytes that
 /// [`Tree::get_name`] compares first.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -463,6 +475,19 @@ impl<'de> Visitor<'de> for Build<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key's head read in place, eight bytes at once, is its head, wherever the key sits in the
+    /// text (at its end too) and however long it is.
+    #[test]
+    fn a_head_read_in_place_is_the_keys_head() {
+        let text = b"abcdefghijklmnopqrst\xc3\xa9";
+        for at in 0..=text.len() {
+            for len in 0..=text.len() - at {
+                let key = &text[at..at + len];
+                assert_eq!(head_at(text, at, len), head(key), "{at} {len}");
+            }
+        }
+    }
 
     /// zdwatch's reader against serde_json: the same tree or both refusing, for the full tree,
     /// text known to be UTF-8, and several sets of needs.

@@ -286,9 +286,9 @@ impl<'a> Reader<'a> {
         let mut out: Vec<u8> = Vec::new();
         self.i += 1;
         loop {
-            let stop = self.i + crate::scan::first_stop(self.b.get(self.i..)?, false)?;
-            out.extend_from_slice(&self.b[self.i..stop]);
-            match self.b[stop] {
+            let rest = self.b.get(self.i..)?;
+            let stop = self.i + crate::scan::copy_to_stop(rest, false, &mut out);
+            match *self.b.get(stop)? {
                 b'"' => {
                     self.i = stop + 1;
                     break;

@@ -150,6 +150,12 @@ impl<'a> Tape<'a> {
         if let Some((start, end)) = r.plain_string()? {
             return Ok(Str::span(start, end));
         }
+        self.escaped_string(r)
+    }
+
+    /// [`Tape::string`] of a string with escapes (out of line: they are few).
+    #[inline(never)]
+    fn escaped_string(&mut self, r: &mut Reader<'a>) -> Result<Str, serde_json::Error> {
         let text = r.string()?.into_owned();
         let s = Str {
             at: u32::try_from(self.unescaped.len()).unwrap_or(u32::MAX),
@@ -223,11 +229,15 @@ impl<'a> Tape<'a> {
                 return Err(r.fail("key must be a string"));
             }
             let key = self.string(r)?;
-            let text = self.str(key);
-            let head = super::head(text.as_bytes());
-            let bit = key_bit(head, text.len());
+            let head = if key.unescaped {
+                super::head(self.str(key).as_bytes())
+            } else {
+                super::head_at(self.text.as_bytes(), key.at as usize, key.len as usize)
+            };
+            let bit = key_bit(head, key.len as usize);
             // Only a key whose bit is set already may be a repeat: then the keys before are read.
             if keys & bit != 0 && !repeated {
+                let text = self.str(key);
                 let object = Node { tape: self, at };
                 repeated = object
                     .members_up_to(self.slots.len())
