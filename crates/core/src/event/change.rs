@@ -10,14 +10,42 @@ use super::{Attachment, Comment, Kind, TicketEvent};
 
 pub(super) fn read<'t, V: View<'t>>(change: V, event: &mut TicketEvent) {
     let kind = event.kind.clone();
-    event.previous = diff_value(&kind, change.get("previous"));
-    event.current = diff_value(&kind, change.get("current"));
+    // The keys every event is looked at for, in one pass over its members.
+    let [
+        previous,
+        current,
+        tags_added,
+        added_tags,
+        tags_removed,
+        removed_tags,
+        users_added,
+        added_users,
+        users_removed,
+        removed_users,
+        comment,
+        attachment,
+    ] = change.pick(&[
+        "previous",
+        "current",
+        "tags_added",
+        "added_tags",
+        "tags_removed",
+        "removed_tags",
+        "users_added",
+        "added_users",
+        "users_removed",
+        "removed_users",
+        "comment",
+        "attachment",
+    ]);
+    event.previous = diff_value(&kind, previous);
+    event.current = diff_value(&kind, current);
 
     let first = |keys: &[&str]| keys.iter().find_map(|k| change.get(k));
-    event.tags_added = json::string_list(first(&["tags_added", "added_tags"]));
-    event.tags_removed = json::string_list(first(&["tags_removed", "removed_tags"]));
-    event.users_added = json::id_list(first(&["users_added", "added_users"]));
-    event.users_removed = json::id_list(first(&["users_removed", "removed_users"]));
+    event.tags_added = json::string_list(tags_added.or(added_tags));
+    event.tags_removed = json::string_list(tags_removed.or(removed_tags));
+    event.users_added = json::id_list(users_added.or(added_users));
+    event.users_removed = json::id_list(users_removed.or(removed_users));
 
     match kind {
         Kind::TagsChanged => {
@@ -80,7 +108,7 @@ pub(super) fn read<'t, V: View<'t>>(change: V, event: &mut TicketEvent) {
         _ => {}
     }
 
-    let comment_value = change.get("comment").filter(|c| c.is_object());
+    let comment_value = comment.filter(|c| c.is_object());
     if let Some(c) = comment_value {
         let author = c.get("author");
         event.comment = Some(Comment {
@@ -96,9 +124,7 @@ pub(super) fn read<'t, V: View<'t>>(change: V, event: &mut TicketEvent) {
     }
 
     // Legacy puts `attachment` beside the ticket; webhooks probably nest it in `comment`.
-    let attachment = change
-        .get("attachment")
-        .or_else(|| comment_value.and_then(|c| c.get("attachment")));
+    let attachment = attachment.or_else(|| comment_value.and_then(|c| c.get("attachment")));
     if let Some(a) = attachment.filter(|a| a.is_object()) {
         event.attachment = Some(Attachment {
             id: json::id(a.get("id")),

@@ -170,13 +170,34 @@ fn unwrap_layers<R: Reading>(
         return Err("JSON but not an object".into());
     }
     let env = &mut event.envelope;
+    let [
+        kind,
+        message,
+        message_id,
+        timestamp,
+        detail_type,
+        detail,
+        id,
+        time,
+        source,
+    ] = v.pick(&[
+        "Type",
+        "Message",
+        "MessageId",
+        "Timestamp",
+        "detail-type",
+        "detail",
+        "id",
+        "time",
+        "source",
+    ]);
 
     // Layer 1: an SNS notification carries the next layer as a JSON string.
-    if v.get("Type").and_then(View::as_str) == Some("Notification") {
-        if let Some(Shape::String(message)) = v.get("Message").map(View::shape) {
+    if kind.and_then(View::as_str) == Some("Notification") {
+        if let Some(Shape::String(message)) = message.map(View::shape) {
             if env.sns_message_id.is_none() {
-                env.sns_message_id = json::string(v.get("MessageId"));
-                env.sns_timestamp = json::timestamp(v.get("Timestamp"));
+                env.sns_message_id = json::string(message_id);
+                env.sns_timestamp = json::timestamp(timestamp);
             }
             return match R::parse(message) {
                 Ok(inner) => unwrap_layers::<R>(R::root(&inner), event, depth + 1),
@@ -186,15 +207,15 @@ fn unwrap_layers<R: Reading>(
     }
 
     // Layer 2: the EventBridge envelope; the payload is `detail`.
-    if v.get("detail-type").is_some() && v.get("detail").is_some() {
+    if detail_type.is_some() && detail.is_some() {
         if env.eventbridge_id.is_none() {
-            env.eventbridge_id = json::string(v.get("id"));
-            env.eventbridge_time = json::timestamp(v.get("time"));
-            env.source = json::string(v.get("source"));
-            env.detail_type = json::string(v.get("detail-type"));
+            env.eventbridge_id = json::string(id);
+            env.eventbridge_time = json::timestamp(time);
+            env.source = json::string(source);
+            env.detail_type = json::string(detail_type);
             env.zendesk_account_id = env.source.as_deref().and_then(partner_account_id);
         }
-        if let Some(detail) = v.get("detail") {
+        if let Some(detail) = detail {
             // A relay may have put the payload in as a string.
             if let Shape::String(s) = detail.shape() {
                 if let Ok(inner) = R::parse(s) {
@@ -213,32 +234,33 @@ fn zendesk_payload<R: Reading>(
     event: &mut TicketEvent,
     depth: usize,
 ) -> Result<(), String> {
-    if let Some(te) = payload.get("ticket_event").filter(|t| t.is_object()) {
+    let [ticket_event, input, kind, content, ticket, meta] =
+        payload.pick(&["ticket_event", "input", "type", "content", "ticket", "meta"]);
+    if let Some(te) = ticket_event.filter(|t| t.is_object()) {
         legacy::decode(te, event);
         return Ok(());
     }
-    if let Some(te) = payload
-        .get("input")
+    if let Some(te) = input
         .and_then(|i| i.get("ticket_event"))
         .filter(|t| t.is_object())
     {
         legacy::decode(te, event);
         return Ok(());
     }
-    if payload
-        .get("type")
+    if kind
         .and_then(View::as_str)
         .is_some_and(|t| t.starts_with("zen:event-type:"))
     {
         webhook::decode(payload, event);
         return Ok(());
     }
-    if let Some(content) = payload.get("content").filter(|c| is_ticket_event(*c)) {
+    if let Some(content) = content.filter(|c| is_ticket_event(*c)) {
         legacy::decode(content, event);
         return Ok(());
     }
     // A rule with `InputPath: $.detail.ticket_event` delivers the ticket event bare.
-    if is_ticket_event(payload) && payload.get("meta").is_some_and(View::is_object) {
+    let bare = kind.is_some_and(View::is_string) && ticket.is_some_and(View::is_object);
+    if bare && meta.is_some_and(View::is_object) {
         legacy::decode(payload, event);
         return Ok(());
     }

@@ -55,6 +55,12 @@ macro_rules! kinds {
             /// The kind for a legacy `ticket_event.type` ("Status Changed") or its ZIS tag
             /// ("ticket.StatusChanged"), compared without regard to case or spacing.
             pub fn from_legacy(name: &str) -> Kind {
+                // As the connector writes it (nearly always): no squashing needed.
+                $(
+                    if $legacy == Some(name) {
+                        return Kind::$variant;
+                    }
+                )*
                 // Every legacy and ZIS name squashed, once per process (this runs for every
                 // legacy body).
                 static SQUASHED: std::sync::OnceLock<Vec<(String, Kind)>> =

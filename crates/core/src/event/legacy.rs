@@ -8,17 +8,21 @@ use super::{Format, Kind, TicketEvent, change, json};
 pub(super) fn decode<'t>(te: impl View<'t>, event: &mut TicketEvent) {
     event.format = Format::Legacy;
     event.domain = Some("ticket".into());
-    event.kind = match json::string(te.get("type")) {
-        Some(t) => Kind::from_legacy(&t),
+    let [kind, meta, ticket] = te.pick(&["type", "meta", "ticket"]);
+    event.kind = match kind.and_then(View::as_str).filter(|t| !t.is_empty()) {
+        Some(t) => Kind::from_legacy(t),
         None => Kind::Other("(no type)".into()),
     };
 
-    let meta = te.get("meta");
-    event.occurred_at = own_time(meta.and_then(|m| m.get("occurred_at")), event);
-    event.actor_id = json::id(meta.and_then(|m| m.get("actor_id")));
-    event.sequence = sequence(meta.and_then(|m| m.get("sequence")));
+    let [occurred_at, actor_id, sequence_at] = match meta {
+        Some(m) => m.pick(&["occurred_at", "actor_id", "sequence"]),
+        None => [None; 3],
+    };
+    event.occurred_at = own_time(occurred_at, event);
+    event.actor_id = json::id(actor_id);
+    event.sequence = sequence(sequence_at);
 
-    if let Some(ticket) = te.get("ticket") {
+    if let Some(ticket) = ticket {
         event.ticket = snapshot(ticket);
         event.ticket_id = json::id(ticket.get("id"));
     }

@@ -7,46 +7,46 @@ use super::{Comment, Format, Kind, TicketEvent, change, json};
 
 pub(super) fn decode<'t>(payload: impl View<'t>, event: &mut TicketEvent) {
     event.format = Format::Webhook;
-    let full_type = payload
-        .get("type")
-        .and_then(View::as_str)
-        .unwrap_or_default();
+    let [kind, subject, id, account_id, time, detail, ev] = payload.pick(&[
+        "type",
+        "subject",
+        "id",
+        "account_id",
+        "time",
+        "detail",
+        "event",
+    ]);
+    let full_type = kind.and_then(View::as_str).unwrap_or_default();
     let name = full_type
         .strip_prefix("zen:event-type:")
         .unwrap_or(full_type);
     let (domain, action) = name.split_once('.').unwrap_or((name, ""));
 
     // `zen:ticket:5158` → ("ticket", "5158")
-    let subject = json::string(payload.get("subject"));
     let (subject_domain, subject_id) = subject
-        .as_deref()
+        .and_then(View::as_str)
         .and_then(|s| s.strip_prefix("zen:"))
         .and_then(|s| s.split_once(':'))
-        .map(|(d, id)| (Some(d.to_ascii_lowercase()), Some(id.to_string())))
-        .unwrap_or_default();
-
-    let domain = domain.to_ascii_lowercase();
-    event.domain = Some(domain.clone());
-    event.subject_id = subject_id.clone();
-    event.envelope.webhook_id = json::string(payload.get("id"));
-    event.envelope.webhook_type = Some(full_type.to_string()).filter(|t| !t.is_empty());
-    event.envelope.zendesk_account_id =
-        json::id(payload.get("account_id")).or(event.envelope.zendesk_account_id);
-    event.occurred_at = own_time(payload.get("time"), event);
-
-    let detail = payload.get("detail");
-    event.actor_id = json::id(detail.and_then(|d| d.get("actor_id")));
+        .unzip();
     // The subject names the ticket when it is `zen:ticket:N`, whatever `detail.id` holds (some
     // event types put a comment's id there).
     let subject_ticket = subject_id
-        .as_deref()
-        .filter(|_| subject_domain.as_deref() == Some("ticket"))
+        .filter(|_| subject_domain.is_some_and(|d| d.eq_ignore_ascii_case("ticket")))
         .and_then(|id| json::trimmed(id).parse::<u64>().ok())
         .filter(|&id| id != 0);
-    let ev = payload.get("event");
+    event.subject_id = subject_id.map(str::to_string);
 
-    let messaging = domain.starts_with("messaging");
-    if domain == "ticket" {
+    let domain = domain.to_ascii_lowercase();
+    let (ticket, messaging) = (domain == "ticket", domain.starts_with("messaging"));
+    event.domain = Some(domain);
+    event.envelope.webhook_id = json::string(id);
+    event.envelope.webhook_type = Some(full_type.to_string()).filter(|t| !t.is_empty());
+    event.envelope.zendesk_account_id = json::id(account_id).or(event.envelope.zendesk_account_id);
+    event.occurred_at = own_time(time, event);
+
+    event.actor_id = json::id(detail.and_then(|d| d.get("actor_id")));
+
+    if ticket {
         event.kind = Kind::from_webhook(action);
         event.ticket_id = subject_ticket.or_else(|| json::id(detail.and_then(|d| d.get("id"))));
         if let Some(d) = detail {

@@ -24,6 +24,19 @@ pub trait View<'t>: Copy {
     fn shape(self) -> Shape<'t>;
     /// An object's member; `None` for other values. A repeated key: the last one.
     fn get(self, key: &str) -> Option<Self>;
+    /// The members named by `keys`, in one pass over an object: each as [`View::get`] finds it
+    /// (a repeated key: the last one; none for a key it lacks, and for any key of a value that is
+    /// no object). For a decoder that looks up several keys of one object (a lookup each read
+    /// the object's keys again). `keys` are distinct.
+    fn pick<const N: usize>(self, keys: &[&str; N]) -> [Option<Self>; N] {
+        let mut found = [None; N];
+        for (key, value) in self.members() {
+            if let Some(i) = keys.iter().position(|k| *k == key) {
+                found[i] = Some(value);
+            }
+        }
+        found
+    }
     /// An object's members in the order written (other values: none).
     fn members(self) -> impl Iterator<Item = (&'t str, Self)>;
     /// An array's items (other values: none).
