@@ -375,6 +375,7 @@ impl<'t> Node<'t> {
 }
 
 impl<'t> View<'t> for Node<'t> {
+    #[inline]
     fn shape(self) -> Shape<'t> {
         match &self.tape.slots[self.at] {
             Slot::Null => Shape::Null,
