@@ -105,6 +105,7 @@ pub async fn tail(
             format,
             raw_bytes,
             mask,
+            spare: std::sync::Mutex::new(Vec::new()),
         }),
         delivery,
         max_events,
@@ -278,9 +279,35 @@ struct Judge {
     format: OutputFormat,
     raw_bytes: bool,
     mask: bool,
+    /// Buffers of lines written out, kept for the runs to come (see [`Judge::lines`]).
+    spare: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
+/// At most this many buffers of lines are kept for reuse (two batches' runs are in flight).
+const SPARE_BUFFERS: usize = 64;
+
 impl Judge {
+    /// A buffer of lines for a run, empty: one written out before, or a new one. Reused, the
+    /// buffers are allocated once: a new one for every run, made on a judging thread and freed on
+    /// the writing one, left `tail` holding more memory than the lines it had in flight.
+    fn lines(&self) -> Vec<u8> {
+        self.spare
+            .lock()
+            .ok()
+            .and_then(|mut spare| spare.pop())
+            .unwrap_or_default()
+    }
+
+    /// A run's buffer of lines back, once written out.
+    fn give_back(&self, mut lines: Vec<u8>) {
+        lines.clear();
+        if let Ok(mut spare) = self.spare.lock() {
+            if spare.len() < SPARE_BUFFERS {
+                spare.push(lines);
+            }
+        }
+    }
+
     /// `None` when the body may be skipped and the prefilter sees it cannot match. A selected
     /// event's line is written at the end of `lines`.
     fn judge(
@@ -348,7 +375,8 @@ impl Tail {
             zdwatch_core::parallel::map_runs_in_order(bodies, RUN, |run| {
                 // Room for a line a little longer than each body (what ndjson lines are).
                 let room = run.iter().map(|(b, _, _)| b.body.len() + 256).sum();
-                let mut lines = Vec::with_capacity(room);
+                let mut lines = judge.lines();
+                lines.reserve(room);
                 let judged = run
                     .into_iter()
                     .map(|(body, may_skip, name)| {
@@ -445,6 +473,7 @@ impl Tail {
             if !put(out, &run.lines[stretch])? {
                 return Ok(self.broken_pipe());
             }
+            self.judge.give_back(run.lines);
         }
         // Messages after the last one wanted were not looked at: give them back at once.
         for (source, receipt) in receipts {
