@@ -376,7 +376,8 @@ impl Tail {
                 // Room for a line a little longer than each body (what ndjson lines are).
                 let room = run.iter().map(|(b, _, _)| b.body.len() + 256).sum();
                 let mut lines = judge.lines();
-                lines.reserve(room);
+                // Exactly (a reused buffer grown by `reserve` could double, and stay so).
+                lines.reserve_exact(room);
                 let judged = run
                     .into_iter()
                     .map(|(body, may_skip, name)| {
