@@ -460,28 +460,27 @@ fn duplicates_and_refused_events_between_written_ones_leave_nothing_behind() {
         }
     }
     let path = write_capture("gaps", &capture(&bodies));
-    let ids = |args: &[&str]| -> Vec<String> {
-        let mut all = vec![
-            "tail",
-            "--file",
-            path.to_str().unwrap(),
-            "--filter",
-            "type:created",
-        ];
-        all.extend_from_slice(args);
-        let out = run(zdwatch(&all), LIMIT);
-        assert!(out.status.success(), "{}", out.stderr);
-        // Every line is one whole event (`lines` fails on a line cut, or two run together).
-        out.lines()
-            .iter()
-            .map(|l| {
-                let id = l["event_id"].as_str().unwrap_or_default();
-                id.split(' ').next().unwrap_or_default().to_string()
-            })
-            .collect()
-    };
-    assert_eq!(ids(&[]), expected);
-    assert_eq!(ids(&["--max-events", "777"]), expected[..777]);
+    let filter = ["--filter", "type:created"];
+    assert_eq!(webhook_ids(&path, &filter), expected);
+    let max = ["--filter", "type:created", "--max-events", "777"];
+    assert_eq!(webhook_ids(&path, &max), expected[..777]);
+}
+
+/// The ids of the webhook events `tail --file path args…` wrote, in order (a webhook event's
+/// id is its own id and its type). Every line must be one whole event: `lines` fails on a line
+/// cut, or two run together.
+fn webhook_ids(path: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["tail", "--file", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = run(zdwatch(&all), LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    out.lines()
+        .iter()
+        .map(|l| {
+            let id = l["event_id"].as_str().unwrap_or_default();
+            id.split(' ').next().unwrap_or_default().to_string()
+        })
+        .collect()
 }
 
 /// Thousands of bodies are read, judged (several batches at once, on every core) and written:
@@ -505,25 +504,11 @@ fn many_batches_come_out_in_order_and_max_events_stops_exactly() {
         })
         .collect();
     let path = write_capture("many-batches", &capture(&bodies));
-    let event_ids = |args: &[&str]| -> Vec<String> {
-        let mut all = vec!["tail", "--file", path.to_str().unwrap()];
-        all.extend_from_slice(args);
-        let out = run(zdwatch(&all), LIMIT);
-        assert!(out.status.success(), "{}", out.stderr);
-        out.lines()
-            .iter()
-            // A webhook event's id is its own id and its type.
-            .map(|l| {
-                let id = l["event_id"].as_str().unwrap_or_default();
-                id.split(' ').next().unwrap_or_default().to_string()
-            })
-            .collect()
-    };
-    assert_eq!(event_ids(&[]), ids);
+    assert_eq!(webhook_ids(&path, &[]), ids);
     for max in ["1", "1500", "4097"] {
         let n: usize = max.parse().unwrap();
         assert_eq!(
-            event_ids(&["--max-events", max]),
+            webhook_ids(&path, &["--max-events", max]),
             ids[..n],
             "--max-events {max}"
         );
