@@ -256,6 +256,35 @@ fn escaped(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+thread_local! {
+    /// The last day a time was written for (days since 1970-01-01), and its date as written.
+    static LAST_DAY: std::cell::Cell<(i64, [u8; 10])> = const { std::cell::Cell::new((-1, [0; 10])) };
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01 (not negative), by Howard Hinnant's
+/// civil_from_days; `None` after the year 9999.
+fn civil_date(days: i64) -> Option<[u8; 10]> {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    if year > 9999 {
+        return None;
+    }
+    let mut date = *b"0000-00-00";
+    for (at, n) in [(0, year / 100), (2, year % 100), (5, month), (8, day)] {
+        let i = 2 * (n as usize % 100);
+        date[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
+    }
+    Some(date)
+}
+
 /// "00" to "99", each number's two digits.
 const PAIRS: &[u8; 200] = b"\
     0001020304050607080910111213141516171819\
@@ -273,21 +302,6 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp) {
         return;
     }
     let (days, in_day) = (seconds / 86_400, seconds % 86_400);
-    // The civil date of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    if year > 9999 {
-        let _ = write!(out, "{t}");
-        return;
-    }
     // Put together on the stack, then copied once (a push each cost a capacity check); two
     // digits at a time from a table.
     let mut buf = [0u8; 30];
@@ -295,12 +309,22 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp) {
         let i = 2 * (n as usize % 100);
         buf[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
     };
-    two(&mut buf, 0, year / 100);
-    two(&mut buf, 2, year % 100);
-    buf[4] = b'-';
-    two(&mut buf, 5, month);
-    buf[7] = b'-';
-    two(&mut buf, 8, day);
+    // The date of the day before is kept: an event's times, and the events of a capture, mostly
+    // fall on one day.
+    let date = LAST_DAY.with(|last| {
+        let (day_before, date) = last.get();
+        if day_before == days {
+            return Some(date);
+        }
+        let date = civil_date(days)?;
+        last.set((days, date));
+        Some(date)
+    });
+    let Some(date) = date else {
+        let _ = write!(out, "{t}");
+        return;
+    };
+    buf[..10].copy_from_slice(&date);
     buf[10] = b'T';
     two(&mut buf, 11, in_day / 3600);
     buf[13] = b':';
