@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use base64::Engine;
 use jiff::Timestamp;
-use zdwatch_core::event::{Format, TicketEvent};
+use zdwatch_core::event::{Format, Kind, TicketEvent};
 use zdwatch_core::sanitize::json_escapes;
 
 /// `,"name":`, before a member after the first.
@@ -40,8 +40,11 @@ pub fn ndjson_line(line: &mut Vec<u8>, e: &TicketEvent) {
     let mut w = Line(line);
     first!(w, "event_id").string(&e.event_id);
     field!(w, "message_id").optional_string(e.message_id.as_deref());
-    field!(w, "format").string(e.format.as_str());
-    field!(w, "kind").string(e.kind.as_str());
+    field!(w, "format").own(e.format.as_str());
+    match &e.kind {
+        Kind::Other(name) => field!(w, "kind").string(name),
+        kind => field!(w, "kind").own(kind.as_str()),
+    }
     field!(w, "domain").optional_string(e.domain.as_deref());
     field!(w, "subject_id").optional_string(e.subject_id.as_deref());
     field!(w, "ticket_id").optional_number(e.ticket_id);
@@ -156,6 +159,14 @@ impl Line<'_> {
 
     fn string(&mut self, s: &str) {
         escaped(self.0, s);
+    }
+
+    /// A name of zdwatch's own (a format's, a known kind's: lower-case ASCII, nothing to escape,
+    /// as the tests check), as it is.
+    fn own(&mut self, name: &str) {
+        self.0.push(b'"');
+        self.0.extend_from_slice(name.as_bytes());
+        self.0.push(b'"');
     }
 
     fn optional_string(&mut self, s: Option<&str>) {

@@ -272,3 +272,27 @@ fn hostile_text_and_every_kind_of_value_are_written_as_serde_json_writes_them() 
         t += SignedDuration::from_hours(24);
     }
 }
+
+/// Names of zdwatch's own are written as they are (`Line::own`): each one is what escaping it
+/// would write, so none of them needs escaping.
+#[test]
+fn own_names_need_no_escaping() {
+    use zdwatch_core::event::{KNOWN_KINDS, Kind};
+    let kinds = KNOWN_KINDS
+        .iter()
+        .chain(&[Kind::Unrecognized, Kind::Malformed])
+        .map(Kind::as_str);
+    let formats = [
+        Format::Legacy,
+        Format::Webhook,
+        Format::Unrecognized,
+        Format::Malformed,
+    ]
+    .map(Format::as_str);
+    for name in kinds.chain(formats) {
+        let (mut own, mut escaped_name) = (Vec::new(), Vec::new());
+        Line(&mut own).own(name);
+        escaped(&mut escaped_name, name);
+        assert_eq!(own, escaped_name, "{name}");
+    }
+}
