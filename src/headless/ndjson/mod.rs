@@ -37,7 +37,7 @@ pub fn write_ndjson(out: &mut impl Write, e: &TicketEvent) -> io::Result<()> {
 pub fn ndjson_line(line: &mut Vec<u8>, e: &TicketEvent) {
     let keep_raw = matches!(e.format, Format::Unrecognized | Format::Malformed);
     line.reserve(1024 + if keep_raw { 2 * e.raw.len() } else { 0 });
-    let mut w = Line(line);
+    let mut w = Line(line, Dates::new());
     first!(w, "event_id").string(&e.event_id);
     field!(w, "message_id").optional_string(e.message_id.as_deref());
     field!(w, "format").own(e.format.as_str());
@@ -140,7 +140,7 @@ pub fn ndjson_line(line: &mut Vec<u8>, e: &TicketEvent) {
 }
 
 /// A JSON line being written at the end of a buffer.
-struct Line<'a>(&'a mut Vec<u8>);
+struct Line<'a>(&'a mut Vec<u8>, Dates);
 
 impl Line<'_> {
     fn close(&mut self) {
@@ -195,7 +195,7 @@ impl Line<'_> {
 
     fn time(&mut self, t: Timestamp) {
         self.0.push(b'"');
-        write_time(self.0, t);
+        write_time(self.0, t, &mut self.1);
         self.0.push(b'"');
     }
 
@@ -267,9 +267,26 @@ fn escaped(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-thread_local! {
-    /// The last day a time was written for (days since 1970-01-01), and its date as written.
-    static LAST_DAY: std::cell::Cell<(i64, [u8; 10])> = const { std::cell::Cell::new((-1, [0; 10])) };
+/// The last two days a line's times fell on (days since 1970-01-01) and their dates as written:
+/// an event's own times mostly share a day, and the time it was read is another.
+struct Dates([(i64, [u8; 10]); 2]);
+
+impl Dates {
+    fn new() -> Dates {
+        Dates([(-1, [0; 10]); 2])
+    }
+
+    /// `YYYY-MM-DD` of a day count since 1970-01-01 (not negative); `None` after the year 9999.
+    fn of(&mut self, days: i64) -> Option<[u8; 10]> {
+        match self.0 {
+            [(d, date), _] | [_, (d, date)] if d == days => Some(date),
+            [last, _] => {
+                let date = civil_date(days)?;
+                self.0 = [(days, date), last];
+                Some(date)
+            }
+        }
+    }
 }
 
 /// `YYYY-MM-DD` of a day count since 1970-01-01 (not negative), by Howard Hinnant's
@@ -306,7 +323,7 @@ const PAIRS: &[u8; 200] = b"\
 
 /// A time as jiff writes it (`2026-01-01T10:00:00.5Z`: the fraction without trailing zeros, none
 /// when whole), without jiff's general printer for the times of years 0 to 9999.
-fn write_time(out: &mut Vec<u8>, t: Timestamp) {
+fn write_time(out: &mut Vec<u8>, t: Timestamp, dates: &mut Dates) {
     let (seconds, nanos) = (t.as_second(), t.subsec_nanosecond());
     if seconds < 0 || nanos < 0 {
         let _ = write!(out, "{t}");
@@ -320,18 +337,7 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp) {
         let i = 2 * (n as usize % 100);
         buf[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
     };
-    // The date of the day before is kept: an event's times, and the events of a capture, mostly
-    // fall on one day.
-    let date = LAST_DAY.with(|last| {
-        let (day_before, date) = last.get();
-        if day_before == days {
-            return Some(date);
-        }
-        let date = civil_date(days)?;
-        last.set((days, date));
-        Some(date)
-    });
-    let Some(date) = date else {
+    let Some(date) = dates.of(days) else {
         let _ = write!(out, "{t}");
         return;
     };

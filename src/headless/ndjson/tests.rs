@@ -291,7 +291,7 @@ fn own_names_need_no_escaping() {
     .map(Format::as_str);
     for name in kinds.chain(formats) {
         let (mut own, mut escaped_name) = (Vec::new(), Vec::new());
-        Line(&mut own).own(name);
+        Line(&mut own, Dates::new()).own(name);
         escaped(&mut escaped_name, name);
         assert_eq!(own, escaped_name, "{name}");
     }
