@@ -307,10 +307,15 @@ fn civil_date(days: i64) -> Option<[u8; 10]> {
     }
     let mut date = *b"0000-00-00";
     for (at, n) in [(0, year / 100), (2, year % 100), (5, month), (8, day)] {
-        let i = 2 * (n as usize % 100);
-        date[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
+        two_digits(&mut date[at..at + 2], n);
     }
     Some(date)
+}
+
+/// The last two digits of `n` (not negative) into `to`, from a table.
+fn two_digits(to: &mut [u8], n: i64) {
+    let i = 2 * (n as usize % 100);
+    to.copy_from_slice(&PAIRS[i..i + 2]);
 }
 
 /// "00" to "99", each number's two digits.
@@ -333,10 +338,7 @@ fn write_time(out: &mut Vec<u8>, t: Timestamp, dates: &mut Dates) {
     // Put together on the stack, then copied once (a push each cost a capacity check); two
     // digits at a time from a table.
     let mut buf = [0u8; 30];
-    let two = |buf: &mut [u8; 30], at: usize, n: i64| {
-        let i = 2 * (n as usize % 100);
-        buf[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
-    };
+    let two = |buf: &mut [u8; 30], at: usize, n: i64| two_digits(&mut buf[at..at + 2], n);
     let Some(date) = dates.of(days) else {
         let _ = write!(out, "{t}");
         return;
