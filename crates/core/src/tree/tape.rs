@@ -194,10 +194,7 @@ impl<'a> Tape<'a> {
                 };
                 r.depth -= 1;
             }
-            Some(b'"') => {
-                let s = self.string(r)?;
-                self.slots.push(Slot::String(s));
-            }
+            Some(b'"') => self.string_value(r)?,
             Some(b'n') => {
                 r.ident(b"null")?;
                 self.slots.push(Slot::Null);
@@ -262,11 +259,17 @@ impl<'a> Tape<'a> {
     #[inline(always)]
     fn member_value(&mut self, r: &mut Reader<'a>) -> Result<(), serde_json::Error> {
         if r.peek() == Some(b'"') {
-            let s = self.string(r)?;
-            self.slots.push(Slot::String(s));
-            return Ok(());
+            return self.string_value(r);
         }
         self.value(r)
+    }
+
+    /// A string value (the reader at its `"`) onto the tape.
+    #[inline]
+    fn string_value(&mut self, r: &mut Reader<'a>) -> Result<(), serde_json::Error> {
+        let s = self.string(r)?;
+        self.slots.push(Slot::String(s));
+        Ok(())
     }
 
     fn items(&mut self, r: &mut Reader<'a>) -> Result<(), serde_json::Error> {
@@ -354,16 +357,12 @@ impl<'t> Node<'t> {
         if keys & bit == 0 {
             return None;
         }
-        let n = key.len();
         let (mut k, end) = (self.at + 1, end as usize);
         let mut found = None;
         while k < end {
             let value = k + 1;
             if let Slot::Key { head, text } = self.tape.slots[k] {
-                if head == h
-                    && text.len as usize == n
-                    && super::same_after_head(self.tape.str(text).as_bytes(), key)
-                {
+                if self.is_key(head, text, key, h) {
                     found = Some(value);
                     if !repeated {
                         break;
@@ -373,6 +372,15 @@ impl<'t> Node<'t> {
             k = self.next(value);
         }
         found.map(|at| Node { at, ..self })
+    }
+
+    /// Whether a key on the tape (its head and text) is `key`, whose head is `h`: heads and
+    /// lengths compared first.
+    #[inline(always)]
+    fn is_key(&self, head: u64, text: Str, key: &[u8], h: u64) -> bool {
+        head == h
+            && text.len as usize == key.len()
+            && super::same_after_head(self.tape.str(text).as_bytes(), key)
     }
 
     /// What this array or object holds: from where to where on the tape (nothing for others).
@@ -422,10 +430,7 @@ impl<'t> View<'t> for Node<'t> {
             let value = k + 1;
             if let Slot::Key { head, text } = self.tape.slots[k] {
                 for (i, key) in keys.iter().enumerate() {
-                    if heads[i] == head
-                        && text.len as usize == key.len()
-                        && super::same_after_head(self.tape.str(text).as_bytes(), key.as_bytes())
-                    {
+                    if self.is_key(head, text, key.as_bytes(), heads[i]) {
                         found[i] = Some(Node { at: value, ..self });
                         break;
                     }
