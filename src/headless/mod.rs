@@ -137,6 +137,19 @@ pub async fn tail(
                     continue;
                 }
                 judged = judging.next(), if !judging.is_empty() => {
+                    // The next batch goes to the judging threads before this one is written:
+                    // otherwise they idle while it is, and while the next is taken (each core
+                    // was idle for a fifth to a quarter of the run, 1-8 % since: BENCHMARKS.md).
+                    if carried.is_none() && !durability.is_busy() && judging.len() < JUDGING_DEPTH {
+                        match sources.events.try_recv() {
+                            Ok(SourceEvent::Batch(batch)) => {
+                                let batch = merged(batch, &mut sources, &mut carried);
+                                state.judge(batch, &durability, &mut judging);
+                            }
+                            Ok(other) => carried = Some(other),
+                            Err(_) => {}
+                        }
+                    }
                     let written_before = state.report.written;
                     let stop = state.write(judged_batch(judged)?, &mut durability, &sources, out, &mut on_status).await?;
                     if state.report.written > written_before {
@@ -156,18 +169,8 @@ pub async fn tail(
         };
         match event {
             None => break,
-            Some(SourceEvent::Batch(mut batch)) => {
-                // Batches waiting already are written, flushed and stored together (one commit).
-                while batch.len() < MERGE_UP_TO {
-                    match sources.events.try_recv() {
-                        Ok(SourceEvent::Batch(mut more)) => batch.append(&mut more),
-                        Ok(other) => {
-                            carried = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+            Some(SourceEvent::Batch(batch)) => {
+                let batch = merged(batch, &mut sources, &mut carried);
                 state.judge(batch, &durability, &mut judging);
             }
             Some(SourceEvent::Status(id, status)) => {
@@ -202,9 +205,30 @@ pub async fn tail(
     Ok(state.report)
 }
 
-/// At most this many batches are taken and not yet written: one written while the next is
-/// judged keeps both cores busy (judged one after the other, the one-at-a-time part left a core
-/// idle for a fifth of the time: BENCHMARKS.md).
+/// `batch` with the batches waiting already after it (up to [`MERGE_UP_TO`] messages): they are
+/// written, flushed and stored together (one commit). What comes after them that is not a batch
+/// is `carried` to the loop.
+fn merged(
+    mut batch: Vec<Message>,
+    sources: &mut SourceSet,
+    carried: &mut Option<SourceEvent>,
+) -> Vec<Message> {
+    while batch.len() < MERGE_UP_TO {
+        match sources.events.try_recv() {
+            Ok(SourceEvent::Batch(mut more)) => batch.append(&mut more),
+            Ok(other) => {
+                *carried = Some(other);
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// At most this many batches are taken and not yet written: the next batch is handed over as one
+/// is taken back to be written, so the judging threads have work while it is (judged one after
+/// the other, the one-at-a-time part left a core idle for a fifth of the time: BENCHMARKS.md).
 const JUDGING_DEPTH: usize = 2;
 
 /// What acknowledges a batch's messages, in its order.
