@@ -371,7 +371,7 @@ pub(super) fn snapshot<'t, V: View<'t>>(t: V) -> TicketSnapshot {
 /// `via.channel` is a name (`web`, `web_service`) or a numeric via id.
 fn channel<'t>(v: Option<impl View<'t>>) -> Option<String> {
     match v?.shape() {
-        Shape::String(s) if !s.is_empty() => Some(s.to_lowercase()),
+        Shape::String(s) if !s.is_empty() => Some(json::lower(s)),
         Shape::Number(n) => {
             let id = n.as_u64()?;
             Some(

@@ -67,7 +67,7 @@ pub fn enum_lower<'t>(v: Option<impl View<'t>>) -> Option<String> {
 }
 
 /// Lower case, without a copy's detour when the text is ASCII (enumerations nearly always are).
-fn lower(s: &str) -> String {
+pub(super) fn lower(s: &str) -> String {
     if s.is_ascii() {
         s.to_ascii_lowercase()
     } else {
