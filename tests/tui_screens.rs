@@ -558,26 +558,28 @@ fn ctrl_s_saves_the_events_shown_as_a_capture() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
 }
 
-/// Events read from a capture file hold their bodies' places in it. Once the file is rewritten,
-/// an event whose body is missing is neither saved nor copied as if it were whole: Ctrl-s saves
-/// the others and says how many were left out and why, `y` says why it copies nothing.
-#[test]
-fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said() {
-    use zdwatch_core::store::{BodyFile, Place};
-    let bodies = sample_bodies();
-    let bytes = common::capture(&bodies);
-    let path = common::write_capture("screens-changed", &bytes);
-    let file = BodyFile::new(
-        zdwatch_sources::file::Capture(std::fs::File::open(&path).unwrap()),
-        path.display().to_string(),
-    );
+/// Saves the events shown to `saved` with `Ctrl-s` (replacing what the prompt offers), and
+/// gives the notice it left.
+fn save_shown(app: &mut App, saved: &std::path::Path) -> String {
+    let _ = std::fs::remove_file(saved);
+    ctrl(app, 's');
+    ctrl(app, 'u');
+    type_text(app, saved.to_str().unwrap());
+    let effects = key(app, KeyCode::Enter);
+    carry_out_saves(app, effects);
+    app.notice().unwrap_or_default().to_string()
+}
+
+/// The lines of a capture `bytes` as the file source hands them over: each with its place in
+/// `file` (the same capture, open).
+fn lines_in(file: &std::sync::Arc<zdwatch_core::store::BodyFile>, bytes: &[u8]) -> Vec<Message> {
     let mut at = 0;
-    let batch: Vec<Message> = bytes
+    bytes
         .split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())
         .map(|line| {
-            let place = Place {
-                file: std::sync::Arc::clone(&file),
+            let place = zdwatch_core::store::Place {
+                file: std::sync::Arc::clone(file),
                 offset: at,
             };
             at += line.len() as u64 + 1;
@@ -590,9 +592,24 @@ fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said
                 place: Some(place),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Events read from a capture file hold their bodies' places in it. Once the file is rewritten,
+/// an event whose body is missing is neither saved nor copied as if it were whole: Ctrl-s saves
+/// the others and says how many were left out and why, `y` says why it copies nothing.
+#[test]
+fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said() {
+    use zdwatch_core::store::BodyFile;
+    let bodies = sample_bodies();
+    let bytes = common::capture(&bodies);
+    let path = common::write_capture("screens-changed", &bytes);
+    let file = BodyFile::new(
+        zdwatch_sources::file::Capture(std::fs::File::open(&path).unwrap()),
+        path.display().to_string(),
+    );
     let mut app = app();
-    app.update(Msg::Batch(batch), now());
+    app.update(Msg::Batch(lines_in(&file, &bytes)), now());
     let held = app.stream().visible.clone();
     assert_eq!(held.len(), bodies.len());
     assert!(app.store().get(held[0]).unwrap().raw.starts_with(b"{"));
@@ -605,13 +622,7 @@ fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said
         "{notice}"
     );
     let saved = path.with_file_name("saved.ndjson");
-    let _ = std::fs::remove_file(&saved);
-    ctrl(&mut app, 's');
-    ctrl(&mut app, 'u');
-    type_text(&mut app, saved.to_str().unwrap());
-    let effects = key(&mut app, KeyCode::Enter);
-    carry_out_saves(&mut app, effects);
-    let notice = app.notice().unwrap_or_default().to_string();
+    let notice = save_shown(&mut app, &saved);
     // Any event the screen had decoded before the file changed is saved whole; none had here.
     let whole = std::fs::read_to_string(&saved).unwrap().lines().count();
     let left_out = held.len() - whole;
@@ -642,6 +653,69 @@ fn events_whose_capture_changed_are_left_out_of_a_save_and_a_copy_and_it_is_said
         "{text}"
     );
     assert!(!text.contains("not JSON"), "{text}");
+}
+
+/// A capture that cannot be read for a while (an I/O error, a network disk that comes and goes):
+/// its rows say their body is missing and the status line says the file cannot be read back, not
+/// that it changed; once it reads again, the rows are whole again (the screen did not keep the
+/// gap it drew) and the warning is gone.
+#[test]
+fn a_capture_that_cannot_be_read_for_a_while_is_not_said_to_have_changed() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use zdwatch_core::store::{BodyFile, ReadAt};
+    struct Flaky(zdwatch_sources::file::Capture, Arc<AtomicBool>);
+    impl ReadAt for Flaky {
+        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+            if self.1.load(Ordering::Relaxed) {
+                return Err(std::io::Error::other("Input/output error"));
+            }
+            self.0.read_exact_at(buf, offset)
+        }
+    }
+    let bodies = sample_bodies();
+    let bytes = common::capture(&bodies);
+    let path = common::write_capture("screens-flaky", &bytes);
+    let name = path.display().to_string();
+    let failing = Arc::new(AtomicBool::new(false));
+    let file = BodyFile::new(
+        Flaky(
+            zdwatch_sources::file::Capture(std::fs::File::open(&path).unwrap()),
+            Arc::clone(&failing),
+        ),
+        name.clone(),
+    );
+    let mut config = config(Delivery::Peek);
+    config.sources = vec![name.clone()];
+    config.live = vec![false];
+    config.reads_queues = false;
+    let mut app = App::new(config, "", now()).unwrap();
+    app.update(Msg::Batch(lines_in(&file, &bytes)), now());
+    app.update(Msg::Finished(0), now());
+
+    failing.store(true, Ordering::Relaxed);
+    let text = screen(&mut app, 220, 20);
+    assert!(text.contains("⚠ body missing"), "{text}");
+    assert!(
+        text.contains("cannot be read back (Input/output error): bodies missing for now"),
+        "{text}"
+    );
+    assert!(!text.contains("changed since"), "{text}");
+    // Saved meanwhile: what could not be read is left out, and the notice says why (not that
+    // the file changed).
+    let notice = save_shown(&mut app, &path.with_file_name("saved-flaky.ndjson"));
+    assert!(
+        notice.contains(
+            "left out: their bodies could not be read back from the file they were read from; try again)"
+        ),
+        "{notice}"
+    );
+
+    failing.store(false, Ordering::Relaxed);
+    let text = screen(&mut app, 220, 20);
+    assert!(!text.contains("body missing"), "{text}");
+    assert!(!text.contains("cannot be read back"), "{text}");
+    assert!(app.store().changed_files().is_empty());
 }
 
 #[test]

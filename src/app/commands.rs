@@ -86,6 +86,11 @@ impl App {
     ) {
         let missing = match left_out {
             0 => String::new(),
+            // A file that could not be read for now (an I/O error) has not changed: saying so
+            // would send the user to open a file that is as it was.
+            n if !self.store.unreadable_files().is_empty() => format!(
+                " ({n} left out: their bodies could not be read back from the file they were read from; try again)"
+            ),
             n => format!(
                 " ({n} left out: their bodies are no longer in the file they were read from)"
             ),

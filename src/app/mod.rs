@@ -630,7 +630,11 @@ impl App {
         if let Some(e) = decoded.events.get(&seq) {
             return Some(e.clone());
         }
-        let e = self.store.get(seq)?;
+        let (e, lasting) = self.store.get_lasting(seq)?;
+        if !lasting {
+            // Its body could not be read for now: asked again next time, not kept missing.
+            return Some(e);
+        }
         if decoded.order.len() >= DECODED_ROWS {
             if let Some(old) = decoded.order.pop_front() {
                 decoded.events.remove(&old);

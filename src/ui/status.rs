@@ -28,6 +28,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn sources(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
     // Capture files whose bytes changed since they were read: their events' bodies are missing.
     let changed = app.store().changed_files();
+    // …and those that could not be read lately (an I/O error): their bodies are missing for now.
+    let unreadable = app.store().unreadable_files();
     for s in app.sources() {
         let name = zdwatch_sources::short_name(&s.name);
         let (mark, style, detail) = match &s.state {
@@ -50,7 +52,14 @@ fn sources(app: &App, pal: &Palette, spans: &mut Vec<Span<'static>>) {
                 pal.error,
                 "changed since it was read: bodies missing, open it again".to_string(),
             ),
-            SourceState::Finished => ("✓", pal.ok, "read".to_string()),
+            SourceState::Finished => match unreadable.iter().find(|(f, _)| *f == s.name) {
+                Some((_, why)) => (
+                    "⚠",
+                    pal.warn,
+                    format!("cannot be read back ({why}): bodies missing for now"),
+                ),
+                None => ("✓", pal.ok, "read".to_string()),
+            },
             SourceState::Retrying {
                 until,
                 problem,

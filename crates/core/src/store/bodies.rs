@@ -11,7 +11,10 @@
 //! a hash of its bytes ([`BodyFile`], as lnav holds a log's lines), and read back from there. A
 //! body whose bytes are no longer what was read (the file was rewritten or cut short since) is
 //! not shown in its place: the file is marked changed ([`BodyFile::changed`]) and the body is
-//! missing ([`Bodies::unpack`] gives none), which the store turns into an event that says so.
+//! missing ([`Bodies::unpack`] gives none), which the store turns into an event that says so. A
+//! read that fails for another reason (an I/O error on a network disk, say) is not taken for a
+//! change: the body is missing for now, the file is said to be unreadable
+//! ([`BodyFile::unreadable`]), and the next read that works clears it.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -78,6 +81,10 @@ pub struct BodyFile {
     id: u64,
     /// A body read back was not what was read first: the file changed since.
     changed: AtomicBool,
+    /// The last read failed for another reason than a change: why (see [`BodyFile::unreadable`]).
+    /// `failing` says whether there is one, so that a read that works looks at no lock.
+    failing: AtomicBool,
+    failure: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for BodyFile {
@@ -102,6 +109,8 @@ impl BodyFile {
             name: name.into(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             changed: AtomicBool::new(false),
+            failing: AtomicBool::new(false),
+            failure: Mutex::new(None),
         })
     }
 
@@ -114,24 +123,56 @@ impl BodyFile {
         self.changed.load(Ordering::Relaxed)
     }
 
+    /// Why the last read of a body failed, when it failed for another reason than the file
+    /// having changed (an I/O error): its bodies are missing for now. `None` once a read works.
+    pub fn unreadable(&self) -> Option<String> {
+        if !self.failing.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// The `len` bytes at `offset`, framed without a message id ([`frame`]), when they still hash
-    /// to `hash`; none (and the file marked changed) when they do not or cannot be read.
+    /// to `hash`; none when they do not (the file marked changed), are not all there any more (cut
+    /// short: changed too) or cannot be read (unreadable, until a read works again).
     fn read(&self, offset: u64, len: usize, hash: u64) -> Option<Vec<u8>> {
         let mut framed = vec![0; len + 1];
         let read = self.file.read_exact_at(&mut framed[1..], offset);
-        match read {
-            Ok(()) if xxhash_rust::xxh3::xxh3_64(&framed[1..]) == hash => Some(framed),
-            outcome => {
-                if !self.changed.swap(true, Ordering::Relaxed) {
-                    let why = match outcome {
-                        Ok(()) => "its bytes are not those read".to_string(),
-                        Err(e) => e.to_string(),
-                    };
-                    tracing::warn!("{} changed since it was read: {why}", self.name);
-                }
-                None
+        let why = match read {
+            Ok(()) if xxhash_rust::xxh3::xxh3_64(&framed[1..]) == hash => {
+                self.set_failure(None);
+                return Some(framed);
             }
+            Ok(()) => "its bytes are not those read".to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => e.to_string(),
+            Err(e) => {
+                self.set_failure(Some(e.to_string()));
+                return None;
+            }
+        };
+        self.set_failure(None);
+        if !self.changed.swap(true, Ordering::Relaxed) {
+            tracing::warn!("{} changed since it was read: {why}", self.name);
         }
+        None
+    }
+
+    /// Records why reading failed (`None`: it worked, or it failed because the file changed).
+    fn set_failure(&self, why: Option<String>) {
+        if why.is_none() && !self.failing.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        match (&*failure, &why) {
+            (None, Some(why)) => tracing::warn!("cannot read {} back: {why}", self.name),
+            (Some(_), None) => tracing::info!("{} reads back again", self.name),
+            _ => {}
+        }
+        self.failing.store(why.is_some(), Ordering::Relaxed);
+        *failure = why;
     }
 }
 
@@ -527,16 +568,40 @@ impl Bodies {
         self.files.iter().filter(|f| f.changed()).map(|f| f.name())
     }
 
+    /// The capture files whose last read back failed with an I/O error, with why (their bodies
+    /// are missing for now; [`BodyFile::unreadable`]).
+    pub fn unreadable_files(&self) -> impl Iterator<Item = (&str, String)> {
+        self.files
+            .iter()
+            .filter_map(|f| Some((f.name(), f.unreadable()?)))
+    }
+
     /// Why a body that [`Bodies::unpack`] does not give back is missing.
     pub fn why_missing(&self, packed: &Packed) -> String {
         match packed.codec {
-            Codec::InFile(i) => format!(
-                "its body is no longer in {}: the file changed since zdwatch read it (open it again to see its events)",
-                self.files
-                    .get(usize::from(i))
-                    .map_or("its file", |f| f.name())
-            ),
+            Codec::InFile(i) => match self.files.get(usize::from(i)) {
+                Some(f) if !f.changed() => format!(
+                    "its body could not be read back from {}{}: it is read again when shown",
+                    f.name(),
+                    f.unreadable()
+                        .map(|why| format!(" ({why})"))
+                        .unwrap_or_default()
+                ),
+                f => format!(
+                    "its body is no longer in {}: the file changed since zdwatch read it (open it again to see its events)",
+                    f.map_or("its file", |f| f.name())
+                ),
+            },
             _ => "its body could not be read back (an internal error: see the log)".to_string(),
+        }
+    }
+
+    /// Whether a body [`Bodies::unpack`] did not give back may come back (its file could not be
+    /// read, but has not changed): what shows it is not to keep that in its place.
+    pub fn missing_for_now(&self, packed: &Packed) -> bool {
+        match packed.codec {
+            Codec::InFile(i) => self.files.get(usize::from(i)).is_some_and(|f| !f.changed()),
+            _ => false,
         }
     }
 
@@ -637,6 +702,25 @@ impl ReadAt for MemoryFile {
             .ok_or(std::io::ErrorKind::UnexpectedEof)?;
         buf.copy_from_slice(bytes);
         Ok(())
+    }
+}
+
+/// A [`MemoryFile`] whose reads fail with an I/O error while `failing` is set (a disk that
+/// comes and goes).
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct FlakyFile {
+    pub(crate) file: MemoryFile,
+    pub(crate) failing: Arc<AtomicBool>,
+}
+
+#[cfg(test)]
+impl ReadAt for FlakyFile {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        if self.failing.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("Input/output error"));
+        }
+        self.file.read_exact_at(buf, offset)
     }
 }
 

@@ -264,10 +264,20 @@ impl EventStore {
     /// knows of it, with a problem that says why the rest is missing: it is not left out of what
     /// shows or exports it.
     pub fn get(&self, seq: Seq) -> Option<TicketEvent> {
+        self.get_lasting(seq).map(|(event, _)| event)
+    }
+
+    /// [`EventStore::get`], and whether the event given is the one to keep: `false` when its body
+    /// is missing for now only (its capture file could not be read, but has not changed), so that
+    /// what keeps decoded events (the screen's rows) asks again rather than keep the gap.
+    pub fn get_lasting(&self, seq: Seq) -> Option<(TicketEvent, bool)> {
         let record = self.record(seq)?;
         Some(match record.body(&self.bodies) {
-            Some((message_id, body)) => self.decode(record, message_id, body),
-            None => self.without_body(record),
+            Some((message_id, body)) => (self.decode(record, message_id, body), true),
+            None => (
+                self.without_body(record),
+                !self.bodies.missing_for_now(record.packed()),
+            ),
         })
     }
 
@@ -329,6 +339,12 @@ impl EventStore {
     /// are missing ([`EventStore::get`]).
     pub fn changed_files(&self) -> Vec<&str> {
         self.bodies.changed_files().collect()
+    }
+
+    /// The capture files whose bodies could not be read back lately (an I/O error), with why:
+    /// those bodies are missing until a read works again.
+    pub fn unreadable_files(&self) -> Vec<(&str, String)> {
+        self.bodies.unreadable_files().collect()
     }
 
     fn decode(&self, record: &Record, message_id: Option<String>, body: Vec<u8>) -> TicketEvent {
@@ -586,35 +602,35 @@ mod tests {
         })
     }
 
-    /// Events whose bodies are held in a capture file: shown decoded from it while it is as it
-    /// was read; once it changed, each is still there, as the store knows it (kind, ticket,
-    /// status, tags), with a problem that says its body is missing and why: never left out.
-    #[test]
-    fn an_event_whose_capture_changed_is_what_the_store_knows_of_it_and_says_why() {
-        use crate::store::bodies::MemoryFile;
-        use crate::store::{BodyFile, Place};
-        let bodies: Vec<String> = (0..3)
+    /// Three status changes, one per line, as a capture holds them.
+    fn capture_bodies() -> Vec<String> {
+        (0..3)
             .map(|i| {
                 format!(
                     r#"{{"type":"zen:event-type:ticket.status_changed","id":"e{i}","time":"2026-01-01T00:00:0{i}Z","detail":{{"id":"{}","status":"solved","tags":["vip","t{i}"]}},"event":{{"previous":"open","current":"solved"}}}}"#,
                     100 + i
                 )
             })
-            .collect();
-        let capture = MemoryFile::default();
-        *capture.0.lock().unwrap() = bodies.join("\n").into_bytes();
-        let file = BodyFile::new(capture.clone(), "capture.ndjson");
+            .collect()
+    }
+
+    /// A store holding `bodies` (the lines of `file`, in order) as their places in it, and the
+    /// events they decode to.
+    fn held_in_file(
+        file: &Arc<crate::store::BodyFile>,
+        bodies: &[String],
+    ) -> (EventStore, Vec<TicketEvent>) {
         let mut store = EventStore::new(10);
         let mut at = 0;
         let (mut events, mut packed) = (Vec::new(), Vec::new());
-        for b in &bodies {
+        for b in bodies {
             let e = decode(Received {
                 body: b.as_bytes().to_vec(),
                 message_id: None,
                 received_at: jiff::Timestamp::UNIX_EPOCH,
             });
-            let place = Place {
-                file: Arc::clone(&file),
+            let place = crate::store::Place {
+                file: Arc::clone(file),
                 offset: at,
             };
             at += b.len() as u64 + 1;
@@ -622,7 +638,22 @@ mod tests {
             events.push(e);
         }
         let held = store.insert_many_packed(events.iter().zip(packed).collect());
-        assert_eq!(held, [Some(0), Some(1), Some(2)]);
+        assert_eq!(held, (0..bodies.len() as u64).map(Some).collect::<Vec<_>>());
+        (store, events)
+    }
+
+    /// Events whose bodies are held in a capture file: shown decoded from it while it is as it
+    /// was read; once it changed, each is still there, as the store knows it (kind, ticket,
+    /// status, tags), with a problem that says its body is missing and why: never left out.
+    #[test]
+    fn an_event_whose_capture_changed_is_what_the_store_knows_of_it_and_says_why() {
+        use crate::store::BodyFile;
+        use crate::store::bodies::MemoryFile;
+        let bodies = capture_bodies();
+        let capture = MemoryFile::default();
+        *capture.0.lock().unwrap() = bodies.join("\n").into_bytes();
+        let file = BodyFile::new(capture.clone(), "capture.ndjson");
+        let (store, events) = held_in_file(&file, &bodies);
         for (seq, e) in (0..3).zip(&events) {
             assert_eq!(
                 store.get(seq).as_ref(),
@@ -646,6 +677,52 @@ mod tests {
             assert!(why.contains("no longer in capture.ndjson"), "{why}");
         }
         assert_eq!(store.changed_files(), ["capture.ndjson"]);
+    }
+
+    /// A capture that cannot be read for a while (an I/O error, not a change): its events are
+    /// shown as the store knows them, saying their body could not be read and why, not that the
+    /// file changed, and not to be kept so; once reads work again, each comes back whole and
+    /// nothing is said of the file any more.
+    #[test]
+    fn an_event_whose_capture_cannot_be_read_for_now_comes_back_when_it_can() {
+        use crate::store::BodyFile;
+        use crate::store::bodies::FlakyFile;
+        use std::sync::atomic::Ordering;
+        let bodies = capture_bodies();
+        let capture = FlakyFile::default();
+        *capture.file.0.lock().unwrap() = bodies.join("\n").into_bytes();
+        let file = BodyFile::new(capture.clone(), "capture.ndjson");
+        let (store, events) = held_in_file(&file, &bodies);
+
+        capture.failing.store(true, Ordering::Relaxed);
+        for (seq, e) in (0..3).zip(&events) {
+            let (shown, lasting) = store.get_lasting(seq).expect("still held, still shown");
+            assert!(!lasting, "a gap for now is not to be kept");
+            assert_eq!((shown.ticket_id, &shown.kind), (e.ticket_id, &e.kind));
+            assert!(shown.raw.is_empty());
+            let why = shown.problem.unwrap_or_default();
+            assert!(
+                why.contains("could not be read back from capture.ndjson (Input/output error)"),
+                "{why}"
+            );
+            assert!(!why.contains("changed"), "{why}");
+        }
+        assert!(store.changed_files().is_empty(), "not taken for a change");
+        assert_eq!(
+            store.unreadable_files(),
+            [("capture.ndjson", "Input/output error".to_string())]
+        );
+
+        capture.failing.store(false, Ordering::Relaxed);
+        for (seq, e) in (0..3).zip(&events) {
+            assert_eq!(
+                store.get_lasting(seq),
+                Some((e.clone(), true)),
+                "whole again"
+            );
+        }
+        assert!(store.unreadable_files().is_empty());
+        assert!(store.changed_files().is_empty());
     }
 
     #[test]
