@@ -576,32 +576,34 @@ impl Bodies {
             .filter_map(|f| Some((f.name(), f.unreadable()?)))
     }
 
-    /// Why a body that [`Bodies::unpack`] does not give back is missing.
-    pub fn why_missing(&self, packed: &Packed) -> String {
+    /// Why a body that [`Bodies::unpack`] does not give back is missing, and whether it may come
+    /// back (its file could not be read, but has not changed): what shows it is then not to keep
+    /// the gap in its place.
+    pub fn why_missing(&self, packed: &Packed) -> (String, bool) {
         match packed.codec {
             Codec::InFile(i) => match self.files.get(usize::from(i)) {
-                Some(f) if !f.changed() => format!(
-                    "its body could not be read back from {}{}: it is read again when shown",
-                    f.name(),
-                    f.unreadable()
-                        .map(|why| format!(" ({why})"))
-                        .unwrap_or_default()
+                Some(f) if !f.changed() => (
+                    format!(
+                        "its body could not be read back from {}{}: it is read again when shown",
+                        f.name(),
+                        f.unreadable()
+                            .map(|why| format!(" ({why})"))
+                            .unwrap_or_default()
+                    ),
+                    true,
                 ),
-                f => format!(
-                    "its body is no longer in {}: the file changed since zdwatch read it (open it again to see its events)",
-                    f.map_or("its file", |f| f.name())
+                f => (
+                    format!(
+                        "its body is no longer in {}: the file changed since zdwatch read it (open it again to see its events)",
+                        f.map_or("its file", |f| f.name())
+                    ),
+                    false,
                 ),
             },
-            _ => "its body could not be read back (an internal error: see the log)".to_string(),
-        }
-    }
-
-    /// Whether a body [`Bodies::unpack`] did not give back may come back (its file could not be
-    /// read, but has not changed): what shows it is not to keep that in its place.
-    pub fn missing_for_now(&self, packed: &Packed) -> bool {
-        match packed.codec {
-            Codec::InFile(i) => self.files.get(usize::from(i)).is_some_and(|f| !f.changed()),
-            _ => false,
+            _ => (
+                "its body could not be read back (an internal error: see the log)".to_string(),
+                false,
+            ),
         }
     }
 
@@ -892,7 +894,7 @@ mod tests {
             assert!(missing >= want, "{case}: {missing} missing");
             assert!(file.changed(), "{case}");
             assert_eq!(store.changed_files().collect::<Vec<_>>(), [name.as_str()]);
-            let why = store.why_missing(&packed[raws.len() - 1]);
+            let (why, _) = store.why_missing(&packed[raws.len() - 1]);
             assert!(why.contains(&format!("no longer in {name}")), "{why}");
         }
     }

@@ -274,16 +274,15 @@ impl EventStore {
         let record = self.record(seq)?;
         Some(match record.body(&self.bodies) {
             Some((message_id, body)) => (self.decode(record, message_id, body), true),
-            None => (
-                self.without_body(record),
-                !self.bodies.missing_for_now(record.packed()),
-            ),
+            None => self.without_body(record),
         })
     }
 
     /// An event whose body is missing, from its record: kind, ticket, times, status, tags and
-    /// ids, no texts, and the reason.
-    fn without_body(&self, record: &Record) -> TicketEvent {
+    /// ids, no texts, and the reason; and whether it is the one to keep
+    /// ([`EventStore::get_lasting`]).
+    fn without_body(&self, record: &Record) -> (TicketEvent, bool) {
+        let (why, for_now) = self.bodies.why_missing(record.packed());
         let name = |sym| self.strings.name(sym).map(str::to_string);
         let list = |id| -> Vec<String> {
             self.strings
@@ -292,7 +291,7 @@ impl EventStore {
                 .filter_map(|&t| name(t))
                 .collect()
         };
-        TicketEvent {
+        let event = TicketEvent {
             event_id: String::new(),
             message_id: None,
             format: record.format,
@@ -327,12 +326,14 @@ impl EventStore {
             },
             sequence: None,
             envelope: Default::default(),
-            problem: Some(self.bodies.why_missing(record.packed())),
+            problem: Some(why),
             raw: Vec::new(),
             raw_is_json: false,
             source: self.strings.shared(record.source).cloned(),
             trigrams: None,
-        }
+        };
+        // Kept by what shows it only when it cannot come back.
+        (event, !for_now)
     }
 
     /// The capture files whose bytes changed since their events were read: those events' bodies
