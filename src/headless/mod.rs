@@ -128,7 +128,7 @@ pub async fn tail(
                 None => std::future::pending().await,
             }
         };
-        let taking = !durability.is_busy() && judging.len() < JUDGING_DEPTH;
+        let taking = takes_more(&durability, &judging);
         let event = match carried.take() {
             Some(e) => Some(e),
             None => tokio::select! {
@@ -140,7 +140,7 @@ pub async fn tail(
                     // The next batch goes to the judging threads before this one is written:
                     // otherwise they idle while it is, and while the next is taken (each core
                     // was idle for a fifth to a quarter of the run, 1-8 % since: BENCHMARKS.md).
-                    if carried.is_none() && !durability.is_busy() && judging.len() < JUDGING_DEPTH {
+                    if takes_more(&durability, &judging) {
                         match sources.events.try_recv() {
                             Ok(SourceEvent::Batch(batch)) => {
                                 let batch = merged(batch, &mut sources, &mut carried);
@@ -224,6 +224,12 @@ fn merged(
         }
     }
     batch
+}
+
+/// Whether another batch may be taken now: the journal is not behind, and fewer than
+/// [`JUDGING_DEPTH`] are being judged.
+fn takes_more(durability: &Durability, judging: &Judging) -> bool {
+    !durability.is_busy() && judging.len() < JUDGING_DEPTH
 }
 
 /// At most this many batches are taken and not yet written: the next batch is handed over as one
