@@ -20,6 +20,10 @@ use zdwatch_relay::signature::{SIGNATURE_HEADER, Secret, TIMESTAMP_HEADER, sign}
 
 const SECRET: &str = "relay-test-signing-secret";
 const LIMIT: Duration = Duration::from_secs(120);
+/// Posting a wave of ~290 events one at a time: each rule target adds about 0.13 s to a put in
+/// moto (it parses JSONPaths for every event and target); 84 s with two targets on a quiet
+/// 2-core machine, so a loaded one needs more than [`LIMIT`].
+const SEND_LIMIT: Duration = Duration::from_secs(400);
 const SOURCE_RULE: &str = r#"{"source": ["zendesk.webhook"]}"#;
 
 /// `zdwatch relay` running against `endpoint` until dropped.
@@ -123,6 +127,94 @@ async fn bus_and_queue(moto: &Moto, name: &str) -> String {
     url
 }
 
+/// A second queue the bus's events are copied into by a rule of their own (`relay-audit`), read
+/// here without zdwatch: `tail` shows an event put twice once (that is its job), so what it
+/// shows cannot tell how many times the relay put one.
+async fn audit_queue(moto: &Moto, name: &str) -> String {
+    let sqs = moto.sqs();
+    let url = common::queue_with_visibility(&sqs, name, 2).await;
+    route_to_queue(
+        &moto.eventbridge(),
+        &sqs,
+        "zendesk",
+        "relay-audit",
+        SOURCE_RULE,
+        &url,
+    )
+    .await;
+    url
+}
+
+/// What reached the audit queue: each webhook id with the EventBridge ids it was put under (one
+/// per PutEvents that carried it; SQS handing out one message twice is still one). Read until
+/// `expect` webhook ids came and the queue stays empty for a few receives, or [`LIMIT`].
+async fn puts_on(moto: &Moto, url: &str, expect: usize) -> BTreeMap<String, BTreeSet<String>> {
+    let sqs = moto.sqs();
+    let mut puts: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let (started, mut empty) = (Instant::now(), 0);
+    while (puts.len() < expect || empty < 3) && started.elapsed() < LIMIT {
+        let got = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the audit queue");
+        let messages = got.messages.unwrap_or_default();
+        empty = if messages.is_empty() { empty + 1 } else { 0 };
+        for m in messages {
+            let event: Value =
+                serde_json::from_str(m.body().unwrap_or_default()).expect("an EventBridge event");
+            let webhook_id = event["detail"]["id"]
+                .as_str()
+                .expect("detail.id")
+                .to_string();
+            let put = event["id"].as_str().expect("id").to_string();
+            puts.entry(webhook_id).or_default().insert(put);
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete from the audit queue");
+        }
+    }
+    puts
+}
+
+/// Each event was put on the bus as many times as it was posted (`posted`, by webhook id), more
+/// only when the relay answered 503 and Zendesk retried: a put that timed out (a stalled server on
+/// a loaded machine) may have landed all the same (README: "A retry after an answer that was lost
+/// puts the event twice"). Fewer would be a 200 for an event not on the bus.
+fn assert_puts(
+    puts: &BTreeMap<String, BTreeSet<String>>,
+    posted: &BTreeMap<String, usize>,
+    relay: &RelayServer,
+) {
+    let log = relay.log();
+    assert_eq!(
+        puts.keys().collect::<Vec<_>>(),
+        posted.keys().collect::<Vec<_>>(),
+        "what reached the bus is what was posted"
+    );
+    for (webhook_id, ids) in puts {
+        let times = posted[webhook_id];
+        if ids.len() == times {
+            continue;
+        }
+        let asked = format!("event={webhook_id}");
+        let retried = log.lines().any(|l| {
+            l.contains("Zendesk is asked to retry") && l.split_whitespace().any(|w| w == asked)
+        });
+        assert!(
+            ids.len() > times && retried,
+            "{webhook_id} posted {times} times, put on the bus {} times ({ids:?}); relay:\n{log}",
+            ids.len()
+        );
+    }
+}
+
 /// Demo deliveries (both formats, SNS-wrapped ones and repeats among them), `minutes` of them.
 fn demo_bodies(seed: u64, minutes: i64) -> Vec<Vec<u8>> {
     let start: jiff::Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
@@ -133,20 +225,23 @@ fn demo_bodies(seed: u64, minutes: i64) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Every event `tail` reads from `queue` until it is idle, by event id, and how often each came;
-/// `tail` is run again while fewer than `expect` distinct events came (each run ends with its idle
-/// wait, in which any that should not be there would come too). Lines are keyed by `event_id`, or
-/// by the webhook's own id with `by_webhook_id`.
+/// Every event `tail` reads from `queue` until it is idle, by event id; `tail` is run again
+/// while fewer than `expect` distinct events came (each run ends with its idle wait, in which
+/// any that should not be there would come too). Lines are keyed by `event_id`, or by the
+/// webhook's own id with `by_webhook_id`.
 ///
 /// One idle `tail` is not enough on a loaded machine: a stall of the local server longer than
 /// `--idle-exit` ends it early, and a receive still under way when it ends leaves its messages
 /// hidden for the queue's visibility timeout (they are not deleted: a later pass reads them).
+/// Each run shows an event once; two runs may both show one (SQS delivers at least once, and a
+/// delete that had not landed when the next run received the message is not an error), so how
+/// often an event was put is read from an audit queue instead ([`puts_on`]).
 fn tail_all(
     moto: &Moto,
     queue: &str,
     by_webhook_id: bool,
     expect: usize,
-) -> (BTreeMap<String, Value>, BTreeMap<String, usize>) {
+) -> BTreeMap<String, Value> {
     let key = |line: &Value| -> Value {
         if by_webhook_id {
             line["envelope"]["webhook_id"].clone()
@@ -155,7 +250,6 @@ fn tail_all(
         }
     };
     let mut lines = BTreeMap::new();
-    let mut counts = BTreeMap::new();
     let started = std::time::Instant::now();
     loop {
         let out = run(
@@ -164,12 +258,10 @@ fn tail_all(
         );
         assert!(out.status.success(), "{}", out.stderr);
         for line in out.lines() {
-            let id = key(&line).as_str().unwrap().to_string();
-            *counts.entry(id.clone()).or_insert(0) += 1;
-            lines.insert(id, line);
+            lines.insert(key(&line).as_str().unwrap().to_string(), line);
         }
         if lines.len() >= expect || started.elapsed() > LIMIT {
-            return (lines, counts);
+            return lines;
         }
     }
 }
@@ -232,6 +324,7 @@ async fn zendesk_webhooks_reach_the_debug_queue_through_the_relay_once_each_deco
  {
     let moto = Moto::start();
     let queue = bus_and_queue(&moto, "relay-e2e").await;
+    let audit = audit_queue(&moto, "relay-e2e-audit").await;
     let relay = RelayServer::start(&moto.endpoint, "zendesk");
     let health = reqwest::get(format!("{}healthz", relay.url)).await.unwrap();
     assert_eq!(health.status(), 200);
@@ -244,10 +337,15 @@ async fn zendesk_webhooks_reach_the_debug_queue_through_the_relay_once_each_deco
         // webhook form), as zdwatch decodes them from the demo's own bodies.
         let mut expected: BTreeMap<String, zdwatch_core::event::TicketEvent> = BTreeMap::new();
         let mut webhook_bodies = 0;
+        // How many times each webhook event is posted (a repeated delivery is posted again).
+        let mut posted: BTreeMap<String, usize> = BTreeMap::new();
         for b in &bodies {
             let e = common::decoded(b.clone());
             if e.format == Format::Webhook {
                 webhook_bodies += 1;
+                *posted
+                    .entry(e.envelope.webhook_id.clone().expect("a webhook id"))
+                    .or_default() += 1;
                 expected.insert(e.event_id.clone(), e);
             }
         }
@@ -257,7 +355,7 @@ async fn zendesk_webhooks_reach_the_debug_queue_through_the_relay_once_each_deco
             expected.len()
         );
         let path = write_capture(&format!("relay-wave-{wave}"), &capture(&bodies));
-        let out = run(send_to_webhook(&relay.url, &path), LIMIT);
+        let out = run(send_to_webhook(&relay.url, &path), SEND_LIMIT);
         assert!(
             out.status.success(),
             "{}\nrelay:\n{}",
@@ -274,7 +372,7 @@ async fn zendesk_webhooks_reach_the_debug_queue_through_the_relay_once_each_deco
             out.stderr
         );
 
-        let (lines, counts) = tail_all(&moto, &queue, false, expected.len());
+        let lines = tail_all(&moto, &queue, false, expected.len());
         let missing: Vec<_> = expected
             .keys()
             .filter(|k| !lines.contains_key(*k))
@@ -288,7 +386,9 @@ async fn zendesk_webhooks_reach_the_debug_queue_through_the_relay_once_each_deco
             "wave {wave}: of {} events, missing {missing:?}, extra {extra:?}",
             expected.len()
         );
-        assert!(counts.values().all(|&n| n == 1), "each once: {counts:?}");
+        // Put once for each post (what `tail` cannot tell: it shows a repeat once).
+        let puts = puts_on(&moto, &audit, posted.len()).await;
+        assert_puts(&puts, &posted, &relay);
         for (id, line) in &lines {
             let want = &expected[id];
             assert_eq!(line["format"], "webhook", "{line}");
@@ -409,7 +509,7 @@ async fn bad_signatures_stale_requests_and_bodies_that_cannot_go_on_the_bus_are_
     assert_eq!(r.status().as_u16(), 200, "{}", relay.log());
     let answer: Value = r.json().await.unwrap();
     assert_eq!(answer["event_id"], "refusal-good");
-    let (lines, _) = tail_all(&moto, &queue, true, 1);
+    let lines = tail_all(&moto, &queue, true, 1);
     assert_eq!(
         lines.keys().collect::<Vec<_>>(),
         vec!["refusal-good"],
@@ -444,6 +544,7 @@ async fn bad_signatures_stale_requests_and_bodies_that_cannot_go_on_the_bus_are_
 async fn a_bus_out_of_reach_gets_answers_zendesk_retries_and_nothing_is_lost_once_it_is_back() {
     let moto = Moto::start();
     let queue = bus_and_queue(&moto, "relay-faults").await;
+    let audit = audit_queue(&moto, "relay-faults-audit").await;
     let proxy = FaultProxy::start(&moto.endpoint);
     let relay = RelayServer::start(&proxy.endpoint, "zendesk");
     let now = jiff::Timestamp::now();
@@ -505,14 +606,15 @@ async fn a_bus_out_of_reach_gets_answers_zendesk_retries_and_nothing_is_lost_onc
         "{}",
         out.stderr
     );
-    let (lines, counts) = tail_all(&moto, &queue, true, 20);
+    let lines = tail_all(&moto, &queue, true, 20);
     let want: BTreeSet<String> = (0..20).map(|i| format!("fault-{i}")).collect();
     assert_eq!(
         lines.keys().cloned().collect::<BTreeSet<_>>(),
         want,
         "nothing lost, nothing refused put"
     );
-    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    let posted = want.iter().map(|id| (id.clone(), 1)).collect();
+    assert_puts(&puts_on(&moto, &audit, 20).await, &posted, &relay);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -767,10 +869,7 @@ async fn a_relay_whose_bus_does_not_exist_does_not_start_and_one_it_cannot_look_
     )
     .await;
     assert_eq!(r.status().as_u16(), 200, "{}", relay.log());
-    let (lines, counts) = tail_all(&moto, &queue, true, 1);
-    assert_eq!(
-        counts.into_iter().collect::<Vec<_>>(),
-        [("bus-unchecked".to_string(), 1)]
-    );
+    let lines = tail_all(&moto, &queue, true, 1);
+    assert_eq!(lines.keys().collect::<Vec<_>>(), ["bus-unchecked"]);
     assert_eq!(lines["bus-unchecked"]["ticket_id"], 91);
 }
