@@ -468,7 +468,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
 
-    /// Stop reading a queue after this many seconds without a message.
+    /// Stop reading a queue after this many seconds without a new event (once the queue has
+    /// answered a receive since: a slow server is waited for).
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub idle_exit: f64,
 
@@ -641,7 +642,8 @@ pub struct TailArgs {
     #[arg(long)]
     pub max_events: Option<u64>,
 
-    /// Stop after this many seconds without a new event.
+    /// Stop after this many seconds without a new event (once the queue has answered a receive
+    /// since: a slow server is waited for).
     #[arg(long, value_name = "SECS")]
     pub idle_exit: Option<f64>,
 }

@@ -279,6 +279,27 @@ async fn a_black_hole_times_out_says_so_and_nothing_unstored_is_deleted() {
     assert_exactly_once(&sqs, &url, &all, &journal, &tail).await;
 }
 
+/// `--idle-exit` means a quiet queue, not a slow server: with every answer later than the idle
+/// time, `tail` waits for them (once, it ended at its idle time with the receive in flight, and
+/// what that receive took stayed hidden for the visibility timeout, unread).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_slower_than_idle_exit_is_waited_for_not_taken_for_a_quiet_queue() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.endpoint);
+    let sqs = moto.sqs();
+    let url = queue_with_visibility(&sqs, "faults-slow", 30).await;
+    let bodies = demo_bodies(40, 41);
+    send_bodies(&sqs, &url, &bodies).await;
+    let dir = temp_dir("faults-slow");
+    let journal = dir.join("journal.sqlite");
+    proxy.set(Fault::Slow(Duration::from_secs(3)));
+    let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "1"), &dir);
+    tail.wait_exit(LIMIT);
+    assert!(proxy.injected() >= 1, "the requests were held");
+    proxy.set(Fault::None);
+    assert_exactly_once(&sqs, &url, &bodies, &journal, &tail).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn throttling_and_server_errors_back_off_visibly_and_recover() {
     let moto = Moto::start();

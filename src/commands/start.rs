@@ -3,6 +3,7 @@
 //! lines of sources on stderr.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::{Outcome, Stop};
 use crate::cli::{self, InputArgs};
@@ -146,6 +147,8 @@ pub(crate) struct Reading<'a> {
     /// A capture file's messages say where their bodies are in it (the monitor holds that place
     /// instead of a copy: `zdwatch_sources::file::start`).
     pub(crate) places: bool,
+    /// `--idle-exit`: long polls wait no longer than it (a quiet queue answers within it).
+    pub(crate) idle_exit: Option<Duration>,
 }
 
 impl Reading<'static> {
@@ -156,6 +159,7 @@ impl Reading<'static> {
             watch_depth: false,
             rule_pattern: None,
             places: false,
+            idle_exit: None,
         }
     }
 }
@@ -185,7 +189,13 @@ pub(crate) async fn start_sources(
         }
     }
     let aws = aws.options();
+    let long_poll = SqsOptions::default().long_poll;
     let opts = SqsOptions {
+        // In whole seconds (SQS's WaitTimeSeconds), rounded up.
+        long_poll: how.idle_exit.map_or(long_poll, |idle| {
+            let secs = idle.as_secs() + u64::from(idle.subsec_nanos() > 0);
+            u32::try_from(secs).unwrap_or(u32::MAX).min(long_poll)
+        }),
         delivery: how.delivery,
         pollers: input.pollers.map(usize::from),
         visibility: input.visibility_timeout,

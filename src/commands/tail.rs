@@ -20,12 +20,17 @@ pub(crate) async fn run(args: cli::TailArgs, aws: &cli::AwsArgs) -> Outcome {
         Delivery::Consume
     };
     let rule_pattern = pattern.as_ref().map(|p| p.text().to_string());
+    let idle_exit = args
+        .idle_exit
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
     let (mut sources, journals) = start_reading(
         &args.input,
         &args.journal,
         aws,
         Reading {
             rule_pattern: rule_pattern.as_deref(),
+            idle_exit,
             ..Reading::new(delivery, !filter.is_empty() || pattern.is_some())
         },
     )
@@ -37,10 +42,7 @@ pub(crate) async fn run(args: cli::TailArgs, aws: &cli::AwsArgs) -> Outcome {
         pattern,
         delivery,
         max_events: args.max_events,
-        idle_exit: args
-            .idle_exit
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64),
+        idle_exit,
         raw_bytes: args.raw_bytes,
         mask: args.mask,
         journals,

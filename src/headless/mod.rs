@@ -113,6 +113,8 @@ pub async fn tail(
         report: TailReport::default(),
     };
     let mut deadline = idle.map(|d| Instant::now() + d);
+    let answers = sources.answers();
+    let mut mark = answered(answers.as_ref());
     let mut shutdown = Box::pin(stop_requested(true));
     let mut carried: Option<SourceEvent> = None;
     // Batches being judged on every core while the one before is written (in the order taken).
@@ -121,10 +123,10 @@ pub async fn tail(
         format::write_csv_header(out)?;
     }
     loop {
-        let until = deadline;
+        let (until, waiting) = (deadline, answers.clone());
         let idle_timer = async move {
             match until {
-                Some(at) => tokio::time::sleep_until(at).await,
+                Some(at) => quiet_after(at, waiting, mark).await,
                 None => std::future::pending().await,
             }
         };
@@ -154,6 +156,7 @@ pub async fn tail(
                     let stop = state.write(judged_batch(judged)?, &mut durability, &sources, out, &mut on_status).await?;
                     if state.report.written > written_before {
                         deadline = idle.map(|d| Instant::now() + d);
+                        mark = answered(answers.as_ref());
                     }
                     if matches!(stop, Stop::Done) {
                         let rest = std::mem::take(&mut judging);
@@ -163,7 +166,13 @@ pub async fn tail(
                     continue;
                 }
                 e = sources.events.recv(), if taking => e,
-                _ = idle_timer, if judging.is_empty() => break,
+                _ = idle_timer, if judging.is_empty() => {
+                    // The answer that ended the wait may have brought a batch: it is read first.
+                    if taking && !sources.events.is_empty() {
+                        continue;
+                    }
+                    break;
+                }
                 _ = &mut shutdown => break,
             },
         };
@@ -203,6 +212,27 @@ pub async fn tail(
     state.report.duplicates = state.dedupe.duplicates();
     sources.shutdown().await;
     Ok(state.report)
+}
+
+/// How many receives the queues have had answered (0 without queues).
+pub(crate) fn answered(answers: Option<&tokio::sync::watch::Receiver<u64>>) -> u64 {
+    answers.map_or(0, |a| *a.borrow())
+}
+
+/// `--idle-exit`'s end: `at` has passed, and a queue has answered a receive since `mark` (with
+/// nothing, or with an error). A server slow to answer is not a quiet queue: ending while it
+/// holds a receive would leave the messages it is about to hand over hidden for their visibility
+/// timeout, unread. Without queues (`answers` is `None`) it ends at `at`.
+pub(crate) async fn quiet_after(
+    at: Instant,
+    answers: Option<tokio::sync::watch::Receiver<u64>>,
+    mark: u64,
+) {
+    tokio::time::sleep_until(at).await;
+    if let Some(mut answers) = answers {
+        // An error: every queue has stopped, nothing more will be answered.
+        let _ = answers.wait_for(|n| *n > mark).await;
+    }
 }
 
 /// `batch` with the batches waiting already after it (up to [`MERGE_UP_TO`] messages): they are

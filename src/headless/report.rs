@@ -15,18 +15,22 @@ use zdwatch_core::stats::{Dimension, Durations, Stats, Summary, TimeInStatus, ti
 use zdwatch_core::store::Dedupe;
 use zdwatch_sources::{Disposition, SourceEvent, SourceSet};
 
-/// Reads every source to its end (or until `idle_exit` passes without a message) and returns
-/// each event once. Queue messages are released at once: a report never deletes anything.
+/// Reads every source to its end (or until `idle_exit` passes without a new event, and a queue
+/// has answered since: [`super::quiet_after`]) and returns each event once. Queue messages are released at once: a report never deletes anything.
 pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec<TicketEvent> {
     let mut dedupe = Dedupe::new(usize::MAX >> 1);
     let mut events = Vec::new();
     // Idle means no *new* event: a peeked message that comes straight back does not count.
     let mut deadline = idle_exit.map(|d| tokio::time::Instant::now() + d);
+    let answers = sources.answers();
+    let mut mark = super::answered(answers.as_ref());
     loop {
         let next = match deadline {
-            Some(at) => match tokio::time::timeout_at(at, sources.events.recv()).await {
-                Ok(e) => e,
-                Err(_) => break,
+            Some(at) => tokio::select! {
+                // What has come in is read before the wait may end.
+                biased;
+                e = sources.events.recv() => e,
+                () = super::quiet_after(at, answers.clone(), mark) => break,
             },
             None => sources.events.recv().await,
         };
@@ -42,6 +46,7 @@ pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec
                 if dedupe.insert(&e.event_id) {
                     events.push(e);
                     deadline = idle_exit.map(|d| tokio::time::Instant::now() + d);
+                    mark = super::answered(answers.as_ref());
                 }
             }
             release.send(&sources).await;

@@ -34,6 +34,9 @@ pub enum Fault {
     /// Every request with this `X-Amz-Target` is answered with this HTTP status and AWS error
     /// code (the SDK's own retries included) until the test sets another fault; the others pass.
     FailTarget(&'static str, u16, &'static str),
+    /// Every request is held this long before it goes on to the server: a server stalled under
+    /// load (moto on a busy machine, SQS on a bad day) that answers, late.
+    Slow(Duration),
 }
 
 /// What the AWS-like layer saw of PutEvents.
@@ -285,6 +288,7 @@ enum Plan {
     Answer(u16, &'static str),
     ForwardAndCut,
     RefuseEntries(&'static str),
+    ForwardAfter(Duration),
 }
 
 fn plan(state: &State, head: &str) -> Plan {
@@ -303,6 +307,7 @@ fn plan(state: &State, head: &str) -> Plan {
         }
         Fault::FailTarget(..) => Plan::Forward,
         Fault::None => Plan::Forward,
+        Fault::Slow(by) => Plan::ForwardAfter(*by),
         Fault::Down | Fault::BlackHole => Plan::Swallow,
         Fault::Fail(answers) => {
             let (status, code) = answers.remove(0);
@@ -378,7 +383,11 @@ fn handle(mut client: TcpStream, state: &State) {
             );
             let _ = client.write_all(answer.as_bytes());
         }
-        plan @ (Plan::Forward | Plan::ForwardAndCut) => {
+        plan @ (Plan::Forward | Plan::ForwardAndCut | Plan::ForwardAfter(_)) => {
+            if let Plan::ForwardAfter(by) = plan {
+                state.injected.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(by);
+            }
             let Ok(mut upstream) = TcpStream::connect(state.upstream) else {
                 return;
             };

@@ -353,6 +353,7 @@ mod tests {
                 tx,
                 cancel: tokio_util::sync::CancellationToken::new(),
                 tasks: tokio_util::task::TaskTracker::new(),
+                answers: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
             };
             let file = BodyFile::new(Capture(File::open(&path).unwrap()), "capture.ndjson");
             let reader = BufReader::with_capacity(capacity, File::open(&path).unwrap());

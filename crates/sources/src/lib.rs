@@ -16,7 +16,8 @@ use std::fmt;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use zdwatch_core::event::Received;
@@ -263,6 +264,8 @@ pub struct SourceSet {
     /// Sources whose journal is named otherwise than after their queue (a bus's personal queue
     /// journals under the bus, so that the next run finds its history).
     pub journal_names: std::collections::HashMap<SourceId, String>,
+    /// How many receives the queues have had answered (see [`SourceSet::answers`]).
+    answers: watch::Receiver<u64>,
 }
 
 /// Messages in flight between the sources and the core; a slow core slows the pollers.
@@ -278,12 +281,14 @@ pub struct SourceSetBuilder {
     tasks: TaskTracker,
     endless: usize,
     live: Vec<bool>,
+    answers: Arc<watch::Sender<u64>>,
 }
 
 impl Default for SourceSetBuilder {
     fn default() -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         SourceSetBuilder {
+            answers: Arc::new(watch::Sender::new(0)),
             tx,
             rx,
             names: Vec::new(),
@@ -302,6 +307,16 @@ pub struct SourceContext {
     pub tx: mpsc::Sender<SourceEvent>,
     pub cancel: CancellationToken,
     pub tasks: TaskTracker,
+    /// Counts the receives a queue had answered (shared by every source of the set).
+    pub answers: Arc<watch::Sender<u64>>,
+}
+
+impl SourceContext {
+    /// A receive was answered (with messages, with none, or with an error), after what it
+    /// brought was handed over.
+    pub fn answered(&self) {
+        self.answers.send_modify(|n| *n += 1);
+    }
 }
 
 impl SourceSetBuilder {
@@ -327,6 +342,7 @@ impl SourceSetBuilder {
             tx: self.tx.clone(),
             cancel: self.cancel.clone(),
             tasks: self.tasks.clone(),
+            answers: self.answers.clone(),
         }
     }
 
@@ -352,6 +368,7 @@ impl SourceSetBuilder {
             live: self.live,
             attachments: Vec::new(),
             journal_names: std::collections::HashMap::new(),
+            answers: self.answers.subscribe(),
         }
     }
 }
@@ -389,6 +406,16 @@ impl SourceSet {
         for (source, receipts) in unread {
             self.ack(source, receipts, Disposition::Release).await;
         }
+    }
+
+    /// How many receives the queues have had answered so far, with messages, with none or with
+    /// an error: `--idle-exit` ends only once one was answered after the last event, so that a
+    /// server slow to answer is not taken for a quiet queue. `None` when no source is a queue.
+    pub fn answers(&self) -> Option<watch::Receiver<u64>> {
+        self.acks
+            .iter()
+            .any(Option::is_some)
+            .then(|| self.answers.clone())
     }
 
     /// Whether source `id` is a queue (its messages are deleted or released; files and the demo are not).

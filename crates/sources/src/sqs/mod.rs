@@ -44,6 +44,9 @@ pub struct SqsOptions {
     /// Consume mode: seconds a received message stays hidden (extended while it waits); `None`:
     /// the queue's own VisibilityTimeout.
     pub visibility: Option<u32>,
+    /// Consume mode: the longest a long poll waits, in seconds (1–20). `--idle-exit` shortens it
+    /// to its own length, so that a quiet queue is answered for within it.
+    pub long_poll: u32,
 }
 
 impl Default for SqsOptions {
@@ -56,6 +59,7 @@ impl Default for SqsOptions {
             watch_depth: false,
             filtered: false,
             visibility: None,
+            long_poll: WAIT_SECONDS as u32,
         }
     }
 }
@@ -112,6 +116,8 @@ pub async fn start(
         queue: queue.to_string(),
         url,
         delivery: opts.delivery,
+        long_poll: i32::try_from(opts.long_poll.clamp(1, WAIT_SECONDS as u32))
+            .unwrap_or(WAIT_SECONDS),
         adaptive: fixed.is_none(),
         max: fixed.unwrap_or(opts.max_pollers.max(1)),
         active: AtomicUsize::new(0),
@@ -253,6 +259,8 @@ struct Shared {
     queue: String,
     url: String,
     delivery: Delivery,
+    /// Consume mode: how long a receive waits for messages, in seconds.
+    long_poll: i32,
     adaptive: bool,
     max: usize,
     active: AtomicUsize,

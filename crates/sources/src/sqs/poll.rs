@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use super::acks::send_ack;
 use super::backoff::Backoff;
 use super::client::classify;
-use super::{MAX_MESSAGES, Shared, WAIT_SECONDS};
+use super::{MAX_MESSAGES, Shared};
 use crate::{Delivery, Disposition, Message, ProblemKind, SourceEvent, SourceStatus};
 
 pub(super) fn spawn_poller(shared: &Arc<Shared>) {
@@ -39,7 +39,7 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                 // waiting" at once, not "connecting" for a whole long poll.
                 _ if !connected => 0,
                 Delivery::Peek => PEEK_WAIT_SECONDS,
-                Delivery::Consume => WAIT_SECONDS,
+                Delivery::Consume => shared.long_poll,
             };
             let mut receive = shared
                 .client()
@@ -120,6 +120,8 @@ fn poll(shared: Arc<Shared>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
             if !messages.is_empty() && tx.send(SourceEvent::Batch(messages)).await.is_err() {
                 break;
             }
+            // After the batch is handed over: what waits for an answer finds the batch first.
+            shared.ctx.answered();
             if shared.adaptive {
                 if count == MAX_MESSAGES as usize
                     && shared.active.load(Ordering::SeqCst) < shared.max
@@ -165,6 +167,8 @@ async fn wait_after_failure(
     if tx.send(SourceEvent::Status(id, status)).await.is_err() {
         return false;
     }
+    // An answer too (after the failure was shown): a queue that fails is not a stalled one.
+    shared.ctx.answered();
     tokio::select! {
         _ = cancel.cancelled() => return false,
         _ = tokio::time::sleep(wait) => {}
