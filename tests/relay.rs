@@ -153,31 +153,16 @@ async fn puts_on(moto: &Moto, url: &str, expect: usize) -> BTreeMap<String, BTre
     let mut puts: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let (started, mut empty) = (Instant::now(), 0);
     while (puts.len() < expect || empty < 3) && started.elapsed() < LIMIT {
-        let got = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .expect("receive from the audit queue");
-        let messages = got.messages.unwrap_or_default();
-        empty = if messages.is_empty() { empty + 1 } else { 0 };
-        for m in messages {
-            let event: Value =
-                serde_json::from_str(m.body().unwrap_or_default()).expect("an EventBridge event");
+        let bodies = common::take_some(&sqs, url).await;
+        empty = if bodies.is_empty() { empty + 1 } else { 0 };
+        for body in bodies {
+            let event: Value = serde_json::from_str(&body).expect("an EventBridge event");
             let webhook_id = event["detail"]["id"]
                 .as_str()
                 .expect("detail.id")
                 .to_string();
             let put = event["id"].as_str().expect("id").to_string();
             puts.entry(webhook_id).or_default().insert(put);
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete from the audit queue");
         }
     }
     puts

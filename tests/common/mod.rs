@@ -281,31 +281,38 @@ pub async fn drain_bodies(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Vec<u8>> 
     let mut out = Vec::new();
     let mut empty = 0;
     while empty < 2 {
-        let got = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        let messages = got.messages.unwrap_or_default();
+        let messages = take_some(sqs, url).await;
         if messages.is_empty() {
             empty += 1;
             continue;
         }
         empty = 0;
-        for m in messages {
-            out.push(m.body.unwrap_or_default().into_bytes());
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle.unwrap_or_default())
-                .send()
-                .await
-                .unwrap();
-        }
+        out.extend(messages.into_iter().map(String::into_bytes));
     }
     out
+}
+
+/// One receive of up to ten messages (waiting a second at most), each deleted; their bodies.
+pub async fn take_some(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let got = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    let mut bodies = Vec::new();
+    for m in got.messages.unwrap_or_default() {
+        sqs.delete_message()
+            .queue_url(url)
+            .receipt_handle(m.receipt_handle.unwrap_or_default())
+            .send()
+            .await
+            .expect("delete");
+        bodies.push(m.body.unwrap_or_default());
+    }
+    bodies
 }
 
 pub async fn send_bodies(sqs: &aws_sdk_sqs::Client, url: &str, bodies: &[String]) {
