@@ -16,7 +16,8 @@ use zdwatch_core::store::Dedupe;
 use zdwatch_sources::{Disposition, SourceEvent, SourceSet};
 
 /// Reads every source to its end (or until `idle_exit` passes without a new event, and a queue
-/// has answered since: [`super::quiet_after`]) and returns each event once. Queue messages are released at once: a report never deletes anything.
+/// has answered since: [`super::quiet_after`]) and returns each event once. Queue messages are
+/// released at once: a report never deletes anything.
 pub async fn collect(mut sources: SourceSet, idle_exit: Option<Duration>) -> Vec<TicketEvent> {
     let mut dedupe = Dedupe::new(usize::MAX >> 1);
     let mut events = Vec::new();
