@@ -189,13 +189,8 @@ pub(crate) async fn start_sources(
         }
     }
     let aws = aws.options();
-    let long_poll = SqsOptions::default().long_poll;
     let opts = SqsOptions {
-        // In whole seconds (SQS's WaitTimeSeconds), rounded up.
-        long_poll: how.idle_exit.map_or(long_poll, |idle| {
-            let secs = idle.as_secs() + u64::from(idle.subsec_nanos() > 0);
-            u32::try_from(secs).unwrap_or(u32::MAX).min(long_poll)
-        }),
+        long_poll: how.idle_exit,
         delivery: how.delivery,
         pollers: input.pollers.map(usize::from),
         visibility: input.visibility_timeout,

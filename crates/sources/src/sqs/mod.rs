@@ -44,9 +44,9 @@ pub struct SqsOptions {
     /// Consume mode: seconds a received message stays hidden (extended while it waits); `None`:
     /// the queue's own VisibilityTimeout.
     pub visibility: Option<u32>,
-    /// Consume mode: the longest a long poll waits, in seconds (1–20). `--idle-exit` shortens it
-    /// to its own length, so that a quiet queue is answered for within it.
-    pub long_poll: u32,
+    /// Consume mode: the longest a long poll may wait (`--idle-exit`, so that a quiet queue is
+    /// answered for within it); rounded up to whole seconds, 1–20. `None`: 20 s.
+    pub long_poll: Option<Duration>,
 }
 
 impl Default for SqsOptions {
@@ -59,7 +59,7 @@ impl Default for SqsOptions {
             watch_depth: false,
             filtered: false,
             visibility: None,
-            long_poll: WAIT_SECONDS as u32,
+            long_poll: None,
         }
     }
 }
@@ -116,8 +116,10 @@ pub async fn start(
         queue: queue.to_string(),
         url,
         delivery: opts.delivery,
-        long_poll: i32::try_from(opts.long_poll.clamp(1, WAIT_SECONDS as u32))
-            .unwrap_or(WAIT_SECONDS),
+        long_poll: opts.long_poll.map_or(WAIT_SECONDS, |at_most| {
+            let secs = at_most.as_secs() + u64::from(at_most.subsec_nanos() > 0);
+            i32::try_from(secs).map_or(WAIT_SECONDS, |s| s.clamp(1, WAIT_SECONDS))
+        }),
         adaptive: fixed.is_none(),
         max: fixed.unwrap_or(opts.max_pollers.max(1)),
         active: AtomicUsize::new(0),
