@@ -279,8 +279,8 @@ async fn a_black_hole_times_out_says_so_and_nothing_unstored_is_deleted() {
     assert_exactly_once(&sqs, &url, &all, &journal, &tail).await;
 }
 
-/// `--idle-exit` means a quiet queue, not a slow server: with every answer later than the idle
-/// time, `tail` waits for them (once, it ended at its idle time with the receive in flight, and
+/// `--idle-exit` means a quiet queue, not a slow server: long polls wait no longer than the idle
+/// time, and with every answer later than it, `tail` waits for them (once, it ended at its idle time with the receive in flight, and
 /// what that receive took stayed hidden for the visibility timeout, unread).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_slower_than_idle_exit_is_waited_for_not_taken_for_a_quiet_queue() {
@@ -296,6 +296,8 @@ async fn a_server_slower_than_idle_exit_is_waited_for_not_taken_for_a_quiet_queu
     let mut tail = Background::spawn(tail_through(&proxy, &url, &journal, "1"), &dir);
     tail.wait_exit(LIMIT);
     assert!(proxy.injected() >= 1, "the requests were held");
+    // A long poll waits no longer than the idle time, so a quiet queue answers within it.
+    assert_eq!(proxy.longest_receive_wait(), 1, "{}", tail.stderr());
     proxy.set(Fault::None);
     assert_exactly_once(&sqs, &url, &bodies, &journal, &tail).await;
 }

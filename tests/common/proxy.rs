@@ -71,6 +71,8 @@ struct State {
     aws: AtomicBool,
     /// Messages handed out by ReceiveMessage answers that passed through.
     received: AtomicUsize,
+    /// The longest `WaitTimeSeconds` a ReceiveMessage request asked for.
+    longest_wait: AtomicUsize,
     /// Requests seen, by `X-Amz-Target`.
     targets: Mutex<std::collections::HashMap<String, usize>>,
     /// The bodies of EventBridge requests, by target (SQS's are many and not kept).
@@ -104,6 +106,7 @@ impl FaultProxy {
             stop: AtomicBool::new(false),
             aws: AtomicBool::new(false),
             received: AtomicUsize::new(0),
+            longest_wait: AtomicUsize::new(0),
             targets: Mutex::new(std::collections::HashMap::new()),
             eventbridge_bodies: Mutex::new(Vec::new()),
             slow_replays: AtomicBool::new(false),
@@ -173,6 +176,11 @@ impl FaultProxy {
     /// counts twice).
     pub fn received_messages(&self) -> usize {
         self.state.received.load(Ordering::SeqCst)
+    }
+
+    /// The longest wait (`WaitTimeSeconds`) a ReceiveMessage request asked for so far.
+    pub fn longest_receive_wait(&self) -> usize {
+        self.state.longest_wait.load(Ordering::SeqCst)
     }
 
     pub fn put_events_seen(&self) -> PutEventsSeen {
@@ -339,6 +347,14 @@ fn handle(mut client: TcpStream, state: &State) {
         if target.starts_with("AWSEvents.") {
             let mut bodies = state.eventbridge_bodies.lock().unwrap();
             bodies.push((target.clone(), body.clone()));
+        }
+        if target == "AmazonSQS.ReceiveMessage" {
+            let wait = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["WaitTimeSeconds"].as_u64())
+                .unwrap_or(0);
+            let wait = usize::try_from(wait).unwrap_or(usize::MAX);
+            state.longest_wait.fetch_max(wait, Ordering::SeqCst);
         }
         *state.targets.lock().unwrap().entry(target).or_default() += 1;
     }
